@@ -1,0 +1,362 @@
+"""Golden Record: the one authoritative record of organizations, users, memberships,
+roles and permissions, served over HTTP on one SQLite file.
+
+This module is the composition root: it reads configuration, builds the store and the
+HTTP app (`create_app`), and runs the command line (`goldenrecord serve|migrate|keys`).
+"""
+import argparse
+import dataclasses
+import ipaddress
+import logging
+import os
+import signal
+import sys
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+__version__ = "0.1.0"
+
+log = logging.getLogger("goldenrecord")
+
+
+# ---------------------------------------------------------------- configuration
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+    trusted_proxies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    path: str = "goldenrecord.db"
+
+
+@dataclass(frozen=True)
+class RateLimitsConfig:
+    free: int = 60
+    basic: int = 300
+    pro: int = 1000
+    enterprise: int = 5000
+
+
+@dataclass(frozen=True)
+class WebhooksConfig:
+    workers: int = 4
+    max_attempts: int = 5
+    backoff_base_seconds: float = 30.0
+    timeout_seconds: float = 10.0
+    allow_private_targets: bool = False
+
+
+@dataclass(frozen=True)
+class WorkosConfig:
+    api_key: str = ""
+    webhook_secret: str = ""
+    base_url: str = "https://api.workos.com"
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    workos: WorkosConfig = field(default_factory=WorkosConfig)
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming the key, exit status 2."""
+
+
+ENVIRONMENT = {
+    "GOLDENRECORD_DB": "database.path",
+    "GOLDENRECORD_HOST": "server.host",
+    "GOLDENRECORD_PORT": "server.port",
+}
+
+
+def _coerce(name, kind, value, from_text):
+    """`value` as `kind`, or ConfigError naming `name`. Text (env, flags) is parsed."""
+    if kind is bool and not from_text and isinstance(value, bool):
+        return value
+    if kind is int and not isinstance(value, bool):
+        if isinstance(value, int):
+            return value
+        if from_text and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    if kind is float and not isinstance(value, bool):
+        if isinstance(value, (int, float)):
+            return float(value)
+        if from_text:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    if kind is str and isinstance(value, str):
+        return value
+    if kind == tuple[str, ...] and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    type_name = {bool: "a boolean", int: "a whole number", float: "a number", str: "a string"}
+    raise ConfigError(f"{name}: expected {type_name.get(kind, 'a list of strings')}, got {value!r}")
+
+
+def _apply(config, dotted, value, *, from_text, source):
+    section_name, _, key = dotted.partition(".")
+    section = getattr(config, section_name, None)
+    kinds = {f.name: f.type for f in dataclasses.fields(section)} if section else {}
+    if key not in kinds:
+        raise ConfigError(f"{source}: unknown key '{dotted}'")
+    value = _coerce(f"{source} {dotted}" if source != dotted else dotted, kinds[key], value, from_text)
+    return dataclasses.replace(config, **{section_name: dataclasses.replace(section, **{key: value})})
+
+
+def _check(config):
+    if not 0 <= config.server.port <= 65535:
+        raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
+    for key in ("server.threads", "webhooks.workers", "webhooks.max_attempts"):
+        section, name = key.split(".")
+        if getattr(getattr(config, section), name) < 1:
+            raise ConfigError(f"{key}: must be at least 1")
+    for tier in dataclasses.fields(RateLimitsConfig):
+        if getattr(config.rate_limits, tier.name) < 1:
+            raise ConfigError(f"rate_limits.{tier.name}: must be at least 1")
+    for cidr in config.server.trusted_proxies:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"server.trusted_proxies: '{cidr}' is not an IP address or CIDR range")
+    return config
+
+
+def load_config(path=None, *, env=None, overrides=None):
+    """The effective configuration: flags (`overrides`) > environment > file > defaults.
+
+    `path` falls back to $GOLDENRECORD_CONFIG; `overrides` maps "section.key" to values
+    from the command line.
+    """
+    env = os.environ if env is None else env
+    config = Config()
+    path = path or env.get("GOLDENRECORD_CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+        except OSError as error:
+            raise ConfigError(f"config file {path}: {error.strerror}")
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path}: {error}")
+        for section, values in data.items():
+            if not isinstance(values, dict) or not hasattr(config, section):
+                raise ConfigError(f"{path}: unknown key '{section}'")
+            for key, value in values.items():
+                config = _apply(config, f"{section}.{key}", value, from_text=False,
+                                source=f"{section}.{key}")
+    for variable, dotted in ENVIRONMENT.items():
+        if env.get(variable):
+            config = _apply(config, dotted, env[variable], from_text=True, source=variable)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            config = _apply(config, dotted, value, from_text=isinstance(value, str), source=dotted)
+    return _check(config)
+
+
+# ---------------------------------------------------------------- composition
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
+    """The store on `config.database.path`, migrated to the current schema."""
+    import store
+
+    opened = store.Store(config.database.path, clock=clock, uuidgen=uuidgen)
+    opened.migrate()
+    return opened
+
+
+def create_app(config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None):
+    """The WSGI app for `config`: open and migrate the database, wire the HTTP layer.
+
+    `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can control time
+    and ids. Pass `store` to reuse one already opened.
+    """
+    import restapi
+
+    config = config or Config()
+    store = store or open_store(config, clock=clock, uuidgen=uuidgen)
+    return restapi.build_app(store, trusted_proxies=config.server.trusted_proxies, clock=clock)
+
+
+BOOTSTRAP_VARIABLE = "GOLDENRECORD_BOOTSTRAP_KEY"
+
+
+def ensure_admin_key(store, env, announce):
+    """Make sure a fresh installation can be reached.
+
+    With $GOLDENRECORD_BOOTSTRAP_KEY set, that key is created (scope *:*) unless a key
+    with that value exists already, revoked or not. Otherwise, when no usable key is
+    left, a new *:* key is minted and passed to `announce` (the only time it is shown).
+    """
+    from store.apikeys import WELL_FORMED
+
+    wanted = env.get(BOOTSTRAP_VARIABLE)
+    if wanted:
+        if not WELL_FORMED.match(wanted):
+            raise ConfigError(f"{BOOTSTRAP_VARIABLE}: must be gr_live_ followed by at least "
+                              "32 URL-safe characters")
+        if store.api_keys.find(wanted) is None:
+            store.api_keys.create(name="bootstrap", scopes=["*:*"], plaintext=wanted)
+        return
+    if not store.api_keys.any_usable():
+        _, plaintext = store.api_keys.create(name="admin (first start)", scopes=["*:*"])
+        announce(plaintext)
+
+
+def _announce_admin_key(plaintext):
+    line = "=" * 72
+    sys.stderr.write(
+        f"\n{line}\n Golden Record created an admin API key (scope *:*). It is shown only once:\n\n"
+        f"   {plaintext}\n\n Store it safely; create narrower keys with it for applications.\n"
+        f"{line}\n\n"
+    )
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------- serving
+
+def serve(config, env=None):
+    """Run waitress until SIGINT or SIGTERM; in-flight requests finish before exit."""
+    import waitress
+
+    env = os.environ if env is None else env
+    store = open_store(config)
+    ensure_admin_key(store, env, _announce_admin_key)
+    app = create_app(config, store=store)
+    server = waitress.create_server(
+        app,
+        host=config.server.host,
+        port=config.server.port,
+        threads=config.server.threads,
+        ident="goldenrecord",
+        expose_tracebacks=False,
+    )
+    log.info("Golden Record %s serving on http://%s:%s (database %s)", __version__,
+             config.server.host, server.effective_port, config.database.path)
+
+    def stop(signum, frame):
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        # waitress's run() turns SystemExit into a shutdown that lets worker threads
+        # finish the requests they hold.
+        server.run()
+    finally:
+        server.close()
+        store.close()
+        log.info("stopped")
+
+
+# ---------------------------------------------------------------- command line
+
+def _parse_time(text):
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="goldenrecord",
+        description="Golden Record: organizations, users, memberships, roles and permissions.",
+    )
+    parser.add_argument("--version", action="version", version=f"goldenrecord {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", metavar="F", help="TOML configuration file "
+                         "(default: $GOLDENRECORD_CONFIG)")
+        sub.add_argument("--db", metavar="PATH", help="SQLite database file "
+                         "(default: $GOLDENRECORD_DB, then database.path)")
+        return sub
+
+    serve_cmd = command("serve", "Migrate the database if needed and serve the HTTP API.")
+    serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", help="TCP port (default 8080; 0 picks a free one)")
+
+    command("migrate", "Create or upgrade the database schema (idempotent).")
+
+    keys = commands.add_parser("keys", help="Manage API keys.", description="Manage API keys.")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    create = key_commands.add_parser(
+        "create", help="Create an API key and print it alone on stdout.",
+        description="Create an API key and print the plaintext key alone on stdout "
+                    "(it is stored only as a hash and cannot be shown again).")
+    create.add_argument("--config", metavar="F")
+    create.add_argument("--db", metavar="PATH")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", action="append", required=True, dest="scopes",
+                        metavar="S", help="a scope such as organizations:read, or *:* (repeatable)")
+    create.add_argument("--org", metavar="ORG_ID", help="confine the key to one organization")
+    create.add_argument("--tier", default="free", help="rate-limit tier: free, basic, pro, enterprise")
+    create.add_argument("--allowed-ip", action="append", default=[], dest="allowed_ips",
+                        metavar="CIDR", help="address or CIDR range allowed to use the key (repeatable)")
+    create.add_argument("--expires-at", type=_parse_time, metavar="ISO8601")
+    return parser
+
+
+def _run(args):
+    overrides = {"database.path": args.db}
+    if args.command == "serve":
+        overrides.update({"server.host": args.host, "server.port": args.port})
+    config = load_config(args.config, overrides=overrides)
+    if args.command == "serve":
+        serve(config)
+    elif args.command == "migrate":
+        store = open_store(config)
+        from store.migrations import current_version
+
+        log.info("database %s is at schema version %d", config.database.path,
+                 current_version(store.db))
+    elif args.command == "keys":
+        _create_key(config, args)
+
+
+def _create_key(config, args):
+    import store as store_package
+
+    opened = open_store(config)
+    try:
+        _, plaintext = opened.api_keys.create(
+            name=args.name, scopes=args.scopes, organization_id=args.org, tier=args.tier,
+            allowed_ips=args.allowed_ips, expires_at=args.expires_at)
+    except (store_package.Invalid, store_package.NotFound) as error:
+        raise ConfigError(f"{getattr(error, 'field', None) or 'org'}: {error}")
+    print(plaintext)
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        _run(args)
+    except ConfigError as error:
+        print(f"goldenrecord: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

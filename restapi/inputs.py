@@ -1,0 +1,284 @@
+"""Request input: JSON bodies and query strings checked against declared fields.
+
+Each endpoint declares its fields once (`Body(...)`, `Query(...)`); these declarations
+are the single place input rules live. Every violation is a 400 naming the field, raised
+before anything is changed.
+"""
+import json
+import re
+import uuid
+from datetime import datetime, timezone
+
+from .errors import ApiError
+
+MAX_BODY_BYTES = 1024 * 1024
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
+OPAQUE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def snake(name):
+    return _CAMEL.sub("_", name).lower()
+
+
+def invalid(field, message, **details):
+    return ApiError.validation(field, message, details or None)
+
+
+class Field:
+    """A value's rules. `nullable` lets a client clear an optional value with null."""
+
+    type_name = "value"
+
+    def __init__(self, *, required=False, nullable=False):
+        self.required = required
+        self.nullable = nullable
+
+    def clean(self, value, name):
+        if value is None:
+            if self.nullable:
+                return None
+            raise invalid(name, f"{name} must not be null")
+        return self.check(value, name)
+
+    def from_query(self, text, name):
+        return self.clean(text, name)
+
+    def check(self, value, name):
+        return value
+
+
+class Text(Field):
+    type_name = "string"
+
+    def __init__(self, *, max_length=200, min_length=1, pattern=None, pattern_hint=None, **kw):
+        super().__init__(**kw)
+        self.max_length = max_length
+        self.min_length = min_length
+        self.pattern = pattern
+        self.pattern_hint = pattern_hint
+
+    def check(self, value, name):
+        if not isinstance(value, str):
+            raise invalid(name, f"{name} must be a string")
+        value = value.strip()
+        if len(value) < self.min_length:
+            raise invalid(name, f"{name} must not be empty")
+        if len(value) > self.max_length:
+            raise invalid(name, f"{name} must be at most {self.max_length} characters",
+                          maxLength=self.max_length)
+        if "\x00" in value:
+            raise invalid(name, f"{name} must not contain NUL characters")
+        if self.pattern and not self.pattern.match(value):
+            raise invalid(name, f"{name} is not valid", pattern=self.pattern_hint)
+        return value
+
+
+class Slug(Text):
+    def __init__(self, **kw):
+        super().__init__(max_length=100, pattern=SLUG, pattern_hint=(
+            "Slug must contain only lowercase letters, numbers, and hyphens"), **kw)
+
+
+class Email(Text):
+    def __init__(self, **kw):
+        super().__init__(max_length=254, pattern=EMAIL,
+                         pattern_hint="An email address such as jane@example.com", **kw)
+
+
+class Url(Text):
+    def __init__(self, **kw):
+        super().__init__(max_length=2048, pattern=re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I),
+                         pattern_hint="An absolute http(s) URL", **kw)
+
+
+class Domain(Text):
+    def __init__(self, **kw):
+        super().__init__(max_length=253, pattern=re.compile(
+            r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I),
+            pattern_hint="A domain name such as acme.com", **kw)
+
+
+class Bool(Field):
+    type_name = "boolean"
+    _WORDS = {"true": True, "1": True, "false": False, "0": False}
+
+    def check(self, value, name):
+        if not isinstance(value, bool):
+            raise invalid(name, f"{name} must be true or false")
+        return value
+
+    def from_query(self, text, name):
+        if text.lower() not in self._WORDS:
+            raise invalid(name, f"{name} must be true or false")
+        return self._WORDS[text.lower()]
+
+
+class Uuid(Field):
+    type_name = "uuid"
+
+    def check(self, value, name):
+        if isinstance(value, str) and len(value) == 36:
+            try:
+                return str(uuid.UUID(value))
+            except ValueError:
+                pass
+        raise invalid(name, f"{name} must be a UUID")
+
+
+class OpaqueId(Text):
+    def __init__(self, **kw):
+        super().__init__(max_length=100, pattern=OPAQUE_ID, pattern_hint="An id such as role_admin",
+                         **kw)
+
+
+class Integer(Field):
+    type_name = "integer"
+
+    def __init__(self, *, minimum, maximum, **kw):
+        super().__init__(**kw)
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def check(self, value, name):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid(name, f"{name} must be an integer")
+        if not self.minimum <= value <= self.maximum:
+            raise invalid(name, f"{name} must be between {self.minimum} and {self.maximum}",
+                          minimum=self.minimum, maximum=self.maximum)
+        return value
+
+    def from_query(self, text, name):
+        if not re.fullmatch(r"[0-9]{1,6}", text):
+            raise invalid(name, f"{name} must be an integer between {self.minimum} and {self.maximum}")
+        return self.check(int(text), name)
+
+
+class Metadata(Field):
+    """A JSON object of custom data, bounded so one client cannot bloat every read."""
+
+    type_name = "object"
+    MAX_BYTES = 16 * 1024
+    MAX_DEPTH = 5
+
+    def check(self, value, name):
+        if not isinstance(value, dict):
+            raise invalid(name, f"{name} must be a JSON object")
+        if _depth(value) > self.MAX_DEPTH:
+            raise invalid(name, f"{name} must be nested at most {self.MAX_DEPTH} levels deep")
+        if len(json.dumps(value, ensure_ascii=False).encode()) > self.MAX_BYTES:
+            raise invalid(name, f"{name} must be at most {self.MAX_BYTES} bytes as JSON")
+        return value
+
+
+def _depth(value):
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+class StringList(Field):
+    type_name = "array"
+
+    def __init__(self, item, *, max_items=50, min_items=0, **kw):
+        super().__init__(**kw)
+        self.item = item
+        self.max_items = max_items
+        self.min_items = min_items
+
+    def check(self, value, name):
+        if not isinstance(value, list):
+            raise invalid(name, f"{name} must be an array")
+        if not self.min_items <= len(value) <= self.max_items:
+            raise invalid(name, f"{name} must have {self.min_items} to {self.max_items} items")
+        return [self.item.clean(v, name) for v in value]
+
+
+class DateTime(Field):
+    type_name = "date-time"
+
+    def check(self, value, name):
+        if not isinstance(value, str) or len(value) > 40:
+            raise invalid(name, f"{name} must be an ISO 8601 date-time")
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise invalid(name, f"{name} must be an ISO 8601 date-time")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+
+
+class _Fields:
+    """Named fields; parsing yields snake_case keys ready for the store."""
+
+    where = "body"
+
+    def __init__(self, **fields):
+        self.fields = fields
+
+    def _unknown(self, names):
+        for name in names:
+            if name not in self.fields:
+                raise invalid(name, f"Unknown {self.where} field '{name}'",
+                              allowed=sorted(self.fields))
+
+    def _missing(self, present):
+        for name, field in self.fields.items():
+            if field.required and name not in present:
+                raise invalid(name, f"{name} is required")
+
+
+class Body(_Fields):
+    def parse(self, data, *, partial=False):
+        """Checked values of `data`; with `partial` (PUT), required fields may be absent."""
+        if not isinstance(data, dict):
+            raise invalid("body", "The request body must be a JSON object")
+        self._unknown(data)
+        if not partial:
+            self._missing(data)
+        return {snake(k): self.fields[k].clean(v, k) for k, v in data.items()}
+
+
+class Query(_Fields):
+    where = "query"
+
+    def parse(self, req):
+        params = {}
+        for name in req.params:
+            self._unknown([name])
+            value = req.params[name]
+            if isinstance(value, list):
+                raise invalid(name, f"{name} may be given only once")
+            params[snake(name)] = self.fields[name].from_query(value, name)
+        self._missing(req.params)
+        return params
+
+
+def read_json(req, *, optional=False):
+    """The request's JSON body. `optional` allows an empty body (returns {})."""
+    length = req.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise ApiError("GR_PAYLOAD_TOO_LARGE", 413,
+                       f"The request body must be at most {MAX_BODY_BYTES} bytes")
+    raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError("GR_PAYLOAD_TOO_LARGE", 413,
+                       f"The request body must be at most {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        if optional:
+            return {}
+        raise invalid("body", "A JSON request body is required")
+    if req.content_type is None or req.content_type.split(";")[0].strip().lower() != "application/json":
+        raise invalid("body", "Content-Type must be application/json")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise invalid("body", f"The request body is not valid JSON: {error}")
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")

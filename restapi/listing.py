@@ -1,0 +1,24 @@
+"""List endpoints: limit and cursor parsing, the store call, the page envelope."""
+from .inputs import Integer, Query, Text
+from .responses import DEFAULT_LIMIT, MAX_LIMIT, page
+
+
+def paging_query(**filters):
+    """A Query with the contract's `limit` and `cursor` beside an endpoint's own filters."""
+    return Query(limit=Integer(minimum=1, maximum=MAX_LIMIT),
+                 cursor=Text(max_length=1000), **filters)
+
+
+def respond_with_page(req, resp, cursors, *, name, query, fetch, serialize):
+    """Parse `query` from the request, call `fetch(limit=, after=, **filters)`, answer a page.
+
+    `name` binds cursors to this list: a cursor from another list is refused.
+    """
+    params = query.parse(req)
+    limit = params.pop("limit", DEFAULT_LIMIT)
+    token = params.pop("cursor", None)
+    after = cursors.load(name, token) if token else None
+    result = fetch(limit=limit, after=after, **params)
+    next_cursor = cursors.dump(name, result.after) if result.after else None
+    page(req, resp, result, [serialize(item) for item in result.items],
+         limit=limit, next_cursor=next_cursor)

@@ -1,0 +1,26 @@
+"""Per-request bookkeeping: the request id, timing and the access log line.
+
+`req.context` carries a closed set of attributes, all set here or by Authentication:
+  request_id  str     "req_" + 24 hex digits, echoed in X-Request-Id and every body
+  started     float   time.perf_counter() when the request arrived
+  caller      Caller  the authenticated key (None on public resources)
+"""
+import logging
+import secrets
+import time
+
+access_log = logging.getLogger("goldenrecord.access")
+
+
+class RequestContext:
+    def process_request(self, req, resp):
+        req.context.request_id = "req_" + secrets.token_hex(12)
+        req.context.started = time.perf_counter()
+        req.context.caller = None
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        resp.set_header("X-Request-Id", req.context.request_id)
+        elapsed_ms = (time.perf_counter() - req.context.started) * 1000
+        # The path only: query strings may carry search terms users consider private.
+        access_log.info("%s %s %d %.1fms %s", req.method, req.path, resp.status_code,
+                        elapsed_ms, req.context.request_id)

@@ -1,0 +1,26 @@
+"""Every route the API serves, in the spec's order."""
+from .health import HealthResource
+from .memberships import MembershipResource, MembershipsResource
+from .organizations import OrganizationResource, OrganizationsResource
+from .rbac import PermissionsResource, RolesResource
+from .users import UserResource, UsersResource
+
+V1 = "/api/v1"
+
+
+def add_routes(app, store, cursors):
+    app.add_route("/healthz", HealthResource(store))
+
+    organization = OrganizationResource(store, cursors)
+    app.add_route(f"{V1}/organizations", OrganizationsResource(store, cursors))
+    app.add_route(f"{V1}/organizations/{{id}}", organization)
+    app.add_route(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
+
+    app.add_route(f"{V1}/users", UsersResource(store, cursors))
+    app.add_route(f"{V1}/users/{{id}}", UserResource(store, cursors))
+
+    app.add_route(f"{V1}/memberships", MembershipsResource(store, cursors))
+    app.add_route(f"{V1}/memberships/{{id}}", MembershipResource(store, cursors))
+
+    app.add_route(f"{V1}/roles", RolesResource(store, cursors))
+    app.add_route(f"{V1}/permissions", PermissionsResource(store, cursors))

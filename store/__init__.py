@@ -1,0 +1,64 @@
+"""Persistence for Golden Record: peewee models on SQLite, migrations and queries.
+
+Never imports the HTTP layer: everything here is plain Python called with plain values,
+so it is quick to test and reusable from the CLI.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from . import records
+from .apikeys import ApiKeys
+from .db import database, open_database
+from .errors import Conflict, Invalid, NotFound, OutOfScope, StoreError
+from .memberships import Memberships
+from .migrations import migrate
+from .models import Setting
+from .organizations import Organizations
+from .rbac import Rbac
+from .users import Users
+
+__all__ = [
+    "Conflict", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
+]
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    """The golden record on one SQLite file, with one collaborator per noun.
+
+    `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID; tests pass their
+    own to control expiry and ids without sleeping or patching.
+    """
+
+    def __init__(self, path, *, clock=utc_now, uuidgen=uuid.uuid4):
+        self.path = str(path)
+        self.now = clock
+        self._uuidgen = uuidgen
+        self.db = open_database(self.path)
+        self.organizations = Organizations(self)
+        self.users = Users(self)
+        self.memberships = Memberships(self)
+        self.rbac = Rbac(self)
+        self.api_keys = ApiKeys(self)
+
+    def migrate(self):
+        """Create or upgrade the schema; returns the migration versions applied."""
+        return migrate(self.db, self.now())
+
+    def new_uuid(self):
+        return str(self._uuidgen())
+
+    def new_id(self, prefix):
+        return f"{prefix}_{self._uuidgen().hex}"
+
+    def setting(self, key):
+        return Setting.get_by_id(key).value
+
+    def ping(self):
+        self.db.execute_sql("SELECT 1").fetchone()
+
+    def close(self):
+        self.db.close()

@@ -1,0 +1,38 @@
+"""The one database handle and the SQLite settings every connection gets.
+
+The database is bound at run time through a proxy (peewee's DatabaseProxy), so the
+models can be imported before anyone knows which file they live in. One process
+serves one Golden Record database.
+"""
+import peewee as pw
+
+database = pw.DatabaseProxy()
+
+# WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
+# durable before it returns, because a 2xx response promises the change is on disk.
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "cache_size": -32000,
+    "temp_store": "memory",
+}
+
+
+def open_database(path):
+    """Open (creating if needed) the SQLite file at `path` and bind the models to it."""
+    db = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    return db
+
+
+def write_transaction():
+    """A transaction that takes the write lock up front.
+
+    BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
+    interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
+    applies, instead of failing half-way with SQLITE_BUSY.
+    """
+    return database.atomic("IMMEDIATE")

@@ -1,0 +1,41 @@
+"""The store's own errors. The HTTP layer maps each to a status and code in one place."""
+
+
+class StoreError(Exception):
+    """Base class: every error the store raises on purpose."""
+
+
+class NotFound(StoreError):
+    """`resource` ("organization", "user", "membership", "role", "api_key") has no row `id`."""
+
+    def __init__(self, resource, id, field=None):
+        super().__init__(f"{resource} {id!r} does not exist")
+        self.resource = resource
+        self.id = id
+        self.field = field
+
+
+class Conflict(StoreError):
+    """A uniqueness rule would be broken; `field` names the value that collides."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class Invalid(StoreError):
+    """A value is well-formed but breaks a domain rule (unknown scope, past expiry...)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class OutOfScope(StoreError):
+    """The row exists but lies outside the caller's organization scope."""
+
+    def __init__(self, message="This API key is scoped to a different organization"):
+        super().__init__(message)
+        self.message = message

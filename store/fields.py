@@ -1,0 +1,37 @@
+"""Column types that keep SQLite's storage readable and sortable."""
+import json
+from datetime import datetime, timezone
+
+import peewee as pw
+
+_STORED = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class UtcDateTimeField(pw.TextField):
+    """Aware UTC datetimes stored as fixed-width ISO text with microseconds.
+
+    Fixed width makes text order equal time order, which keyset pagination on
+    (created_at, id) relies on.
+    """
+
+    def db_value(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        return value.astimezone(timezone.utc).strftime(_STORED)
+
+    def python_value(self, value):
+        if value is None:
+            return None
+        return datetime.strptime(value, _STORED).replace(tzinfo=timezone.utc)
+
+
+class JSONField(pw.TextField):
+    """A JSON document in a TEXT column (objects and lists)."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)

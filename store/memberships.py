@@ -1,0 +1,96 @@
+"""Memberships: a user's place (role, ownership) in an organization, at most one each."""
+from .db import write_transaction
+from .errors import Conflict, NotFound
+from .models import Membership, Organization, Role, User
+from .organizations import check_scope
+from .pages import keyset_page
+
+DEFAULT_ROLE_ID = "role_member"
+
+
+def _expanded():
+    """Memberships joined to the user, organization and role they show, in one query."""
+    return (
+        Membership.select(Membership, User, Organization, Role)
+        .join(User)
+        .switch(Membership)
+        .join(Organization)
+        .switch(Membership)
+        .join(Role)
+    )
+
+
+class Memberships:
+    def __init__(self, store):
+        self._store = store
+
+    def get(self, membership_id, *, scope=None):
+        membership = _expanded().where(Membership.id == membership_id).get_or_none()
+        if membership is None:
+            raise NotFound("membership", membership_id)
+        check_scope(membership.organization_id, scope)
+        return membership
+
+    def list(self, *, limit, after=None, organization_id=None, user_id=None, scope=None):
+        """A page of memberships, filtered by organization and/or user.
+
+        A caller confined to `scope` sees only memberships of that organization.
+        """
+        check_scope(organization_id, scope)
+        organization_id = organization_id or scope
+        query = _expanded()
+        if organization_id is not None:
+            query = query.where(Membership.organization == organization_id)
+        if user_id is not None:
+            query = query.where(Membership.user == user_id)
+        return keyset_page(query, Membership, limit, after)
+
+    def create(self, *, organization_id, user_id, role_id=None, is_owner=False, scope=None):
+        """Add the user to the organization; the Member role unless `role_id` says otherwise."""
+        check_scope(organization_id, scope)
+        now = self._store.now()
+        with write_transaction():
+            org = self._store.organizations.get(organization_id, field="organizationId")
+            user = self._store.users.get(user_id, field="userId")
+            role = _role(role_id or DEFAULT_ROLE_ID)
+            taken = Membership.select().where(
+                Membership.organization == org.id, Membership.user == user.id
+            )
+            if taken.exists():
+                raise Conflict("userId", "This user is already a member of the organization")
+            membership_id = self._store.new_id("mem")
+            Membership.create(
+                id=membership_id,
+                organization=org,
+                user=user,
+                role=role,
+                is_owner=is_owner,
+                created_at=now,
+                updated_at=now,
+            )
+            return self.get(membership_id)
+
+    def update(self, membership_id, changes, *, scope=None):
+        """Change the role (`role_id`) and/or ownership (`is_owner`) of a membership."""
+        with write_transaction():
+            membership = self.get(membership_id, scope=scope)
+            if "role_id" in changes:
+                membership.role = _role(changes["role_id"])
+            if "is_owner" in changes:
+                membership.is_owner = changes["is_owner"]
+            membership.updated_at = self._store.now()
+            membership.save()
+            return self.get(membership_id)
+
+    def delete(self, membership_id, *, scope=None):
+        with write_transaction():
+            membership = self.get(membership_id, scope=scope)
+            membership.delete_instance()
+            return membership
+
+
+def _role(role_id):
+    role = Role.get_or_none(Role.id == role_id)
+    if role is None:
+        raise NotFound("role", role_id, "roleId")
+    return role

@@ -1,0 +1,104 @@
+"""The peewee models: the shape of the golden record.
+
+The tables themselves are created by the numbered migrations in store/migrations;
+these classes describe the current schema for queries.
+"""
+import peewee as pw
+
+from .db import database
+from .fields import JSONField, UtcDateTimeField
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Organization(BaseModel):
+    id = pw.TextField(primary_key=True)
+    name = pw.TextField()
+    slug = pw.TextField(unique=True)
+    domain = pw.TextField(null=True)
+    logo_url = pw.TextField(null=True)
+    workos_org_id = pw.TextField(null=True)
+    is_verified = pw.BooleanField(default=False)
+    is_active = pw.BooleanField(default=True)
+    metadata = JSONField(default=dict)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+
+class User(BaseModel):
+    id = pw.TextField(primary_key=True)
+    email = pw.TextField()
+    # casefolded email: uniqueness is case-insensitive, including non-ASCII letters
+    email_key = pw.TextField(unique=True)
+    first_name = pw.TextField(null=True)
+    last_name = pw.TextField(null=True)
+    avatar_url = pw.TextField(null=True)
+    workos_user_id = pw.TextField(null=True, unique=True)
+    is_active = pw.BooleanField(default=True)
+    metadata = JSONField(default=dict)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+
+class Permission(BaseModel):
+    id = pw.TextField(primary_key=True)
+    name = pw.TextField()
+    slug = pw.TextField(unique=True)
+    resource = pw.TextField()
+    action = pw.TextField()
+    created_at = UtcDateTimeField()
+
+
+class Role(BaseModel):
+    id = pw.TextField(primary_key=True)
+    name = pw.TextField()
+    slug = pw.TextField(unique=True)
+    description = pw.TextField(null=True)
+    is_system = pw.BooleanField(default=False)
+    created_at = UtcDateTimeField()
+
+
+class RolePermission(BaseModel):
+    role = pw.ForeignKeyField(Role, column_name="role_id", on_delete="CASCADE")
+    permission = pw.ForeignKeyField(Permission, column_name="permission_id", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = pw.CompositeKey("role", "permission")
+
+
+class Membership(BaseModel):
+    id = pw.TextField(primary_key=True)
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id", on_delete="CASCADE")
+    user = pw.ForeignKeyField(User, column_name="user_id", on_delete="CASCADE")
+    role = pw.ForeignKeyField(Role, column_name="role_id")
+    is_owner = pw.BooleanField(default=False)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+
+class ApiKey(BaseModel):
+    id = pw.TextField(primary_key=True)
+    name = pw.TextField()
+    key_hash = pw.TextField(unique=True)
+    key_prefix = pw.TextField()
+    organization = pw.ForeignKeyField(
+        Organization, column_name="organization_id", null=True, on_delete="CASCADE"
+    )
+    scopes = JSONField()
+    tier = pw.TextField(default="free")
+    allowed_ips = JSONField(default=list)
+    expires_at = UtcDateTimeField(null=True)
+    last_used_at = UtcDateTimeField(null=True)
+    revoked_at = UtcDateTimeField(null=True)
+    created_at = UtcDateTimeField()
+
+
+class Setting(BaseModel):
+    """Small per-database values, such as the secret that signs pagination cursors."""
+
+    key = pw.TextField(primary_key=True)
+    value = pw.TextField()

@@ -1,0 +1,103 @@
+"""Organizations: create, read, update, delete, verify."""
+import search as text_search
+
+from .db import write_transaction
+from .errors import Conflict, NotFound, OutOfScope
+from .models import Organization
+from .pages import keyset_page
+
+
+class Organizations:
+    def __init__(self, store):
+        self._store = store
+
+    def get(self, org_id, *, scope=None, field=None):
+        """The organization `org_id`; with `scope`, only if it is that organization.
+
+        NotFound names `field` when the id came from a request body.
+        """
+        org = Organization.get_or_none(Organization.id == org_id)
+        if org is None:
+            raise NotFound("organization", org_id, field)
+        check_scope(org_id, scope)
+        return org
+
+    def list(self, *, limit, after=None, include_staging=False, search=None, scope=None):
+        """A page of organizations; staging ones only with `include_staging`.
+
+        A caller confined to `scope` sees that one organization at most.
+        """
+        query = Organization.select()
+        if not include_staging:
+            query = query.where(Organization.is_verified == True)  # noqa: E712
+        if search:
+            query = query.where(
+                text_search.text_match([Organization.name, Organization.slug], search)
+            )
+        if scope is not None:
+            query = query.where(Organization.id == scope)
+        return keyset_page(query, Organization, limit, after)
+
+    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, scope=None):
+        """A new organization, staging (unverified) until verified.
+
+        A caller confined to one organization cannot create another.
+        """
+        if scope is not None:
+            raise OutOfScope("An organization-scoped API key cannot create organizations")
+        now = self._store.now()
+        with write_transaction():
+            self._check_slug_free(slug)
+            return Organization.create(
+                id=self._store.new_uuid(),
+                name=name,
+                slug=slug,
+                domain=domain,
+                logo_url=logo_url,
+                metadata=metadata or {},
+                created_at=now,
+                updated_at=now,
+            )
+
+    def update(self, org_id, changes, *, scope=None):
+        """Apply `changes` (model field -> value); fields not named keep their values."""
+        with write_transaction():
+            org = self.get(org_id, scope=scope)
+            if "slug" in changes and changes["slug"] != org.slug:
+                self._check_slug_free(changes["slug"])
+            if not changes:
+                return org
+            for name, value in changes.items():
+                setattr(org, name, value)
+            org.updated_at = self._store.now()
+            org.save()
+            return org
+
+    def set_verified(self, org_id, value=None, *, scope=None):
+        """Set verification to `value`, or flip it when `value` is None."""
+        with write_transaction():
+            org = self.get(org_id, scope=scope)
+            org.is_verified = (not org.is_verified) if value is None else value
+            org.updated_at = self._store.now()
+            org.save()
+            return org
+
+    def delete(self, org_id, *, scope=None):
+        """Delete the organization; memberships and its scoped API keys go with it."""
+        with write_transaction():
+            org = self.get(org_id, scope=scope)
+            org.delete_instance()
+            return org
+
+    def _check_slug_free(self, slug):
+        if Organization.select().where(Organization.slug == slug).exists():
+            raise Conflict("slug", f"An organization with slug '{slug}' already exists")
+
+
+def check_scope(org_id, scope):
+    """Raise OutOfScope unless a caller confined to `scope` may touch organization `org_id`.
+
+    `org_id` None means "no particular organization", which any caller may ask for.
+    """
+    if scope is not None and org_id is not None and org_id != scope:
+        raise OutOfScope()

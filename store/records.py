@@ -1,0 +1,105 @@
+"""Rows as the API shows them (camelCase, ISO 8601 UTC with Z).
+
+Kept in the store rather than the HTTP layer because webhook events, recorded in the
+same transaction as the change, carry the same representations.
+"""
+
+
+def timestamp(value):
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def organization(org):
+    return {
+        "id": org.id,
+        "name": org.name,
+        "slug": org.slug,
+        "domain": org.domain,
+        "logoUrl": org.logo_url,
+        "workosOrgId": org.workos_org_id,
+        "isVerified": org.is_verified,
+        "isActive": org.is_active,
+        "metadata": org.metadata,
+        "createdAt": timestamp(org.created_at),
+        "updatedAt": timestamp(org.updated_at),
+    }
+
+
+def user(u):
+    return {
+        "id": u.id,
+        "email": u.email,
+        "firstName": u.first_name,
+        "lastName": u.last_name,
+        "avatarUrl": u.avatar_url,
+        "workosUserId": u.workos_user_id,
+        "isActive": u.is_active,
+        "metadata": u.metadata,
+        "createdAt": timestamp(u.created_at),
+        "updatedAt": timestamp(u.updated_at),
+    }
+
+
+def membership(m):
+    """A membership with the user, organization and role it links, as the spec lists them."""
+    return {
+        "id": m.id,
+        "organizationId": m.organization_id,
+        "userId": m.user_id,
+        "roleId": m.role_id,
+        "isOwner": m.is_owner,
+        "createdAt": timestamp(m.created_at),
+        "updatedAt": timestamp(m.updated_at),
+        "user": {
+            "id": m.user.id,
+            "email": m.user.email,
+            "firstName": m.user.first_name,
+            "lastName": m.user.last_name,
+        },
+        "organization": {
+            "id": m.organization.id,
+            "name": m.organization.name,
+            "slug": m.organization.slug,
+        },
+        "role": {"id": m.role.id, "name": m.role.name, "slug": m.role.slug},
+    }
+
+
+def permission(p):
+    return {
+        "id": p.id,
+        "name": p.name,
+        "slug": p.slug,
+        "resource": p.resource,
+        "action": p.action,
+    }
+
+
+def role(r):
+    """A role with its permissions (`r.granted`, loaded by Rbac.roles)."""
+    return {
+        "id": r.id,
+        "name": r.name,
+        "slug": r.slug,
+        "description": r.description,
+        "isSystem": r.is_system,
+        "permissions": [permission(p) for p in r.granted],
+        "createdAt": timestamp(r.created_at),
+    }
+
+
+def api_key(k):
+    """Key metadata only: the plaintext is never stored, and only its hash is."""
+    return {
+        "id": k.id,
+        "name": k.name,
+        "keyPrefix": k.key_prefix,
+        "organizationId": k.organization_id,
+        "scopes": k.scopes,
+        "tier": k.tier,
+        "allowedIps": k.allowed_ips,
+        "expiresAt": timestamp(k.expires_at),
+        "lastUsedAt": timestamp(k.last_used_at),
+        "isActive": k.revoked_at is None,
+        "createdAt": timestamp(k.created_at),
+    }

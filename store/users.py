@@ -1,0 +1,130 @@
+"""Users: global identities, unique by email regardless of case."""
+import search as text_search
+
+from .db import write_transaction
+from .errors import Conflict, NotFound, OutOfScope
+from .organizations import check_scope
+from .models import Membership, Role, User
+from .pages import keyset_page
+
+MEMBER_ROLE_ID = "role_member"
+
+
+def email_key(email):
+    return email.strip().casefold()
+
+
+class Users:
+    def __init__(self, store):
+        self._store = store
+
+    def get(self, user_id, *, scope=None, field=None):
+        """The user `user_id`; with `scope` (an organization id), only a member of it."""
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise NotFound("user", user_id, field)
+        if scope is not None and not is_member(user_id, scope):
+            raise OutOfScope("This user is not a member of the API key's organization")
+        return user
+
+    def list(self, *, limit, after=None, search=None, organization_id=None, scope=None):
+        """A page of users; with `organization_id`, only that organization's members.
+
+        A caller confined to `scope` sees only that organization's members.
+        """
+        check_scope(organization_id, scope)
+        organization_id = organization_id or scope
+        query = User.select()
+        if search:
+            query = query.where(
+                text_search.text_match([User.email, User.first_name, User.last_name], search)
+            )
+        if organization_id is not None:
+            members = Membership.select(Membership.user).where(
+                Membership.organization == organization_id
+            )
+            query = query.where(User.id.in_(members))
+        return keyset_page(query, User, limit, after)
+
+    def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
+               metadata=None, scope=None):
+        """A new user.
+
+        Created by a caller confined to `scope`, the user also becomes a Member of that
+        organization in the same transaction, so the caller can go on seeing them.
+        """
+        now = self._store.now()
+        with write_transaction():
+            self._check_email_free(email)
+            user = User.create(
+                id=self._store.new_uuid(),
+                email=email,
+                email_key=email_key(email),
+                first_name=first_name,
+                last_name=last_name,
+                avatar_url=avatar_url,
+                metadata=metadata or {},
+                created_at=now,
+                updated_at=now,
+            )
+            if scope is not None:
+                Membership.create(
+                    id=self._store.new_id("mem"),
+                    organization=scope,
+                    user=user,
+                    role=Role.get_by_id(MEMBER_ROLE_ID),
+                    created_at=now,
+                    updated_at=now,
+                )
+            return user
+
+    def update(self, user_id, changes, *, scope=None):
+        """Apply `changes` (model field -> value); fields not named keep their values."""
+        with write_transaction():
+            user = self.get(user_id, scope=scope)
+            if "email" in changes:
+                key = email_key(changes["email"])
+                if key != user.email_key:
+                    self._check_email_free(changes["email"])
+                changes = {**changes, "email_key": key}
+            if not changes:
+                return user
+            for name, value in changes.items():
+                setattr(user, name, value)
+            user.updated_at = self._store.now()
+            user.save()
+            return user
+
+    def delete(self, user_id, *, scope=None):
+        """Delete the user and their memberships.
+
+        An organization-scoped caller may delete only users who belong to no other
+        organization: the others still rely on that user.
+        """
+        with write_transaction():
+            user = self.get(user_id, scope=scope)
+            if scope is not None and _member_elsewhere(user_id, scope):
+                raise OutOfScope("This user also belongs to other organizations")
+            user.delete_instance()
+            return user
+
+    @staticmethod
+    def _check_email_free(email):
+        if User.select().where(User.email_key == email_key(email)).exists():
+            raise Conflict("email", f"A user with email '{email}' already exists")
+
+
+def is_member(user_id, organization_id):
+    return (
+        Membership.select()
+        .where(Membership.user == user_id, Membership.organization == organization_id)
+        .exists()
+    )
+
+
+def _member_elsewhere(user_id, organization_id):
+    return (
+        Membership.select()
+        .where(Membership.user == user_id, Membership.organization != organization_id)
+        .exists()
+    )
