@@ -1,0 +1,90 @@
+import falcon.testing
+import pytest
+
+import goldenrecord
+from support import FakeClock
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def config(tmp_path):
+    return goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "gr.db")})
+
+
+@pytest.fixture
+def store(config, clock):
+    opened = goldenrecord.open_store(config, clock=clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(config, clock, store):
+    return goldenrecord.create_app(config, clock=clock, store=store)
+
+
+@pytest.fixture
+def client(app):
+    return falcon.testing.TestClient(app)
+
+
+class Keys:
+    """Mints API keys straight in the store and returns ready Authorization headers."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def headers(self, *scopes, org=None, **options):
+        _, plaintext = self.store.api_keys.create(
+            name="test", scopes=list(scopes) or ["*:*"], organization_id=org, **options)
+        return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.fixture
+def keys(store):
+    return Keys(store)
+
+
+@pytest.fixture
+def admin(keys):
+    return keys.headers("*:*")
+
+
+@pytest.fixture
+def make(client, admin):
+    """Create resources through the API as the admin: make.org(...), make.user(...)."""
+    return Factory(client, admin)
+
+
+class Factory:
+    def __init__(self, client, headers):
+        self.client = client
+        self.headers = headers
+        self.count = 0
+
+    def _post(self, path, body):
+        result = self.client.simulate_post(path, json=body, headers=self.headers)
+        assert result.status_code == 201, result.text
+        return result.json["data"]
+
+    def org(self, verified=True, **fields):
+        self.count += 1
+        body = {"name": f"Org {self.count}", "slug": f"org-{self.count}", **fields}
+        org = self._post("/api/v1/organizations", body)
+        if verified:
+            self.client.simulate_post(f"/api/v1/organizations/{org['id']}/verify",
+                                      json={"isVerified": True}, headers=self.headers)
+            org["isVerified"] = True
+        return org
+
+    def user(self, **fields):
+        self.count += 1
+        return self._post("/api/v1/users", {"email": f"user{self.count}@example.com", **fields})
+
+    def membership(self, org, user, **fields):
+        return self._post("/api/v1/memberships",
+                          {"organizationId": org["id"], "userId": user["id"], **fields})

@@ -1,0 +1,91 @@
+import sqlite3
+
+import pytest
+
+import goldenrecord
+import store
+from store.migrations import LATEST, MIGRATIONS, current_version
+
+
+def test_migrate_is_idempotent_and_recorded(tmp_path):
+    path = tmp_path / "m.db"
+    opened = store.Store(path)
+    assert opened.migrate() == [v for v, _, _ in MIGRATIONS]
+    assert opened.migrate() == []
+    assert current_version(opened.db) == LATEST
+    opened.close()
+    rows = sqlite3.connect(path).execute("SELECT version, name FROM schema_migrations").fetchall()
+    assert rows == [(v, n) for v, n, _ in MIGRATIONS]
+
+
+def test_database_settings(tmp_path):
+    opened = store.Store(tmp_path / "p.db")
+    pragma = lambda name: opened.db.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+    assert pragma("journal_mode") == "wal"
+    assert pragma("foreign_keys") == 1
+    assert pragma("synchronous") == 2  # FULL: a 2xx means the change is on disk
+    assert pragma("busy_timeout") >= 5000
+    opened.close()
+
+
+def test_seeded_once(tmp_path):
+    opened = store.Store(tmp_path / "s.db")
+    opened.migrate()
+    opened.migrate()
+    count = opened.db.execute_sql("SELECT count(*) FROM permission").fetchone()[0]
+    assert count == 8
+    opened.close()
+
+
+def test_keys_create_prints_only_the_key(tmp_path, capsys):
+    db = str(tmp_path / "k.db")
+    assert goldenrecord.main(["keys", "create", "--db", db, "--name", "ci", "--scope", "users:read",
+                              "--scope", "roles:read", "--tier", "pro", "--allowed-ip", "10.0.0.0/8",
+                              "--expires-at", "2099-01-01T00:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    plaintext = out.strip()
+    assert out == plaintext + "\n" and plaintext.startswith("gr_live_")
+    opened = store.Store(db)
+    key = opened.api_keys.find(plaintext)
+    assert key.scopes == ["users:read", "roles:read"]
+    assert (key.tier, key.allowed_ips, key.name) == ("pro", ["10.0.0.0/8"], "ci")
+    assert key.expires_at.year == 2099
+    opened.close()
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--scope", "nope:nope"], "scopes"),
+    (["--scope", "users:read", "--tier", "gold"], "tier"),
+    (["--scope", "users:read", "--allowed-ip", "300.1.1.1"], "allowedIps"),
+    (["--scope", "users:read", "--expires-at", "2001-01-01T00:00:00Z"], "expiresAt"),
+    (["--scope", "users:read", "--org", "00000000-0000-4000-8000-000000000000"], "organizationId"),
+])
+def test_keys_create_refuses_bad_input(tmp_path, capsys, args, named):
+    code = goldenrecord.main(["keys", "create", "--db", str(tmp_path / "k.db"), "--name", "x", *args])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert named in captured.err
+
+
+def test_bootstrap_key_from_environment(store):
+    wanted = "gr_live_" + "b" * 40
+    announced = []
+    goldenrecord.ensure_admin_key(store, {"GOLDENRECORD_BOOTSTRAP_KEY": wanted}, announced.append)
+    goldenrecord.ensure_admin_key(store, {"GOLDENRECORD_BOOTSTRAP_KEY": wanted}, announced.append)
+    assert announced == []
+    key = store.api_keys.find(wanted)
+    assert key.scopes == ["*:*"]
+    assert store.db.execute_sql("SELECT count(*) FROM api_key").fetchone()[0] == 1
+
+
+def test_malformed_bootstrap_key_is_a_startup_error(store):
+    with pytest.raises(goldenrecord.ConfigError, match="GOLDENRECORD_BOOTSTRAP_KEY"):
+        goldenrecord.ensure_admin_key(store, {"GOLDENRECORD_BOOTSTRAP_KEY": "gr_live_short"}, print)
+
+
+def test_first_start_key_is_announced_once(store):
+    announced = []
+    goldenrecord.ensure_admin_key(store, {}, announced.append)
+    goldenrecord.ensure_admin_key(store, {}, announced.append)
+    assert len(announced) == 1
+    assert store.api_keys.find(announced[0]).scopes == ["*:*"]

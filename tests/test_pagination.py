@@ -1,0 +1,139 @@
+"""Cursor pagination as the contract settles it."""
+import base64
+import json
+
+import pytest
+
+from support import assert_envelope
+
+ORGS = "/api/v1/organizations"
+
+
+def _walk(client, admin, path, limit, **params):
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
+        result = client.simulate_get(path, params=query, headers=admin)
+        data = assert_envelope(result, 200)
+        meta = result.json["meta"]
+        assert meta["limit"] == limit
+        seen += data
+        pages += 1
+        if not meta["hasMore"]:
+            assert meta["nextCursor"] is None
+            return seen, pages, meta["total"]
+        cursor = meta["nextCursor"]
+
+
+def test_walk_visits_every_item_once_in_creation_order(client, admin, make, clock):
+    created = []
+    for _ in range(23):
+        created.append(make.user()["id"])
+        clock.advance(milliseconds=1)
+    seen, pages, total = _walk(client, admin, "/api/v1/users", 5)
+    assert [u["id"] for u in seen] == created
+    assert (pages, total) == (5, 23)
+
+
+def test_same_timestamp_is_ordered_by_id(client, admin, make):
+    created = [make.user()["id"] for _ in range(7)]  # the fake clock stands still
+    seen, _, _ = _walk(client, admin, "/api/v1/users", 3)
+    assert [u["id"] for u in seen] == sorted(created)
+
+
+def test_inserts_during_a_walk_do_not_duplicate_or_skip(client, admin, make, clock):
+    for _ in range(6):
+        make.user()
+        clock.advance(seconds=1)
+    first = client.simulate_get("/api/v1/users", params={"limit": 3}, headers=admin)
+    for _ in range(4):
+        make.user()
+        clock.advance(seconds=1)
+    rest, _, total = [], None, None
+    cursor = first.json["meta"]["nextCursor"]
+    while cursor:
+        page = client.simulate_get("/api/v1/users", params={"limit": 3, "cursor": cursor}, headers=admin)
+        rest += page.json["data"]
+        cursor = page.json["meta"]["nextCursor"]
+        total = page.json["meta"]["total"]
+    ids = [u["id"] for u in first.json["data"] + rest]
+    assert len(ids) == len(set(ids)) == 10
+    assert total == 10
+
+
+def test_total_counts_matches_of_the_filter(client, admin, make):
+    for _ in range(3):
+        make.org(verified=True)
+    for _ in range(2):
+        make.org(verified=False)
+    assert client.simulate_get(ORGS, params={"limit": 1}, headers=admin).json["meta"]["total"] == 3
+    staged = client.simulate_get(ORGS, params={"limit": 1, "includeStaging": "true"}, headers=admin)
+    assert staged.json["meta"]["total"] == 5
+
+
+def test_default_limit_is_20(client, admin, make):
+    for _ in range(21):
+        make.user()
+    result = client.simulate_get("/api/v1/users", headers=admin)
+    assert len(result.json["data"]) == 20
+    assert result.json["meta"]["limit"] == 20 and result.json["meta"]["hasMore"] is True
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "", "1e2", "9999999999"])
+def test_bad_limit_is_400(client, admin, limit):
+    result = client.simulate_get(ORGS, query_string=f"limit={limit}", headers=admin)
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "limit")
+
+
+@pytest.mark.parametrize("limit", ["1", "100"])
+def test_limit_bounds_are_accepted(client, admin, limit):
+    assert_envelope(client.simulate_get(ORGS, params={"limit": limit}, headers=admin), 200)
+
+
+def _cursor(client, admin, make, path="/api/v1/users"):
+    for _ in range(3):
+        make.user()
+    return client.simulate_get(path, params={"limit": 1}, headers=admin).json["meta"]["nextCursor"]
+
+
+def test_tampered_cursor_is_400(client, admin, make):
+    cursor = _cursor(client, admin, make)
+    payload, _, signature = cursor.partition(".")
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    data[2] = "00000000-0000-4000-8000-000000000000"
+    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=") + "." + signature
+    for bad in [forged, cursor[:-2] + "xx", "garbage", "a.b", cursor + "x"]:
+        result = client.simulate_get("/api/v1/users", params={"cursor": bad}, headers=admin)
+        assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
+
+
+def test_cursor_from_another_list_is_400(client, admin, make):
+    cursor = _cursor(client, admin, make)
+    result = client.simulate_get("/api/v1/roles", params={"cursor": cursor}, headers=admin)
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
+
+
+def test_cursor_from_another_database_is_400(client, admin, make, tmp_path):
+    import falcon.testing
+
+    import goldenrecord
+
+    cursor = _cursor(client, admin, make)
+    other_config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "other.db")})
+    other_store = goldenrecord.open_store(other_config)
+    other = falcon.testing.TestClient(goldenrecord.create_app(other_config, store=other_store))
+    _, key = other_store.api_keys.create(name="k", scopes=["*:*"])
+    result = other.simulate_get("/api/v1/users", params={"cursor": cursor},
+                                headers={"Authorization": f"Bearer {key}"})
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
+    other_store.close()
+
+
+def test_cursors_survive_a_restart(config, store, admin, make, client):
+    import falcon.testing
+
+    import goldenrecord
+
+    cursor = _cursor(client, admin, make)
+    fresh = falcon.testing.TestClient(goldenrecord.create_app(config))
+    assert_envelope(fresh.simulate_get("/api/v1/users", params={"cursor": cursor}, headers=admin), 200)
