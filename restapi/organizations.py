@@ -5,9 +5,9 @@ from store import records
 
 from .access import require_scope
 from .inputs import Body, Bool, Domain, Metadata, Slug, Text, Url, read_json
-from .listing import paging_query, respond_with_page
+from .listing import paging_query
 from .resource import Resource, uuid_param
-from .responses import created, deleted, ok
+from .responses import ok
 
 _EDITABLE = dict(
     domain=Domain(nullable=True),
@@ -23,37 +23,27 @@ LIST = paging_query(search=Text(), includeStaging=Bool())
 class OrganizationsResource(Resource):
     @falcon.before(require_scope("organizations:read"))
     def on_get(self, req, resp):
-        caller = req.context.caller
-        respond_with_page(
-            req, resp, self.cursors, name="organizations", query=LIST,
-            fetch=lambda **kw: self.store.organizations.list(scope=caller.scope, **kw),
-            serialize=records.organization,
-        )
+        self.list_page(req, resp, "organizations", LIST, self.store.organizations.list,
+                       records.organization)
 
     @falcon.before(require_scope("organizations:create"))
     def on_post(self, req, resp):
-        fields = CREATE.parse(read_json(req))
-        org = self.store.organizations.create(scope=req.context.caller.scope, **fields)
-        created(req, resp, records.organization(org))
+        self.create(req, resp, CREATE, self.store.organizations.create, records.organization)
 
 
 class OrganizationResource(Resource):
     @falcon.before(require_scope("organizations:read"))
     def on_get(self, req, resp, id):
-        org = self.store.organizations.get(uuid_param(id), scope=req.context.caller.scope)
-        ok(req, resp, records.organization(org))
+        self.show(req, resp, uuid_param(id), self.store.organizations.get, records.organization)
 
     @falcon.before(require_scope("organizations:update"))
     def on_put(self, req, resp, id):
-        org_id = uuid_param(id)
-        changes = UPDATE.parse(read_json(req), partial=True)
-        org = self.store.organizations.update(org_id, changes, scope=req.context.caller.scope)
-        ok(req, resp, records.organization(org))
+        self.update(req, resp, uuid_param(id), UPDATE, self.store.organizations.update,
+                    records.organization)
 
     @falcon.before(require_scope("organizations:delete"))
     def on_delete(self, req, resp, id):
-        org = self.store.organizations.delete(uuid_param(id), scope=req.context.caller.scope)
-        deleted(req, resp, org.id)
+        self.delete(req, resp, uuid_param(id), self.store.organizations.delete)
 
     @falcon.before(require_scope("organizations:update"))
     def on_post_verify(self, req, resp, id):

@@ -4,7 +4,7 @@ import falcon
 from store import records
 
 from .access import require_scope
-from .listing import paging_query, respond_with_page
+from .listing import paging_query
 from .resource import Resource
 
 LIST = paging_query()
@@ -13,12 +13,11 @@ LIST = paging_query()
 class RolesResource(Resource):
     @falcon.before(require_scope("roles:read"))
     def on_get(self, req, resp):
-        respond_with_page(req, resp, self.cursors, name="roles", query=LIST,
-                          fetch=self.store.rbac.roles, serialize=records.role)
+        self.list_page(req, resp, "roles", LIST, self.store.rbac.roles, records.role)
 
 
 class PermissionsResource(Resource):
     @falcon.before(require_scope("permissions:read"))
     def on_get(self, req, resp):
-        respond_with_page(req, resp, self.cursors, name="permissions", query=LIST,
-                          fetch=self.store.rbac.permissions, serialize=records.permission)
+        self.list_page(req, resp, "permissions", LIST, self.store.rbac.permissions,
+                       records.permission)

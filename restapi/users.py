@@ -4,10 +4,9 @@ import falcon
 from store import records
 
 from .access import require_scope
-from .inputs import Body, Bool, Email, Metadata, Text, Url, Uuid, read_json
-from .listing import paging_query, respond_with_page
+from .inputs import Body, Bool, Email, Metadata, Text, Url, Uuid
+from .listing import paging_query
 from .resource import Resource, uuid_param
-from .responses import created, deleted, ok
 
 _PROFILE = dict(
     firstName=Text(max_length=100, nullable=True),
@@ -23,34 +22,22 @@ LIST = paging_query(search=Text(), organizationId=Uuid())
 class UsersResource(Resource):
     @falcon.before(require_scope("users:read"))
     def on_get(self, req, resp):
-        caller = req.context.caller
-        respond_with_page(
-            req, resp, self.cursors, name="users", query=LIST,
-            fetch=lambda **kw: self.store.users.list(scope=caller.scope, **kw),
-            serialize=records.user,
-        )
+        self.list_page(req, resp, "users", LIST, self.store.users.list, records.user)
 
     @falcon.before(require_scope("users:create"))
     def on_post(self, req, resp):
-        fields = CREATE.parse(read_json(req))
-        user = self.store.users.create(scope=req.context.caller.scope, **fields)
-        created(req, resp, records.user(user))
+        self.create(req, resp, CREATE, self.store.users.create, records.user)
 
 
 class UserResource(Resource):
     @falcon.before(require_scope("users:read"))
     def on_get(self, req, resp, id):
-        user = self.store.users.get(uuid_param(id), scope=req.context.caller.scope)
-        ok(req, resp, records.user(user))
+        self.show(req, resp, uuid_param(id), self.store.users.get, records.user)
 
     @falcon.before(require_scope("users:update"))
     def on_put(self, req, resp, id):
-        user_id = uuid_param(id)
-        changes = UPDATE.parse(read_json(req), partial=True)
-        user = self.store.users.update(user_id, changes, scope=req.context.caller.scope)
-        ok(req, resp, records.user(user))
+        self.update(req, resp, uuid_param(id), UPDATE, self.store.users.update, records.user)
 
     @falcon.before(require_scope("users:delete"))
     def on_delete(self, req, resp, id):
-        user = self.store.users.delete(uuid_param(id), scope=req.context.caller.scope)
-        deleted(req, resp, user.id)
+        self.delete(req, resp, uuid_param(id), self.store.users.delete)

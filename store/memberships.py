@@ -75,11 +75,8 @@ class Memberships:
         with write_transaction():
             membership = self.get(membership_id, scope=scope)
             if "role_id" in changes:
-                membership.role = _role(changes["role_id"])
-            if "is_owner" in changes:
-                membership.is_owner = changes["is_owner"]
-            membership.updated_at = self._store.now()
-            membership.save()
+                changes = {**changes, "role_id": _role(changes["role_id"]).id}
+            membership.apply(changes, self._store.now())
             return self.get(membership_id)
 
     def delete(self, membership_id, *, scope=None):

@@ -14,6 +14,16 @@ class BaseModel(pw.Model):
         database = database
         legacy_table_names = False
 
+    def apply(self, changes, now):
+        """Save `changes` (field name -> value) with a new updated_at; nothing to change, no write."""
+        if not changes:
+            return self
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.updated_at = now
+        self.save()
+        return self
+
 
 class Organization(BaseModel):
     id = pw.TextField(primary_key=True)

@@ -65,22 +65,14 @@ class Organizations:
             org = self.get(org_id, scope=scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
-            if not changes:
-                return org
-            for name, value in changes.items():
-                setattr(org, name, value)
-            org.updated_at = self._store.now()
-            org.save()
-            return org
+            return org.apply(changes, self._store.now())
 
     def set_verified(self, org_id, value=None, *, scope=None):
         """Set verification to `value`, or flip it when `value` is None."""
         with write_transaction():
             org = self.get(org_id, scope=scope)
-            org.is_verified = (not org.is_verified) if value is None else value
-            org.updated_at = self._store.now()
-            org.save()
-            return org
+            verified = (not org.is_verified) if value is None else value
+            return org.apply({"is_verified": verified}, self._store.now())
 
     def delete(self, org_id, *, scope=None):
         """Delete the organization; memberships and its scoped API keys go with it."""

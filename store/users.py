@@ -87,13 +87,7 @@ class Users:
                 if key != user.email_key:
                     self._check_email_free(changes["email"])
                 changes = {**changes, "email_key": key}
-            if not changes:
-                return user
-            for name, value in changes.items():
-                setattr(user, name, value)
-            user.updated_at = self._store.now()
-            user.save()
-            return user
+            return user.apply(changes, self._store.now())
 
     def delete(self, user_id, *, scope=None):
         """Delete the user and their memberships.

@@ -89,3 +89,29 @@ def test_first_start_key_is_announced_once(store):
     goldenrecord.ensure_admin_key(store, {}, announced.append)
     assert len(announced) == 1
     assert store.api_keys.find(announced[0]).scopes == ["*:*"]
+
+
+def test_an_existing_database_upgrades_in_place_without_loss(tmp_path, monkeypatch):
+    """Today's database under tomorrow's code: the new migration runs once, data stays."""
+    import types
+
+    import store.migrations as migrations
+
+    path = tmp_path / "u.db"
+    opened = store.Store(path)
+    opened.migrate()
+    org = opened.organizations.create(name="Kept", slug="kept")
+    opened.close()
+
+    def add_column(db, now):
+        db.execute_sql("ALTER TABLE organization ADD COLUMN tagline TEXT NOT NULL DEFAULT ''")
+
+    future = types.SimpleNamespace(apply=add_column)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (LATEST + 1, "tagline", future)])
+    reopened = store.Store(path)
+    assert reopened.migrate() == [LATEST + 1]
+    assert reopened.migrate() == []
+    row = reopened.db.execute_sql("SELECT name, slug, tagline FROM organization WHERE id = ?",
+                                  (org.id,)).fetchone()
+    assert row == ("Kept", "kept", "")
+    reopened.close()
