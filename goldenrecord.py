@@ -42,6 +42,17 @@ class RateLimitsConfig:
     basic: int = 300
     pro: int = 1000
     enterprise: int = 5000
+    failed_auth_per_ip: int = 20
+
+    def by_tier(self):
+        return {"free": self.free, "basic": self.basic, "pro": self.pro,
+                "enterprise": self.enterprise}
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    retention_days: int = 90
+    flush_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Config:
     rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     workos: WorkosConfig = field(default_factory=WorkosConfig)
+    analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
 
 
 class ConfigError(Exception):
@@ -118,13 +130,16 @@ def _apply(config, dotted, value, *, from_text, source):
 def _check(config):
     if not 0 <= config.server.port <= 65535:
         raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
-    for key in ("server.threads", "webhooks.workers", "webhooks.max_attempts"):
+    for key in ("server.threads", "webhooks.workers", "webhooks.max_attempts",
+                "analytics.retention_days"):
         section, name = key.split(".")
         if getattr(getattr(config, section), name) < 1:
             raise ConfigError(f"{key}: must be at least 1")
-    for tier in dataclasses.fields(RateLimitsConfig):
-        if getattr(config.rate_limits, tier.name) < 1:
-            raise ConfigError(f"rate_limits.{tier.name}: must be at least 1")
+    for limit in dataclasses.fields(RateLimitsConfig):
+        if getattr(config.rate_limits, limit.name) < 1:
+            raise ConfigError(f"rate_limits.{limit.name}: must be at least 1")
+    if config.analytics.flush_seconds <= 0:
+        raise ConfigError("analytics.flush_seconds: must be more than 0")
     for cidr in config.server.trusted_proxies:
         try:
             ipaddress.ip_network(cidr, strict=False)
@@ -180,17 +195,41 @@ def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
     return opened
 
 
-def create_app(config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None):
-    """The WSGI app for `config`: open and migrate the database, wire the HTTP layer.
+class GoldenRecord:
+    """One Golden Record instance: its store, its WSGI app and its background work.
 
     `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can control time
-    and ids. Pass `store` to reuse one already opened.
+    and ids. `close()` stops the background work, writing what it buffered, and closes
+    the database.
     """
-    import restapi
 
-    config = config or Config()
-    store = store or open_store(config, clock=clock, uuidgen=uuidgen)
-    return restapi.build_app(store, trusted_proxies=config.server.trusted_proxies, clock=clock)
+    def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None):
+        import restapi
+
+        self.config = config or Config()
+        self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
+        self.usage = restapi.UsageRecorder(
+            self.store.analytics, clock, retention_days=self.config.analytics.retention_days,
+            flush_seconds=self.config.analytics.flush_seconds)
+        self.app = restapi.build_app(
+            self.store, clock=clock, usage=self.usage,
+            tier_limits=self.config.rate_limits.by_tier(),
+            failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
+            trusted_proxies=self.config.server.trusted_proxies)
+        self.usage.start()
+
+    def close(self):
+        self.usage.stop()
+        self.store.close()
+
+
+def create_app(config=None, **options):
+    """The WSGI app for `config` (for falcon.testing and other WSGI hosts).
+
+    Options are GoldenRecord's. Usage analytics are written by a daemon thread once a
+    second; use GoldenRecord directly to flush them on close.
+    """
+    return GoldenRecord(config, **options).app
 
 
 BOOTSTRAP_VARIABLE = "GOLDENRECORD_BOOTSTRAP_KEY"
@@ -237,9 +276,9 @@ def serve(config, env=None):
     env = os.environ if env is None else env
     store = open_store(config)
     ensure_admin_key(store, env, _announce_admin_key)
-    app = create_app(config, store=store)
+    service = GoldenRecord(config, store=store)
     server = waitress.create_server(
-        app,
+        service.app,
         host=config.server.host,
         port=config.server.port,
         threads=config.server.threads,
@@ -261,7 +300,7 @@ def serve(config, env=None):
         server.run()
     finally:
         server.close()
-        store.close()
+        service.close()
         log.info("stopped")
 
 

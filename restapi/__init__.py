@@ -1,7 +1,8 @@
 """The HTTP layer of Golden Record: a Falcon WSGI app over the store.
 
-`build_app` wires middleware (request context, then authentication), the error path
-and the routes; the composition root in goldenrecord.py decides what it is given.
+`build_app` wires the middleware — request context, authentication, rate limit, usage
+recording, in that order — the error path and the routes; the composition root in
+goldenrecord.py decides what it is given.
 """
 import falcon
 
@@ -10,14 +11,23 @@ from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .middleware import RequestContext
+from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
+from .usage import Usage, UsageRecorder
+
+__all__ = ["build_app", "UsageRecorder"]
 
 
-def build_app(store, *, trusted_proxies=(), clock):
+def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=()):
+    """The WSGI app. `tier_limits` maps tier name to requests per minute; `usage` is the
+    UsageRecorder that receives every authenticated request."""
     app = falcon.App(
         middleware=[
             RequestContext(),
-            Authentication(store.api_keys, ClientAddress(trusted_proxies), clock),
+            Authentication(store.api_keys, ClientAddress(trusted_proxies), clock,
+                           failures=FixedWindowLimiter(clock), failure_limit=failed_auth_per_ip),
+            RateLimit(FixedWindowLimiter(clock), tier_limits),
+            Usage(usage),
         ],
     )
     app.req_options.strip_url_path_trailing_slash = True

@@ -6,11 +6,10 @@ reading a resource shows what it requires.
 """
 from dataclasses import dataclass
 
-from store.apikeys import ip_allowed, is_usable
+from store.apikeys import FULL_ACCESS, ip_allowed
 
 from .errors import ApiError
-
-FULL_ACCESS = "*:*"
+from .ratelimit import address_bucket, rate_limited
 
 
 @dataclass(frozen=True)
@@ -54,21 +53,31 @@ class Authentication:
     """Loads the caller for every resource that is not marked `public = True`.
 
     The order of refusals is the contract's: no or malformed header (401), unknown,
-    revoked or expired key (401), address not on the key's allow-list (403).
+    revoked or expired key (401), address not on the key's allow-list (403). Failed
+    attempts are counted per client address: past `failure_limit` a minute, the address
+    gets 429 before any key is looked up, so keys cannot be guessed at full speed.
     """
 
-    def __init__(self, api_keys, client_address, clock):
+    def __init__(self, api_keys, client_address, clock, *, failures, failure_limit):
         self._api_keys = api_keys
         self._client_address = client_address
         self._clock = clock
+        self._failures = failures
+        self._failure_limit = failure_limit
 
     def process_resource(self, req, resp, resource, params):
         if resource is None or getattr(resource, "public", False):
             return
-        key = self._api_keys.find(bearer_token(req))
-        if key is None or not is_usable(key, self._clock()):
-            raise ApiError.invalid_api_key()
+        token = bearer_token(req)
         address = self._client_address.of(req)
+        bucket = address_bucket(address)
+        blocked = self._failures.exhausted(bucket, self._failure_limit)
+        if blocked:
+            raise rate_limited(blocked, headers=False)
+        key = self._api_keys.find(token)
+        if key is None or not key.is_usable(self._clock()):
+            self._failures.hit(bucket, self._failure_limit)
+            raise ApiError.invalid_api_key()
         if not ip_allowed(key.allowed_ips, address):
             raise ApiError.ip_not_allowed(address)
         req.context.caller = Caller(key)

@@ -96,6 +96,8 @@ def from_store_error(error):
         return ApiError.conflict(code, error.field, error.message)
     if isinstance(error, store.OutOfScope):
         return ApiError.org_scope_violation(error.message)
+    if isinstance(error, store.Forbidden):
+        return ApiError.forbidden(error.message)
     if isinstance(error, store.Invalid):
         return ApiError.validation(error.field, error.message)
     raise TypeError(f"unmapped store error {error!r}")

@@ -1,5 +1,7 @@
 """Every route the API serves, in the spec's order."""
+from .analytics import AnalyticsResource
 from .health import HealthResource
+from .keys import KeyResource, KeysResource
 from .memberships import MembershipResource, MembershipsResource
 from .organizations import OrganizationResource, OrganizationsResource
 from .rbac import PermissionsResource, RolesResource
@@ -24,3 +26,8 @@ def add_routes(app, store, cursors):
 
     app.add_route(f"{V1}/roles", RolesResource(store, cursors))
     app.add_route(f"{V1}/permissions", PermissionsResource(store, cursors))
+
+    app.add_route(f"{V1}/keys", KeysResource(store, cursors))
+    app.add_route(f"{V1}/keys/{{id}}", KeyResource(store, cursors))
+
+    app.add_route(f"{V1}/analytics", AnalyticsResource(store, cursors))

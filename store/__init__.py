@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime, timezone
 
 from . import records
+from .analytics import Analytics
 from .apikeys import ApiKeys
 from .db import database, open_database
-from .errors import Conflict, Invalid, NotFound, OutOfScope, StoreError
+from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
 from .memberships import Memberships
 from .migrations import migrate
 from .models import Setting
@@ -18,7 +19,7 @@ from .rbac import Rbac
 from .users import Users
 
 __all__ = [
-    "Conflict", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
+    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
 ]
 
 
@@ -43,6 +44,7 @@ class Store:
         self.memberships = Memberships(self)
         self.rbac = Rbac(self)
         self.api_keys = ApiKeys(self)
+        self.analytics = Analytics(self)
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""

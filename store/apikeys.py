@@ -9,9 +9,13 @@ import ipaddress
 import re
 import secrets
 
+from datetime import timedelta
+
 from .db import write_transaction
-from .errors import Invalid
+from .errors import Forbidden, Invalid, NotFound, OutOfScope
 from .models import ApiKey
+from .organizations import check_scope
+from .pages import keyset_page
 
 PREFIX = "gr_live_"
 WELL_FORMED = re.compile(r"^gr_live_[A-Za-z0-9_-]{32,128}$")
@@ -36,6 +40,8 @@ SCOPES = (
     "*:*",
 )
 TIERS = ("free", "basic", "pro", "enterprise")
+FULL_ACCESS = "*:*"
+ROTATION_GRACE = timedelta(days=7)
 
 
 def hash_key(plaintext):
@@ -88,9 +94,20 @@ def ip_allowed(allowed_ips, address):
     return any(ip in ipaddress.ip_network(entry) for entry in allowed_ips)
 
 
-def is_usable(key, now):
-    """Not revoked and not past its expiry."""
-    return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
+def check_grant(granter, scopes, organization_id):
+    """A key may hand out only what it holds: no scope beyond its own, no other organization.
+
+    `granter` None is the operator (CLI, bootstrap), who may create anything.
+    """
+    if granter is None:
+        return
+    if granter.organization_id is not None and organization_id != granter.organization_id:
+        raise Forbidden("An organization-scoped API key can only create keys for its own organization")
+    if FULL_ACCESS in granter.scopes:
+        return
+    beyond = [scope for scope in scopes if scope not in granter.scopes]
+    if beyond:
+        raise Forbidden(f"This API key cannot grant scopes it does not hold: {', '.join(beyond)}")
 
 
 class ApiKeys:
@@ -98,12 +115,18 @@ class ApiKeys:
         self._store = store
 
     def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=(),
-               expires_at=None, plaintext=None):
+               expires_at=None, plaintext=None, granted_by=None, scope=None):
         """Mint a key; returns (row, plaintext). The plaintext exists only in the return value.
 
-        `plaintext` lets a harness choose the key (GOLDENRECORD_BOOTSTRAP_KEY).
+        `granted_by` is the API key asking (None for the operator); a caller confined to
+        `scope` mints keys of that organization unless it names one. `plaintext` lets a
+        harness choose the key (GOLDENRECORD_BOOTSTRAP_KEY).
         """
         now = self._store.now()
+        if organization_id is None:
+            organization_id = scope
+        scopes = check_scopes(scopes)
+        check_grant(granted_by, scopes, organization_id)
         if expires_at is not None and expires_at <= now:
             raise Invalid("expiresAt", "expiresAt must be in the future")
         plaintext = plaintext or new_plaintext()
@@ -118,13 +141,73 @@ class ApiKeys:
                 key_hash=hash_key(plaintext),
                 key_prefix=plaintext[:DISPLAY_PREFIX_LENGTH],
                 organization=organization_id,
-                scopes=check_scopes(scopes),
+                scopes=scopes,
                 tier=check_tier(tier),
                 allowed_ips=check_allowed_ips(allowed_ips),
                 expires_at=expires_at,
                 created_at=now,
             )
         return key, plaintext
+
+    def get(self, key_id, *, scope=None):
+        """Key `key_id`; a caller confined to `scope` sees only that organization's keys."""
+        key = ApiKey.get_or_none(ApiKey.id == key_id)
+        if key is None:
+            raise NotFound("api_key", key_id)
+        if scope is not None and key.organization_id != scope:
+            raise OutOfScope("This API key belongs to a different organization")
+        return key
+
+    def list(self, *, limit, after=None, organization_id=None, scope=None):
+        check_scope(organization_id, scope)
+        organization_id = organization_id or scope
+        query = ApiKey.select()
+        if organization_id is not None:
+            query = query.where(ApiKey.organization == organization_id)
+        return keyset_page(query, ApiKey, limit, after)
+
+    def rotate(self, key_id, *, scope=None, granted_by=None):
+        """A new key with the old one's settings; the old one lives on for the grace period.
+
+        Returns (old, new, plaintext). The old key now expires ROTATION_GRACE from now, or
+        when it was due to already if that is sooner.
+        """
+        now = self._store.now()
+        with write_transaction():
+            old = self._usable(key_id, scope, now)
+            check_grant(granted_by, old.scopes, old.organization_id)
+            plaintext = new_plaintext()
+            new = ApiKey.create(
+                id=self._store.new_id("key"),
+                name=old.name,
+                key_hash=hash_key(plaintext),
+                key_prefix=plaintext[:DISPLAY_PREFIX_LENGTH],
+                organization=old.organization_id,
+                scopes=old.scopes,
+                tier=old.tier,
+                allowed_ips=old.allowed_ips,
+                expires_at=old.expires_at,
+                created_at=now,
+            )
+            grace_end = now + ROTATION_GRACE
+            old.expires_at = min(old.expires_at or grace_end, grace_end)
+            old.save()
+        return old, new, plaintext
+
+    def revoke(self, key_id, *, scope=None):
+        """Revoke at once; a key already revoked or expired is not found."""
+        now = self._store.now()
+        with write_transaction():
+            key = self._usable(key_id, scope, now)
+            key.revoked_at = now
+            key.save()
+            return key
+
+    def _usable(self, key_id, scope, now):
+        key = self.get(key_id, scope=scope)
+        if not key.is_usable(now):
+            raise NotFound("api_key", key_id)
+        return key
 
     def find(self, plaintext):
         """The key row whose hash matches `plaintext`, usable or not; None if unknown."""
@@ -136,7 +219,5 @@ class ApiKeys:
 
     def any_usable(self):
         now = self._store.now()
-        for key in ApiKey.select().where(ApiKey.revoked_at.is_null()):
-            if is_usable(key, now):
-                return True
-        return False
+        unrevoked = ApiKey.select().where(ApiKey.revoked_at.is_null())
+        return any(key.is_usable(now) for key in unrevoked)

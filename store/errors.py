@@ -39,3 +39,11 @@ class OutOfScope(StoreError):
     def __init__(self, message="This API key is scoped to a different organization"):
         super().__init__(message)
         self.message = message
+
+
+class Forbidden(StoreError):
+    """The caller may not do this at all, whatever the row (e.g. grant more than it holds)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message

@@ -106,6 +106,22 @@ class ApiKey(BaseModel):
     revoked_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField()
 
+    def is_usable(self, now):
+        """Not revoked and not past its expiry."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class RequestLog(BaseModel):
+    """One authenticated API request, for usage analytics."""
+
+    created_at = UtcDateTimeField()
+    api_key_id = pw.TextField()
+    organization_id = pw.TextField(null=True)
+    method = pw.TextField()
+    endpoint = pw.TextField()
+    status = pw.IntegerField()
+    duration_ms = pw.FloatField()
+
 
 class Setting(BaseModel):
     """Small per-database values, such as the secret that signs pagination cursors."""

@@ -88,8 +88,8 @@ def role(r):
     }
 
 
-def api_key(k):
-    """Key metadata only: the plaintext is never stored, and only its hash is."""
+def api_key(k, now):
+    """Key metadata only: the plaintext is never stored, only its hash."""
     return {
         "id": k.id,
         "name": k.name,
@@ -100,6 +100,6 @@ def api_key(k):
         "allowedIps": k.allowed_ips,
         "expiresAt": timestamp(k.expires_at),
         "lastUsedAt": timestamp(k.last_used_at),
-        "isActive": k.revoked_at is None,
+        "isActive": k.is_usable(now),
         "createdAt": timestamp(k.created_at),
     }

@@ -10,21 +10,31 @@ def clock():
     return FakeClock()
 
 
+# Tier limits high enough that only the rate-limit tests meet them.
+UNLIMITED = {f"rate_limits.{tier}": 10**9 for tier in ("free", "basic", "pro", "enterprise")}
+
+
 @pytest.fixture
 def config(tmp_path):
-    return goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "gr.db")})
+    return goldenrecord.load_config(
+        env={}, overrides={"database.path": str(tmp_path / "gr.db"), **UNLIMITED})
 
 
 @pytest.fixture
-def store(config, clock):
-    opened = goldenrecord.open_store(config, clock=clock)
-    yield opened
-    opened.close()
+def service(config, clock):
+    instance = goldenrecord.GoldenRecord(config, clock=clock)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture
-def app(config, clock, store):
-    return goldenrecord.create_app(config, clock=clock, store=store)
+def store(service):
+    return service.store
+
+
+@pytest.fixture
+def app(service):
+    return service.app
 
 
 @pytest.fixture

@@ -74,18 +74,18 @@ def test_forwarded_for_ignored_from_untrusted_peer(client, keys):
 
 
 def test_forwarded_for_believed_from_trusted_proxy(tmp_path, clock):
+    import dataclasses
+
     import falcon.testing
 
     import goldenrecord
 
     config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "p.db")})
-    import dataclasses
-
     config = dataclasses.replace(config, server=dataclasses.replace(
         config.server, trusted_proxies=("10.0.0.0/8",)))
-    store = goldenrecord.open_store(config, clock=clock)
-    client = falcon.testing.TestClient(goldenrecord.create_app(config, clock=clock, store=store))
-    _, key = store.api_keys.create(name="k", scopes=["*:*"], allowed_ips=["203.0.113.50"])
+    service = goldenrecord.GoldenRecord(config, clock=clock)
+    client = falcon.testing.TestClient(service.app)
+    _, key = service.store.api_keys.create(name="k", scopes=["*:*"], allowed_ips=["203.0.113.50"])
     auth = {"Authorization": f"Bearer {key}"}
     # the client's address is the nearest hop our own proxies did not add
     forwarded = {**auth, "X-Forwarded-For": "198.51.100.1, 203.0.113.50, 10.0.0.9"}
@@ -93,7 +93,7 @@ def test_forwarded_for_believed_from_trusted_proxy(tmp_path, clock):
     spoofed = {**auth, "X-Forwarded-For": "203.0.113.50, 198.51.100.1"}
     assert_envelope(client.simulate_get(ORGS, headers=spoofed, remote_addr="10.0.0.2"), 403,
                     "GR_IP_NOT_ALLOWED")
-    store.close()
+    service.close()
 
 
 def test_ip_check_comes_before_scope_check(client, keys):

@@ -1,6 +1,7 @@
 """Cursor pagination as the contract settles it."""
 import base64
-import json
+
+import itsdangerous
 
 import pytest
 
@@ -98,11 +99,11 @@ def _cursor(client, admin, make, path="/api/v1/users"):
 
 def test_tampered_cursor_is_400(client, admin, make):
     cursor = _cursor(client, admin, make)
-    payload, _, signature = cursor.partition(".")
-    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    data[2] = "00000000-0000-4000-8000-000000000000"
-    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=") + "." + signature
-    for bad in [forged, cursor[:-2] + "xx", "garbage", "a.b", cursor + "x"]:
+    forged = itsdangerous.URLSafeSerializer("not the secret", salt="goldenrecord.cursor").dumps(
+        ["users", "2026-01-15T10:30:00.000000Z", "00000000-0000-4000-8000-000000000000"])
+    payload, _, signature = cursor.rpartition(".")
+    unsigned = base64.urlsafe_b64encode(b'["users","x","y"]').decode().rstrip("=")
+    for bad in [forged, cursor[:-2] + "xx", "garbage", "a.b", cursor + "x", f"{unsigned}.{signature}"]:
         result = client.simulate_get("/api/v1/users", params={"cursor": bad}, headers=admin)
         assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
 
@@ -120,20 +121,22 @@ def test_cursor_from_another_database_is_400(client, admin, make, tmp_path):
 
     cursor = _cursor(client, admin, make)
     other_config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "other.db")})
-    other_store = goldenrecord.open_store(other_config)
-    other = falcon.testing.TestClient(goldenrecord.create_app(other_config, store=other_store))
-    _, key = other_store.api_keys.create(name="k", scopes=["*:*"])
+    other_service = goldenrecord.GoldenRecord(other_config)
+    other = falcon.testing.TestClient(other_service.app)
+    _, key = other_service.store.api_keys.create(name="k", scopes=["*:*"])
     result = other.simulate_get("/api/v1/users", params={"cursor": cursor},
                                 headers={"Authorization": f"Bearer {key}"})
     assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
-    other_store.close()
+    other_service.close()
 
 
-def test_cursors_survive_a_restart(config, store, admin, make, client):
+def test_cursors_survive_a_restart(config, admin, make, client):
     import falcon.testing
 
     import goldenrecord
 
     cursor = _cursor(client, admin, make)
-    fresh = falcon.testing.TestClient(goldenrecord.create_app(config))
+    restarted = goldenrecord.GoldenRecord(config)
+    fresh = falcon.testing.TestClient(restarted.app)
     assert_envelope(fresh.simulate_get("/api/v1/users", params={"cursor": cursor}, headers=admin), 200)
+    restarted.close()

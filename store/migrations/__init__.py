@@ -6,10 +6,11 @@ A released migration is never edited: a later change is a new module appended be
 """
 from datetime import datetime, timezone
 
-from . import m0001_initial
+from . import m0001_initial, m0002_request_log
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
+    (2, "request_log", m0002_request_log),
 ]
 
 LATEST = MIGRATIONS[-1][0]

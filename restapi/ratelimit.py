@@ -1,0 +1,119 @@
+"""In-process rate limiting: fixed one-minute windows, exact under concurrency.
+
+Fixed windows aligned to the clock make "N requests per minute" exact and the reset
+time the same for everyone (the start of the next minute). Counters live in memory,
+bounded: at each new window every old counter is dropped, and at most `max_buckets`
+are tracked within a window.
+"""
+import ipaddress
+import logging
+import threading
+from dataclasses import dataclass
+
+from .errors import ApiError
+
+log = logging.getLogger("goldenrecord")
+
+WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int  # Unix seconds when the window ends
+    retry_after: int  # whole seconds until then, at least 1
+
+    def headers(self):
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+
+
+class FixedWindowLimiter:
+    def __init__(self, clock, *, max_buckets=100_000):
+        self._clock = clock
+        self._max_buckets = max_buckets
+        self._lock = threading.Lock()
+        self._window = None
+        self._counts = {}
+        self._full_warned = False
+
+    def _position(self):
+        now = self._clock().timestamp()
+        window = int(now // WINDOW_SECONDS)
+        reset = (window + 1) * WINDOW_SECONDS
+        return window, reset, max(1, int(reset - now + 0.999))
+
+    def _roll(self, window):
+        if window != self._window:
+            self._window = window
+            self._counts = {}
+            self._full_warned = False
+
+    def hit(self, bucket, limit):
+        """Count one request against `bucket`; allowed while the count stays within `limit`."""
+        window, reset, retry_after = self._position()
+        with self._lock:
+            self._roll(window)
+            count = self._counts.get(bucket, 0)
+            if count >= limit:
+                return Decision(False, limit, 0, reset, retry_after)
+            if bucket in self._counts or len(self._counts) < self._max_buckets:
+                self._counts[bucket] = count + 1
+            elif not self._full_warned:
+                self._full_warned = True
+                log.warning("rate limiter tracks %d buckets this minute; new ones pass uncounted",
+                            self._max_buckets)
+        return Decision(True, limit, limit - count - 1, reset, retry_after)
+
+    def exhausted(self, bucket, limit):
+        """Whether `bucket` has used up `limit` in this window (without counting)."""
+        window, reset, retry_after = self._position()
+        with self._lock:
+            self._roll(window)
+            if self._counts.get(bucket, 0) >= limit:
+                return Decision(False, limit, 0, reset, retry_after)
+        return None
+
+
+def rate_limited(decision, headers=True):
+    seconds = decision.retry_after
+    error = ApiError("GR_RATE_LIMITED", 429, f"Rate limit exceeded. Try again in {seconds} seconds.")
+    error.headers["Retry-After"] = str(seconds)
+    if headers:
+        error.headers.update(decision.headers())
+    return error
+
+
+def address_bucket(address):
+    """The bucket for a client address: IPv6 clients by /64, since one host holds a whole /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+class RateLimit:
+    """Middleware: counts each authenticated request against its key's tier."""
+
+    def __init__(self, limiter, limits):
+        self._limiter = limiter
+        self._limits = limits  # tier name -> requests per minute
+
+    def process_resource(self, req, resp, resource, params):
+        caller = req.context.caller
+        if caller is None:
+            return
+        decision = self._limiter.hit(caller.key.id, self._limits[caller.key.tier])
+        resp.set_headers(decision.headers())
+        if not decision.allowed:
+            raise rate_limited(decision)

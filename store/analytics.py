@@ -1,0 +1,82 @@
+"""Usage analytics: the request log, written in batches, summarized on demand."""
+import peewee as pw
+
+from .db import write_transaction
+from .models import ApiKey, RequestLog
+
+
+def _timestamp_prefix(length):
+    """SQL for the first `length` characters of created_at: 10 is the day, 13 the hour."""
+    return pw.fn.substr(RequestLog.created_at, 1, length)
+
+
+class Analytics:
+    def __init__(self, store):
+        self._store = store
+
+    def record(self, rows, last_used):
+        """Write a batch of request rows and last-used times in one transaction.
+
+        `rows` are dicts of RequestLog fields; `last_used` maps key id to a datetime.
+        """
+        with write_transaction():
+            for start in range(0, len(rows), 500):
+                RequestLog.insert_many(rows[start:start + 500]).execute()
+            for key_id, moment in last_used.items():
+                ApiKey.update(last_used_at=moment).where(ApiKey.id == key_id).execute()
+
+    def prune(self, before):
+        """Drop request rows older than `before`; returns how many went."""
+        with write_transaction():
+            return RequestLog.delete().where(RequestLog.created_at < before).execute()
+
+    def report(self, *, start, end, endpoint=None, scope=None, by_hour=False):
+        """Counts and timings for requests in [start, end), optionally of one endpoint.
+
+        A caller confined to `scope` sees only requests made with that organization's keys.
+        """
+        query = RequestLog.select().where(RequestLog.created_at >= start, RequestLog.created_at < end)
+        if endpoint is not None:
+            query = query.where(RequestLog.endpoint == endpoint)
+        if scope is not None:
+            query = query.where(RequestLog.organization_id == scope)
+        report = {
+            "summary": _summary(query),
+            "byEndpoint": _by_endpoint(query),
+            "byDay": [{"date": d, "count": n} for d, n in _by_prefix(query, 10)],
+        }
+        if by_hour:
+            report["byHour"] = [{"hour": f"{h}:00:00Z", "count": n} for h, n in _by_prefix(query, 13)]
+        return report
+
+
+def _summary(query):
+    total, successful, average = query.select(
+        pw.fn.count(RequestLog.id),
+        pw.fn.sum(pw.Case(None, [(RequestLog.status < 400, 1)], 0)),
+        pw.fn.avg(RequestLog.duration_ms),
+    ).tuples().get()
+    successful = successful or 0
+    return {
+        "totalRequests": total,
+        "successfulRequests": successful,
+        "failedRequests": total - successful,
+        "avgResponseTimeMs": round(average or 0, 1),
+        "successRate": round(100 * successful / total, 1) if total else 0.0,
+    }
+
+
+def _by_endpoint(query):
+    count = pw.fn.count(RequestLog.id)
+    rows = (query.select(RequestLog.endpoint, RequestLog.method, count,
+                         pw.fn.avg(RequestLog.duration_ms))
+            .group_by(RequestLog.endpoint, RequestLog.method)
+            .order_by(count.desc(), RequestLog.endpoint, RequestLog.method)
+            .tuples())
+    return [{"endpoint": e, "method": m, "count": n, "avgMs": round(avg, 1)} for e, m, n, avg in rows]
+
+
+def _by_prefix(query, length):
+    bucket = _timestamp_prefix(length)
+    return list(query.select(bucket, pw.fn.count(RequestLog.id)).group_by(bucket)
+                .order_by(bucket).tuples())
