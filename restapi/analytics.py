@@ -23,7 +23,7 @@ DEFAULT_PERIOD = timedelta(days=7)
 class AnalyticsResource(Resource):
     @falcon.before(require_scope("api_keys:read"))
     def on_get(self, req, resp):
-        """Usage in [startDate, endDate) — by default the last 7 days."""
+        """Usage from startDate to endDate inclusive — by default the last 7 days."""
         params = QUERY.parse(req)
         end = params.get("end_date") or self.store.now()
         start = params.get("start_date") or end - DEFAULT_PERIOD

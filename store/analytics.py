@@ -31,11 +31,11 @@ class Analytics:
             return RequestLog.delete().where(RequestLog.created_at < before).execute()
 
     def report(self, *, start, end, endpoint=None, scope=None, by_hour=False):
-        """Counts and timings for requests in [start, end), optionally of one endpoint.
+        """Counts and timings for requests from `start` to `end` inclusive, optionally of one endpoint.
 
         A caller confined to `scope` sees only requests made with that organization's keys.
         """
-        query = RequestLog.select().where(RequestLog.created_at >= start, RequestLog.created_at < end)
+        query = RequestLog.select().where(RequestLog.created_at >= start, RequestLog.created_at <= end)
         if endpoint is not None:
             query = query.where(RequestLog.endpoint == endpoint)
         if scope is not None:

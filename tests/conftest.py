@@ -95,6 +95,9 @@ class Factory:
         self.count += 1
         return self._post("/api/v1/users", {"email": f"user{self.count}@example.com", **fields})
 
+    def key(self, **fields):
+        return self._post("/api/v1/keys", {"name": "made", "scopes": ["users:read"], **fields})
+
     def membership(self, org, user, **fields):
         return self._post("/api/v1/memberships",
                           {"organizationId": org["id"], "userId": user["id"], **fields})

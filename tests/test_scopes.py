@@ -16,7 +16,8 @@ def world(make):
     org = make.org()
     user = make.user()
     membership = make.membership(org, user)
-    return {"org": org["id"], "user": user["id"], "membership": membership["id"]}
+    key = make.key(scopes=["api_keys:create"])
+    return {"org": org["id"], "user": user["id"], "membership": membership["id"], "key": key["id"]}
 
 
 def _unique():
@@ -48,14 +49,21 @@ ENDPOINTS = [
     ("users:delete", "DELETE", "/api/v1/memberships/{membership}", None, 200),
     ("roles:read", "GET", "/api/v1/roles", None, 200),
     ("permissions:read", "GET", "/api/v1/permissions", None, 200),
+    ("api_keys:read", "GET", "/api/v1/keys", None, 200),
+    ("api_keys:read", "GET", "/api/v1/keys/{key}", None, 200),
+    ("api_keys:create", "POST", "/api/v1/keys", lambda w: {"name": "n", "scopes": ["api_keys:create"]}, 201),
+    ("api_keys:create", "POST", "/api/v1/keys/{key}?action=rotate", None, 201),
+    ("api_keys:revoke", "DELETE", "/api/v1/keys/{key}", None, 200),
+    ("api_keys:read", "GET", "/api/v1/analytics", None, 200),
 ]
 
 
 def _call(client, headers, method, path, body, world):
-    kwargs = {"headers": headers}
+    path, _, query = path.format(**world).partition("?")
+    kwargs = {"headers": headers, "query_string": query}
     if body is not None:
         kwargs["json"] = body(world)
-    return client.simulate_request(method, path.format(**world), **kwargs)
+    return client.simulate_request(method, path, **kwargs)
 
 
 @pytest.mark.parametrize("scope, method, path, body, status", ENDPOINTS,

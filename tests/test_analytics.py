@@ -1,0 +1,128 @@
+"""Usage analytics equal to the requests actually sent, scoped like everything else."""
+import pytest
+
+from support import assert_envelope
+
+ANALYTICS = "/api/v1/analytics"
+
+
+@pytest.fixture
+def traffic(client, keys, make, service, clock):
+    """A known mix of requests: 3 org reads, 1 missing org, 2 forbidden, 1 list, by two keys."""
+    org = make.org()
+    reader = keys.headers("organizations:read")
+    for _ in range(3):
+        client.simulate_get(f"/api/v1/organizations/{org['id']}", headers=reader)
+    client.simulate_get("/api/v1/organizations/00000000-0000-4000-8000-000000000000", headers=reader)
+    clock.advance(hours=1)
+    for _ in range(2):
+        client.simulate_get("/api/v1/users", headers=reader)
+    client.simulate_get("/api/v1/organizations", headers=reader)
+    client.simulate_get("/api/v1/users", headers={"Authorization": "Bearer gr_live_" + "q" * 43})
+    service.usage.flush()
+    return org
+
+
+def _report(client, headers, **params):
+    result = client.simulate_get(ANALYTICS, params=params, headers=headers)
+    return assert_envelope(result, 200), result.json["meta"]
+
+
+def test_numbers_equal_the_requests_sent(client, keys, traffic):
+    viewer = keys.headers("api_keys:read")
+    data, meta = _report(client, viewer, startDate="2026-01-15T00:00:00Z", endDate="2026-01-16T00:00:00Z")
+    # the `make` factory's 2 admin requests (create, verify) are in the log too
+    summary = data["summary"]
+    assert summary["totalRequests"] == 2 + 7
+    assert summary["failedRequests"] == 3  # one 404, two 403
+    assert summary["successfulRequests"] == 6
+    assert summary["successRate"] == round(100 * 6 / 9, 1)
+    assert summary["avgResponseTimeMs"] >= 0
+    endpoints = {(e["endpoint"], e["method"]): e["count"] for e in data["byEndpoint"]}
+    assert endpoints == {
+        ("/api/v1/organizations/{id}", "GET"): 4,
+        ("/api/v1/users", "GET"): 2,
+        ("/api/v1/organizations", "GET"): 1,
+        ("/api/v1/organizations", "POST"): 1,
+        ("/api/v1/organizations/{id}/verify", "POST"): 1,
+    }
+    assert data["byEndpoint"][0]["endpoint"] == "/api/v1/organizations/{id}"
+    assert data["byDay"] == [{"date": "2026-01-15", "count": 9}]
+    assert "byHour" not in data
+    assert meta == {"startDate": "2026-01-15T00:00:00Z", "endDate": "2026-01-16T00:00:00Z",
+                    "groupBy": "day"}
+
+
+def test_by_hour(client, keys, traffic):
+    data, _ = _report(client, keys.headers("api_keys:read"), groupBy="hour")
+    assert data["byHour"] == [{"hour": "2026-01-15T10:00:00Z", "count": 6},
+                              {"hour": "2026-01-15T11:00:00Z", "count": 3}]
+
+
+def test_endpoint_filter(client, keys, traffic):
+    data, _ = _report(client, keys.headers("api_keys:read"), endpoint="/api/v1/users")
+    assert data["summary"]["totalRequests"] == 2
+    assert [e["endpoint"] for e in data["byEndpoint"]] == ["/api/v1/users"]
+
+
+def test_date_range(client, keys, traffic):
+    data, _ = _report(client, keys.headers("api_keys:read"), startDate="2026-01-15T11:00:00Z")
+    assert data["summary"]["totalRequests"] == 3
+    empty, _ = _report(client, keys.headers("api_keys:read"), startDate="2025-01-01",
+                       endDate="2025-02-01")
+    assert empty["summary"] == {"totalRequests": 0, "successfulRequests": 0, "failedRequests": 0,
+                                "avgResponseTimeMs": 0, "successRate": 0.0}
+    assert empty["byEndpoint"] == [] and empty["byDay"] == []
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"startDate": "yesterday"}, "startDate"),
+    ({"endDate": "2026-13-01"}, "endDate"),
+    ({"startDate": "2026-02-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"}, "startDate"),
+    ({"groupBy": "week"}, "groupBy"),
+    ({"colour": "red"}, "colour"),
+])
+def test_bad_parameters(client, admin, params, field):
+    assert_envelope(client.simulate_get(ANALYTICS, params=params, headers=admin), 400,
+                    "GR_VALIDATION_ERROR", field)
+
+
+def test_org_scoped_key_sees_only_its_organizations_requests(client, keys, make, service):
+    a, b = make.org(), make.org()
+    key_a = keys.headers("*:*", org=a["id"])
+    key_b = keys.headers("*:*", org=b["id"])
+    for _ in range(3):
+        client.simulate_get(f"/api/v1/organizations/{a['id']}", headers=key_a)
+    client.simulate_get(f"/api/v1/organizations/{b['id']}", headers=key_b)
+    service.usage.flush()
+    data, _ = _report(client, key_a)
+    assert data["summary"]["totalRequests"] == 3  # this very request is not flushed yet
+    data_b, _ = _report(client, key_b)
+    assert data_b["summary"]["totalRequests"] == 1
+
+
+def test_old_rows_are_pruned_after_retention(client, keys, traffic, service, clock, store):
+    from store.models import RequestLog
+
+    assert RequestLog.select().count() == 9
+    clock.advance(days=91)
+    client.simulate_get("/api/v1/roles", headers=keys.headers("roles:read"))
+    service.usage.flush()
+    assert RequestLog.select().count() == 1
+
+
+def test_flushed_on_close(config, clock):
+    import falcon.testing
+
+    import goldenrecord
+    from store.models import RequestLog
+
+    service = goldenrecord.GoldenRecord(config, clock=clock)
+    _, key = service.store.api_keys.create(name="k", scopes=["*:*"])
+    client = falcon.testing.TestClient(service.app)
+    for _ in range(4):
+        client.simulate_get("/api/v1/roles", headers={"Authorization": f"Bearer {key}"})
+    service.close()
+    reopened = goldenrecord.GoldenRecord(config, clock=clock)
+    assert RequestLog.select().count() == 4
+    reopened.close()
