@@ -7,7 +7,7 @@ from .models import ApiKey, RequestLog
 
 def _timestamp_prefix(length):
     """SQL for the first `length` characters of created_at: 10 is the day, 13 the hour."""
-    return pw.fn.substr(RequestLog.created_at, 1, length)
+    return pw.fn.substr(RequestLog.created_at, 1, length).coerce(False)
 
 
 class Analytics:

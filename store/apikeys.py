@@ -151,7 +151,7 @@ class ApiKeys:
 
     def get(self, key_id, *, scope=None):
         """Key `key_id`; a caller confined to `scope` sees only that organization's keys."""
-        key = ApiKey.get_or_none(ApiKey.id == key_id)
+        key = ApiKey.first_by("id", key_id)
         if key is None:
             raise NotFound("api_key", key_id)
         if scope is not None and key.organization_id != scope:
@@ -212,7 +212,7 @@ class ApiKeys:
     def find(self, plaintext):
         """The key row whose hash matches `plaintext`, usable or not; None if unknown."""
         digest = hash_key(plaintext)
-        key = ApiKey.get_or_none(ApiKey.key_hash == digest)
+        key = ApiKey.first_by("key_hash", digest)
         if key is None or not hmac.compare_digest(key.key_hash, digest):
             return None
         return key

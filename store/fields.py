@@ -20,9 +20,8 @@ class UtcDateTimeField(pw.TextField):
         return value.astimezone(timezone.utc).strftime(_STORED)
 
     def python_value(self, value):
-        if value is None:
-            return None
-        return datetime.strptime(value, _STORED).replace(tzinfo=timezone.utc)
+        # fromisoformat (C) reads the stored form, Z included, far faster than strptime
+        return None if value is None else datetime.fromisoformat(value)
 
 
 class JSONField(pw.TextField):

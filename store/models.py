@@ -3,6 +3,8 @@
 The tables themselves are created by the numbered migrations in store/migrations;
 these classes describe the current schema for queries.
 """
+import functools
+
 import peewee as pw
 
 from .db import database
@@ -13,6 +15,20 @@ class BaseModel(pw.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    @classmethod
+    def first_by(cls, column, value):
+        """The row whose `column` equals `value`, or None — the hot path of every request.
+
+        Same result as `get_or_none(field == value)` at a fraction of the cost: the SQL is
+        built once per model and column, not per call.
+        """
+        row = cls._meta.database.execute_sql(_lookup_sql(cls, column), (value,)).fetchone()
+        if row is None:
+            return None
+        instance = cls(**{f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, row)})
+        instance._dirty.clear()
+        return instance
 
     def apply(self, changes, now):
         """Save `changes` (field name -> value) with a new updated_at; nothing to change, no write."""
@@ -128,3 +144,9 @@ class Setting(BaseModel):
 
     key = pw.TextField(primary_key=True)
     value = pw.TextField()
+
+
+@functools.cache
+def _lookup_sql(model, column):
+    names = ", ".join(f'"{f.column_name}"' for f in model._meta.sorted_fields)
+    return f'SELECT {names} FROM "{model._meta.table_name}" WHERE "{column}" = ? LIMIT 1'

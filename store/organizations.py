@@ -16,7 +16,7 @@ class Organizations:
 
         NotFound names `field` when the id came from a request body.
         """
-        org = Organization.get_or_none(Organization.id == org_id)
+        org = Organization.first_by("id", org_id)
         if org is None:
             raise NotFound("organization", org_id, field)
         check_scope(org_id, scope)

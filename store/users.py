@@ -20,7 +20,7 @@ class Users:
 
     def get(self, user_id, *, scope=None, field=None):
         """The user `user_id`; with `scope` (an organization id), only a member of it."""
-        user = User.get_or_none(User.id == user_id)
+        user = User.first_by("id", user_id)
         if user is None:
             raise NotFound("user", user_id, field)
         if scope is not None and not is_member(user_id, scope):
