@@ -205,6 +205,7 @@ class GoldenRecord:
 
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None):
         import restapi
+        from webhook_delivery import WebhookSender
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
@@ -215,10 +216,19 @@ class GoldenRecord:
             self.store, clock=clock, usage=self.usage,
             tier_limits=self.config.rate_limits.by_tier(),
             failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
-            trusted_proxies=self.config.server.trusted_proxies)
+            trusted_proxies=self.config.server.trusted_proxies,
+            allow_private_targets=self.config.webhooks.allow_private_targets)
+        hooks = self.config.webhooks
+        self.webhooks = WebhookSender(
+            self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,
+            backoff_base_seconds=hooks.backoff_base_seconds, timeout_seconds=hooks.timeout_seconds,
+            allow_private_targets=hooks.allow_private_targets)
         self.usage.start()
+        self.webhooks.start()
 
     def close(self):
+        """Stop background work (pending webhook deliveries stay queued) and close the store."""
+        self.webhooks.stop()
         self.usage.stop()
         self.store.close()
 

@@ -18,7 +18,8 @@ from .usage import Usage, UsageRecorder
 __all__ = ["build_app", "UsageRecorder"]
 
 
-def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=()):
+def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
+              allow_private_targets=False):
     """The WSGI app. `tier_limits` maps tier name to requests per minute; `usage` is the
     UsageRecorder that receives every authenticated request."""
     app = falcon.App(
@@ -32,5 +33,6 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     )
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
-    add_routes(app, store, Cursors(store.setting("cursor_secret")))
+    add_routes(app, store, Cursors(store.setting("cursor_secret")),
+               allow_private_targets=allow_private_targets)
     return app

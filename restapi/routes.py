@@ -6,11 +6,13 @@ from .memberships import MembershipResource, MembershipsResource
 from .organizations import OrganizationResource, OrganizationsResource
 from .rbac import PermissionsResource, RolesResource
 from .users import UserResource, UsersResource
+from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
+                       WebhooksResource)
 
 V1 = "/api/v1"
 
 
-def add_routes(app, store, cursors):
+def add_routes(app, store, cursors, *, allow_private_targets):
     app.add_route("/healthz", HealthResource(store))
 
     organization = OrganizationResource(store, cursors)
@@ -31,3 +33,12 @@ def add_routes(app, store, cursors):
     app.add_route(f"{V1}/keys/{{id}}", KeyResource(store, cursors))
 
     app.add_route(f"{V1}/analytics", AnalyticsResource(store, cursors))
+
+    targets = {"allow_private_targets": allow_private_targets}
+    webhook = WebhookResource(store, cursors, **targets)
+    app.add_route(f"{V1}/webhooks", WebhooksResource(store, cursors, **targets))
+    app.add_route(f"{V1}/webhooks/{{id}}", webhook)
+    app.add_route(f"{V1}/webhooks/{{id}}/test", webhook, suffix="test")
+    app.add_route(f"{V1}/webhooks/{{id}}/deliveries", DeliveriesResource(store, cursors))
+    app.add_route(f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver",
+                  RedeliverResource(store, cursors))

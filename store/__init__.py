@@ -10,6 +10,7 @@ from . import records
 from .analytics import Analytics
 from .apikeys import ApiKeys
 from .db import database, open_database
+from .events import Events
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
 from .memberships import Memberships
 from .migrations import migrate
@@ -17,6 +18,7 @@ from .models import Setting
 from .organizations import Organizations
 from .rbac import Rbac
 from .users import Users
+from .webhooks import Webhooks
 
 __all__ = [
     "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
@@ -45,6 +47,8 @@ class Store:
         self.rbac = Rbac(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
+        self.events = Events(self)
+        self.webhooks = Webhooks(self)
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""

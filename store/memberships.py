@@ -1,4 +1,5 @@
 """Memberships: a user's place (role, ownership) in an organization, at most one each."""
+from . import records
 from .db import write_transaction
 from .errors import Conflict, NotFound
 from .models import Membership, Organization, Role, User
@@ -59,7 +60,7 @@ class Memberships:
             if taken.exists():
                 raise Conflict("userId", "This user is already a member of the organization")
             membership_id = self._store.new_id("mem")
-            Membership.create(
+            membership = Membership.create(
                 id=membership_id,
                 organization=org,
                 user=user,
@@ -68,6 +69,7 @@ class Memberships:
                 created_at=now,
                 updated_at=now,
             )
+            self._emit("membership.created", membership)
             return self.get(membership_id)
 
     def update(self, membership_id, changes, *, scope=None):
@@ -76,14 +78,21 @@ class Memberships:
             membership = self.get(membership_id, scope=scope)
             if "role_id" in changes:
                 changes = {**changes, "role_id": _role(changes["role_id"]).id}
-            membership.apply(changes, self._store.now())
+            if changes:
+                membership.apply(changes, self._store.now())
+                self._emit("membership.updated", membership)
             return self.get(membership_id)
 
     def delete(self, membership_id, *, scope=None):
         with write_transaction():
             membership = self.get(membership_id, scope=scope)
+            self._emit("membership.deleted", membership)
             membership.delete_instance()
             return membership
+
+    def _emit(self, event_type, membership):
+        self._store.events.emit(event_type, records.membership_event(membership),
+                                [membership.organization_id])
 
 
 def _role(role_id):

@@ -139,6 +139,51 @@ class RequestLog(BaseModel):
     duration_ms = pw.FloatField()
 
 
+class Webhook(BaseModel):
+    """A subscription: where to POST which events, signed with `secret`."""
+
+    id = pw.TextField(primary_key=True)
+    name = pw.TextField()
+    url = pw.TextField()
+    secret = pw.TextField()
+    events = JSONField()
+    is_active = pw.BooleanField(default=True)
+    disabled_reason = pw.TextField(null=True)
+    organization = pw.ForeignKeyField(
+        Organization, column_name="organization_id", null=True, on_delete="CASCADE"
+    )
+    metadata = JSONField(default=dict)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+
+class Event(BaseModel):
+    """The outbox: one row per change, written in the change's own transaction."""
+
+    id = pw.TextField(primary_key=True)
+    type = pw.TextField()
+    payload = pw.TextField()  # the exact JSON body every delivery sends
+    organization_ids = JSONField()
+    created_at = UtcDateTimeField()
+
+
+class Delivery(BaseModel):
+    """One event on its way to one subscription, with the outcome of its last attempt."""
+
+    id = pw.TextField(primary_key=True)
+    event = pw.ForeignKeyField(Event, column_name="event_id", on_delete="CASCADE")
+    webhook = pw.ForeignKeyField(Webhook, column_name="webhook_id", on_delete="CASCADE")
+    status = pw.TextField()  # pending | succeeded | failed
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = UtcDateTimeField(null=True)
+    response_code = pw.IntegerField(null=True)
+    error = pw.TextField(null=True)
+    duration_ms = pw.FloatField(null=True)
+    delivered_at = UtcDateTimeField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+
 class Setting(BaseModel):
     """Small per-database values, such as the secret that signs pagination cursors."""
 

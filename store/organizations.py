@@ -3,7 +3,8 @@ import search as text_search
 
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
-from .models import Organization
+from . import records
+from .models import Membership, Organization
 from .pages import keyset_page
 
 
@@ -48,7 +49,7 @@ class Organizations:
         now = self._store.now()
         with write_transaction():
             self._check_slug_free(slug)
-            return Organization.create(
+            org = Organization.create(
                 id=self._store.new_uuid(),
                 name=name,
                 slug=slug,
@@ -58,6 +59,8 @@ class Organizations:
                 created_at=now,
                 updated_at=now,
             )
+            self._emit("organization.created", org)
+            return org
 
     def update(self, org_id, changes, *, scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values."""
@@ -65,21 +68,35 @@ class Organizations:
             org = self.get(org_id, scope=scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
-            return org.apply(changes, self._store.now())
+            return self._updated(org, changes)
 
     def set_verified(self, org_id, value=None, *, scope=None):
         """Set verification to `value`, or flip it when `value` is None."""
         with write_transaction():
             org = self.get(org_id, scope=scope)
             verified = (not org.is_verified) if value is None else value
-            return org.apply({"is_verified": verified}, self._store.now())
+            return self._updated(org, {"is_verified": verified})
 
     def delete(self, org_id, *, scope=None):
-        """Delete the organization; memberships and its scoped API keys go with it."""
+        """Delete the organization; memberships, its scoped API keys and its webhook
+        subscriptions go with it. Each membership removed emits membership.deleted."""
         with write_transaction():
             org = self.get(org_id, scope=scope)
+            for membership in Membership.select().where(Membership.organization == org.id):
+                self._store.events.emit("membership.deleted", records.membership_event(membership),
+                                        [org.id])
+            self._emit("organization.deleted", org)
             org.delete_instance()
             return org
+
+    def _updated(self, org, changes):
+        if changes:
+            org.apply(changes, self._store.now())
+            self._emit("organization.updated", org)
+        return org
+
+    def _emit(self, event_type, org):
+        self._store.events.emit(event_type, records.organization(org), [org.id])
 
     def _check_slug_free(self, slug):
         if Organization.select().where(Organization.slug == slug).exists():

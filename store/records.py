@@ -65,6 +65,53 @@ def membership(m):
     }
 
 
+def membership_event(m):
+    """A membership as webhook events carry it: the link itself, without the expansions."""
+    return {
+        "id": m.id,
+        "organizationId": m.organization_id,
+        "userId": m.user_id,
+        "roleId": m.role_id,
+        "isOwner": m.is_owner,
+        "createdAt": timestamp(m.created_at),
+        "updatedAt": timestamp(m.updated_at),
+    }
+
+
+def webhook(w):
+    """A subscription without its secret (shown only when it is created)."""
+    return {
+        "id": w.id,
+        "name": w.name,
+        "url": w.url,
+        "events": w.events,
+        "isActive": w.is_active,
+        "disabledReason": w.disabled_reason,
+        "organizationId": w.organization_id,
+        "metadata": w.metadata,
+        "createdAt": timestamp(w.created_at),
+        "updatedAt": timestamp(w.updated_at),
+    }
+
+
+def delivery(d):
+    return {
+        "id": d.id,
+        "webhookId": d.webhook_id,
+        "eventId": d.event_id,
+        "event": d.event.type,
+        "status": d.status,
+        "attempts": d.attempts,
+        "responseCode": d.response_code,
+        "durationMs": d.duration_ms,
+        "error": d.error,
+        "nextAttemptAt": timestamp(d.next_attempt_at) if d.status == "pending" else None,
+        "deliveredAt": timestamp(d.delivered_at),
+        "createdAt": timestamp(d.created_at),
+        "updatedAt": timestamp(d.updated_at),
+    }
+
+
 def permission(p):
     return {
         "id": p.id,

@@ -1,6 +1,7 @@
 """Users: global identities, unique by email regardless of case."""
 import search as text_search
 
+from . import records
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .organizations import check_scope
@@ -67,8 +68,9 @@ class Users:
                 created_at=now,
                 updated_at=now,
             )
+            self._store.events.emit("user.created", records.user(user), [scope] if scope else [])
             if scope is not None:
-                Membership.create(
+                membership = Membership.create(
                     id=self._store.new_id("mem"),
                     organization=scope,
                     user=user,
@@ -76,6 +78,8 @@ class Users:
                     created_at=now,
                     updated_at=now,
                 )
+                self._store.events.emit("membership.created", records.membership_event(membership),
+                                        [scope])
             return user
 
     def update(self, user_id, changes, *, scope=None):
@@ -87,7 +91,10 @@ class Users:
                 if key != user.email_key:
                     self._check_email_free(changes["email"])
                 changes = {**changes, "email_key": key}
-            return user.apply(changes, self._store.now())
+            if changes:
+                user.apply(changes, self._store.now())
+                self._store.events.emit("user.updated", records.user(user), organizations_of(user.id))
+            return user
 
     def delete(self, user_id, *, scope=None):
         """Delete the user and their memberships.
@@ -99,6 +106,12 @@ class Users:
             user = self.get(user_id, scope=scope)
             if scope is not None and _member_elsewhere(user_id, scope):
                 raise OutOfScope("This user also belongs to other organizations")
+            memberships = list(Membership.select().where(Membership.user == user.id))
+            for membership in memberships:
+                self._store.events.emit("membership.deleted", records.membership_event(membership),
+                                        [membership.organization_id])
+            self._store.events.emit("user.deleted", records.user(user),
+                                    [m.organization_id for m in memberships])
             user.delete_instance()
             return user
 
@@ -122,3 +135,9 @@ def _member_elsewhere(user_id, organization_id):
         .where(Membership.user == user_id, Membership.organization != organization_id)
         .exists()
     )
+
+
+def organizations_of(user_id):
+    """Ids of the organizations the user belongs to: the ones a change to them concerns."""
+    rows = Membership.select(Membership.organization).where(Membership.user == user_id).tuples()
+    return [org_id for (org_id,) in rows]

@@ -1,0 +1,130 @@
+"""The event outbox and webhook deliveries.
+
+`emit` runs inside the transaction of the change it describes, so an event exists if and
+only if its change committed: a crash can delay a delivery but never lose one. Each
+event is fanned out at once to the subscriptions that want it, as `pending` deliveries
+that the sender works through.
+"""
+import json
+
+import peewee as pw
+
+from .db import database, write_transaction
+from .errors import Invalid, NotFound
+from .models import Delivery, Event, Webhook
+from .pages import keyset_page
+from .records import timestamp
+
+EVENT_TYPES = (
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "membership.created",
+    "membership.updated",
+    "membership.deleted",
+)
+ALL_EVENTS = "*"
+PING = "ping"
+
+
+def wants(webhook, event_type, organization_ids):
+    """Whether an active subscription receives an event of this type and organizations."""
+    if not webhook.is_active:
+        return False
+    if ALL_EVENTS not in webhook.events and event_type not in webhook.events:
+        return False
+    return webhook.organization_id is None or webhook.organization_id in organization_ids
+
+
+class Events:
+    def __init__(self, store):
+        self._store = store
+        self._listeners = []
+
+    def on_commit(self, listener):
+        """Call `listener()` after each commit that created deliveries (to wake the sender)."""
+        self._listeners.append(listener)
+
+    def emit(self, event_type, data, organization_ids, *, only=None):
+        """Record an event and its deliveries; call inside the change's write transaction.
+
+        `organization_ids` are the organizations the event concerns (a user's event
+        concerns every organization they belong to). `only` sends it to that one
+        subscription whatever its filters (the test ping).
+        """
+        now = self._store.now()
+        event_id = self._store.new_id("evt")
+        payload = json.dumps({"id": event_id, "event": event_type, "timestamp": timestamp(now),
+                              "data": data}, separators=(",", ":"), ensure_ascii=False)
+        Event.create(id=event_id, type=event_type, payload=payload,
+                     organization_ids=sorted(set(organization_ids)), created_at=now)
+        if only is not None:
+            targets = [only]
+        else:
+            targets = [w for w in Webhook.select().where(Webhook.is_active == True)  # noqa: E712
+                       if wants(w, event_type, organization_ids)]
+        if targets:
+            Delivery.insert_many([self._delivery(event_id, w.id, now) for w in targets]).execute()
+            database.after_commit(self._notify)
+        return event_id
+
+    def _delivery(self, event_id, webhook_id, now):
+        return {"id": self._store.new_id("dlv"), "event": event_id, "webhook": webhook_id,
+                "status": "pending", "attempts": 0, "next_attempt_at": now,
+                "created_at": now, "updated_at": now}
+
+    def _notify(self):
+        for listener in self._listeners:
+            listener()
+
+    def due(self, now, limit, skip=()):
+        """Pending deliveries whose time has come, oldest first, with event and subscription."""
+        query = (Delivery.select(Delivery, Event, Webhook).join(Event).switch(Delivery).join(Webhook)
+                 .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+                        Webhook.is_active == True)  # noqa: E712
+                 .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit + len(skip)))
+        return [d for d in query if d.id not in skip][:limit]
+
+    def next_due_at(self):
+        """When the earliest pending delivery of an active subscription is due, or None."""
+        earliest = (Delivery.select(pw.fn.min(Delivery.next_attempt_at).coerce(False)).join(Webhook)
+                    .where(Delivery.status == "pending", Webhook.is_active == True)  # noqa: E712
+                    .scalar())
+        return Delivery.next_attempt_at.python_value(earliest)
+
+    def record_outcomes(self, outcomes):
+        """Write a batch of attempt outcomes in one transaction.
+
+        Each outcome is a dict with `id` and the Delivery fields that changed; a
+        `disable_webhook` entry turns the subscription off (the receiver said 410 Gone).
+        """
+        with write_transaction():
+            for outcome in outcomes:
+                outcome = dict(outcome)
+                webhook_id = outcome.pop("disable_webhook", None)
+                Delivery.update(**outcome).where(Delivery.id == outcome["id"]).execute()
+                if webhook_id is not None:
+                    Webhook.update(is_active=False, disabled_reason="The receiver answered 410 Gone",
+                                   updated_at=self._store.now()).where(Webhook.id == webhook_id).execute()
+
+    def deliveries(self, webhook_id, *, limit, after=None):
+        query = Delivery.select(Delivery, Event).join(Event).where(Delivery.webhook == webhook_id)
+        return keyset_page(query, Delivery, limit, after)
+
+    def redeliver(self, webhook_id, delivery_id):
+        """Queue a fresh delivery of the same event (same event id) to the same subscription."""
+        now = self._store.now()
+        with write_transaction():
+            original = Delivery.get_or_none(Delivery.id == delivery_id, Delivery.webhook == webhook_id)
+            if original is None:
+                raise NotFound("delivery", delivery_id)
+            webhook = Webhook.get_by_id(webhook_id)
+            if not webhook.is_active:
+                raise Invalid("webhookId", "The subscription is disabled; enable it first")
+            fresh = self._delivery(original.event_id, webhook_id, now)
+            Delivery.insert(fresh).execute()
+            database.after_commit(self._notify)
+        return Delivery.select(Delivery, Event).join(Event).where(Delivery.id == fresh["id"]).get()

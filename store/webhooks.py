@@ -1,0 +1,66 @@
+"""Webhook subscriptions. A subscription made by an organization-scoped key belongs to
+that organization and receives only its events."""
+import base64
+import secrets
+
+from .db import write_transaction
+from .errors import NotFound, OutOfScope
+from .events import PING
+from .models import Webhook
+from .pages import keyset_page
+
+
+def new_secret():
+    """`whsec_` + base64 of 32 random bytes: the form Standard Webhooks libraries expect."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class Webhooks:
+    def __init__(self, store):
+        self._store = store
+
+    def get(self, webhook_id, *, scope=None):
+        webhook = Webhook.first_by("id", webhook_id)
+        if webhook is None:
+            raise NotFound("webhook", webhook_id)
+        if scope is not None and webhook.organization_id != scope:
+            raise OutOfScope("This webhook belongs to a different organization")
+        return webhook
+
+    def list(self, *, limit, after=None, scope=None):
+        query = Webhook.select()
+        if scope is not None:
+            query = query.where(Webhook.organization == scope)
+        return keyset_page(query, Webhook, limit, after)
+
+    def create(self, *, name, url, events, metadata=None, scope=None):
+        now = self._store.now()
+        with write_transaction():
+            return Webhook.create(
+                id=self._store.new_id("wh"), name=name, url=url, secret=new_secret(),
+                events=sorted(set(events)), organization=scope, metadata=metadata or {},
+                created_at=now, updated_at=now)
+
+    def update(self, webhook_id, changes, *, scope=None):
+        """Change name, url, events or isActive; turning it on again clears why it was off."""
+        with write_transaction():
+            webhook = self.get(webhook_id, scope=scope)
+            if "events" in changes:
+                changes = {**changes, "events": sorted(set(changes["events"]))}
+            if changes.get("is_active"):
+                changes = {**changes, "disabled_reason": None}
+            return webhook.apply(changes, self._store.now())
+
+    def delete(self, webhook_id, *, scope=None):
+        """Delete the subscription; its pending deliveries go with it, at once."""
+        with write_transaction():
+            webhook = self.get(webhook_id, scope=scope)
+            webhook.delete_instance()
+            return webhook
+
+    def ping(self, webhook_id, *, scope=None):
+        """Queue a signed `ping` event to this one subscription; returns the event id."""
+        with write_transaction():
+            webhook = self.get(webhook_id, scope=scope)
+            data = {"webhookId": webhook.id, "message": "Golden Record webhook test"}
+            return self._store.events.emit(PING, data, [], only=webhook)

@@ -1,0 +1,195 @@
+"""The background sender: a dispatcher thread and a pool of `workers` send threads.
+
+The dispatcher picks due deliveries from the database, hands each to a worker, and
+writes the outcomes back in batches (one transaction per batch, not per delivery).
+A delivery stays `pending` in the database until its outcome is written, so a stop or
+a crash at any point leaves it to be sent again: delivery is at least once, and
+receivers dedupe on `X-Webhook-Id`. Sends never run on a request thread, so a slow or
+dead receiver cannot slow the API.
+"""
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import requests
+
+from .signing import signature_headers
+from .targets import UnsafeTarget, check_target
+
+log = logging.getLogger("goldenrecord.webhooks")
+
+USER_AGENT = "GoldenRecord-Webhooks/1"
+IDLE_POLL_SECONDS = 1.0
+
+
+class WebhookSender:
+    def __init__(self, events, *, clock, workers=4, max_attempts=5, backoff_base_seconds=30.0,
+                 timeout_seconds=10.0, allow_private_targets=False, jitter=0.1):
+        self._events = events
+        self._clock = clock
+        self._workers = workers
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base_seconds
+        self._timeout = timeout_seconds
+        self._allow_private = allow_private_targets
+        self._jitter = jitter
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = set()
+        self._outcomes = []
+        self._sessions = threading.local()
+        self._pool = None
+        self._dispatcher = None
+        events.on_commit(self._wake.set)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self):
+        if self._dispatcher is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="goldenrecord-webhook")
+            self._dispatcher = threading.Thread(target=self._run, name="goldenrecord-dispatch",
+                                                daemon=True)
+            self._dispatcher.start()
+
+    def stop(self, grace_seconds=3.0):
+        """Stop taking work, give sends in flight `grace_seconds`, record what finished.
+
+        Deliveries still in flight after that stay pending and are sent after a restart.
+        """
+        if self._dispatcher is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        self._dispatcher.join()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_seconds
+        while self._in_flight_unfinished() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self._write_outcomes()
+        self._dispatcher = None
+
+    def _in_flight_unfinished(self):
+        with self._lock:
+            finished = {outcome["id"] for outcome in self._outcomes}
+            return bool(self._in_flight - finished)
+
+    # ------------------------------------------------------------ dispatching
+
+    def _run(self):
+        while not self._stopping.is_set():
+            try:
+                self._write_outcomes()
+                self._dispatch()
+            except Exception:
+                log.exception("webhook dispatcher failed; retrying")
+                time.sleep(IDLE_POLL_SECONDS)
+            self._wake.wait(self._sleep_seconds())
+            self._wake.clear()
+
+    def _dispatch(self):
+        with self._lock:
+            room = 2 * self._workers - len(self._in_flight)
+            busy = set(self._in_flight)
+        if room <= 0:
+            return
+        for delivery in self._events.due(self._clock(), room, skip=busy):
+            with self._lock:
+                self._in_flight.add(delivery.id)
+            self._pool.submit(self._send, delivery)
+
+    def _sleep_seconds(self):
+        with self._lock:
+            if self._outcomes:
+                return 0.0
+            saturated = len(self._in_flight) >= 2 * self._workers
+        if saturated:
+            return IDLE_POLL_SECONDS
+        due = self._events.next_due_at()
+        if due is None:
+            return IDLE_POLL_SECONDS
+        wait = (due - self._clock()).total_seconds()
+        # due already but not dispatched means it is in flight: its outcome will wake us
+        return IDLE_POLL_SECONDS if wait <= 0 else min(IDLE_POLL_SECONDS, wait)
+
+    def _write_outcomes(self):
+        with self._lock:
+            outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return
+        try:
+            self._events.record_outcomes(outcomes)
+        finally:
+            with self._lock:
+                self._in_flight -= {outcome["id"] for outcome in outcomes}
+
+    # ------------------------------------------------------------ sending
+
+    def _session(self):
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            session.trust_env = False  # never route deliveries through an environment proxy
+        return session
+
+    def _send(self, delivery):
+        try:
+            outcome = self._attempt(delivery)
+        except Exception as error:  # a bug here must not strand the delivery in flight
+            log.exception("webhook attempt crashed for delivery %s", delivery.id)
+            outcome = self._failed(delivery, None, f"internal error: {type(error).__name__}", 0.0)
+        with self._lock:
+            self._outcomes.append(outcome)
+        self._wake.set()
+
+    def _attempt(self, delivery):
+        webhook, event = delivery.webhook, delivery.event
+        body = event.payload.encode()
+        headers = signature_headers(webhook.secret, event_id=event.id, event_type=event.type,
+                                    timestamp=int(self._clock().timestamp()), body=body)
+        headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            check_target(webhook.url, allow_private=self._allow_private)
+            response = self._session().post(webhook.url, data=body, headers=headers,
+                                            timeout=self._timeout, allow_redirects=False,
+                                            stream=True)
+            response.close()
+        except UnsafeTarget as error:
+            return self._failed(delivery, None, f"refused target: {error}", 0.0)
+        except requests.RequestException as error:
+            elapsed = (time.perf_counter() - started) * 1000
+            return self._failed(delivery, None, f"{type(error).__name__}: {error}"[:500], elapsed)
+        elapsed = (time.perf_counter() - started) * 1000
+        if 200 <= response.status_code < 300:
+            return self._outcome(delivery, "succeeded", response.status_code, None, elapsed,
+                                 delivered_at=self._clock())
+        if response.status_code == 410:
+            outcome = self._outcome(delivery, "failed", 410,
+                                    "410 Gone: the subscription was disabled", elapsed)
+            outcome["disable_webhook"] = webhook.id
+            return outcome
+        return self._failed(delivery, response.status_code, f"HTTP {response.status_code}", elapsed)
+
+    def _failed(self, delivery, code, error, elapsed):
+        attempts = delivery.attempts + 1
+        if attempts >= self._max_attempts:
+            return self._outcome(delivery, "failed", code, error, elapsed)
+        outcome = self._outcome(delivery, "pending", code, error, elapsed)
+        outcome["next_attempt_at"] = self._clock() + self.backoff(attempts)
+        return outcome
+
+    def backoff(self, failed_attempts):
+        """base * 2**(n-1) after the n-th failed attempt, stretched by up to `jitter`."""
+        seconds = self._backoff_base * 2 ** (failed_attempts - 1)
+        return timedelta(seconds=seconds * (1 + random.uniform(0, self._jitter)))
+
+    def _outcome(self, delivery, status, code, error, elapsed, delivered_at=None):
+        return {"id": delivery.id, "status": status, "attempts": delivery.attempts + 1,
+                "response_code": code, "error": error, "duration_ms": round(elapsed, 1),
+                "delivered_at": delivered_at, "next_attempt_at": None,
+                "updated_at": self._clock()}
