@@ -94,8 +94,11 @@ ENVIRONMENT = {
 
 def _coerce(name, kind, value, from_text):
     """`value` as `kind`, or ConfigError naming `name`. Text (env, flags) is parsed."""
-    if kind is bool and not from_text and isinstance(value, bool):
-        return value
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if from_text and str(value).lower() in ("true", "false", "1", "0"):
+            return str(value).lower() in ("true", "1")
     if kind is int and not isinstance(value, bool):
         if isinstance(value, int):
             return value

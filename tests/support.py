@@ -1,5 +1,6 @@
 """Helpers shared by the tests (imported as `from support import ...`)."""
 import re
+import time
 from datetime import datetime, timedelta, timezone
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
@@ -42,3 +43,65 @@ class FakeClock:
 
     def advance(self, **delta):
         self.now += timedelta(**delta)
+
+
+class Receiver:
+    """A webhook receiver on loopback that records every request it gets.
+
+    `respond(request_number, headers, body)` returns the status to answer (default 200);
+    it may sleep to play a slow receiver.
+    """
+
+    def __init__(self, respond=None):
+        import http.server
+        import threading
+
+        self.requests = []
+        self.arrived = threading.Condition()
+        self.respond = respond or (lambda n, headers, body: 200)
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.arrived:
+                    number = len(receiver.requests) + 1
+                status = receiver.respond(number, self.headers, body)
+                self.send_response(status)
+                if status in (301, 302, 307):
+                    self.send_header("Location", receiver.url + "elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with receiver.arrived:
+                    receiver.requests.append({"headers": dict(self.headers), "body": body,
+                                              "at": time.monotonic(), "status": status,
+                                              "path": self.path})
+                    receiver.arrived.notify_all()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, count, timeout=10.0):
+        """Block until `count` requests arrived; returns them (fails the test on timeout)."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"expected {count} webhook requests, got {len(self.requests)}"
+                self.arrived.wait(left)
+            return list(self.requests)
+
+    def events(self):
+        import json
+
+        return [json.loads(r["body"])["event"] for r in self.requests]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

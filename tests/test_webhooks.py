@@ -1,0 +1,331 @@
+"""Webhook subscriptions and delivery, against real HTTP receivers on loopback."""
+import hashlib
+import hmac
+import json
+import time
+
+import falcon.testing
+import pytest
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+import goldenrecord
+from support import Receiver, assert_envelope
+
+HOOKS = "/api/v1/webhooks"
+
+
+def verify_webhook(raw_body: str, headers: dict, secret: str) -> bool:
+    """The spec's own Python verification snippet, verbatim."""
+    timestamp = headers.get('X-Webhook-Timestamp')
+    signature = headers.get('X-Webhook-Signature')
+    if not timestamp or not signature:
+        return False
+    # Check timestamp is within 5 minutes
+    timestamp_age = int(time.time()) - int(timestamp)
+    if timestamp_age > 300:
+        return False
+    # Compute expected signature
+    signed_payload = f"{timestamp}.{raw_body}"
+    expected_sig = 'sha256=' + hmac.new(
+        secret.encode(),
+        signed_payload.encode(),
+        hashlib.sha256
+    ).hexdigest()
+    # Constant-time comparison
+    return hmac.compare_digest(signature, expected_sig)
+
+
+def _service(tmp_path, **webhooks):
+    settings = {"allow_private_targets": "true", "backoff_base_seconds": "0.1",
+                "timeout_seconds": "2", "max_attempts": "3", **webhooks}
+    overrides = {"database.path": str(tmp_path / "wh.db"),
+                 **{f"webhooks.{k}": v for k, v in settings.items()},
+                 **{f"rate_limits.{t}": 10**9 for t in ("free", "basic", "pro", "enterprise")}}
+    return goldenrecord.GoldenRecord(goldenrecord.load_config(env={}, overrides=overrides))
+
+
+@pytest.fixture
+def hub(tmp_path):
+    service = _service(tmp_path)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def api(hub):
+    client = falcon.testing.TestClient(hub.app)
+    _, key = hub.store.api_keys.create(name="admin", scopes=["*:*"])
+    client.headers = {"Authorization": f"Bearer {key}"}
+    return client
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def _subscribe(api, url, events=("*",), headers=None, **fields):
+    result = api.simulate_post(HOOKS, json={"name": "hook", "url": url, "events": list(events), **fields},
+                               headers=headers or api.headers)
+    return assert_envelope(result, 201)
+
+
+def _org(api, slug="acme", headers=None):
+    result = api.simulate_post("/api/v1/organizations", json={"name": slug.title(), "slug": slug},
+                               headers=headers or api.headers)
+    return assert_envelope(result, 201)
+
+
+def test_subscription_lifecycle(api, receiver):
+    hook = _subscribe(api, receiver.url, ["organization.created", "user.created"])
+    assert hook["secret"].startswith("whsec_") and hook["isActive"] is True
+    assert set(hook) >= {"id", "name", "url", "events", "isActive", "createdAt", "updatedAt"}
+    shown = assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers), 200)
+    assert "secret" not in shown
+    listed = assert_envelope(api.simulate_get(HOOKS, headers=api.headers), 200)
+    assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
+    updated = api.simulate_put(f"{HOOKS}/{hook['id']}", json={"events": ["*"], "isActive": False},
+                               headers=api.headers)
+    assert assert_envelope(updated, 200)["events"] == ["*"]
+    gone = api.simulate_delete(f"{HOOKS}/{hook['id']}", headers=api.headers)
+    assert assert_envelope(gone, 200) == {"id": hook["id"], "deleted": True}
+    assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers), 404, "GR_NOT_FOUND")
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "h", "url": "ftp://example.com/x", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "not a url", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "http://127.0.0.1:9/", "events": ["user.exploded"]}, "events"),
+    ({"name": "h", "url": "http://127.0.0.1:9/", "events": []}, "events"),
+    ({"name": "h", "url": "http://127.0.0.1:9/"}, "events"),
+    ({"name": "h", "url": "http://169.254.169.254/latest/meta-data", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "http://[fe80::1]/", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "http://user:pw@127.0.0.1:9/", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "http://no-such-host.invalid/", "events": ["*"]}, "url"),
+])
+def test_subscription_validation(api, body, field):
+    assert_envelope(api.simulate_post(HOOKS, json=body, headers=api.headers), 400, "GR_VALIDATION_ERROR", field)
+    assert api.simulate_get(HOOKS, headers=api.headers).json["meta"]["total"] == 0
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/", "http://10.1.2.3/", "http://192.168.0.5/",
+                                 "http://[::1]:8000/", "http://localhost/", "http://100.64.0.1/"])
+def test_private_targets_refused_unless_allowed(tmp_path, url):
+    service = _service(tmp_path, allow_private_targets="false")
+    client = falcon.testing.TestClient(service.app)
+    _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
+    result = client.simulate_post(HOOKS, json={"name": "h", "url": url, "events": ["*"]},
+                                  headers={"Authorization": f"Bearer {key}"})
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "url")
+    service.close()
+
+
+def test_delivery_is_signed_for_both_schemes(api, receiver):
+    hook = _subscribe(api, receiver.url)
+    org = _org(api)
+    request = receiver.wait_for(1)[0]
+    headers, body = request["headers"], request["body"]
+    payload = json.loads(body)
+    assert payload["event"] == "organization.created"
+    assert payload["data"]["id"] == org["id"] and payload["data"]["slug"] == "acme"
+    assert payload["timestamp"].endswith("Z")
+    assert headers["X-Webhook-Event"] == "organization.created"
+    assert headers["X-Webhook-Id"] == payload["id"] == headers["webhook-id"]
+    assert headers["Content-Type"] == "application/json"
+    assert verify_webhook(body.decode(), headers, hook["secret"])
+    assert StandardWebhook(hook["secret"]).verify(body, headers)["id"] == payload["id"]
+    tampered = body.replace(b"acme", b"evil")
+    assert not verify_webhook(tampered.decode(), headers, hook["secret"])
+    with pytest.raises(WebhookVerificationError):
+        StandardWebhook(hook["secret"]).verify(tampered, headers)
+    other_secret = "whsec_" + "A" * 43 + "="
+    assert not verify_webhook(body.decode(), headers, other_secret)
+
+
+def test_every_event_type_is_delivered(api, receiver):
+    _subscribe(api, receiver.url)
+    org = _org(api)
+    api.simulate_put(f"/api/v1/organizations/{org['id']}", json={"name": "Acme 2"}, headers=api.headers)
+    user = assert_envelope(api.simulate_post("/api/v1/users", json={"email": "a@example.com"},
+                                             headers=api.headers), 201)
+    api.simulate_put(f"/api/v1/users/{user['id']}", json={"firstName": "A"}, headers=api.headers)
+    member = assert_envelope(api.simulate_post("/api/v1/memberships", json={
+        "organizationId": org["id"], "userId": user["id"]}, headers=api.headers), 201)
+    api.simulate_put(f"/api/v1/memberships/{member['id']}", json={"isOwner": True}, headers=api.headers)
+    api.simulate_delete(f"/api/v1/memberships/{member['id']}", headers=api.headers)
+    api.simulate_delete(f"/api/v1/users/{user['id']}", headers=api.headers)
+    api.simulate_delete(f"/api/v1/organizations/{org['id']}", headers=api.headers)
+    receiver.wait_for(9)
+    assert sorted(receiver.events()) == sorted([
+        "organization.created", "organization.updated", "user.created", "user.updated",
+        "membership.created", "membership.updated", "membership.deleted", "user.deleted",
+        "organization.deleted"])
+    membership = next(json.loads(r["body"]) for r in receiver.requests
+                      if json.loads(r["body"])["event"] == "membership.created")
+    assert set(membership["data"]) >= {"id", "organizationId", "userId", "roleId", "createdAt"}
+
+
+def test_event_filters_and_wildcard(api, receiver):
+    only_users = Receiver()
+    _subscribe(api, only_users.url, ["user.created"])
+    _subscribe(api, receiver.url, ["*"])
+    _org(api)
+    api.simulate_post("/api/v1/users", json={"email": "b@example.com"}, headers=api.headers)
+    receiver.wait_for(2)
+    only_users.wait_for(1)
+    time.sleep(0.3)
+    assert only_users.events() == ["user.created"]
+    only_users.close()
+
+
+def test_disabled_subscription_receives_nothing(api, receiver):
+    hook = _subscribe(api, receiver.url)
+    api.simulate_put(f"{HOOKS}/{hook['id']}", json={"isActive": False}, headers=api.headers)
+    _org(api)
+    time.sleep(0.5)
+    assert receiver.requests == []
+
+
+def test_organization_scoped_subscription_gets_only_its_organization(api, hub, receiver):
+    org_a, org_b = _org(api, "alpha"), _org(api, "beta")
+    _, key_a = hub.store.api_keys.create(name="a", scopes=["*:*"], organization_id=org_a["id"])
+    scoped = {"Authorization": f"Bearer {key_a}"}
+    hook = _subscribe(api, receiver.url, headers=scoped)
+    assert hook["organizationId"] == org_a["id"]
+    api.simulate_put(f"/api/v1/organizations/{org_b['id']}", json={"name": "B2"}, headers=api.headers)
+    api.simulate_post("/api/v1/users", json={"email": "outsider@example.com"}, headers=api.headers)
+    api.simulate_put(f"/api/v1/organizations/{org_a['id']}", json={"name": "A2"}, headers=api.headers)
+    api.simulate_post("/api/v1/users", json={"email": "insider@example.com"}, headers=scoped)
+    receiver.wait_for(3)
+    time.sleep(0.3)
+    bodies = {json.loads(r["body"])["event"]: json.loads(r["body"]) for r in receiver.requests}
+    assert len(receiver.requests) == 3  # deliveries run in parallel: order is not promised
+    assert set(bodies) == {"organization.updated", "user.created", "membership.created"}
+    assert bodies["organization.updated"]["data"]["id"] == org_a["id"]
+    assert bodies["user.created"]["data"]["email"] == "insider@example.com"
+    # and the other organization's key cannot see or touch the subscription
+    _, key_b = hub.store.api_keys.create(name="b", scopes=["*:*"], organization_id=org_b["id"])
+    other = {"Authorization": f"Bearer {key_b}"}
+    assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=other), 403, "GR_ORG_SCOPE_VIOLATION")
+    assert api.simulate_get(HOOKS, headers=other).json["data"] == []
+
+
+def test_retries_with_growing_gaps_and_the_same_id(tmp_path):
+    receiver = Receiver(lambda n, headers, body: 500 if n <= 2 else 200)
+    service = _service(tmp_path, backoff_base_seconds="0.2")
+    client = falcon.testing.TestClient(service.app)
+    _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
+    client.headers = {"Authorization": f"Bearer {key}"}
+    hook = _subscribe(client, receiver.url)
+    _org(client)
+    first, second, third = receiver.wait_for(3)
+    assert first["headers"]["X-Webhook-Id"] == second["headers"]["X-Webhook-Id"] == third["headers"]["X-Webhook-Id"]
+    gap1, gap2 = second["at"] - first["at"], third["at"] - second["at"]
+    assert 0.2 <= gap1 < gap2 and gap2 >= 0.4
+    time.sleep(0.2)
+    deliveries = client.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=client.headers)
+    [delivery] = assert_envelope(deliveries, 200)
+    assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("succeeded", 3, 200)
+    assert delivery["event"] == "organization.created" and delivery["deliveredAt"]
+    service.close()
+    receiver.close()
+
+
+def test_gives_up_after_max_attempts(api, hub):
+    receiver = Receiver(lambda n, headers, body: 503)
+    hook = _subscribe(api, receiver.url)
+    _org(api)
+    receiver.wait_for(3)
+    time.sleep(1.0)
+    assert len(receiver.requests) == 3
+    [delivery] = api.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=api.headers).json["data"]
+    assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("failed", 3, 503)
+    assert delivery["nextAttemptAt"] is None and delivery["error"] == "HTTP 503"
+    receiver.close()
+
+
+def test_redirects_are_not_followed(api):
+    receiver = Receiver(lambda n, headers, body: 302)
+    _subscribe(api, receiver.url)
+    _org(api)
+    receiver.wait_for(3)
+    time.sleep(0.5)
+    assert [r["path"] for r in receiver.requests] == ["/"] * 3
+    receiver.close()
+
+
+def test_410_gone_disables_the_subscription(api):
+    receiver = Receiver(lambda n, headers, body: 410)
+    hook = _subscribe(api, receiver.url)
+    _org(api)
+    receiver.wait_for(1)
+    time.sleep(0.3)
+    shown = api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers).json["data"]
+    assert shown["isActive"] is False and "410" in shown["disabledReason"]
+    _org(api, "second")
+    time.sleep(0.5)
+    assert len(receiver.requests) == 1
+    receiver.close()
+
+
+def test_ping_and_redeliver(api, receiver):
+    hook = _subscribe(api, receiver.url, ["user.created"])
+    result = api.simulate_post(f"{HOOKS}/{hook['id']}/test", headers=api.headers)
+    queued = assert_envelope(result, 202)
+    [ping] = receiver.wait_for(1)
+    assert json.loads(ping["body"])["event"] == "ping" and ping["headers"]["X-Webhook-Id"] == queued["eventId"]
+    assert verify_webhook(ping["body"].decode(), ping["headers"], hook["secret"])
+    time.sleep(0.2)
+    [delivery] = api.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=api.headers).json["data"]
+    again = api.simulate_post(f"{HOOKS}/{hook['id']}/deliveries/{delivery['id']}/redeliver",
+                              headers=api.headers)
+    fresh = assert_envelope(again, 202)
+    assert fresh["id"] != delivery["id"] and fresh["eventId"] == delivery["eventId"]
+    second = receiver.wait_for(2)[1]
+    assert second["headers"]["X-Webhook-Id"] == queued["eventId"]
+    missing = api.simulate_post(f"{HOOKS}/{hook['id']}/deliveries/dlv_nope/redeliver", headers=api.headers)
+    assert_envelope(missing, 404, "GR_NOT_FOUND")
+
+
+def test_deleting_a_subscription_stops_its_deliveries(api):
+    receiver = Receiver(lambda n, headers, body: 500)
+    hook = _subscribe(api, receiver.url)
+    _org(api)
+    receiver.wait_for(1)
+    api.simulate_delete(f"{HOOKS}/{hook['id']}", headers=api.headers)
+    time.sleep(0.6)
+    assert len(receiver.requests) == 1
+    receiver.close()
+
+
+def test_a_hanging_receiver_does_not_block_the_api(tmp_path):
+    receiver = Receiver(lambda n, headers, body: time.sleep(3) or 200)
+    service = _service(tmp_path, timeout_seconds="5")
+    client = falcon.testing.TestClient(service.app)
+    _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
+    client.headers = {"Authorization": f"Bearer {key}"}
+    _subscribe(client, receiver.url)
+    started = time.monotonic()
+    for i in range(10):
+        _org(client, f"org-{i}")
+    assert time.monotonic() - started < 2.5  # ten writes answered while the receiver sleeps
+    service.close()
+    receiver.close()
+
+
+def test_webhook_scopes(api, hub, receiver):
+    hook = _subscribe(api, receiver.url)
+    _, reader = hub.store.api_keys.create(name="r", scopes=["webhooks:read"])
+    read_only = {"Authorization": f"Bearer {reader}"}
+    assert_envelope(api.simulate_get(HOOKS, headers=read_only), 200)
+    assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=read_only), 200)
+    for method, path in [("POST", HOOKS), ("PUT", f"{HOOKS}/{hook['id']}"),
+                         ("DELETE", f"{HOOKS}/{hook['id']}"), ("POST", f"{HOOKS}/{hook['id']}/test")]:
+        body = {"name": "x", "url": receiver.url, "events": ["*"]} if method != "DELETE" else None
+        result = api.simulate_request(method, path, json=body, headers=read_only)
+        assert_envelope(result, 403, "GR_FORBIDDEN")
+    _, writer = hub.store.api_keys.create(name="w", scopes=["webhooks:write"])
+    assert_envelope(api.simulate_get(HOOKS, headers={"Authorization": f"Bearer {writer}"}), 403, "GR_FORBIDDEN")
