@@ -1,0 +1,196 @@
+"""The real `goldenrecord serve` process: start-up, signals, restarts, threads, webhooks."""
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from process import ROOT, ServerProcess, clean_env, new_key
+from support import Receiver
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "real.db"
+
+
+@pytest.fixture
+def server(db):
+    proc = ServerProcess(db, key=new_key())
+    yield proc
+    proc.stop()
+
+
+def _envelope(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["requestId"] == response.headers["X-Request-Id"]
+    return body
+
+
+def test_bootstrap_key_envelope_and_errors(server):
+    body = _envelope(server.api("GET", "/api/v1/permissions"), 200)
+    assert body["success"] is True and len(body["data"]) == 8
+    assert _envelope(server.api("GET", "/api/v1/permissions", headers={}), 401)["errors"][0]["code"] == "GR_UNAUTHORIZED"
+    assert _envelope(server.api("GET", "/nope"), 404)["errors"][0]["code"] == "GR_NOT_FOUND"
+    assert "GET /api/v1/permissions 200" in server.stderr()  # one access-log line per request
+    assert server.key not in server.stderr()  # the key never reaches the log
+
+
+def test_first_start_prints_an_admin_key_once(db):
+    first = ServerProcess(db)
+    keys = re.findall(r"gr_live_[A-Za-z0-9_-]{43}", first.stderr())
+    assert len(keys) == 1 and "shown only once" in first.stderr()
+    first.key = keys[0]
+    assert first.api("GET", "/api/v1/roles").status_code == 200
+    first.stop()
+    second = ServerProcess(db)
+    assert "gr_live_" not in second.stderr()
+    second.key = keys[0]
+    assert second.api("GET", "/api/v1/roles").status_code == 200
+    second.stop()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_stop_cleanly_after_requests_in_flight(db, signum):
+    proc = ServerProcess(db, key=new_key())
+    results = []
+
+    def call():
+        try:
+            response = proc.api("GET", "/api/v1/organizations?includeStaging=true")
+            results.append(response.status_code if response.json()["success"] else "bad")
+        except requests.ConnectionError:
+            results.append("refused")
+
+    threads = [threading.Thread(target=call) for _ in range(20)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    proc.signal(signum)
+    for t in threads:
+        t.join()
+    assert proc.wait(10) == 0
+    assert set(results) <= {200, "refused"} and results.count(200) >= 1, results
+    assert "shutting down" in proc.stderr() and "stopped" in proc.stderr()
+
+
+def test_data_survives_a_restart(db):
+    key = new_key()
+    first = ServerProcess(db, key=key)
+    org = _envelope(first.api("POST", "/api/v1/organizations", json={"name": "Acme", "slug": "acme"}), 201)
+    first.stop()
+    second = ServerProcess(db, key=key)
+    assert _envelope(second.api("GET", f"/api/v1/organizations/{org['data']['id']}"), 200)["data"]["slug"] == "acme"
+    second.stop()
+
+
+def test_same_slug_race_through_real_threads(server):
+    statuses = []
+    barrier = threading.Barrier(20)
+
+    def create(i, slug):
+        barrier.wait()
+        response = server.api("POST", "/api/v1/organizations", json={"name": f"R{i}", "slug": slug(i)})
+        statuses.append((response.status_code, response.json()["errors"][0]["code"]
+                         if response.status_code >= 400 else None))
+
+    threads = [threading.Thread(target=create, args=(i, lambda i: "contested")) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses, key=str) == sorted([(201, None)] + [(409, "GR_DUPLICATE_SLUG")] * 19, key=str)
+    statuses.clear()
+    barrier.reset()
+    threads = [threading.Thread(target=create, args=(i, lambda i: f"org-{i}")) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [s for s, _ in statuses] == [201] * 20
+    listed = server.api("GET", "/api/v1/organizations?includeStaging=true").json()
+    assert listed["meta"]["total"] == 21
+
+
+def test_keys_create_cli_prints_only_the_key(db, server):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "goldenrecord.py"), "keys", "create", "--db", str(db),
+         "--name", "reader", "--scope", "organizations:read"],
+        capture_output=True, text=True, env=clean_env(), timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"gr_live_[A-Za-z0-9_-]{43}\n", result.stdout)
+    reader = {"Authorization": f"Bearer {result.stdout.strip()}"}
+    assert server.api("GET", "/api/v1/organizations", headers=reader).status_code == 200
+    denied = server.api("POST", "/api/v1/organizations", headers=reader, json={"name": "A", "slug": "a"})
+    assert denied.json()["errors"][0]["code"] == "GR_FORBIDDEN"
+
+
+def test_migrate_twice_and_startup_errors(db, tmp_path):
+    command = [sys.executable, str(ROOT / "goldenrecord.py")]
+    for _ in range(2):
+        assert subprocess.run([*command, "migrate", "--db", str(db)], capture_output=True,
+                              env=clean_env(), timeout=30).returncode == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[server]\nhots = 'x'\n")
+    result = subprocess.run([*command, "serve", "--config", str(bad)], capture_output=True, text=True,
+                            env=clean_env(), timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "server.hots" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_is_written_on_shutdown(db):
+    key = new_key()
+    first = ServerProcess(db, key=key, env={})
+    for _ in range(5):
+        first.api("GET", "/api/v1/roles")
+    first.stop()
+    second = ServerProcess(db, key=key)
+    summary = second.api("GET", "/api/v1/analytics").json()["data"]["summary"]
+    assert summary["totalRequests"] >= 5
+    second.stop()
+
+
+def _webhook_config(tmp_path, receiver_url=None):
+    config = tmp_path / "hooks.toml"
+    config.write_text("[webhooks]\nallow_private_targets = true\nbackoff_base_seconds = 0.3\n"
+                      "max_attempts = 50\ntimeout_seconds = 2\n")
+    return ["--config", str(config)]
+
+
+@pytest.mark.parametrize("how", ["restart", "sigkill"])
+def test_pending_deliveries_resume_after_restart_or_crash(db, tmp_path, how):
+    key = new_key()
+    args = _webhook_config(tmp_path)
+    receiver = Receiver(lambda n, headers, body: 503)  # down for now
+    first = ServerProcess(db, key=key, args=args)
+    hook = first.api("POST", "/api/v1/webhooks", json={
+        "name": "h", "url": receiver.url, "events": ["*"]}).json()["data"]
+    org = first.api("POST", "/api/v1/organizations", json={"name": "Acme", "slug": "acme"}).json()["data"]
+    receiver.wait_for(1)
+    if how == "sigkill":
+        first.kill()
+    else:
+        first.stop()
+        assert first.proc.returncode == 0
+    receiver.respond = lambda n, headers, body: 200  # the receiver recovers
+    second = ServerProcess(db, key=key, args=args)
+    deadline = time.time() + 15
+    while time.time() < deadline and not any(r["status"] == 200 for r in receiver.requests):
+        time.sleep(0.05)
+    delivered = [json.loads(r["body"]) for r in receiver.requests if r["status"] == 200]
+    assert [d["data"]["id"] for d in delivered] == [org["id"]]
+    ids = {r["headers"]["X-Webhook-Id"] for r in receiver.requests}
+    assert len(ids) == 1  # every attempt, before and after, carried the same id
+    time.sleep(0.3)
+    log = second.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries").json()["data"]
+    assert [d["status"] for d in log] == ["succeeded"]
+    second.stop()
+    receiver.close()
