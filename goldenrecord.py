@@ -43,8 +43,11 @@ class RateLimitsConfig:
     pro: int = 1000
     enterprise: int = 5000
     failed_auth_per_ip: int = 20
+    enabled: bool = True
 
     def by_tier(self):
+        if not self.enabled:
+            return None
         return {"free": self.free, "basic": self.basic, "pro": self.pro,
                 "enterprise": self.enterprise}
 
@@ -53,6 +56,7 @@ class RateLimitsConfig:
 class AnalyticsConfig:
     retention_days: int = 90
     flush_seconds: float = 1.0
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ def _check(config):
         if getattr(getattr(config, section), name) < 1:
             raise ConfigError(f"{key}: must be at least 1")
     for limit in dataclasses.fields(RateLimitsConfig):
-        if getattr(config.rate_limits, limit.name) < 1:
+        if limit.type is int and getattr(config.rate_limits, limit.name) < 1:
             raise ConfigError(f"rate_limits.{limit.name}: must be at least 1")
     if config.analytics.flush_seconds <= 0:
         raise ConfigError("analytics.flush_seconds: must be more than 0")
@@ -212,9 +216,10 @@ class GoldenRecord:
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
+        analytics = self.config.analytics
         self.usage = restapi.UsageRecorder(
-            self.store.analytics, clock, retention_days=self.config.analytics.retention_days,
-            flush_seconds=self.config.analytics.flush_seconds)
+            self.store.analytics, clock, retention_days=analytics.retention_days,
+            flush_seconds=analytics.flush_seconds) if analytics.enabled else None
         self.app = restapi.build_app(
             self.store, clock=clock, usage=self.usage,
             tier_limits=self.config.rate_limits.by_tier(),
@@ -226,13 +231,15 @@ class GoldenRecord:
             self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,
             backoff_base_seconds=hooks.backoff_base_seconds, timeout_seconds=hooks.timeout_seconds,
             allow_private_targets=hooks.allow_private_targets)
-        self.usage.start()
+        if self.usage is not None:
+            self.usage.start()
         self.webhooks.start()
 
     def close(self):
         """Stop background work (pending webhook deliveries stay queued) and close the store."""
         self.webhooks.stop()
-        self.usage.stop()
+        if self.usage is not None:
+            self.usage.stop()
         self.store.close()
 
 

@@ -20,17 +20,18 @@ __all__ = ["build_app", "UsageRecorder"]
 
 def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
               allow_private_targets=False):
-    """The WSGI app. `tier_limits` maps tier name to requests per minute; `usage` is the
-    UsageRecorder that receives every authenticated request."""
-    app = falcon.App(
-        middleware=[
-            RequestContext(),
-            Authentication(store.api_keys, ClientAddress(trusted_proxies), clock,
-                           failures=FixedWindowLimiter(clock), failure_limit=failed_auth_per_ip),
-            RateLimit(FixedWindowLimiter(clock), tier_limits),
-            Usage(usage),
-        ],
-    )
+    """The WSGI app. `tier_limits` maps tier name to requests per minute (None: no rate
+    limiting); `usage` is the UsageRecorder given every authenticated request (None: none)."""
+    middleware = [
+        RequestContext(),
+        Authentication(store.api_keys, ClientAddress(trusted_proxies), clock,
+                       failures=FixedWindowLimiter(clock), failure_limit=failed_auth_per_ip),
+    ]
+    if tier_limits is not None:
+        middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))
+    if usage is not None:
+        middleware.append(Usage(usage))
+    app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     add_routes(app, store, Cursors(store.setting("cursor_secret")),

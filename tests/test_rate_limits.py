@@ -153,3 +153,21 @@ def test_rate_limited_requests_are_counted_in_analytics(client, limited):
     limited.usage.flush()
     summary = client.simulate_get("/api/v1/analytics", headers=_key(limited, tier="pro")).json["data"]["summary"]
     assert (summary["totalRequests"], summary["failedRequests"]) == (5, 2)
+
+
+def test_limits_and_analytics_can_be_turned_off(tmp_path, clock):
+    config = goldenrecord.load_config(env={}, overrides={
+        "database.path": str(tmp_path / "off.db"), "rate_limits.free": "1",
+        "rate_limits.enabled": "false", "analytics.enabled": "false"})
+    service = goldenrecord.GoldenRecord(config, clock=clock)
+    client = falcon.testing.TestClient(service.app)
+    headers = _key(service)
+    results = [client.simulate_get(ROLES, headers=headers) for _ in range(3)]
+    assert [r.status_code for r in results] == [200] * 3
+    assert "X-RateLimit-Limit" not in results[0].headers
+    service.close()
+    from store.models import RequestLog
+
+    reopened = goldenrecord.GoldenRecord(config, clock=clock)
+    assert RequestLog.select().count() == 0
+    reopened.close()
