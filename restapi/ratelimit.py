@@ -5,6 +5,7 @@ time the same for everyone (the start of the next minute). Counters live in memo
 bounded: at each new window every old counter is dropped, and at most `max_buckets`
 are tracked within a window.
 """
+import functools
 import ipaddress
 import logging
 import threading
@@ -89,6 +90,7 @@ def rate_limited(decision, headers=True):
     return error
 
 
+@functools.lru_cache(maxsize=4096)
 def address_bucket(address):
     """The bucket for a client address: IPv6 clients by /64, since one host holds a whole /64."""
     try:

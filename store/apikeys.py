@@ -3,11 +3,14 @@
 A key carries 256 bits of randomness, so an unsalted fast hash is safe to store and
 lets authentication be one indexed lookup.
 """
+import functools
 import hashlib
 import hmac
 import ipaddress
 import re
 import secrets
+import threading
+import time
 
 from datetime import timedelta
 
@@ -91,7 +94,12 @@ def ip_allowed(allowed_ips, address):
         return False
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(entry) for entry in allowed_ips)
+    return any(ip in _network(entry) for entry in allowed_ips)
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(entry):
+    return ipaddress.ip_network(entry)
 
 
 def check_grant(granter, scopes, organization_id):
@@ -110,9 +118,49 @@ def check_grant(granter, scopes, organization_id):
         raise Forbidden(f"This API key cannot grant scopes it does not hold: {', '.join(beyond)}")
 
 
+class KeyCache:
+    """Recently authenticated keys by hash, so most requests skip one database read.
+
+    Entries live `ttl` seconds, which bounds how long a change made outside this process
+    (another process writing the same file) goes unseen. Changes made here call
+    `forget()` once committed; a generation number stops a lookup that began before a
+    `forget()` from caching what it read.
+    """
+
+    def __init__(self, ttl=2.0, max_entries=10_000):
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._entries = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def get(self, digest):
+        entry = self._entries.get(digest)
+        if entry is not None and time.monotonic() - entry[1] < self._ttl:
+            return entry[0]
+        return None
+
+    def generation(self):
+        return self._generation
+
+    def put(self, digest, key, generation):
+        with self._lock:
+            if generation != self._generation:
+                return
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[digest] = (key, time.monotonic())
+
+    def forget(self):
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+
 class ApiKeys:
     def __init__(self, store):
         self._store = store
+        self.cache = KeyCache()
 
     def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=(),
                expires_at=None, plaintext=None, granted_by=None, scope=None):
@@ -192,6 +240,7 @@ class ApiKeys:
             grace_end = now + ROTATION_GRACE
             old.expires_at = min(old.expires_at or grace_end, grace_end)
             old.save()
+        self.cache.forget()
         return old, new, plaintext
 
     def revoke(self, key_id, *, scope=None):
@@ -201,7 +250,8 @@ class ApiKeys:
             key = self._usable(key_id, scope, now)
             key.revoked_at = now
             key.save()
-            return key
+        self.cache.forget()
+        return key
 
     def _usable(self, key_id, scope, now):
         key = self.get(key_id, scope=scope)
@@ -212,8 +262,14 @@ class ApiKeys:
     def find(self, plaintext):
         """The key row whose hash matches `plaintext`, usable or not; None if unknown."""
         digest = hash_key(plaintext)
-        key = ApiKey.first_by("key_hash", digest)
-        if key is None or not hmac.compare_digest(key.key_hash, digest):
+        key = self.cache.get(digest)
+        if key is None:
+            generation = self.cache.generation()
+            key = ApiKey.first_by("key_hash", digest)
+            if key is None:
+                return None
+            self.cache.put(digest, key, generation)
+        if not hmac.compare_digest(key.key_hash, digest):
             return None
         return key
 

@@ -26,8 +26,8 @@ class BaseModel(pw.Model):
         row = cls._meta.database.execute_sql(_lookup_sql(cls, column), (value,)).fetchone()
         if row is None:
             return None
-        instance = cls(**{f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, row)})
-        instance._dirty.clear()
+        instance = cls(__no_default__=True)  # filled directly: no per-field descriptor calls
+        instance.__data__ = {f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, row)}
         return instance
 
     def apply(self, changes, now):

@@ -87,7 +87,8 @@ class Organizations:
                                         [org.id])
             self._emit("organization.deleted", org)
             org.delete_instance()
-            return org
+        self._store.api_keys.cache.forget()  # its keys went with it
+        return org
 
     def _updated(self, org, changes):
         if changes:

@@ -58,6 +58,17 @@ class ServerProcess:
         with self._seen:
             return "".join(self.lines)
 
+    def wait_for_log(self, text, timeout=5):
+        """True once `text` appears on stderr (log lines are written in batches)."""
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while text not in "".join(self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._seen.wait(min(left, 0.1))
+            return True
+
     def _wait_for_url(self, timeout=15):
         deadline = time.monotonic() + timeout
         with self._seen:

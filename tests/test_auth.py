@@ -26,12 +26,21 @@ def test_bearer_scheme_is_case_insensitive(client, admin):
     assert_envelope(client.simulate_get(ORGS, headers={"Authorization": f"bearer {token}"}), 200)
 
 
-def test_revoked_key_is_401_invalid(client, store, keys, clock):
+def test_revoked_key_is_401_invalid(client, store, keys):
     headers = keys.headers("*:*")
     assert_envelope(client.simulate_get(ORGS, headers=headers), 200)
+    key = store.api_keys.find(headers["Authorization"].split()[1])
+    store.api_keys.revoke(key.id)
+    assert_envelope(client.simulate_get(ORGS, headers=headers), 401, "GR_INVALID_API_KEY")
+
+
+def test_a_revocation_written_by_another_process_is_seen_within_the_cache_ttl(client, store, keys, clock):
     from store.models import ApiKey
 
-    ApiKey.update(revoked_at=clock()).execute()
+    headers = keys.headers("*:*")
+    assert_envelope(client.simulate_get(ORGS, headers=headers), 200)  # now cached
+    ApiKey.update(revoked_at=clock()).execute()  # as another process would
+    store.api_keys.cache._ttl = 0  # the 2-second TTL has passed
     assert_envelope(client.simulate_get(ORGS, headers=headers), 401, "GR_INVALID_API_KEY")
 
 

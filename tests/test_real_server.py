@@ -39,7 +39,7 @@ def test_bootstrap_key_envelope_and_errors(server):
     assert body["success"] is True and len(body["data"]) == 8
     assert _envelope(server.api("GET", "/api/v1/permissions", headers={}), 401)["errors"][0]["code"] == "GR_UNAUTHORIZED"
     assert _envelope(server.api("GET", "/nope"), 404)["errors"][0]["code"] == "GR_NOT_FOUND"
-    assert "GET /api/v1/permissions 200" in server.stderr()  # one access-log line per request
+    assert server.wait_for_log("GET /api/v1/permissions 200")  # one access-log line per request
     assert server.key not in server.stderr()  # the key never reaches the log
 
 
