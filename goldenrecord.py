@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import tomllib
 import uuid
 from dataclasses import dataclass, field
@@ -213,7 +214,8 @@ class GoldenRecord:
     the database.
     """
 
-    def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None):
+    def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
+                 access_log=None):
         import restapi
         from webhook_delivery import WebhookSender
 
@@ -228,7 +230,8 @@ class GoldenRecord:
             tier_limits=self.config.rate_limits.by_tier(),
             failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
             trusted_proxies=self.config.server.trusted_proxies,
-            allow_private_targets=self.config.webhooks.allow_private_targets)
+            allow_private_targets=self.config.webhooks.allow_private_targets,
+            access_log=access_log)
         hooks = self.config.webhooks
         self.webhooks = WebhookSender(
             self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,
@@ -292,14 +295,15 @@ def _announce_admin_key(plaintext):
 
 # ---------------------------------------------------------------- serving
 
-def serve(config, env=None):
+def serve(config, env=None, log_handler=None):
     """Run waitress until SIGINT or SIGTERM; in-flight requests finish before exit."""
     import waitress
 
     env = os.environ if env is None else env
     store = open_store(config)
     ensure_admin_key(store, env, _announce_admin_key)
-    service = GoldenRecord(config, store=store)
+    service = GoldenRecord(config, store=store,
+                           access_log=log_handler.log_request if log_handler else None)
     server = waitress.create_server(
         service.app,
         host=config.server.host,
@@ -378,13 +382,13 @@ def _parser():
     return parser
 
 
-def _run(args):
+def _run(args, log_handler=None):
     overrides = {"database.path": args.db}
     if args.command == "serve":
         overrides.update({"server.host": args.host, "server.port": args.port})
     config = load_config(args.config, overrides=overrides)
     if args.command == "serve":
-        serve(config)
+        serve(config, log_handler=log_handler)
     elif args.command == "migrate":
         store = open_store(config)
         from store.migrations import current_version
@@ -427,6 +431,18 @@ class BatchedStderrHandler(logging.Handler):
     def emit(self, record):
         self._records.append(record)
 
+    def log_request(self, method, path, status, elapsed_ms, request_id):
+        """The access log's fast path: a tuple now, a formatted line on the writer thread."""
+        self._records.append((time.time(), method, path, status, elapsed_ms, request_id))
+
+    def _line(self, item):
+        if isinstance(item, logging.LogRecord):
+            return self.format(item)
+        at, method, path, status, elapsed_ms, request_id = item
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) + f",{int(at % 1 * 1000):03d}"
+        return (f"{stamp} INFO goldenrecord.access: {method} {path} {status} "
+                f"{elapsed_ms:.1f}ms {request_id}")
+
     def _run(self):
         while not self._stop.wait(self._interval):
             self.drain()
@@ -435,7 +451,7 @@ class BatchedStderrHandler(logging.Handler):
         lines = []
         while self._records:
             try:
-                lines.append(self.format(self._records.popleft()) + "\n")
+                lines.append(self._line(self._records.popleft()) + "\n")
             except Exception:
                 lines.append("(unformattable log record)\n")
         if lines:
@@ -453,11 +469,11 @@ _logging_ready = False
 
 
 def _log_to_stderr():
-    """Send logging to stderr in batches; logging that a host application (or pytest)
-    configured already is left alone."""
+    """Send logging to stderr in batches; returns the handler, or None when a host
+    application (or pytest) configured logging already, which is then left alone."""
     global _logging_ready
     if _logging_ready or logging.getLogger().handlers:
-        return
+        return None
     _logging_ready = True
     # The logging HOWTO's "Optimization" switches: our lines never show caller, thread or
     # process, and computing them (a stack walk per record) cost ~5% of throughput.
@@ -469,13 +485,14 @@ def _log_to_stderr():
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    return handler
 
 
 def main(argv=None):
-    _log_to_stderr()
+    log_handler = _log_to_stderr()
     args = _parser().parse_args(argv)
     try:
-        _run(args)
+        _run(args, log_handler)
     except ConfigError as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2

@@ -19,11 +19,12 @@ __all__ = ["build_app", "UsageRecorder"]
 
 
 def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
-              allow_private_targets=False):
+              allow_private_targets=False, access_log=None):
     """The WSGI app. `tier_limits` maps tier name to requests per minute (None: no rate
-    limiting); `usage` is the UsageRecorder given every authenticated request (None: none)."""
+    limiting); `usage` is the UsageRecorder given every authenticated request (None: none);
+    `access_log` takes each request's log line (default: the logging module)."""
     middleware = [
-        RequestContext(),
+        RequestContext(access_log) if access_log else RequestContext(),
         Authentication(store.api_keys, ClientAddress(trusted_proxies), clock,
                        failures=FixedWindowLimiter(clock), failure_limit=failed_auth_per_ip),
     ]

@@ -6,7 +6,6 @@ before anything is changed.
 """
 import json
 import re
-import uuid
 from datetime import datetime, timezone
 
 from .errors import ApiError
@@ -116,14 +115,14 @@ class Bool(Field):
 
 
 class Uuid(Field):
+    """A UUID in its canonical 36-character form, returned in lower case."""
+
     type_name = "uuid"
+    FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
     def check(self, value, name):
-        if isinstance(value, str) and len(value) == 36:
-            try:
-                return str(uuid.UUID(value))
-            except ValueError:
-                pass
+        if isinstance(value, str) and self.FORM.fullmatch(value):
+            return value.lower()
         raise invalid(name, f"{name} must be a UUID")
 
 

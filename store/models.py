@@ -23,7 +23,7 @@ class BaseModel(pw.Model):
         Same result as `get_or_none(field == value)` at a fraction of the cost: the SQL is
         built once per model and column, not per call.
         """
-        row = cls._meta.database.execute_sql(_lookup_sql(cls, column), (value,)).fetchone()
+        row = cls._meta.database.connection().execute(_lookup_sql(cls, column), (value,)).fetchone()
         if row is None:
             return None
         instance = cls(__no_default__=True)  # filled directly: no per-field descriptor calls

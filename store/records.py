@@ -6,7 +6,8 @@ same transaction as the change, carry the same representations.
 
 
 def timestamp(value):
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 in UTC to the second, with Z (values are aware UTC datetimes)."""
+    return None if value is None else value.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def organization(org):
