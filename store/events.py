@@ -39,6 +39,16 @@ def wants(webhook, event_type, organization_ids):
     return webhook.organization_id is None or webhook.organization_id in organization_ids
 
 
+_OUTCOME_FIELDS = ("status", "attempts", "next_attempt_at", "response_code", "error",
+                   "duration_ms", "delivered_at", "updated_at")
+_RECORD_OUTCOME = (f"UPDATE delivery SET {', '.join(f'{name} = ?' for name in _OUTCOME_FIELDS)} "
+                   "WHERE id = ?")
+
+
+def _stored(name, value):
+    return getattr(Delivery, name).db_value(value)
+
+
 class Events:
     def __init__(self, store):
         self._store = store
@@ -101,14 +111,15 @@ class Events:
         Each outcome is a dict with `id` and the Delivery fields that changed; a
         `disable_webhook` entry turns the subscription off (the receiver said 410 Gone).
         """
+        rows = [tuple(_stored(name, outcome[name]) for name in _OUTCOME_FIELDS) + (outcome["id"],)
+                for outcome in outcomes]
+        gone = [outcome["disable_webhook"] for outcome in outcomes if "disable_webhook" in outcome]
         with write_transaction():
-            for outcome in outcomes:
-                outcome = dict(outcome)
-                webhook_id = outcome.pop("disable_webhook", None)
-                Delivery.update(**outcome).where(Delivery.id == outcome["id"]).execute()
-                if webhook_id is not None:
-                    Webhook.update(is_active=False, disabled_reason="The receiver answered 410 Gone",
-                                   updated_at=self._store.now()).where(Webhook.id == webhook_id).execute()
+            # one prepared statement for the batch; peewee would build SQL text per row
+            database.connection().executemany(_RECORD_OUTCOME, rows)
+            for webhook_id in gone:
+                Webhook.update(is_active=False, disabled_reason="The receiver answered 410 Gone",
+                               updated_at=self._store.now()).where(Webhook.id == webhook_id).execute()
 
     def deliveries(self, webhook_id, *, limit, after=None):
         query = Delivery.select(Delivery, Event).join(Event).where(Delivery.webhook == webhook_id)

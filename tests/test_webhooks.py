@@ -329,3 +329,20 @@ def test_webhook_scopes(api, hub, receiver):
         assert_envelope(result, 403, "GR_FORBIDDEN")
     _, writer = hub.store.api_keys.create(name="w", scopes=["webhooks:write"])
     assert_envelope(api.simulate_get(HOOKS, headers={"Authorization": f"Bearer {writer}"}), 403, "GR_FORBIDDEN")
+
+
+def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver):
+    """A subscription saved when private targets were allowed is refused once they are not."""
+    service = _service(tmp_path, allow_private_targets="false")
+    hook = service.store.webhooks.create(name="h", url=receiver.url, events=["*"])  # as saved earlier
+    service.store.organizations.create(name="Acme", slug="acme")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        page = service.store.events.deliveries(hook.id, limit=5)
+        if page.items and page.items[0].attempts >= 1:
+            break
+        time.sleep(0.05)
+    delivery = page.items[0]
+    assert delivery.attempts >= 1 and "refused target" in delivery.error
+    assert receiver.requests == []
+    service.close()

@@ -86,14 +86,14 @@ class WebhookSender:
     def _run(self):
         while not self._stopping.is_set():
             try:
-                self._write_outcomes()
                 self._dispatch()
+                self._wake.wait(self._sleep_seconds())
+                self._wake.clear()
+                self._gather()
+                self._write_outcomes()
             except Exception:
                 log.exception("webhook dispatcher failed; retrying")
                 time.sleep(IDLE_POLL_SECONDS)
-            self._wake.wait(self._sleep_seconds())
-            self._wake.clear()
-            self._gather()
 
     def _gather(self):
         """Give a small batch of outcomes a moment to grow before it is written."""
