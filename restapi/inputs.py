@@ -277,6 +277,8 @@ def read_json(req, *, optional=False):
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise invalid("body", f"The request body is not valid JSON: {error}")
+    except RecursionError:
+        raise invalid("body", "The request body is nested too deeply")
 
 
 def _reject_constant(name):

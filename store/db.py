@@ -4,6 +4,9 @@ The database is bound at run time through a proxy (peewee's DatabaseProxy), so t
 models can be imported before anyone knows which file they live in. One process
 serves one Golden Record database.
 """
+import contextlib
+import threading
+
 import peewee as pw
 
 database = pw.DatabaseProxy()
@@ -28,11 +31,19 @@ def open_database(path):
     return db
 
 
+# Writers of this process queue here before asking SQLite for its write lock. SQLite's
+# busy handler sleeps and polls (up to 100 ms a try), so under steady write load a writer
+# could lose the race again and again; a thread lock hands over at once.
+_writer = threading.RLock()
+
+
+@contextlib.contextmanager
 def write_transaction():
     """A transaction that takes the write lock up front.
 
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
-    applies, instead of failing half-way with SQLITE_BUSY.
+    applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
     """
-    return database.atomic("IMMEDIATE")
+    with _writer, database.atomic("IMMEDIATE") as transaction:
+        yield transaction

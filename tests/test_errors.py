@@ -98,3 +98,9 @@ def test_request_ids_are_unique(client):
 
 def test_trailing_slash_is_the_same_route(client, admin):
     assert_envelope(client.simulate_get(ORGS + "/", headers=admin), 200)
+
+
+def test_absurdly_nested_json_is_400(client, admin):
+    body = '{"name": "A", "slug": "a", "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    result = client.simulate_post(ORGS, body=body, headers={**admin, "Content-Type": "application/json"})
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "body")

@@ -108,7 +108,10 @@ class WebhookSender:
 
     def _dispatch(self):
         with self._lock:
-            room = self._window() - len(self._in_flight)
+            # sends whose outcome waits to be written no longer take room, but they stay
+            # skipped: their rows read `pending` until the outcome is written
+            sending = len(self._in_flight) - len(self._outcomes)
+            room = self._window() - sending
             busy = set(self._in_flight)
         if room <= 0:
             return
@@ -121,7 +124,7 @@ class WebhookSender:
         with self._lock:
             if self._outcomes:
                 return 0.0
-            saturated = len(self._in_flight) >= self._window()
+            saturated = len(self._in_flight) - len(self._outcomes) >= self._window()
         if saturated:
             return IDLE_POLL_SECONDS
         due = self._events.next_due_at()
