@@ -8,7 +8,7 @@ from .errors import ApiError
 from .inputs import Body, DateTime, OpaqueId, StringList, Text, Uuid, read_json
 from .listing import paging_query
 from .resource import Resource
-from .responses import created, ok
+from .responses import created
 
 CREATE = Body(
     name=Text(required=True, max_length=100),

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from . import records
 from .analytics import Analytics
 from .apikeys import ApiKeys
-from .db import database, open_database
+from .db import open_database
 from .events import Events
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
 from .memberships import Memberships

@@ -15,9 +15,9 @@ import time
 from datetime import timedelta
 
 from .db import write_transaction
-from .errors import Forbidden, Invalid, NotFound, OutOfScope
+from .errors import Forbidden, Invalid, NotFound
 from .models import ApiKey
-from .organizations import check_scope
+from .organizations import check_scope, owned_row
 from .pages import keyset_page
 
 PREFIX = "gr_live_"
@@ -199,12 +199,7 @@ class ApiKeys:
 
     def get(self, key_id, *, scope=None):
         """Key `key_id`; a caller confined to `scope` sees only that organization's keys."""
-        key = ApiKey.first_by("id", key_id)
-        if key is None:
-            raise NotFound("api_key", key_id)
-        if scope is not None and key.organization_id != scope:
-            raise OutOfScope("This API key belongs to a different organization")
-        return key
+        return owned_row(ApiKey, "api_key", key_id, scope)
 
     def list(self, *, limit, after=None, organization_id=None, scope=None):
         check_scope(organization_id, scope)

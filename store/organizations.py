@@ -104,6 +104,20 @@ class Organizations:
             raise Conflict("slug", f"An organization with slug '{slug}' already exists")
 
 
+def owned_row(model, resource, row_id, scope):
+    """Row `row_id` of `model`, which belongs to one organization or (None) to none.
+
+    NotFound if there is no such row; OutOfScope when a caller confined to `scope` asks
+    for a row of another organization, or for a global one.
+    """
+    row = model.first_by("id", row_id)
+    if row is None:
+        raise NotFound(resource, row_id)
+    if scope is not None and row.organization_id != scope:
+        raise OutOfScope(f"This {resource.replace('_', ' ')} belongs to a different organization")
+    return row
+
+
 def check_scope(org_id, scope):
     """Raise OutOfScope unless a caller confined to `scope` may touch organization `org_id`.
 

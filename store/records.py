@@ -44,13 +44,7 @@ def user(u):
 def membership(m):
     """A membership with the user, organization and role it links, as the spec lists them."""
     return {
-        "id": m.id,
-        "organizationId": m.organization_id,
-        "userId": m.user_id,
-        "roleId": m.role_id,
-        "isOwner": m.is_owner,
-        "createdAt": timestamp(m.created_at),
-        "updatedAt": timestamp(m.updated_at),
+        **membership_event(m),
         "user": {
             "id": m.user.id,
             "email": m.user.email,

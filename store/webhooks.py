@@ -4,9 +4,9 @@ import base64
 import secrets
 
 from .db import write_transaction
-from .errors import NotFound, OutOfScope
 from .events import PING
 from .models import Webhook
+from .organizations import owned_row
 from .pages import keyset_page
 
 
@@ -20,12 +20,7 @@ class Webhooks:
         self._store = store
 
     def get(self, webhook_id, *, scope=None):
-        webhook = Webhook.first_by("id", webhook_id)
-        if webhook is None:
-            raise NotFound("webhook", webhook_id)
-        if scope is not None and webhook.organization_id != scope:
-            raise OutOfScope("This webhook belongs to a different organization")
-        return webhook
+        return owned_row(Webhook, "webhook", webhook_id, scope)
 
     def list(self, *, limit, after=None, scope=None):
         query = Webhook.select()
