@@ -57,8 +57,8 @@ def main():
         run = dict(duration=args.duration, connections=args.connections)
         subjects = {
             "ceiling": lambda: common.wrk(ceiling.url + "/x", **run),
-            "read": lambda: common.wrk(metered.url + "/", script=script, key=key, **run),
-            "read-bare": lambda: common.wrk(bare.url + "/", script=script, key=key, **run),
+            "read": lambda: common.wrk_with_cpu(metered, metered.url + "/", script=script, key=key, **run),
+            "read-bare": lambda: common.wrk_with_cpu(bare, bare.url + "/", script=script, key=key, **run),
             "page-1": lambda: common.wrk(metered.url + "/api/v1/organizations?limit=20", key=key, **run),
             "page-500": lambda: common.wrk(
                 f"{metered.url}/api/v1/organizations?limit=20&cursor={page_500}", key=key, **run),
@@ -99,11 +99,14 @@ def report(m, rss, args):
         lines.append(f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
                      f"{100 * r['rps'] / ceiling:.0f}% |")
     overhead = 1 - m["read"]["rps"] / m["read-bare"]["rps"]
+    cpu_overhead = m["read"]["cpu_us"] / m["read-bare"]["cpu_us"] - 1
     lines += [
         "",
         f"- single read at **{100 * m['read']['rps'] / ceiling:.0f}%** of the ceiling (target >= 50%)",
         f"- page 500 p50 / page 1 p50 = **{m['page-500']['p50'] / m['page-1']['p50']:.2f}x** (target <= 1.3x)",
-        f"- rate limiting + analytics cost **{100 * overhead:.1f}%** of read throughput (target <= 10%)",
+        f"- rate limiting + analytics cost **{100 * overhead:.1f}%** of read throughput (target <= 10%); "
+        f"server CPU per read {m['read']['cpu_us']:.0f} vs {m['read-bare']['cpu_us']:.0f} us "
+        f"(+{100 * cpu_overhead:.1f}%)",
         f"- server resident memory after the runs, 10,000 organizations + 10,000 users: **{rss:.0f} MiB**",
     ]
     if any(m[name]["non2xx"] for name in m):

@@ -80,6 +80,11 @@ class Server:
                 return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_seconds(self):
+        """User + system CPU the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.proc.terminate()
         try:
@@ -113,9 +118,21 @@ def wrk(url, *, duration, connections, threads=1, script=None, key=None):
         command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"rps": rps, "p50": _latency(output, "50%"), "p99": _latency(output, "99%"),
-            "non2xx": int(errors.group(1)) if errors else 0}
+            "non2xx": int(errors.group(1)) if errors else 0, "requests": total}
+
+
+def wrk_with_cpu(server, url, **options):
+    """wrk against `server`, adding the server's CPU microseconds per request (`cpu_us`):
+    steadier than requests/s on a shared machine, since other tenants do not inflate it.
+    Waits a little after the run so background work the run caused is counted too."""
+    before = server.cpu_seconds()
+    result = wrk(url, **options)
+    time.sleep(1.5)
+    result["cpu_us"] = (server.cpu_seconds() - before) / result["requests"] * 1e6
+    return result
 
 
 def _latency(output, label):

@@ -9,7 +9,7 @@ import functools
 import ipaddress
 import logging
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ApiError
 
@@ -18,8 +18,7 @@ log = logging.getLogger("goldenrecord")
 WINDOW_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):  # a tuple: made on every request, so cheap to make
     allowed: bool
     limit: int
     remaining: int

@@ -35,9 +35,7 @@ class UsageRecorder:
     def record(self, key, method, endpoint, status, duration_ms):
         """Buffer one request by `key`; mark the key used, at most one write a minute."""
         now = self._clock()
-        row = {"created_at": now, "api_key_id": key.id, "organization_id": key.organization_id,
-               "method": method, "endpoint": endpoint, "status": status,
-               "duration_ms": duration_ms}
+        row = (now, key.id, key.organization_id, method, endpoint, status, duration_ms)
         with self._lock:
             if len(self._rows) < self._max_buffered:
                 self._rows.append(row)

@@ -10,13 +10,14 @@ def _timestamp_prefix(length):
     return pw.fn.substr(RequestLog.created_at, 1, length).coerce(False)
 
 
-_COLUMNS = ("created_at", "api_key_id", "organization_id", "method", "endpoint", "status",
-            "duration_ms")
-_INSERT = f"INSERT INTO request_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+REQUEST_COLUMNS = ("created_at", "api_key_id", "organization_id", "method", "endpoint", "status",
+                   "duration_ms")
+_INSERT = (f"INSERT INTO request_log ({', '.join(REQUEST_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(REQUEST_COLUMNS))})")
 
 
 def _values(row):
-    return (RequestLog.created_at.db_value(row["created_at"]), *(row[c] for c in _COLUMNS[1:]))
+    return (RequestLog.created_at.db_value(row[0]), *row[1:])
 
 
 class Analytics:
@@ -26,7 +27,8 @@ class Analytics:
     def record(self, rows, last_used):
         """Write a batch of request rows and last-used times in one transaction.
 
-        `rows` are dicts of RequestLog fields; `last_used` maps key id to a datetime.
+        `rows` are tuples in `REQUEST_COLUMNS` order (created_at a datetime);
+        `last_used` maps key id to a datetime.
         """
         with write_transaction():
             # executemany on one prepared statement: peewee's insert_many builds the SQL
