@@ -72,6 +72,8 @@ class FixedWindowLimiter:
 
     def exhausted(self, bucket, limit):
         """Whether `bucket` has used up `limit` in this window (without counting)."""
+        if not self._counts:  # the usual case, decided without the clock or the lock
+            return None
         window, reset, retry_after = self._position()
         with self._lock:
             self._roll(window)

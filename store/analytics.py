@@ -1,4 +1,6 @@
 """Usage analytics: the request log, written in batches, summarized on demand."""
+import functools
+
 import peewee as pw
 
 from .db import database, write_transaction
@@ -12,12 +14,21 @@ def _timestamp_prefix(length):
 
 REQUEST_COLUMNS = ("created_at", "api_key_id", "organization_id", "method", "endpoint", "status",
                    "duration_ms")
-_INSERT = (f"INSERT INTO request_log ({', '.join(REQUEST_COLUMNS)}) "
-           f"VALUES ({', '.join('?' * len(REQUEST_COLUMNS))})")
+_ROWS_PER_STATEMENT = 200
 
 
-def _values(row):
-    return (RequestLog.created_at.db_value(row[0]), *row[1:])
+@functools.cache
+def _insert(rows):
+    """INSERT of `rows` rows in one statement (SQLite steps once per statement, not per row)."""
+    one = f"({', '.join('?' * len(REQUEST_COLUMNS))})"
+    return f"INSERT INTO request_log ({', '.join(REQUEST_COLUMNS)}) VALUES {', '.join([one] * rows)}"
+
+
+def _insert_rows(connection, rows):
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _ROWS_PER_STATEMENT]
+        values = [v for row in chunk for v in (RequestLog.created_at.db_value(row[0]), *row[1:])]
+        connection.execute(_insert(len(chunk)), values)
 
 
 class Analytics:
@@ -31,9 +42,9 @@ class Analytics:
         `last_used` maps key id to a datetime.
         """
         with write_transaction():
-            # executemany on one prepared statement: peewee's insert_many builds the SQL
-            # text of every row, which cost more than the requests being logged
-            database.connection().executemany(_INSERT, [_values(row) for row in rows])
+            # prepared multi-row INSERTs: peewee's insert_many builds the SQL text of every
+            # row, which cost more than the requests being logged
+            _insert_rows(database.connection(), rows)
             for key_id, moment in last_used.items():
                 ApiKey.update(last_used_at=moment).where(ApiKey.id == key_id).execute()
 
