@@ -87,7 +87,7 @@ class DeliveriesResource(Resource):
     @falcon.before(require_scope("webhooks:read"))
     def on_get(self, req, resp, id):
         webhook = self.store.webhooks.get(_id(id), scope=req.context.caller.scope)
-        respond_with_page(req, resp, self.cursors, name="deliveries", query=LIST,
+        respond_with_page(req, resp, self.cursors, name=f"deliveries:{webhook.id}", query=LIST,
                           fetch=lambda **kw: self.store.events.deliveries(webhook.id, **kw),
                           serialize=records.delivery)
 

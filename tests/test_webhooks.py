@@ -346,3 +346,17 @@ def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver):
     assert delivery.attempts >= 1 and "refused target" in delivery.error
     assert receiver.requests == []
     service.close()
+
+
+def test_a_delivery_log_cursor_belongs_to_its_subscription(api, receiver):
+    first = _subscribe(api, receiver.url)
+    second = _subscribe(api, receiver.url)
+    for slug in ("one", "two"):
+        _org(api, slug)
+    receiver.wait_for(4)
+    time.sleep(0.3)
+    page = api.simulate_get(f"{HOOKS}/{first['id']}/deliveries", params={"limit": 1}, headers=api.headers)
+    cursor = page.json["meta"]["nextCursor"]
+    foreign = api.simulate_get(f"{HOOKS}/{second['id']}/deliveries", params={"cursor": cursor},
+                               headers=api.headers)
+    assert_envelope(foreign, 400, "GR_VALIDATION_ERROR", "cursor")
