@@ -1,0 +1,27 @@
+"""Lists cost a fixed number of queries, however many rows a page holds (no N+1 loops)."""
+import pytest
+
+
+def _statements(store, action):
+    statements = []
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        connection.set_trace_callback(None)
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/memberships", "/api/v1/users", "/api/v1/organizations",
+                                  "/api/v1/roles", "/api/v1/keys", "/api/v1/webhooks"])
+def test_list_queries_do_not_grow_with_the_page(client, admin, make, store, path):
+    def count(items):
+        return len(_statements(store, lambda: client.simulate_get(path, params={"limit": items},
+                                                                  headers=admin)))
+
+    org = make.org()
+    for _ in range(12):
+        make.membership(org, make.user())
+    few, many = count(2), count(12)
+    assert few > 0 and few == many
