@@ -317,7 +317,13 @@ def serve(config, env=None, log_handler=None):
 
     def stop(signum, frame):
         log.info("received %s, shutting down", signal.Signals(signum).name)
+        # a second signal must not interrupt the shutdown under way (and its final writes)
+        signal.signal(signal.SIGTERM, already_stopping)
+        signal.signal(signal.SIGINT, already_stopping)
         raise SystemExit(0)
+
+    def already_stopping(signum, frame):
+        log.info("received %s again; still shutting down", signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

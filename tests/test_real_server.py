@@ -194,3 +194,18 @@ def test_pending_deliveries_resume_after_restart_or_crash(db, tmp_path, how):
     assert [d["status"] for d in log] == ["succeeded"]
     second.stop()
     receiver.close()
+
+
+def test_a_second_signal_does_not_cut_the_shutdown_short(db):
+    key = new_key()
+    proc = ServerProcess(db, key=key)
+    for _ in range(3):
+        proc.api("GET", "/api/v1/roles")
+    proc.signal(signal.SIGTERM)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert proc.wait_for_log("stopped")
+    again = ServerProcess(db, key=key)
+    summary = again.api("GET", "/api/v1/analytics").json()["data"]["summary"]
+    assert summary["totalRequests"] >= 3  # the usage buffer was still written
+    again.stop()
