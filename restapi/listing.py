@@ -1,4 +1,6 @@
 """List endpoints: limit and cursor parsing, the store call, the page envelope."""
+import hashlib
+
 from .inputs import Integer, Query, Text
 from .responses import DEFAULT_LIMIT, MAX_LIMIT, page
 
@@ -15,6 +17,10 @@ def respond_with_page(req, resp, cursors, *, name, query, fetch, serialize):
     `name` binds cursors to this list: a cursor from another list is refused.
     """
     params = query.parse(req)
+    if params.get("search"):
+        # relevance pages carry an offset into one query's ranking: bind them to it
+        digest = hashlib.sha256(params["search"].encode()).hexdigest()[:16]
+        name = f"{name}:search:{digest}"
     limit = params.pop("limit", DEFAULT_LIMIT)
     token = params.pop("cursor", None)
     after = cursors.load(name, token) if token else None

@@ -1,15 +1,13 @@
-"""Text search over the golden record.
+"""Typo-tolerant text search on SQLite FTS5, in place of a search server.
 
-For now a plain case-insensitive substring match; the FTS5 typo-tolerant index takes
-its place behind the same function.
+Organizations (name, slug, domain) and users (email, first and last name) are indexed by
+FTS5 tables that triggers keep in step with every insert, update and delete, inside the
+same transaction. A query's tokens match indexed terms exactly, as a prefix (the last
+token, for type-ahead) or within a few typos (see `typos`); results are ranked by the
+quality of the match, then FTS5's bm25, then name length. User text never reaches FTS5's
+query syntax: only indexed terms, quoted, do.
 """
-import functools
-import operator
+from .engine import KINDS, find, remember, reindex, reindex_terms
+from .text import tokens
 
-
-def text_match(fields, text):
-    """A peewee expression true where any of `fields` contains `text` (ASCII case-folded).
-
-    LIKE wildcards in `text` are escaped by peewee, so `%` and `_` match themselves.
-    """
-    return functools.reduce(operator.or_, (field.contains(text) for field in fields))
+__all__ = ["KINDS", "find", "remember", "reindex", "reindex_terms", "tokens"]

@@ -1,11 +1,11 @@
 """Organizations: create, read, update, delete, verify."""
 import search as text_search
 
-from .db import write_transaction
+from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
 from .models import Membership, Organization
-from .pages import keyset_page
+from .pages import keyset_page, ranked_page
 
 
 class Organizations:
@@ -28,16 +28,26 @@ class Organizations:
 
         A caller confined to `scope` sees that one organization at most.
         """
+        if search:
+            return self._search(search, limit, after, include_staging, scope)
         query = Organization.select()
         if not include_staging:
             query = query.where(Organization.is_verified == True)  # noqa: E712
-        if search:
-            query = query.where(
-                text_search.text_match([Organization.name, Organization.slug], search)
-            )
         if scope is not None:
             query = query.where(Organization.id == scope)
         return keyset_page(query, Organization, limit, after)
+
+    def _search(self, text, limit, after, include_staging, scope):
+        """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
+        conditions, params = [], []
+        if not include_staging:
+            conditions.append("d.is_verified = 1")
+        if scope is not None:
+            conditions.append("d.id = ?")
+            params.append(scope)
+        ids, total = text_search.find(database, "organization", text,
+                                      where=" AND ".join(conditions), params=params)
+        return ranked_page(Organization, ids, total, limit, after)
 
     def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, scope=None):
         """A new organization, staging (unverified) until verified.
@@ -49,6 +59,7 @@ class Organizations:
         now = self._store.now()
         with write_transaction():
             self._check_slug_free(slug)
+            text_search.remember(database, name, slug, domain)
             org = Organization.create(
                 id=self._store.new_uuid(),
                 name=name,
@@ -68,6 +79,7 @@ class Organizations:
             org = self.get(org_id, scope=scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
+            text_search.remember(database, *(changes.get(c) for c in ("name", "slug", "domain")))
             return self._updated(org, changes)
 
     def set_verified(self, org_id, value=None, *, scope=None):

@@ -28,3 +28,16 @@ def keyset_page(query, model, limit, after=None):
         last = rows[-1]
         position = (model.created_at.db_value(last.created_at), last.id)
     return Page(rows, total, position)
+
+
+def ranked_page(model, ids, total, limit, after=None):
+    """One page of `ids` (already in relevance order) as rows, from the offset in `after`.
+
+    Relevance order has no stable key to seek from, so search pages carry an offset.
+    """
+    offset = int(after[1]) if after is not None else 0
+    chosen = ids[offset:offset + limit]
+    rows = {row.id: row for row in model.select().where(model.id.in_(chosen))}
+    items = [rows[row_id] for row_id in chosen if row_id in rows]
+    more = offset + limit < len(ids)
+    return Page(items, total, ("rank", str(offset + limit)) if more else None)

@@ -2,11 +2,11 @@
 import search as text_search
 
 from . import records
-from .db import write_transaction
+from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .organizations import check_scope
 from .models import Membership, Role, User
-from .pages import keyset_page
+from .pages import keyset_page, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -35,17 +35,24 @@ class Users:
         """
         check_scope(organization_id, scope)
         organization_id = organization_id or scope
-        query = User.select()
         if search:
-            query = query.where(
-                text_search.text_match([User.email, User.first_name, User.last_name], search)
-            )
+            return self._search(search, limit, after, organization_id)
+        query = User.select()
         if organization_id is not None:
             members = Membership.select(Membership.user).where(
                 Membership.organization == organization_id
             )
             query = query.where(User.id.in_(members))
         return keyset_page(query, User, limit, after)
+
+    def _search(self, text, limit, after, organization_id):
+        """Relevance-ordered matches of `text` on email and names, typos allowed."""
+        where, params = "", ()
+        if organization_id is not None:
+            where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
+            params = (organization_id,)
+        ids, total = text_search.find(database, "user", text, where=where, params=params)
+        return ranked_page(User, ids, total, limit, after)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
                metadata=None, scope=None):
@@ -57,6 +64,7 @@ class Users:
         now = self._store.now()
         with write_transaction():
             self._check_email_free(email)
+            text_search.remember(database, email, first_name, last_name)
             user = User.create(
                 id=self._store.new_uuid(),
                 email=email,
@@ -92,6 +100,8 @@ class Users:
                     self._check_email_free(changes["email"])
                 changes = {**changes, "email_key": key}
             if changes:
+                text_search.remember(database, *(changes.get(c) for c in
+                                                 ("email", "first_name", "last_name")))
                 user.apply(changes, self._store.now())
                 self._store.events.emit("user.updated", records.user(user), organizations_of(user.id))
             return user

@@ -1,0 +1,135 @@
+"""Index maintenance and queries. Every function takes the peewee database it works on."""
+from dataclasses import dataclass
+
+from .text import tokens
+from .typos import allowed_edits, distance, variants
+
+# kind -> (base table, indexed columns, the column whose length breaks ties, bm25 weights)
+KINDS = {
+    "organization": ("organization", ("name", "slug", "domain"), "name", (10.0, 5.0, 2.0)),
+    "user": ("user", ("email", "first_name", "last_name"), "email", (5.0, 10.0, 10.0)),
+}
+CANDIDATES = 1000  # ranked in Python; more matches still count in the total
+EXACT, PREFIX, TYPO = 0, 1, 2
+
+
+def remember(db, *texts):
+    """Add the deletion variants of terms not seen before; call in the writing transaction.
+
+    Variants are an accelerator only: a variant of a term no longer indexed does no harm,
+    because candidates are checked against the live vocabulary.
+    """
+    terms = {t for text in texts for t in tokens(text)}
+    if not terms:
+        return
+    marks = ", ".join("?" * len(terms))
+    known = {row[0] for row in db.execute_sql(
+        f"SELECT term FROM search_term WHERE term IN ({marks})", tuple(terms))}
+    _add_terms(db, terms - known)
+
+
+def _add_terms(db, terms):
+    if not terms:
+        return
+    connection = db.connection()
+    connection.executemany("INSERT OR IGNORE INTO search_term VALUES (?)", [(t,) for t in terms])
+    connection.executemany("INSERT OR IGNORE INTO search_variant VALUES (?, ?)",
+                           [(v, t) for t in terms for v in variants(t)])
+
+
+def reindex_terms(db):
+    """Recompute the variant index from the vocabulary of both FTS indexes."""
+    db.execute_sql("DELETE FROM search_variant")
+    db.execute_sql("DELETE FROM search_term")
+    terms = set()
+    for table, *_ in KINDS.values():
+        terms |= {row[0] for row in db.execute_sql(f"SELECT term FROM {table}_terms")}
+    _add_terms(db, terms)
+
+
+def reindex(db):
+    """Rebuild the FTS indexes from their tables, then the variant index."""
+    for table, *_ in KINDS.values():
+        db.execute_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
+    reindex_terms(db)
+
+
+@dataclass
+class _Alternative:
+    term: str
+    quality: int  # EXACT, PREFIX or TYPO
+    edits: int = 0
+
+
+def _alternatives(db, table, token, last):
+    """What an indexed term may be for this query token: itself, a prefix, a near miss."""
+    found = [_Alternative(token, EXACT)]
+    if last:
+        found.append(_Alternative(token, PREFIX))
+    edits = allowed_edits(token)
+    if edits:
+        probes = tuple(variants(token, edits))
+        marks = ", ".join("?" * len(probes))
+        candidates = {row[0] for row in db.execute_sql(
+            f"SELECT DISTINCT v.term FROM search_variant v JOIN {table}_terms t ON t.term = v.term "
+            f"WHERE v.variant IN ({marks})", probes)}
+        for term in candidates - {token}:
+            cost = distance(token, term, edits)
+            if cost <= edits:
+                found.append(_Alternative(term, TYPO, cost))
+    return found
+
+
+def _match_expression(groups):
+    """FTS5 syntax built only from indexed terms (letters and digits), each quoted."""
+    ors = []
+    for group in groups:
+        parts = {f'"{a.term}"*' if a.quality == PREFIX else f'"{a.term}"' for a in group}
+        ors.append("(" + " OR ".join(sorted(parts)) + ")")
+    return " AND ".join(ors)
+
+
+def _grade(doc_tokens, group):
+    """The best way this document matches one query token: (quality, edits)."""
+    best = (TYPO + 1, 0)
+    for alternative in group:
+        if alternative.quality == PREFIX:
+            hit = any(t.startswith(alternative.term) and t != alternative.term for t in doc_tokens)
+        else:
+            hit = alternative.term in doc_tokens
+        if hit:
+            best = min(best, (alternative.quality, alternative.edits))
+    return best
+
+
+def find(db, kind, text, *, where="", params=()):
+    """Ids of `kind` rows matching `text`, best first, and how many match in all.
+
+    `where` is an SQL condition on the base table (alias `d`) with `params`, for the
+    caller's filters (verified only, one organization, ...).
+    """
+    table, columns, tie_column, weights = KINDS[kind]
+    query_tokens = tokens(text)[:10]
+    if not query_tokens:
+        return [], 0
+    groups = [_alternatives(db, table, token, i == len(query_tokens) - 1)
+              for i, token in enumerate(query_tokens)]
+    match = _match_expression(groups)
+    condition = f" AND ({where})" if where else ""
+    base = (f"FROM {table}_fts f JOIN {table} d ON d.rowid = f.rowid "
+            f"WHERE {table}_fts MATCH ?{condition}")
+    total = db.execute_sql(f"SELECT count(*) {base}", (match, *params)).fetchone()[0]
+    rank = f"bm25({table}_fts, {', '.join(str(w) for w in weights)})"
+    rows = db.execute_sql(
+        f"SELECT d.id, {', '.join('d.' + c for c in columns)}, {rank} AS score {base} "
+        f"ORDER BY score LIMIT {CANDIDATES}", (match, *params)).fetchall()
+    ranked = []
+    for row in rows:
+        doc_tokens = set(tokens(" ".join(v for v in row[1:-1] if v)))
+        grades = [_grade(doc_tokens, group) for group in groups]
+        worst = max(quality for quality, _ in grades)
+        typos = sum(edits for _, edits in grades)
+        tie = row[1 + columns.index(tie_column)] or ""
+        ranked.append(((worst, typos, row[-1], len(tie)), row[0]))
+    ranked.sort()
+    return [row_id for _, row_id in ranked], total
