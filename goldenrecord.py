@@ -369,6 +369,17 @@ def _parser():
 
     command("migrate", "Create or upgrade the database schema (idempotent).")
 
+    search_cmd = commands.add_parser("search", help="Manage the search index.",
+                                     description="Manage the search index.")
+    search_commands = search_cmd.add_subparsers(dest="search_command", required=True,
+                                                metavar="COMMAND")
+    reindex = search_commands.add_parser(
+        "reindex", help="Rebuild the search index from the tables (safe while serving).",
+        description="Rebuild the full-text and typo indexes from the tables, in one "
+                    "transaction; safe to run while the service is serving.")
+    reindex.add_argument("--config", metavar="F")
+    reindex.add_argument("--db", metavar="PATH")
+
     keys = commands.add_parser("keys", help="Manage API keys.", description="Manage API keys.")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     create = key_commands.add_parser(
@@ -403,6 +414,10 @@ def _run(args, log_handler=None):
                  current_version(store.db))
     elif args.command == "keys":
         _create_key(config, args)
+    elif args.command == "search":
+        opened = open_store(config)
+        opened.reindex_search()
+        log.info("search index rebuilt for %s", config.database.path)
 
 
 def _create_key(config, args):

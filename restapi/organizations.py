@@ -4,7 +4,7 @@ import falcon
 from store import records
 
 from .access import require_scope
-from .inputs import Body, Bool, Domain, Metadata, Slug, Text, Url, read_json
+from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, read_json
 from .listing import paging_query
 from .resource import Resource, uuid_param
 from .responses import ok
@@ -17,7 +17,7 @@ _EDITABLE = dict(
 CREATE = Body(name=Text(required=True), slug=Slug(required=True), **_EDITABLE)
 UPDATE = Body(name=Text(), slug=Slug(), isActive=Bool(), **_EDITABLE)
 VERIFY = Body(isVerified=Bool())
-LIST = paging_query(search=Text(), includeStaging=Bool())
+LIST = paging_query(search=Text(min_length=0), includeStaging=Bool())
 
 
 class OrganizationsResource(Resource):
@@ -54,3 +54,24 @@ class OrganizationResource(Resource):
         message = ("Organization verified successfully" if org.is_verified
                    else "Organization moved to staging")
         ok(req, resp, {"id": org.id, "isVerified": org.is_verified, "message": message})
+
+
+AUTOCOMPLETE = Query(q=Text(min_length=0), limit=Integer(minimum=1, maximum=20),
+                     includeStaging=Bool())
+
+
+class OrganizationAutocompleteResource(Resource):
+    @falcon.before(require_scope("organizations:read"))
+    def on_get(self, req, resp):
+        """Compact, typo-tolerant hits for a search-as-you-type dropdown.
+
+        `matches` gives, per field, the [start, end) character ranges that matched, so a
+        client can mark them without ever treating the text as markup.
+        """
+        params = AUTOCOMPLETE.parse(req)
+        hits = self.store.organizations.autocomplete(
+            params.get("q", ""), limit=params.get("limit", 8),
+            include_staging=params.get("include_staging", False), scope=req.context.caller.scope)
+        ok(req, resp, [{"id": org.id, "name": org.name, "slug": org.slug, "domain": org.domain,
+                        "isVerified": org.is_verified, "matches": matches}
+                       for org, matches in hits])

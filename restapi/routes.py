@@ -3,7 +3,8 @@ from .analytics import AnalyticsResource
 from .health import HealthResource
 from .keys import KeyResource, KeysResource
 from .memberships import MembershipResource, MembershipsResource
-from .organizations import OrganizationResource, OrganizationsResource
+from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
+                            OrganizationsResource)
 from .rbac import PermissionsResource, RolesResource
 from .users import UserResource, UsersResource
 from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
@@ -17,6 +18,7 @@ def add_routes(app, store, cursors, *, allow_private_targets):
 
     organization = OrganizationResource(store, cursors)
     app.add_route(f"{V1}/organizations", OrganizationsResource(store, cursors))
+    app.add_route(f"{V1}/organizations/autocomplete", OrganizationAutocompleteResource(store, cursors))
     app.add_route(f"{V1}/organizations/{{id}}", organization)
     app.add_route(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
 

@@ -16,7 +16,7 @@ _PROFILE = dict(
 )
 CREATE = Body(email=Email(required=True), **_PROFILE)
 UPDATE = Body(email=Email(), isActive=Bool(), **_PROFILE)
-LIST = paging_query(search=Text(), organizationId=Uuid())
+LIST = paging_query(search=Text(min_length=0), organizationId=Uuid())
 
 
 class UsersResource(Resource):

@@ -1,6 +1,8 @@
 """Index maintenance and queries. Every function takes the peewee database it works on."""
 from dataclasses import dataclass
 
+import re
+
 from .text import tokens
 from .typos import allowed_edits, distance, variants
 
@@ -11,6 +13,7 @@ KINDS = {
 }
 CANDIDATES = 1000  # ranked in Python; more matches still count in the total
 EXACT, PREFIX, TYPO = 0, 1, 2
+_WORDS = re.compile(r"[^\W_]+")
 
 
 def remember(db, *texts):
@@ -102,8 +105,15 @@ def _grade(doc_tokens, group):
     return best
 
 
+@dataclass
+class Found:
+    ids: list  # best first, at most CANDIDATES
+    total: int  # every match
+    terms: set  # (indexed term, EXACT | PREFIX | TYPO) pairs the query used, for highlighting
+
+
 def find(db, kind, text, *, where="", params=()):
-    """Ids of `kind` rows matching `text`, best first, and how many match in all.
+    """Rows of `kind` matching `text`, best first.
 
     `where` is an SQL condition on the base table (alias `d`) with `params`, for the
     caller's filters (verified only, one organization, ...).
@@ -111,7 +121,7 @@ def find(db, kind, text, *, where="", params=()):
     table, columns, tie_column, weights = KINDS[kind]
     query_tokens = tokens(text)[:10]
     if not query_tokens:
-        return [], 0
+        return Found([], 0, set())
     groups = [_alternatives(db, table, token, i == len(query_tokens) - 1)
               for i, token in enumerate(query_tokens)]
     match = _match_expression(groups)
@@ -132,4 +142,17 @@ def find(db, kind, text, *, where="", params=()):
         tie = row[1 + columns.index(tie_column)] or ""
         ranked.append(((worst, typos, row[-1], len(tie)), row[0]))
     ranked.sort()
-    return [row_id for _, row_id in ranked], total
+    terms = {(a.term, a.quality) for group in groups for a in group}
+    return Found([row_id for _, row_id in ranked], total, terms)
+
+
+def spans(text, terms):
+    """[start, end) character ranges of the words of `text` that a search matched."""
+    found = []
+    for word in _WORDS.finditer(text or ""):
+        for token in tokens(word.group()):
+            if any(token.startswith(term) if quality == PREFIX else token == term
+                   for term, quality in terms):
+                found.append([word.start(), word.end()])
+                break
+    return found

@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 from . import records
 from .analytics import Analytics
 from .apikeys import ApiKeys
-from .db import open_database
+import search
+
+from .db import database, open_database, write_transaction
 from .events import Events
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
 from .memberships import Memberships
@@ -59,6 +61,12 @@ class Store:
 
     def new_id(self, prefix):
         return f"{prefix}_{self._uuidgen().hex}"
+
+    def reindex_search(self):
+        """Rebuild the search indexes from the tables, in one write transaction: safe while
+        serving (readers go on; writers wait for it)."""
+        with write_transaction():
+            search.reindex(database)
 
     def setting(self, key):
         return Setting.get_by_id(key).value

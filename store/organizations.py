@@ -38,6 +38,10 @@ class Organizations:
         return keyset_page(query, Organization, limit, after)
 
     def _search(self, text, limit, after, include_staging, scope):
+        found = self._find(text, include_staging, scope)
+        return ranked_page(Organization, found.ids, found.total, limit, after)
+
+    def _find(self, text, include_staging, scope):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
@@ -45,9 +49,16 @@ class Organizations:
         if scope is not None:
             conditions.append("d.id = ?")
             params.append(scope)
-        ids, total = text_search.find(database, "organization", text,
-                                      where=" AND ".join(conditions), params=params)
-        return ranked_page(Organization, ids, total, limit, after)
+        return text_search.find(database, "organization", text,
+                                where=" AND ".join(conditions), params=params)
+
+    def autocomplete(self, text, *, limit, include_staging=False, scope=None):
+        """The best `limit` matches for a type-ahead box, each with the character ranges of
+        its name, slug and domain that matched."""
+        found = self._find(text, include_staging, scope)
+        page = ranked_page(Organization, found.ids, found.total, limit)
+        return [(org, {field: text_search.spans(getattr(org, field), found.terms)
+                       for field in ("name", "slug", "domain")}) for org in page.items]
 
     def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, scope=None):
         """A new organization, staging (unverified) until verified.

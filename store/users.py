@@ -51,8 +51,8 @@ class Users:
         if organization_id is not None:
             where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
             params = (organization_id,)
-        ids, total = text_search.find(database, "user", text, where=where, params=params)
-        return ranked_page(User, ids, total, limit, after)
+        found = text_search.find(database, "user", text, where=where, params=params)
+        return ranked_page(User, found.ids, found.total, limit, after)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
                metadata=None, scope=None):
