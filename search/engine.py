@@ -64,7 +64,7 @@ class _Alternative:
     edits: int = 0
 
 
-def _alternatives(db, table, token, last):
+def _alternatives(db, token, last):
     """What an indexed term may be for this query token: itself, a prefix, a near miss."""
     found = [_Alternative(token, EXACT)]
     if last:
@@ -73,9 +73,10 @@ def _alternatives(db, table, token, last):
     if edits:
         probes = tuple(variants(token, edits))
         marks = ", ".join("?" * len(probes))
+        # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
+        # a candidate no document holds any more simply matches nothing.
         candidates = {row[0] for row in db.execute_sql(
-            f"SELECT DISTINCT v.term FROM search_variant v JOIN {table}_terms t ON t.term = v.term "
-            f"WHERE v.variant IN ({marks})", probes)}
+            f"SELECT DISTINCT term FROM search_variant WHERE variant IN ({marks})", probes)}
         for term in candidates - {token}:
             cost = distance(token, term, edits)
             if cost <= edits:
@@ -122,11 +123,13 @@ def find(db, kind, text, *, where="", params=()):
     query_tokens = tokens(text)[:10]
     if not query_tokens:
         return Found([], 0, set())
-    groups = [_alternatives(db, table, token, i == len(query_tokens) - 1)
+    groups = [_alternatives(db, token, i == len(query_tokens) - 1)
               for i, token in enumerate(query_tokens)]
     match = _match_expression(groups)
     condition = f" AND ({where})" if where else ""
-    base = (f"FROM {table}_fts f JOIN {table} d ON d.rowid = f.rowid "
+    # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
+    # filter's index (verified organizations) and probe the FTS index once per row.
+    base = (f"FROM {table}_fts f CROSS JOIN {table} d ON d.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ?{condition}")
     total = db.execute_sql(f"SELECT count(*) {base}", (match, *params)).fetchone()[0]
     rank = f"bm25({table}_fts, {', '.join(str(w) for w in weights)})"
