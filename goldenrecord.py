@@ -355,13 +355,17 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"goldenrecord {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name, help_text):
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def command(name, help_text, description=None, within=commands):
+        sub = within.add_parser(name, help=help_text, description=description or help_text)
         sub.add_argument("--config", metavar="F", help="TOML configuration file "
                          "(default: $GOLDENRECORD_CONFIG)")
         sub.add_argument("--db", metavar="PATH", help="SQLite database file "
                          "(default: $GOLDENRECORD_DB, then database.path)")
         return sub
+
+    def group(name, help_text):
+        parent = commands.add_parser(name, help=help_text, description=help_text)
+        return parent.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
 
     serve_cmd = command("serve", "Migrate the database if needed and serve the HTTP API.")
     serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -369,25 +373,14 @@ def _parser():
 
     command("migrate", "Create or upgrade the database schema (idempotent).")
 
-    search_cmd = commands.add_parser("search", help="Manage the search index.",
-                                     description="Manage the search index.")
-    search_commands = search_cmd.add_subparsers(dest="search_command", required=True,
-                                                metavar="COMMAND")
-    reindex = search_commands.add_parser(
-        "reindex", help="Rebuild the search index from the tables (safe while serving).",
-        description="Rebuild the full-text and typo indexes from the tables, in one "
-                    "transaction; safe to run while the service is serving.")
-    reindex.add_argument("--config", metavar="F")
-    reindex.add_argument("--db", metavar="PATH")
+    command("reindex", "Rebuild the search index from the tables (safe while serving).",
+            "Rebuild the full-text and typo indexes from the tables, in one transaction; "
+            "safe to run while the service is serving.", within=group("search", "Manage the search index."))
 
-    keys = commands.add_parser("keys", help="Manage API keys.", description="Manage API keys.")
-    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
-    create = key_commands.add_parser(
-        "create", help="Create an API key and print it alone on stdout.",
-        description="Create an API key and print the plaintext key alone on stdout "
-                    "(it is stored only as a hash and cannot be shown again).")
-    create.add_argument("--config", metavar="F")
-    create.add_argument("--db", metavar="PATH")
+    create = command("create", "Create an API key and print it alone on stdout.",
+                     "Create an API key and print the plaintext key alone on stdout "
+                     "(it is stored only as a hash and cannot be shown again).",
+                     within=group("keys", "Manage API keys."))
     create.add_argument("--name", required=True)
     create.add_argument("--scope", action="append", required=True, dest="scopes",
                         metavar="S", help="a scope such as organizations:read, or *:* (repeatable)")

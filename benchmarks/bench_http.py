@@ -111,11 +111,7 @@ def report(m, rss, args):
     ]
     if any(m[name]["non2xx"] for name in m):
         lines.append(f"- WARNING: non-2xx responses: { {n: m[n]['non2xx'] for n in m} }")
-    text = "\n".join(lines)
-    print("\n" + text)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "http.md").write_text(text + "\n")
+    common.publish("http", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -169,11 +169,7 @@ def main():
               f"database {size_mib:.0f} MiB for {args.organizations} organizations",
               f"- autocomplete over HTTP: {auto_rps:.0f} requests/s = **{100 * auto_rps / ceiling_rps:.0f}%** "
               f"of the bare-Falcon ceiling ({ceiling_rps:.0f}) (target >= 40%)"]
-    text = "\n".join(lines)
-    print("\n" + text)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "search.md").write_text(text + "\n")
+    common.publish("search", "\n".join(lines))
 
 
 if __name__ == "__main__":

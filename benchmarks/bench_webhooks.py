@@ -150,11 +150,7 @@ def main():
         hanging.proc.kill()
     finally:
         server.stop()
-    text = "\n".join(lines)
-    print("\n" + text)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "webhooks.md").write_text(text + "\n")
+    common.publish("webhooks", "\n".join(lines))
 
 
 def queue_while_stopped(db, url, count):

@@ -157,5 +157,13 @@ def random_ids_script(directory, ids, path_template):
     return str(script)
 
 
+def publish(name, text):
+    """Print a report and keep it as benchmarks/results/NAME.md (git-ignored)."""
+    print("\n" + text)
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.md").write_text(text + "\n")
+
+
 def temp_dir():
     return tempfile.mkdtemp(prefix="gr-bench-")
