@@ -22,6 +22,16 @@ from datetime import datetime, timezone
 
 __version__ = "0.1.0"
 
+# Golden Record's parts (store, search, restapi, webhook_delivery) are imported as
+# submodules of this module -- `goldenrecord.store` -- so that installing Golden Record
+# adds one top-level name to the host environment and a host project's own `store` or
+# `search` package can neither shadow ours nor be shadowed by it. Setting `__path__`
+# makes this module a package: in a source checkout its parts sit beside this file; an
+# installed wheel (or the zipapp) puts them in a `goldenrecord/` folder beside it.
+_here = os.path.dirname(os.path.abspath(__file__))
+__path__ = [os.path.join(_here, "goldenrecord")
+            if os.path.isdir(os.path.join(_here, "goldenrecord")) else _here]
+
 log = logging.getLogger("goldenrecord")
 
 
@@ -199,8 +209,7 @@ def utc_now():
 
 def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
     """The store on `config.database.path`, migrated to the current schema."""
-    import store
-
+    from goldenrecord import store
     opened = store.Store(config.database.path, clock=clock, uuidgen=uuidgen)
     opened.migrate()
     return opened
@@ -216,8 +225,8 @@ class GoldenRecord:
 
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
                  access_log=None):
-        import restapi
-        from webhook_delivery import WebhookSender
+        from goldenrecord import restapi
+        from goldenrecord.webhook_delivery import WebhookSender
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
@@ -268,7 +277,7 @@ def ensure_admin_key(store, env, announce):
     with that value exists already, revoked or not. Otherwise, when no usable key is
     left, a new *:* key is minted and passed to `announce` (the only time it is shown).
     """
-    from store.apikeys import WELL_FORMED
+    from goldenrecord.store.apikeys import WELL_FORMED
 
     wanted = env.get(BOOTSTRAP_VARIABLE)
     if wanted:
@@ -401,7 +410,7 @@ def _run(args, log_handler=None):
         serve(config, log_handler=log_handler)
     elif args.command == "migrate":
         store = open_store(config)
-        from store.migrations import current_version
+        from goldenrecord.store.migrations import current_version
 
         log.info("database %s is at schema version %d", config.database.path,
                  current_version(store.db))
@@ -414,8 +423,7 @@ def _run(args, log_handler=None):
 
 
 def _create_key(config, args):
-    import store as store_package
-
+    from goldenrecord import store as store_package
     opened = open_store(config)
     try:
         _, plaintext = opened.api_keys.create(

@@ -59,7 +59,7 @@ def typo(rng, word, edits):
 
 def build(db, count, rng):
     import goldenrecord
-    from store.models import Organization
+    from goldenrecord.store.models import Organization
 
     vocabulary = words(rng, 20_000)
     store = goldenrecord.open_store(goldenrecord.load_config(env={}, overrides={"database.path": str(db)}))

@@ -28,8 +28,8 @@ def seed(db_path, organizations=10_000, users=10_000):
     """A database holding `organizations` verified organizations and `users` users, exactly
     as the API would have written them; returns (admin key, organization ids)."""
     import goldenrecord
-    from store.models import Organization, User
-    from store.users import email_key
+    from goldenrecord.store.models import Organization, User
+    from goldenrecord.store.users import email_key
 
     config = goldenrecord.load_config(env={}, overrides={"database.path": str(db_path)})
     store = goldenrecord.open_store(config)

@@ -6,7 +6,7 @@ reading a resource shows what it requires.
 """
 from dataclasses import dataclass
 
-from store.apikeys import FULL_ACCESS, ip_allowed
+from goldenrecord.store.apikeys import FULL_ACCESS, ip_allowed
 
 from .errors import ApiError
 from .ratelimit import address_bucket, rate_limited

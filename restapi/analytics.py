@@ -8,7 +8,7 @@ from .errors import ApiError
 from .inputs import DateTime, Query, Text
 from .resource import Resource
 from .responses import ok
-from store.records import timestamp
+from goldenrecord.store.records import timestamp
 
 QUERY = Query(
     startDate=DateTime(),

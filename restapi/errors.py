@@ -8,8 +8,7 @@ import logging
 
 import falcon
 
-import store
-
+from goldenrecord import store
 log = logging.getLogger("goldenrecord")
 
 

@@ -1,7 +1,7 @@
 """/api/v1/keys"""
 import falcon
 
-from store import records
+from goldenrecord.store import records
 
 from .access import require_scope
 from .errors import ApiError

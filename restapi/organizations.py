@@ -1,7 +1,7 @@
 """/api/v1/organizations"""
 import falcon
 
-from store import records
+from goldenrecord.store import records
 
 from .access import require_scope
 from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, read_json

@@ -1,7 +1,7 @@
 """/api/v1/roles and /api/v1/permissions"""
 import falcon
 
-from store import records
+from goldenrecord.store import records
 
 from .access import require_scope
 from .listing import paging_query

@@ -1,9 +1,9 @@
 """/api/v1/webhooks"""
 import falcon
 
-from store import records
-from store.events import ALL_EVENTS, EVENT_TYPES
-from webhook_delivery import UnsafeTarget, check_target
+from goldenrecord.store import records
+from goldenrecord.store.events import ALL_EVENTS, EVENT_TYPES
+from goldenrecord.webhook_delivery import UnsafeTarget, check_target
 
 from .access import require_scope
 from .errors import ApiError

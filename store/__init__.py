@@ -9,8 +9,7 @@ from datetime import datetime, timezone
 from . import records
 from .analytics import Analytics
 from .apikeys import ApiKeys
-import search
-
+from goldenrecord import search
 from .db import database, open_database, write_transaction
 from .events import Events
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError

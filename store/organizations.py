@@ -1,6 +1,5 @@
 """Organizations: create, read, update, delete, verify."""
-import search as text_search
-
+from goldenrecord import search as text_search
 from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records

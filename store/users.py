@@ -1,6 +1,5 @@
 """Users: global identities, unique by email regardless of case."""
-import search as text_search
-
+from goldenrecord import search as text_search
 from . import records
 from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope

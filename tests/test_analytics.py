@@ -102,7 +102,7 @@ def test_org_scoped_key_sees_only_its_organizations_requests(client, keys, make,
 
 
 def test_old_rows_are_pruned_after_retention(client, keys, traffic, service, clock, store):
-    from store.models import RequestLog
+    from goldenrecord.store.models import RequestLog
 
     assert RequestLog.select().count() == 9
     clock.advance(days=91)
@@ -115,7 +115,7 @@ def test_flushed_on_close(config, clock):
     import falcon.testing
 
     import goldenrecord
-    from store.models import RequestLog
+    from goldenrecord.store.models import RequestLog
 
     service = goldenrecord.GoldenRecord(config, clock=clock)
     _, key = service.store.api_keys.create(name="k", scopes=["*:*"])

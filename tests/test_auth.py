@@ -35,7 +35,7 @@ def test_revoked_key_is_401_invalid(client, store, keys):
 
 
 def test_a_revocation_written_by_another_process_is_seen_within_the_cache_ttl(client, store, keys, clock):
-    from store.models import ApiKey
+    from goldenrecord.store.models import ApiKey
 
     headers = keys.headers("*:*")
     assert_envelope(client.simulate_get(ORGS, headers=headers), 200)  # now cached

@@ -3,8 +3,8 @@ import sqlite3
 import pytest
 
 import goldenrecord
-import store
-from store.migrations import LATEST, MIGRATIONS, current_version
+from goldenrecord import store
+from goldenrecord.store.migrations import LATEST, MIGRATIONS, current_version
 
 
 def test_migrate_is_idempotent_and_recorded(tmp_path):
@@ -95,7 +95,7 @@ def test_an_existing_database_upgrades_in_place_without_loss(tmp_path, monkeypat
     """Today's database under tomorrow's code: the new migration runs once, data stays."""
     import types
 
-    import store.migrations as migrations
+    from goldenrecord.store import migrations
 
     path = tmp_path / "u.db"
     opened = store.Store(path)

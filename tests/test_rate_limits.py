@@ -6,7 +6,7 @@ import falcon.testing
 import pytest
 
 import goldenrecord
-from restapi.ratelimit import FixedWindowLimiter, address_bucket
+from goldenrecord.restapi.ratelimit import FixedWindowLimiter, address_bucket
 from support import FakeClock, assert_envelope
 
 ROLES = "/api/v1/roles"
@@ -166,7 +166,7 @@ def test_limits_and_analytics_can_be_turned_off(tmp_path, clock):
     assert [r.status_code for r in results] == [200] * 3
     assert "X-RateLimit-Limit" not in results[0].headers
     service.close()
-    from store.models import RequestLog
+    from goldenrecord.store.models import RequestLog
 
     reopened = goldenrecord.GoldenRecord(config, clock=clock)
     assert RequestLog.select().count() == 0

@@ -1,7 +1,7 @@
 """Typo-tolerant search on FTS5: matching rules, ranking, safety, and an index in step."""
 import pytest
 
-import search
+from goldenrecord import search
 from support import assert_envelope
 
 ORGS = "/api/v1/organizations"

@@ -1,7 +1,6 @@
 """Full-text indexes (FTS5) over organizations and users, kept in step by triggers, and
 the deletion-variant index that finds typo candidates."""
-import search
-
+from goldenrecord import search
 _TOKENIZER = "tokenize='unicode61 remove_diacritics 2'"
 
 
