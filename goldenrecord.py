@@ -107,6 +107,9 @@ ENVIRONMENT = {
     "GOLDENRECORD_DB": "database.path",
     "GOLDENRECORD_HOST": "server.host",
     "GOLDENRECORD_PORT": "server.port",
+    # Secrets are best kept out of config files:
+    "GOLDENRECORD_WORKOS_API_KEY": "workos.api_key",
+    "GOLDENRECORD_WORKOS_WEBHOOK_SECRET": "workos.webhook_secret",
 }
 
 
@@ -161,12 +164,29 @@ def _check(config):
             raise ConfigError(f"rate_limits.{limit.name}: must be at least 1")
     if config.analytics.flush_seconds <= 0:
         raise ConfigError("analytics.flush_seconds: must be more than 0")
+    _check_workos_url(config.workos.base_url)
     for cidr in config.server.trusted_proxies:
         try:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             raise ConfigError(f"server.trusted_proxies: '{cidr}' is not an IP address or CIDR range")
     return config
+
+
+def _check_workos_url(url):
+    """https only, but for a loopback host (a local fake of WorkOS): the API key travels
+    in every request."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not loopback):
+        raise ConfigError(f"workos.base_url: '{url}' must be an https:// URL "
+                          "(http:// only for a loopback address)")
 
 
 def load_config(path=None, *, env=None, overrides=None):
@@ -207,6 +227,20 @@ def utc_now():
     return datetime.now(timezone.utc)
 
 
+def workos_clients(config):
+    """A factory of WorkOS clients for `config`, or None when no workos.api_key is set."""
+    settings = config.workos
+    if not settings.api_key:
+        return None
+
+    def new_client():
+        from goldenrecord.workos_sync.client import WorkOSClient
+
+        return WorkOSClient(settings.api_key, base_url=settings.base_url)
+
+    return new_client
+
+
 def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
     """The store on `config.database.path`, migrated to the current schema."""
     from goldenrecord import store
@@ -240,7 +274,9 @@ class GoldenRecord:
             failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
             trusted_proxies=self.config.server.trusted_proxies,
             allow_private_targets=self.config.webhooks.allow_private_targets,
-            access_log=access_log)
+            access_log=access_log,
+            workos=restapi.WorkosLink(self.config.workos.webhook_secret,
+                                      workos_clients(self.config)))
         hooks = self.config.webhooks
         self.webhooks = WebhookSender(
             self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,
@@ -398,6 +434,12 @@ def _parser():
     create.add_argument("--allowed-ip", action="append", default=[], dest="allowed_ips",
                         metavar="CIDR", help="address or CIDR range allowed to use the key (repeatable)")
     create.add_argument("--expires-at", type=_parse_time, metavar="ISO8601")
+
+    command("sync-users", "Create, link and update users from every WorkOS user.",
+            "Page through WorkOS's User Management users (workos.api_key, workos.base_url) and "
+            "create, link or update the matching Golden Record users, a transaction per page. "
+            "Progress goes to stderr; the final counts, as JSON, to stdout.",
+            within=group("workos", "The WorkOS integration."))
     return parser
 
 
@@ -420,6 +462,32 @@ def _run(args, log_handler=None):
         opened = open_store(config)
         opened.reindex_search()
         log.info("search index rebuilt for %s", config.database.path)
+    elif args.command == "workos":
+        return _sync_workos_users(config)
+
+
+def _sync_workos_users(config):
+    import json
+
+    from goldenrecord.workos_sync import client as workos_client, sync
+
+    new_client = workos_clients(config)
+    if new_client is None:
+        raise ConfigError("workos.api_key: not set; the WorkOS sync needs a WorkOS API key")
+    opened, client = open_store(config), new_client()
+    try:
+        counts = sync.sync_users(client, opened, progress=lambda so_far: log.info(
+            "WorkOS sync: %(total)d users so far (%(created)d created, %(updated)d updated, "
+            "%(linked)d linked, %(unchanged)d unchanged, %(failed)d failed)", so_far))
+    except workos_client.WorkOSError as error:
+        log.error("WorkOS sync stopped: %s (users synced before this are kept; run it again "
+                  "to finish)", error.message)
+        return 1
+    finally:
+        client.close()
+        opened.close()
+    print(json.dumps(counts))
+    return 0
 
 
 def _create_key(config, args):
@@ -514,11 +582,14 @@ def main(argv=None):
     log_handler = _log_to_stderr()
     args = _parser().parse_args(argv)
     try:
-        _run(args, log_handler)
+        status = _run(args, log_handler)
     except ConfigError as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2
-    return 0
+    finally:
+        if log_handler is not None:
+            log_handler.drain()
+    return status or 0
 
 
 if __name__ == "__main__":

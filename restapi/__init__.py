@@ -14,15 +14,17 @@ from .middleware import RequestContext
 from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
 from .usage import Usage, UsageRecorder
+from .workos import WorkosLink
 
-__all__ = ["build_app", "UsageRecorder"]
+__all__ = ["build_app", "UsageRecorder", "WorkosLink"]
 
 
 def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
-              allow_private_targets=False, access_log=None):
+              allow_private_targets=False, access_log=None, workos=None):
     """The WSGI app. `tier_limits` maps tier name to requests per minute (None: no rate
     limiting); `usage` is the UsageRecorder given every authenticated request (None: none);
-    `access_log` takes each request's log line (default: the logging module)."""
+    `access_log` takes each request's log line (default: the logging module); `workos`
+    holds the WorkOS webhook secret and client factory (default: not configured)."""
     middleware = [
         RequestContext(access_log) if access_log else RequestContext(),
         Authentication(store.api_keys, ClientAddress(trusted_proxies), clock,
@@ -36,5 +38,5 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     add_routes(app, store, Cursors(store.setting("cursor_secret")),
-               allow_private_targets=allow_private_targets)
+               allow_private_targets=allow_private_targets, workos=workos or WorkosLink())
     return app

@@ -257,8 +257,8 @@ class Query(_Fields):
         return params
 
 
-def read_json(req, *, optional=False):
-    """The request's JSON body. `optional` allows an empty body (returns {})."""
+def read_body(req):
+    """The request's raw body bytes, refused past MAX_BODY_BYTES."""
     length = req.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise ApiError("GR_PAYLOAD_TOO_LARGE", 413,
@@ -267,6 +267,13 @@ def read_json(req, *, optional=False):
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError("GR_PAYLOAD_TOO_LARGE", 413,
                        f"The request body must be at most {MAX_BODY_BYTES} bytes")
+    return raw
+
+
+def read_json(req, *, optional=False, raw=None):
+    """The request's JSON body. `optional` allows an empty body (returns {}); `raw`, the
+    body already read (when its bytes are needed too, as for a signature)."""
+    raw = read_body(req) if raw is None else raw
     if not raw.strip():
         if optional:
             return {}

@@ -7,13 +7,14 @@ from .organizations import (OrganizationAutocompleteResource, OrganizationResour
                             OrganizationsResource)
 from .rbac import PermissionsResource, RolesResource
 from .users import UserResource, UsersResource
+from .workos import WorkosSyncResource, WorkosWebhookResource
 from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
                        WebhooksResource)
 
 V1 = "/api/v1"
 
 
-def add_routes(app, store, cursors, *, allow_private_targets):
+def add_routes(app, store, cursors, *, allow_private_targets, workos):
     app.add_route("/healthz", HealthResource(store))
 
     organization = OrganizationResource(store, cursors)
@@ -44,3 +45,6 @@ def add_routes(app, store, cursors, *, allow_private_targets):
     app.add_route(f"{V1}/webhooks/{{id}}/deliveries", DeliveriesResource(store, cursors))
     app.add_route(f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver",
                   RedeliverResource(store, cursors))
+
+    app.add_route("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret))
+    app.add_route("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client))

@@ -20,6 +20,7 @@ from .organizations import Organizations
 from .rbac import Rbac
 from .users import Users
 from .webhooks import Webhooks
+from .workos import Workos
 
 __all__ = [
     "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
@@ -50,6 +51,7 @@ class Store:
         self.analytics = Analytics(self)
         self.events = Events(self)
         self.webhooks = Webhooks(self)
+        self.workos = Workos(self)
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""

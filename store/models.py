@@ -68,6 +68,7 @@ class User(BaseModel):
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    workos_updated_at = UtcDateTimeField(null=True)
 
 
 class Permission(BaseModel):
@@ -195,3 +196,12 @@ class Setting(BaseModel):
 def _lookup_sql(model, column):
     names = ", ".join(f'"{f.column_name}"' for f in model._meta.sorted_fields)
     return f'SELECT {names} FROM "{model._meta.table_name}" WHERE "{column}" = ? LIMIT 1'
+
+
+class WorkosEvent(BaseModel):
+    """A WorkOS event already applied, by WorkOS's event id."""
+
+    id = pw.TextField(primary_key=True)
+    event = pw.TextField()
+    outcome = pw.TextField()
+    received_at = UtcDateTimeField()

@@ -54,7 +54,7 @@ class Users:
         return ranked_page(User, found.ids, found.total, limit, after)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
-               metadata=None, scope=None):
+               metadata=None, scope=None, workos_user_id=None, workos_updated_at=None):
         """A new user.
 
         Created by a caller confined to `scope`, the user also becomes a Member of that
@@ -71,6 +71,8 @@ class Users:
                 first_name=first_name,
                 last_name=last_name,
                 avatar_url=avatar_url,
+                workos_user_id=workos_user_id,
+                workos_updated_at=workos_updated_at,
                 metadata=metadata or {},
                 created_at=now,
                 updated_at=now,

@@ -1,0 +1,101 @@
+"""WorkOS: its signed webhooks at /api/webhooks/workos and the bulk user sync at
+/api/workos/sync-users. The rules for applying users live in `store.workos`."""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import falcon
+
+from goldenrecord.store.workos import USER_EVENTS
+from goldenrecord.workos_sync import client as workos_client
+from goldenrecord.workos_sync import mapping, signature, sync
+
+from .access import require_scope
+from .errors import ApiError
+from .inputs import invalid, read_body, read_json
+from .responses import ok
+
+FULL_ACCESS = "*:*"
+
+
+@dataclass(frozen=True)
+class WorkosLink:
+    """What the HTTP layer needs of the WorkOS configuration: the webhook secret ("" when
+    unset) and a factory of WorkOS clients (None when no API key is set)."""
+
+    webhook_secret: str = ""
+    new_client: Callable[[], object] | None = None
+
+
+def not_configured(key):
+    return ApiError("GR_WORKOS_NOT_CONFIGURED", 400,
+                    f"The WorkOS integration is not configured: set workos.{key}")
+
+
+class WorkosWebhookResource:
+    """WorkOS's webhooks. No API key: WorkOS proves itself with its signature header.
+
+    Nothing is read from the body before the signature over its raw bytes is checked,
+    and nothing is changed on any refusal. Answered as soon as the one transaction that
+    applies the event commits, since WorkOS retries anything slow or non-2xx.
+    """
+
+    public = True
+
+    def __init__(self, store, secret):
+        self.store = store
+        self.secret = secret
+
+    def on_post(self, req, resp):
+        if not self.secret:
+            raise not_configured("webhook_secret")
+        raw = read_body(req)
+        try:
+            signature.verify(req.get_header("WorkOS-Signature"), raw, self.secret,
+                             self.store.now().timestamp())
+        except signature.InvalidSignature as error:
+            raise ApiError("GR_INVALID_SIGNATURE", 401, str(error), field="WorkOS-Signature")
+        event = read_json(req, raw=raw)
+        event_id, event_type = _event_fields(event)
+        user = None
+        if event_type in USER_EVENTS:
+            try:
+                user = mapping.workos_user(event.get("data"))
+            except mapping.Unmappable as error:
+                raise invalid(f"data.{error.field}", error.message)
+        outcome = self.store.workos.receive(event_id, event_type, user)
+        ok(req, resp, {"received": True, "id": event_id, "event": event_type, "outcome": outcome})
+
+
+def _event_fields(event):
+    if not isinstance(event, dict):
+        raise invalid("body", "A WorkOS event must be a JSON object")
+    for name in ("id", "event"):
+        value = event.get(name)
+        if not isinstance(value, str) or not value or len(value) > 200:
+            raise invalid(name, f"A WorkOS event needs a string '{name}'")
+    return event["id"], event["event"]
+
+
+class WorkosSyncResource:
+    """The bulk sync, for full-access keys only: it writes any user of any organization."""
+
+    def __init__(self, store, new_client):
+        self.store = store
+        self.new_client = new_client
+
+    @falcon.before(require_scope(FULL_ACCESS))
+    def on_post(self, req, resp):
+        read_json(req, optional=True)  # no parameters; a body, if any, must still be JSON
+        if self.new_client is None:
+            raise not_configured("api_key")
+        client = self.new_client()
+        try:
+            counts = sync.sync_users(client, self.store)
+        except sync.SyncInProgress as error:
+            raise ApiError("GR_SYNC_IN_PROGRESS", 409, str(error))
+        except workos_client.WorkOSError as error:
+            raise ApiError("GR_WORKOS_ERROR", 502, error.message,
+                           details={"workosStatus": error.status, "workosCode": error.code})
+        finally:
+            client.close()
+        ok(req, resp, counts)

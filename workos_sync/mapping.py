@@ -1,0 +1,72 @@
+"""A WorkOS user object as the Golden Record user fields it maps to.
+
+The fields are checked with the same rules the users API applies, so a user that
+arrives from WorkOS is held to exactly the standard of one created over the API.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from goldenrecord.restapi.errors import ApiError
+from goldenrecord.restapi.users import CREATE as USER_RULES
+
+
+class Unmappable(Exception):
+    """A WorkOS user Golden Record cannot hold; `field` names the Golden Record field."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class WorkosUser:
+    workos_user_id: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    avatar_url: str | None
+    updated_at: datetime | None  # WorkOS's updated_at: orders out-of-order deliveries
+
+    def profile(self):
+        """The Golden Record user fields (model names) this user sets."""
+        return {"email": self.email, "first_name": self.first_name,
+                "last_name": self.last_name, "avatar_url": self.avatar_url}
+
+
+def workos_user(data):
+    """The WorkosUser for WorkOS's user object `data`; Unmappable if it cannot be held."""
+    if not isinstance(data, dict):
+        raise Unmappable("data", "The WorkOS user is not an object")
+    user_id = data.get("id")
+    if not isinstance(user_id, str) or not user_id or len(user_id) > 100:
+        raise Unmappable("workosUserId", "The WorkOS user has no usable id")
+    candidate = {
+        "email": data.get("email"),
+        "firstName": _blank_is_none(data.get("first_name")),
+        "lastName": _blank_is_none(data.get("last_name")),
+        "avatarUrl": _blank_is_none(data.get("profile_picture_url")),
+    }
+    try:
+        fields = USER_RULES.parse(candidate)
+    except ApiError as error:
+        raise Unmappable(error.field, f"WorkOS user {user_id}: {error.message}")
+    return WorkosUser(workos_user_id=user_id, updated_at=_timestamp(data.get("updated_at")),
+                      **fields)
+
+
+def _blank_is_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _timestamp(value):
+    """WorkOS's ISO-8601 time (`2026-01-15T12:00:00.000Z`) as UTC, or None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
