@@ -457,3 +457,40 @@ def test_workos_secrets_can_come_from_the_environment():
     config = goldenrecord.load_config(env={"GOLDENRECORD_WORKOS_API_KEY": "sk_env",
                                            "GOLDENRECORD_WORKOS_WEBHOOK_SECRET": "whsec_env"})
     assert (config.workos.api_key, config.workos.webhook_secret) == ("sk_env", "whsec_env")
+
+
+# ------------------------------------------------------------- real server process
+
+def test_real_server_workos_webhook_in_golden_record_webhook_out(tmp_path, fake):
+    """End to end over real HTTP: WorkOS signs an event, the server applies it once, and
+    its own signed `user.created` reaches a subscriber; the sync runs against the fake."""
+    import time
+
+    from process import ServerProcess, new_key
+    from support import Receiver
+
+    receiver = Receiver()
+    config = tmp_path / "gr.toml"
+    config.write_text(f'[webhooks]\nallow_private_targets = true\nbackoff_base_seconds = 0.1\n'
+                      f'[workos]\nbase_url = "{fake.url}"\n')
+    server = ServerProcess(tmp_path / "real.db", key=new_key(), args=["--config", str(config)],
+                           env={"GOLDENRECORD_WORKOS_API_KEY": API_KEY,
+                                "GOLDENRECORD_WORKOS_WEBHOOK_SECRET": SECRET})
+    try:
+        server.api("POST", "/api/v1/webhooks", json={"name": "h", "url": receiver.url,
+                                                      "events": ["user.created"]})
+        raw = json.dumps(event("event_1", "user.created", workos_user(1))).encode()
+        headers = {"WorkOS-Signature": signature.header(SECRET, int(time.time() * 1000), raw),
+                   "Content-Type": "application/json"}
+        for expected in ("created", "duplicate"):
+            answer = server.api("POST", "/api/webhooks/workos", data=raw, headers=headers)
+            assert answer.status_code == 200 and answer.json()["data"]["outcome"] == expected
+        delivered = json.loads(receiver.wait_for(1)[0]["body"])
+        assert delivered["event"] == "user.created"
+        assert delivered["data"]["workosUserId"] == workos_user(1)["id"]
+        counts = server.api("POST", "/api/workos/sync-users").json()["data"]
+        assert (counts["created"], counts["unchanged"], counts["total"]) == (24, 1, 25)
+        assert "sk_test_fake" not in server.stderr() and SECRET not in server.stderr()
+    finally:
+        server.stop()
+        receiver.close()
