@@ -106,6 +106,28 @@ def queries(names, rng, per_class):
     return made
 
 
+def unique_typo_queries(names, rng, count):
+    """`count` distinct 1-typo queries (a typo in one word of 4+ letters of a real name)."""
+    made, values = set(), list(names.values())
+    while len(made) < count:
+        parts = rng.choice(values).split()
+        long_enough = [i for i, p in enumerate(parts) if len(p) >= 4]
+        if long_enough:
+            i = rng.choice(long_enough)
+            made.add(" ".join(parts[:i] + [typo(rng, parts[i].lower(), 1)] + parts[i + 1:]))
+    return sorted(made, key=lambda q: rng.random())
+
+
+def autocomplete_script(path, texts, *, shuffle):
+    """A wrk script asking the autocomplete endpoint `texts`: at random, or each once in order."""
+    pick = "qs[math.random(#qs)]" if shuffle else "qs[(i % #qs) + 1]"
+    path.write_text("local qs = {" + ",".join(f'"{quote(q)}"' for q in texts) + "}\n"
+                    "math.randomseed(3)\nlocal i = 0\nrequest = function()\n  i = i + 1\n"
+                    '  return wrk.format("GET", "/api/v1/organizations/autocomplete?limit=8&q=" '
+                    f".. {pick})\nend\n")
+    return str(path)
+
+
 def in_process(db, made):
     import goldenrecord
 
@@ -139,26 +161,27 @@ def main():
     made = queries(names, rng, args.queries)
     latency = in_process(db, made)
     size_mib = sum(os.path.getsize(p) for p in work.glob("search.db*")) / 2**20
+    cold_queries = unique_typo_queries(names, random.Random(11), 30_000)
     ceiling = common.ceiling_server()
     server = common.goldenrecord_server(db, "[rate_limits]\nfree = 1000000000\n")
     try:
-        sample = [text for text, _ in made["1-typo"][:200]]
-        script = Path(work) / "autocomplete.lua"
-        script.write_text("local qs = {" + ",".join(f'"{quote(q)}"' for q in sample) + "}\n"
-                          "math.randomseed(3)\nrequest = function()\n"
-                          '  return wrk.format("GET", "/api/v1/organizations/autocomplete?limit=8&q=" '
-                          ".. qs[math.random(#qs)])\nend\n")
+        warm = autocomplete_script(work / "warm.lua", [t for t, _ in made["1-typo"][:200]],
+                                   shuffle=True)
+        cold = autocomplete_script(work / "cold.lua", cold_queries, shuffle=False)
         run = dict(duration=args.duration, connections=8)
-        common.wrk(server.url + "/", script=str(script), key=key, **dict(run, duration=2))
-        rates = {"ceiling": [], "autocomplete": []}
+        common.wrk(server.url + "/", script=warm, key=key, **dict(run, duration=2))
+        rates = {"ceiling": [], "warm": [], "cold": []}
         for _ in range(2):
             rates["ceiling"].append(common.wrk(ceiling.url + "/x", **run)["rps"])
-            rates["autocomplete"].append(common.wrk(server.url + "/", script=str(script), key=key, **run)["rps"])
+            rates["warm"].append(common.wrk(server.url + "/", script=warm, key=key, **run)["rps"])
+        # Never-repeated queries, walked in order once: every one misses the cache.
+        rates["cold"].append(common.wrk(server.url + "/", script=cold, key=key, **run)["rps"])
     finally:
         server.stop()
         ceiling.stop()
     ceiling_rps = statistics.median(rates["ceiling"])
-    auto_rps = statistics.median(rates["autocomplete"])
+    warm_rps = statistics.median(rates["warm"])
+    cold_rps = statistics.median(rates["cold"])
     lines = [f"Command: `python benchmarks/bench_search.py --organizations {args.organizations} "
              f"--queries {args.queries} --duration {args.duration}`", "",
              "| query class | p50 ms | p95 ms | p99 ms | recall@5 |", "|---|---|---|---|---|"]
@@ -167,8 +190,11 @@ def main():
     lines += ["",
               f"- index build (bulk insert through the triggers + variant index): {build_seconds:.1f} s; "
               f"database {size_mib:.0f} MiB for {args.organizations} organizations",
-              f"- autocomplete over HTTP: {auto_rps:.0f} requests/s = **{100 * auto_rps / ceiling_rps:.0f}%** "
-              f"of the bare-Falcon ceiling ({ceiling_rps:.0f}) (target >= 40%)"]
+              f"- autocomplete over HTTP, 200 queries asked again and again (cache warm): {warm_rps:.0f} "
+              f"requests/s = **{100 * warm_rps / ceiling_rps:.0f}%** of the bare-Falcon ceiling "
+              f"({ceiling_rps:.0f}) (target >= 40%)",
+              f"- autocomplete over HTTP, never-repeated queries (every one a cache miss): {cold_rps:.0f} "
+              f"requests/s = {100 * cold_rps / ceiling_rps:.0f}% of the ceiling"]
     common.publish("search", "\n".join(lines))
 
 

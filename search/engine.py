@@ -113,11 +113,17 @@ class Found:
     terms: set  # (indexed term, EXACT | PREFIX | TYPO) pairs the query used, for highlighting
 
 
-def find(db, kind, text, *, where="", params=()):
+def generation(db, kind):
+    """The change counter of `kind`'s table (see migration m0006): equal values, same data."""
+    return db.execute_sql("SELECT value FROM search_generation WHERE kind = ?", (kind,)).fetchone()[0]
+
+
+def find(db, kind, text, *, where="", params=(), count=True):
     """Rows of `kind` matching `text`, best first.
 
     `where` is an SQL condition on the base table (alias `d`) with `params`, for the
-    caller's filters (verified only, one organization, ...).
+    caller's filters (verified only, one organization, ...). Without `count`, `total` is
+    None and the statement that counts every match is saved (type-ahead needs no total).
     """
     table, columns, tie_column, weights = KINDS[kind]
     query_tokens = tokens(text)[:10]
@@ -131,7 +137,7 @@ def find(db, kind, text, *, where="", params=()):
     # filter's index (verified organizations) and probe the FTS index once per row.
     base = (f"FROM {table}_fts f CROSS JOIN {table} d ON d.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ?{condition}")
-    total = db.execute_sql(f"SELECT count(*) {base}", (match, *params)).fetchone()[0]
+    total = db.execute_sql(f"SELECT count(*) {base}", (match, *params)).fetchone()[0] if count else None
     rank = f"bm25({table}_fts, {', '.join(str(w) for w in weights)})"
     rows = db.execute_sql(
         f"SELECT d.id, {', '.join('d.' + c for c in columns)}, {rank} AS score {base} "

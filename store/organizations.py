@@ -10,6 +10,7 @@ from .pages import keyset_page, ranked_page
 class Organizations:
     def __init__(self, store):
         self._store = store
+        self._autocomplete_cache = text_search.GenerationCache()
 
     def get(self, org_id, *, scope=None, field=None):
         """The organization `org_id`; with `scope`, only if it is that organization.
@@ -40,7 +41,7 @@ class Organizations:
         found = self._find(text, include_staging, scope)
         return ranked_page(Organization, found.ids, found.total, limit, after)
 
-    def _find(self, text, include_staging, scope):
+    def _find(self, text, include_staging, scope, count=True):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
@@ -49,15 +50,25 @@ class Organizations:
             conditions.append("d.id = ?")
             params.append(scope)
         return text_search.find(database, "organization", text,
-                                where=" AND ".join(conditions), params=params)
+                                where=" AND ".join(conditions), params=params, count=count)
 
     def autocomplete(self, text, *, limit, include_staging=False, scope=None):
         """The best `limit` matches for a type-ahead box, each with the character ranges of
-        its name, slug and domain that matched."""
-        found = self._find(text, include_staging, scope)
-        page = ranked_page(Organization, found.ids, found.total, limit)
-        return [(org, {field: text_search.spans(getattr(org, field), found.terms)
-                       for field in ("name", "slug", "domain")}) for org in page.items]
+        its name, slug and domain that matched.
+
+        Answers are cached until any organization changes (see search.cache): the same
+        prefixes come back keystroke after keystroke, user after user.
+        """
+        key = (tuple(text_search.tokens(text)), limit, include_staging, scope)
+        current = text_search.generation(database, "organization")
+        hits = self._autocomplete_cache.get(key, current)
+        if hits is None:
+            found = self._find(text, include_staging, scope, count=False)
+            page = ranked_page(Organization, found.ids, None, limit)
+            hits = [(org, {field: text_search.spans(getattr(org, field), found.terms)
+                           for field in ("name", "slug", "domain")}) for org in page.items]
+            self._autocomplete_cache.put(key, current, hits)
+        return hits
 
     def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, scope=None):
         """A new organization, staging (unverified) until verified.

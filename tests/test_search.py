@@ -189,3 +189,44 @@ def test_autocomplete_needs_the_read_scope_and_checks_its_limit(client, keys):
     assert_envelope(client.simulate_get(f"{ORGS}/autocomplete", params={"q": "a", "limit": 21},
                                         headers=keys.headers("organizations:read")), 400,
                     "GR_VALIDATION_ERROR", "limit")
+
+
+def _autocomplete(client, admin, q, **params):
+    result = client.simulate_get(f"{ORGS}/autocomplete", params={"q": q, **params}, headers=admin)
+    return [h["name"] for h in assert_envelope(result, 200)]
+
+
+def test_autocomplete_answers_are_cached_until_an_organization_changes(client, admin, named, store):
+    orgs = named("Acme Corporation", "Acmeo Labs")
+    statements = []
+    connection = store.db.connection()
+    assert _autocomplete(client, admin, "acme") == ["Acme Corporation", "Acmeo Labs"]
+    connection.set_trace_callback(statements.append)
+    try:
+        assert _autocomplete(client, admin, "ACME") == ["Acme Corporation", "Acmeo Labs"]
+    finally:
+        connection.set_trace_callback(None)
+    assert not any("_fts" in s or "search_variant" in s for s in statements), statements
+    # Every kind of change is seen at once: a rename, unverifying, a delete.
+    client.simulate_put(f"{ORGS}/{orgs['Acmeo Labs']['id']}", json={"name": "Acme Zeta"},
+                        headers=admin)
+    assert _autocomplete(client, admin, "acme") == ["Acme Zeta", "Acme Corporation"]
+    client.simulate_post(f"{ORGS}/{orgs['Acme Corporation']['id']}/verify",
+                         json={"isVerified": False}, headers=admin)
+    assert _autocomplete(client, admin, "acme") == ["Acme Zeta"]
+    assert _autocomplete(client, admin, "acme", includeStaging="true") == ["Acme Zeta",
+                                                                           "Acme Corporation"]
+    client.simulate_delete(f"{ORGS}/{orgs['Acmeo Labs']['id']}", headers=admin)
+    assert _autocomplete(client, admin, "acme") == []
+
+
+def test_autocomplete_cache_sees_changes_made_by_another_process(client, admin, named, store):
+    import sqlite3
+
+    named("Acme Corporation")
+    assert _autocomplete(client, admin, "acme") == ["Acme Corporation"]
+    other = sqlite3.connect(store.path)  # as the CLI or a second server would
+    other.execute("UPDATE organization SET name = 'Acme Renamed'")
+    other.commit()
+    other.close()
+    assert _autocomplete(client, admin, "acme") == ["Acme Renamed"]

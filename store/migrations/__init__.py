@@ -6,7 +6,8 @@ A released migration is never edited: a later change is a new module appended be
 """
 from datetime import datetime, timezone
 
-from . import m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos
+from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
+               m0006_search_generation)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -14,6 +15,7 @@ MIGRATIONS = [
     (3, "webhooks", m0003_webhooks),
     (4, "search", m0004_search),
     (5, "workos", m0005_workos),
+    (6, "search_generation", m0006_search_generation),
 ]
 
 LATEST = MIGRATIONS[-1][0]

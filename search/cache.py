@@ -1,0 +1,33 @@
+"""Answers kept in memory for as long as the data they came from has not changed.
+
+A type-ahead box asks the same few prefixes over and over ("a", "ac", "acm", …), each
+costing several full-text statements; an entry is served again only while the
+generation it was computed at — a counter the database bumps on every change — is
+current, so a cached answer is never staler than one statement's look-up.
+"""
+import threading
+from collections import OrderedDict
+
+
+class GenerationCache:
+    """A bounded LRU map of key -> (generation, value); thread-safe."""
+
+    def __init__(self, max_entries=4096):
+        self._entries = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key, generation):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != generation:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key, generation, value):
+        with self._lock:
+            self._entries[key] = (generation, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
