@@ -27,12 +27,21 @@ __version__ = "0.1.0"
 # adds one top-level name to the host environment and a host project's own `store` or
 # `search` package can neither shadow ours nor be shadowed by it. Setting `__path__`
 # makes this module a package: in a source checkout its parts sit beside this file; an
-# installed wheel (or the zipapp) puts them in a `goldenrecord/` folder beside it.
+# installed wheel (or the zipapp, where `_here` is the zip file) puts them in a
+# `goldenrecord/` folder beside it.
 _here = os.path.dirname(os.path.abspath(__file__))
-__path__ = [os.path.join(_here, "goldenrecord")
-            if os.path.isdir(os.path.join(_here, "goldenrecord")) else _here]
+__path__ = [_here if os.path.isdir(_here) and not os.path.isdir(os.path.join(_here, "goldenrecord"))
+            else os.path.join(_here, "goldenrecord")]
 
 log = logging.getLogger("goldenrecord")
+
+
+def __getattr__(name):
+    # `goldenrecord.running` without importing the embedding API (or requests) up front.
+    if name == "running":
+        from goldenrecord.embedding import running
+        return running
+    raise AttributeError(f"module 'goldenrecord' has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------- configuration
@@ -323,6 +332,8 @@ def serve(config, env=None, log_handler=None):
     )
     log.info("Golden Record %s serving on http://%s:%s (database %s)", __version__,
              config.server.host, server.effective_port, config.database.path)
+    if log_handler:
+        log_handler.flush()  # harnesses wait for this line to learn the port
 
     def stop(signum, frame):
         log.info("received %s, shutting down", signal.Signals(signum).name)
@@ -447,6 +458,7 @@ class BatchedStderrHandler(logging.Handler):
         self._records = collections.deque()
         self._interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="goldenrecord-log", daemon=True)
         self._thread.start()
 
@@ -465,8 +477,14 @@ class BatchedStderrHandler(logging.Handler):
         return (f"{stamp} INFO goldenrecord.access: {method} {path} {status} "
                 f"{elapsed_ms:.1f}ms {request_id}")
 
+    def flush(self):
+        """Have the writer write what is buffered now rather than at its next turn."""
+        self._wake.set()
+
     def _run(self):
-        while not self._stop.wait(self._interval):
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
             self.drain()
 
     def drain(self):
@@ -482,6 +500,7 @@ class BatchedStderrHandler(logging.Handler):
 
     def close(self):
         self._stop.set()
+        self._wake.set()
         self._thread.join()
         self.drain()
         super().close()

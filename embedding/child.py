@@ -1,0 +1,68 @@
+"""The child side of `running()`: a server process that warms up before it is configured.
+
+Started as `python -P -m goldenrecord.embedding.child`, it first imports everything
+`serve` needs (most of a cold start), then reads one JSON line from stdin,
+`{"overrides": {"section.key": value, ...}, "env": {...}}`, and serves that configuration
+like `goldenrecord serve`. A spare started ahead of time thus starts serving in tens of
+milliseconds. Stdin is its lifeline: when it closes (the host stopped it, exited or
+died) an idle spare exits and a serving child shuts down as on SIGTERM, so no server
+outlives the program that started it.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+
+
+def command(python=sys.executable):
+    return [python, "-P", "-m", "goldenrecord.embedding.child"]
+
+
+def child_env(**extra):
+    """The environment of a child: the host's without GOLDENRECORD_* settings, and with
+    the folder the host imported `goldenrecord` from first on PYTHONPATH, so the child
+    runs the same code however the host found it (a checkout, sys.path). An installed
+    Golden Record is found anyway; its site-packages is not put ahead of the stdlib."""
+    import site
+
+    import goldenrecord
+
+    from .process import clean_env
+
+    here = os.path.dirname(os.path.abspath(goldenrecord.__file__))
+    if here in site.getsitepackages() or here == site.getusersitepackages():
+        return clean_env(**extra)
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+    return clean_env(PYTHONPATH=path, **extra)
+
+
+def _exit_when_stdin_closes():
+    sys.stdin.read()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main():
+    import goldenrecord
+    import goldenrecord.restapi  # noqa: F401  the imports of a cold start, done while idle
+    import goldenrecord.webhook_delivery  # noqa: F401
+    import waitress  # noqa: F401
+
+    line = sys.stdin.readline()
+    if not line:
+        return 0  # a spare nobody needed
+    request = json.loads(line)
+    threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
+    env = {**os.environ, **request["env"]}
+    log_handler = goldenrecord._log_to_stderr()
+    try:
+        config = goldenrecord.load_config(env=env, overrides=request["overrides"])
+        goldenrecord.serve(config, env=env, log_handler=log_handler)
+    except goldenrecord.ConfigError as error:
+        print(f"goldenrecord: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

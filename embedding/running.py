@@ -1,0 +1,204 @@
+"""`running()`: the real Golden Record on a free loopback port, for other programs' tests.
+
+Each instance is a child process (see `child.py`), not a thread of the host:
+- the store binds its models to one database per process (peewee's DatabaseProxy), so
+  two instances side by side need two processes anyway;
+- the server's threads do not compete with the host's tests for the host's GIL;
+- the child imports Golden Record's own modules, not the host's, whatever is on the
+  host's sys.path.
+The cost of a process, a Python start-up and its imports, is paid ahead of time: after
+the first instance a warm spare child waits for the next one, and new databases are
+copies of a migrated template instead of being migrated.
+"""
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from datetime import datetime, timezone
+
+import goldenrecord
+
+from . import template
+from .child import child_env, command
+from .process import ServerProcess, new_key
+
+# Unlike a deployment, a test suite makes many requests with one key and points webhooks
+# at receivers on loopback. Both can be overridden.
+EMBEDDED_DEFAULTS = {"rate_limits.enabled": False, "webhooks.allow_private_targets": True}
+SET_BY_RUNNING = ("server.host", "server.port", "database.path")
+
+
+class Instance:
+    """A running Golden Record: `url`, `admin_key` (scope `*:*`), `database` (its file).
+
+    `session` is a requests session that sends the admin key and takes paths relative to
+    `url`; `create_key()` mints more keys; `stop()` ends it (also done by `running()`).
+    """
+
+    def __init__(self, process, *, admin_key, database, workdir=None):
+        self.process = process
+        self.url = process.url
+        self.admin_key = admin_key
+        self.database = database
+        self._workdir = workdir
+        self._session = None
+
+    def __repr__(self):
+        return f"<goldenrecord.embedding.Instance {self.url} database={self.database}>"
+
+    @property
+    def session(self):
+        if self._session is None:
+            self._session = self.client()
+        return self._session
+
+    def client(self, key=None):
+        """A new requests session sending `key` (default the admin key)."""
+        from .client import ApiSession
+
+        return ApiSession(self.url, key or self.admin_key)
+
+    def headers(self, key=None):
+        return {"Authorization": f"Bearer {key or self.admin_key}"}
+
+    def create_key(self, *, scopes=("*:*",), name="embedded", organization_id=None,
+                   tier=None, allowed_ips=None, expires_at=None):
+        """Mint an API key through the API, as the admin; returns the plaintext key.
+
+        Raises ValueError with the API's error (code, field, message) when it is refused.
+        """
+        body = {"name": name, "scopes": list(scopes), "organizationId": organization_id,
+                "tier": tier, "allowedIps": list(allowed_ips) if allowed_ips else None,
+                "expiresAt": _timestamp(expires_at)}
+        response = self.session.post("/api/v1/keys",
+                                     json={k: v for k, v in body.items() if v is not None})
+        if response.status_code != 201:
+            error = response.json()["errors"][0]
+            raise ValueError(f"{error['code']} ({error.get('field')}): {error['message']}")
+        return response.json()["data"]["key"]
+
+    def log(self):
+        """What the server wrote to stderr (the most recent 10,000 lines)."""
+        return self.process.stderr()
+
+    def stop(self):
+        """End the server and remove what `running()` created. A temporary database is
+        thrown away, so its server is killed at once; on a given database it stops cleanly."""
+        if self._session is not None:
+            self._session.close()
+        if self._workdir:
+            self.process.kill()
+            shutil.rmtree(self._workdir, ignore_errors=True)
+        else:
+            self.process.stop()
+
+
+def _timestamp(value):
+    if isinstance(value, datetime):
+        value = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+class _Spares:
+    """At most one warm child waiting for its configuration, for the next instance."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._spare = None  # (the environment it was started with, its ServerProcess)
+        self._warming = False
+        atexit.register(self.discard)
+
+    def take(self, env):
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare[0] != env or spare[1].proc.poll() is not None:
+            spare[1].kill()
+            return None
+        return spare[1]
+
+    def warm_up(self, env):
+        """In the background: build the template database, then start a spare."""
+        with self._lock:
+            if self._warming:
+                return
+            self._warming = True
+        threading.Thread(target=self._warm, args=(env,), name="goldenrecord-warm-up",
+                         daemon=True).start()
+
+    def _warm(self, env):
+        try:
+            template.build_template()
+        except (OSError, subprocess.SubprocessError):
+            pass  # no template: every instance migrates its database, more slowly
+        with self._lock:
+            self._warming = False
+            if self._spare is None:
+                self._spare = (env, start_child(env))
+
+    def discard(self):
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare[1].kill()
+
+
+_spares = _Spares()
+
+
+def start_child(env):
+    """A child that imports Golden Record and waits for its configuration on stdin."""
+    return ServerProcess(command(), env=env, stdin=subprocess.PIPE)
+
+
+def start(config_overrides=None, *, database=None, timeout=15):
+    """Start an instance and return it once /healthz answers; see `running()`."""
+    overrides = dict(config_overrides or {})
+    fixed = [key for key in SET_BY_RUNNING if key in overrides]
+    if fixed:
+        raise ValueError(f"{', '.join(fixed)}: set by running() (a free loopback port; "
+                         "pass database= for a database file of your own)")
+    workdir = None
+    if database is None:
+        workdir = tempfile.mkdtemp(prefix="goldenrecord-")
+        database = os.path.join(workdir, "goldenrecord.db")
+        template.copy_template(database)
+    overrides = {**EMBEDDED_DEFAULTS, **overrides, "server.host": "127.0.0.1",
+                 "server.port": 0, "database.path": os.path.abspath(database)}
+    try:
+        goldenrecord.load_config(env={}, overrides=overrides)  # a bad key fails here, named
+        admin_key = new_key()
+        env = child_env()
+        process = _spares.take(env) or start_child(env)
+        request = {"overrides": overrides, "env": {goldenrecord.BOOTSTRAP_VARIABLE: admin_key}}
+        process.proc.stdin.write(json.dumps(request) + "\n")
+        process.proc.stdin.flush()
+        process.ready(timeout)
+    except BaseException:
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    _spares.warm_up(env)
+    return Instance(process, admin_key=admin_key, database=overrides["database.path"],
+                    workdir=workdir)
+
+
+@contextlib.contextmanager
+def running(config_overrides=None, *, database=None, timeout=15):
+    """A real Golden Record server for the `with` block, ready (health checked) on entry.
+
+    `config_overrides` maps "section.key" to values, as in `config.example.toml`
+    (embedded defaults: rate limits off, loopback webhook targets allowed). Without
+    `database` it serves a new temporary database, removed on exit; with it, that file
+    (created and migrated if needed), which is kept. Instances can run side by side.
+    """
+    instance = start(config_overrides, database=database, timeout=timeout)
+    try:
+        yield instance
+    finally:
+        instance.stop()
