@@ -7,6 +7,7 @@ HTTP app (`create_app`), and runs the command line (`goldenrecord serve|migrate|
 import argparse
 import atexit
 import collections
+import contextlib
 import dataclasses
 import ipaddress
 import logging
@@ -390,8 +391,23 @@ def _parser():
     serve_cmd = command("serve", "Migrate the database if needed and serve the HTTP API.")
     serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve_cmd.add_argument("--port", help="TCP port (default 8080; 0 picks a free one)")
+    serve_cmd.add_argument("--ephemeral", action="store_true",
+                           help="serve a new temporary database, deleted on exit (a sandbox)")
+    serve_cmd.add_argument("--demo", action="store_true",
+                           help="first load the demo data set into an empty database (as seed --demo)")
+
+    command("seed", "Fill an empty database with the demo data set.",
+            "Fill an empty database with a small, deterministic demo data set: verified and "
+            "staging organizations, users, memberships with roles and owners, a webhook "
+            "subscription. Does nothing when the demo set is there already; refuses a "
+            "database holding other data.").add_argument("--demo", action="store_true", required=True)
 
     command("migrate", "Create or upgrade the database schema (idempotent).")
+
+    commands.add_parser("zipapp", help="Build a one-file goldenrecord.pyz (runs on bare Python 3.11+).",
+                        description="Build a zipapp holding Golden Record and its dependencies, "
+                        "copied from this environment (no network): `python3 goldenrecord.pyz serve`."
+                        ).add_argument("--output", default=os.path.join("dist", "goldenrecord.pyz"))
 
     command("reindex", "Rebuild the search index from the tables (safe while serving).",
             "Rebuild the full-text and typo indexes from the tables, in one transaction; "
@@ -413,12 +429,24 @@ def _parser():
 
 
 def _run(args, log_handler=None):
+    if args.command == "zipapp":
+        from goldenrecord.embedding import bundle
+        log.info("wrote %s", bundle.build(args.output))
+        return
+    if getattr(args, "ephemeral", False):
+        with _temporary_database(args) as path:
+            args.db, args.ephemeral = path, False
+            return _run(args, log_handler)
     overrides = {"database.path": args.db}
     if args.command == "serve":
         overrides.update({"server.host": args.host, "server.port": args.port})
     config = load_config(args.config, overrides=overrides)
     if args.command == "serve":
+        if args.demo:
+            _seed_demo(config)
         serve(config, log_handler=log_handler)
+    elif args.command == "seed":
+        _seed_demo(config)
     elif args.command == "migrate":
         store = open_store(config)
         from goldenrecord.store.migrations import current_version
@@ -431,6 +459,38 @@ def _run(args, log_handler=None):
         opened = open_store(config)
         opened.reindex_search()
         log.info("search index rebuilt for %s", config.database.path)
+
+
+@contextlib.contextmanager
+def _temporary_database(args):
+    """The database of `serve --ephemeral`: in a new temporary folder, removed on exit."""
+    import shutil
+    import tempfile
+
+    if args.db:
+        raise ConfigError("--ephemeral: serves a new temporary database; leave out --db")
+    folder = tempfile.mkdtemp(prefix="goldenrecord-sandbox-")
+    try:
+        yield os.path.join(folder, "goldenrecord.db")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _seed_demo(config):
+    from goldenrecord.embedding import demo
+
+    opened = open_store(config, uuidgen=demo.Ids())
+    try:
+        summary = demo.seed(opened)
+    except demo.NotEmpty as error:
+        raise ConfigError(f"seed: {error}")
+    finally:
+        opened.close()
+    if summary is None:
+        log.info("the demo data set is in %s already; nothing to do", config.database.path)
+    else:
+        log.info("demo data set written to %s: %s", config.database.path,
+                 ", ".join(f"{count} {noun}" for noun, count in summary.items()))
 
 
 def _create_key(config, args):
