@@ -103,13 +103,20 @@ def _timestamp(value):
     return value
 
 
+def _build_template_quietly():
+    try:
+        template.build_template()
+    except (OSError, subprocess.SubprocessError):
+        pass  # no template: every instance migrates its own database, a little slower
+
+
 class _Spares:
     """At most one warm child waiting for its configuration, for the next instance."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._spare = None  # (the environment it was started with, its ServerProcess)
-        self._warming = False
+        self._building = False
         atexit.register(self.discard)
 
     def take(self, env):
@@ -122,24 +129,21 @@ class _Spares:
             return None
         return spare[1]
 
-    def warm_up(self, env):
-        """In the background: build the template database, then start a spare."""
+    def refill(self, env):
+        """Start a spare unless one is waiting already (Popen returns at once; the
+        spare imports while the host goes on)."""
         with self._lock:
-            if self._warming:
-                return
-            self._warming = True
-        threading.Thread(target=self._warm, args=(env,), name="goldenrecord-warm-up",
-                         daemon=True).start()
-
-    def _warm(self, env):
-        try:
-            template.build_template()
-        except (OSError, subprocess.SubprocessError):
-            pass  # no template: every instance migrates its database, more slowly
-        with self._lock:
-            self._warming = False
             if self._spare is None:
                 self._spare = (env, start_child(env))
+
+    def build_template(self):
+        """In the background, once per process: the template database, if missing."""
+        with self._lock:
+            if self._building:
+                return
+            self._building = True
+        threading.Thread(target=_build_template_quietly, name="goldenrecord-template",
+                         daemon=True).start()
 
     def discard(self):
         with self._lock:
@@ -183,7 +187,8 @@ def start(config_overrides=None, *, database=None, timeout=15):
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
         raise
-    _spares.warm_up(env)
+    _spares.refill(env)
+    _spares.build_template()
     return Instance(process, admin_key=admin_key, database=overrides["database.path"],
                     workdir=workdir)
 

@@ -114,3 +114,15 @@ def test_the_server_stops_when_the_host_dies():
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+def test_create_app_is_a_wsgi_app_for_falcon_testing(tmp_path):
+    # in a child: create_app leaves its background threads running, bound to its database
+    probe = ("import sys, falcon.testing, goldenrecord\n"
+             "config = goldenrecord.load_config(env={}, overrides={'database.path': sys.argv[1]})\n"
+             "client = falcon.testing.TestClient(goldenrecord.create_app(config))\n"
+             "print(client.simulate_get('/healthz').status_code,\n"
+             "      client.simulate_get('/api/v1/roles').status_code)\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "app.db")],
+                            capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert result.stdout.split() == ["200", "401"], result.stderr
