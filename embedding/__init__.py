@@ -4,6 +4,6 @@ suite or a script, and `pytest_plugin` offers it as fixtures.
     with goldenrecord.running({"webhooks.max_attempts": 1}) as gr:
         gr.session.post("/api/v1/organizations", json={"name": "Acme", "slug": "acme"})
 """
-from .running import Instance, running, start
+from .instance import Instance, running, start
 
 __all__ = ["Instance", "running", "start"]

@@ -7,10 +7,20 @@
 - `goldenrecord_overrides`: the configuration overrides both use; override this fixture
   in a conftest.py to configure them (session scope)
 
-Imports of Golden Record happen inside the fixtures, so merely having the plugin
-installed costs a test run nothing.
+Golden Record is imported only when collected tests use these fixtures, so merely having
+the plugin installed costs a test run nothing.
 """
 import pytest
+
+FIXTURES = {"goldenrecord_session", "goldenrecord", "goldenrecord_client"}
+
+
+def pytest_collection_finish(session):
+    """Warm a spare child up while pytest gets to the first test that needs one."""
+    if any(FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
+        from goldenrecord.embedding.instance import prepare
+
+        prepare()
 
 
 @pytest.fixture(scope="session")

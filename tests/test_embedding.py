@@ -9,7 +9,7 @@ import time
 import pytest
 
 import goldenrecord
-from goldenrecord.embedding import running, template
+from goldenrecord.embedding import instance, running, template
 from process import clean_env
 
 
@@ -94,26 +94,33 @@ def test_importing_goldenrecord_does_not_import_the_embedding_api():
     assert result.stdout.split() == ["False", "False", "True"], result.stderr
 
 
+def test_the_next_instance_takes_the_warm_spare():
+    with running():
+        spare = instance._spares._spare[1]
+        with running() as second:
+            assert second.process is spare
+
+
 HOST = """
 import sys
-from goldenrecord.embedding import start
+from goldenrecord.embedding import instance, start
 gr = start()
-print(gr.process.proc.pid, gr.url, flush=True)
+print(gr.process.proc.pid, instance._spares._spare[1].proc.pid, flush=True)
 sys.stdin.read()
 """
 
 
-def test_the_server_stops_when_the_host_dies():
+def test_the_server_and_the_spare_stop_when_the_host_dies():
     host = subprocess.Popen([sys.executable, "-c", HOST], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=clean_env())
-    pid = int(host.stdout.readline().split()[0])
-    assert _alive(pid)
-    host.send_signal(signal.SIGKILL)  # no atexit, no finally: only the closed pipe tells
+    pids = [int(pid) for pid in host.stdout.readline().split()]
+    assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    host.send_signal(signal.SIGKILL)  # no atexit, no finally: only the closed pipes tell
     host.wait()
     deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(pid)
+    assert not any(_alive(pid) for pid in pids)
 
 
 def test_create_app_is_a_wsgi_app_for_falcon_testing(tmp_path):

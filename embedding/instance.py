@@ -160,6 +160,30 @@ def start_child(env):
     return ServerProcess(command(), env=env, stdin=subprocess.PIPE)
 
 
+def prepare():
+    """Start a spare now, for a caller that knows instances will be wanted soon (the
+    pytest plugin calls this once it has collected tests that use its fixtures)."""
+    _spares.refill(child_env())
+
+
+def _configured_child(env, request):
+    """A child given `request`: the spare if there is a live one, else a cold start."""
+    line = json.dumps(request) + "\n"
+    process = _spares.take(env)
+    if process is not None:
+        _spares.refill(env)  # the next spare imports while this one starts serving
+        try:
+            process.proc.stdin.write(line)
+            process.proc.stdin.flush()
+            return process
+        except OSError:  # the spare died meanwhile
+            process.kill()
+    process = start_child(env)  # no spare beside a cold start: it would compete for CPU
+    process.proc.stdin.write(line)
+    process.proc.stdin.flush()
+    return process
+
+
 def start(config_overrides=None, *, database=None, timeout=15):
     """Start an instance and return it once /healthz answers; see `running()`."""
     overrides = dict(config_overrides or {})
@@ -178,10 +202,8 @@ def start(config_overrides=None, *, database=None, timeout=15):
         goldenrecord.load_config(env={}, overrides=overrides)  # a bad key fails here, named
         admin_key = new_key()
         env = child_env()
-        process = _spares.take(env) or start_child(env)
-        request = {"overrides": overrides, "env": {goldenrecord.BOOTSTRAP_VARIABLE: admin_key}}
-        process.proc.stdin.write(json.dumps(request) + "\n")
-        process.proc.stdin.flush()
+        process = _configured_child(env, {"overrides": overrides,
+                                          "env": {goldenrecord.BOOTSTRAP_VARIABLE: admin_key}})
         process.ready(timeout)
     except BaseException:
         if workdir:
