@@ -396,18 +396,22 @@ def _parser():
     serve_cmd.add_argument("--demo", action="store_true",
                            help="first load the demo data set into an empty database (as seed --demo)")
 
-    command("seed", "Fill an empty database with the demo data set.",
-            "Fill an empty database with a small, deterministic demo data set: verified and "
-            "staging organizations, users, memberships with roles and owners, a webhook "
-            "subscription. Does nothing when the demo set is there already; refuses a "
-            "database holding other data.").add_argument("--demo", action="store_true", required=True)
+    seed = command("seed", "Fill an empty database with the demo data set.",
+                   "Fill an empty database with a small, deterministic demo data set: verified "
+                   "and staging organizations, users, memberships with roles and owners, a "
+                   "webhook subscription. Does nothing when the demo set is there already; "
+                   "refuses a database holding other data.")
+    seed.add_argument("--demo", action="store_true", required=True,
+                      help="the demo data set (the only one so far)")
 
     command("migrate", "Create or upgrade the database schema (idempotent).")
 
-    commands.add_parser("zipapp", help="Build a one-file goldenrecord.pyz (runs on bare Python 3.11+).",
-                        description="Build a zipapp holding Golden Record and its dependencies, "
-                        "copied from this environment (no network): `python3 goldenrecord.pyz serve`."
-                        ).add_argument("--output", default=os.path.join("dist", "goldenrecord.pyz"))
+    zipapp = commands.add_parser(
+        "zipapp", help="Build a one-file goldenrecord.pyz (runs on bare Python 3.11+).",
+        description="Build a zipapp holding Golden Record and its dependencies, copied from "
+        "this environment (no network): `python3 goldenrecord.pyz serve`.")
+    zipapp.add_argument("--output", metavar="PATH", default=os.path.join("dist", "goldenrecord.pyz"),
+                        help="where to write it (default dist/goldenrecord.pyz)")
 
     command("reindex", "Rebuild the search index from the tables (safe while serving).",
             "Rebuild the full-text and typo indexes from the tables, in one transaction; "

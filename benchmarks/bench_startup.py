@@ -49,7 +49,8 @@ print(json.dumps(times))
 
 def serve_once(command, folder):
     began = time.perf_counter()
-    server = ServerProcess([*command, "serve", "--port", "0", "--db", str(Path(folder) / f"{began}.db")],
+    database = str(Path(folder) / f"{began}.db")
+    server = ServerProcess([*command, "serve", "--port", "0", "--db", database],
                            env=clean_env(GOLDENRECORD_BOOTSTRAP_KEY=new_key()), cwd=folder)
     server.ready()
     elapsed = time.perf_counter() - began

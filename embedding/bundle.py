@@ -67,8 +67,9 @@ def _precompile(root):
         for name in names:
             if name.endswith(".py"):
                 source = os.path.join(folder, name)
-                py_compile.compile(source, cfile=source + "c", doraise=True, dfile=os.path.relpath(source, root),
-                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                py_compile.compile(
+                    source, cfile=source + "c", dfile=os.path.relpath(source, root), doraise=True,
+                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
 def build(output="dist/goldenrecord.pyz"):

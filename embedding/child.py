@@ -15,28 +15,6 @@ import sys
 import threading
 
 
-def command(python=sys.executable):
-    return [python, "-P", "-m", "goldenrecord.embedding.child"]
-
-
-def child_env(**extra):
-    """The environment of a child: the host's without GOLDENRECORD_* settings, and with
-    the folder the host imported `goldenrecord` from first on PYTHONPATH, so the child
-    runs the same code however the host found it (a checkout, sys.path). An installed
-    Golden Record is found anyway; its site-packages is not put ahead of the stdlib."""
-    import site
-
-    import goldenrecord
-
-    from .process import clean_env
-
-    here = os.path.dirname(os.path.abspath(goldenrecord.__file__))
-    if here in site.getsitepackages() or here == site.getusersitepackages():
-        return clean_env(**extra)
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
-    return clean_env(PYTHONPATH=path, **extra)
-
-
 def _exit_when_stdin_closes():
     sys.stdin.read()
     os.kill(os.getpid(), signal.SIGTERM)

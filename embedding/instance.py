@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from datetime import datetime, timezone
@@ -23,13 +24,14 @@ from datetime import datetime, timezone
 import goldenrecord
 
 from . import template
-from .child import child_env, command
-from .process import ServerProcess, new_key
+from .process import ServerProcess, child_env, new_key
 
 # Unlike a deployment, a test suite makes many requests with one key and points webhooks
 # at receivers on loopback. Both can be overridden.
 EMBEDDED_DEFAULTS = {"rate_limits.enabled": False, "webhooks.allow_private_targets": True}
 SET_BY_RUNNING = ("server.host", "server.port", "database.path")
+# -P: the host's working directory (its own `store`, say) is not put on the child's path.
+CHILD = ["-P", "-m", "goldenrecord.embedding.child"]
 
 
 class Instance:
@@ -157,7 +159,7 @@ _spares = _Spares()
 
 def start_child(env):
     """A child that imports Golden Record and waits for its configuration on stdin."""
-    return ServerProcess(command(), env=env, stdin=subprocess.PIPE)
+    return ServerProcess([sys.executable, *CHILD], env=env, stdin=subprocess.PIPE)
 
 
 def prepare():

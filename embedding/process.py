@@ -23,6 +23,22 @@ def new_key():
     return "gr_live_" + secrets.token_urlsafe(32)
 
 
+def child_env(**extra):
+    """The environment of a child: the host's without GOLDENRECORD_* settings, and with
+    the folder the host imported `goldenrecord` from first on PYTHONPATH, so the child
+    runs the same code however the host found it (a checkout, sys.path). An installed
+    Golden Record is found anyway; its site-packages is not put ahead of the stdlib."""
+    import site
+
+    import goldenrecord
+
+    here = os.path.dirname(os.path.abspath(goldenrecord.__file__))
+    if here in site.getsitepackages() or here == site.getusersitepackages():
+        return clean_env(**extra)
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+    return clean_env(PYTHONPATH=path, **extra)
+
+
 def clean_env(base=None, **extra):
     """`base` (default os.environ) without GOLDENRECORD_* variables, plus `extra`: a child
     configured only by what its starter passes, never by the host's settings."""

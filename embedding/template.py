@@ -17,7 +17,7 @@ import tempfile
 
 import goldenrecord
 
-from .child import child_env
+from .process import child_env
 
 
 def _migrations_folder():
@@ -49,6 +49,7 @@ def copy_template(destination):
     # m0001 wrote one cursor-signing secret into the template; every copy gets a new one,
     # so a cursor of one instance is refused by another, as between any two databases.
     with sqlite3.connect(destination) as db:
+        db.execute("PRAGMA synchronous = OFF")  # a new temporary file: no fsync needed
         db.execute("UPDATE setting SET value = ? WHERE key = 'cursor_secret'",
                    (secrets.token_hex(32),))
     db.close()

@@ -54,7 +54,8 @@ def test_seed_demo_twice_changes_nothing_and_refuses_other_data(tmp_path, capsys
     assert _seed(db) == 0
     assert _contents(db) == before
     other = tmp_path / "other.db"
-    opened = goldenrecord.open_store(goldenrecord.load_config(env={}, overrides={"database.path": str(other)}))
+    opened = store.Store(other)
+    opened.migrate()
     opened.organizations.create(name="Mine", slug="mine")
     opened.close()
     assert _seed(other) == 2

@@ -1,6 +1,7 @@
 """The one-file distribution: `goldenrecord zipapp` builds a .pyz that runs on bare Python."""
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -49,3 +50,11 @@ def test_the_zipapp_runs_the_command_line(pyz, tmp_path):
                              "--name", "ci", "--scope", "users:read"],
                             capture_output=True, text=True, env=clean_env(), timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("gr_live_"), result.stderr
+
+
+def test_the_zipapp_has_our_parts_under_one_name(pyz):
+    names = zipfile.ZipFile(pyz).namelist()
+    top = {name.split("/")[0] for name in names}
+    assert {"goldenrecord.py", "goldenrecord", "__main__.py"} <= top
+    assert not top & {"store", "search", "restapi", "webhook_delivery", "embedding", "tests"}
+    assert {"goldenrecord/store/__init__.py", "goldenrecord/embedding/child.py"} <= set(names)
