@@ -73,6 +73,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     folder = common.temp_dir()
     pyz = str(Path(folder) / "goldenrecord.pyz")
     subprocess.run([sys.executable, str(common.ROOT / "goldenrecord.py"), "zipapp", "--output", pyz],
@@ -96,7 +97,8 @@ def main():
         rows[names[5]].extend(session(0.0, cached)[1:])
     lines = ["| start-up to a passing /healthz | median |", "|---|---|"]
     lines += [f"| {name} | {ms(values)} |" for name, values in rows.items()]
-    common.publish("startup", f"Start-up, {args.repeats} sessions each\n\n" + "\n".join(lines))
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores"
+    common.publish("startup", f"Start-up, {args.repeats} sessions each ({load})\n\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

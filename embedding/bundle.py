@@ -73,7 +73,15 @@ def _precompile(root):
 
 
 def build(output="dist/goldenrecord.pyz"):
-    """Write the zipapp to `output`; returns its path."""
+    """Write the zipapp to `output`; returns its path. ConfigError when this is not an
+    installed Golden Record (or an editable install of a checkout)."""
+    if not os.path.isfile(goldenrecord.__file__):
+        raise goldenrecord.ConfigError("zipapp: run it from an installed Golden Record, not from a zipapp")
+    try:
+        importlib.metadata.distribution("goldenrecord")
+    except importlib.metadata.PackageNotFoundError:
+        raise goldenrecord.ConfigError("zipapp: Golden Record is not installed here "
+                                       "(pip install . first): its dependencies are found that way")
     with tempfile.TemporaryDirectory() as staging:
         _copy_goldenrecord(staging)
         for name in dependencies():

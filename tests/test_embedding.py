@@ -96,7 +96,7 @@ def test_importing_goldenrecord_does_not_import_the_embedding_api():
 
 def test_the_next_instance_takes_the_warm_spare():
     with running():
-        spare = instance._spares._spare[1]
+        spare = instance._spares.waiting()[0]
         with running() as second:
             assert second.process is spare
 
@@ -105,7 +105,7 @@ HOST = """
 import sys
 from goldenrecord.embedding import instance, start
 gr = start()
-print(gr.process.proc.pid, instance._spares._spare[1].proc.pid, flush=True)
+print(gr.process.proc.pid, *(c.proc.pid for c in instance._spares.waiting()), flush=True)
 sys.stdin.read()
 """
 
@@ -114,7 +114,7 @@ def test_the_server_and_the_spare_stop_when_the_host_dies():
     host = subprocess.Popen([sys.executable, "-c", HOST], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=clean_env())
     pids = [int(pid) for pid in host.stdout.readline().split()]
-    assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    assert len(pids) == 3 and all(_alive(pid) for pid in pids)  # the server and two spares
     host.send_signal(signal.SIGKILL)  # no atexit, no finally: only the closed pipes tell
     host.wait()
     deadline = time.monotonic() + 10
