@@ -2,8 +2,9 @@
 
 Started as `python -P -m goldenrecord.embedding.child`, it first imports everything
 `serve` needs (most of a cold start), then reads one JSON line from stdin,
-`{"overrides": {"section.key": value, ...}, "env": {...}}`, and serves that configuration
-like `goldenrecord serve`. A spare started ahead of time thus starts serving in tens of
+`{"overrides": {"section.key": value, ...}, "environ": {...}, "env": {...}}` (the process
+environment to take on, and extra variables for `serve` only: the admin key), and serves
+that configuration like `goldenrecord serve`. A spare started ahead of time thus starts serving in tens of
 milliseconds. Stdin is its lifeline: when it closes (the host stopped it, exited or
 died) an idle spare exits and a serving child shuts down as on SIGTERM, so no server
 outlives the program that started it.
@@ -31,7 +32,9 @@ def main():
         return 0  # a spare nobody needed
     request = json.loads(line)
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
-    env = {**os.environ, **request["env"]}
+    os.environ.clear()  # the host's environment as it is now, not as when this spare started
+    os.environ.update(request["environ"])
+    env = {**os.environ, **request["env"]}  # the admin key stays out of os.environ
     log_handler = goldenrecord._log_to_stderr()
     try:
         config = goldenrecord.load_config(env=env, overrides=request["overrides"])

@@ -124,18 +124,21 @@ class _Spares:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._waiting = collections.deque()  # (the environment it was started with, child)
+        self._waiting = collections.deque()  # (start-up variables it was started with, child)
         self._building = False
         atexit.register(self.discard)
 
     def take(self, env):
-        """The oldest live spare started with `env`, or None; others are ended."""
+        """The oldest live spare whose interpreter started as one started with `env`
+        would, or None; others are ended. The rest of the environment is the host's
+        current one, sent with the configuration (pytest, for one, changes
+        PYTEST_CURRENT_TEST for every test)."""
         while True:
             with self._lock:
                 if not self._waiting:
                     return None
                 started_with, child = self._waiting.popleft()
-            if started_with == env and child.proc.poll() is None:
+            if started_with == _startup(env) and child.proc.poll() is None:
                 return child
             child.kill()
 
@@ -144,7 +147,7 @@ class _Spares:
         goes on)."""
         with self._lock:
             while len(self._waiting) < self.COUNT:
-                self._waiting.append((env, start_child(env)))
+                self._waiting.append((_startup(env), start_child(env)))
 
     def waiting(self):
         with self._lock:
@@ -167,6 +170,11 @@ class _Spares:
 
 
 _spares = _Spares()
+
+
+def _startup(env):
+    """The variables that shape an interpreter's start-up and imports."""
+    return {k: v for k, v in env.items() if k.startswith(("PYTHON", "LD_"))}
 
 
 def start_child(env):
@@ -216,7 +224,7 @@ def start(config_overrides=None, *, database=None, timeout=15):
         goldenrecord.load_config(env={}, overrides=overrides)  # a bad key fails here, named
         admin_key = new_key()
         env = child_env()
-        process = _configured_child(env, {"overrides": overrides,
+        process = _configured_child(env, {"overrides": overrides, "environ": env,
                                           "env": {goldenrecord.BOOTSTRAP_VARIABLE: admin_key}})
         process.ready(timeout)
     except BaseException:

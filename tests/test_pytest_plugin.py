@@ -37,9 +37,21 @@ CONSUMER_TESTS = """
             assert client.get("/api/v1/roles").status_code == 403
 
 
-    def test_overrides_come_from_the_conftest(goldenrecord):
-        statuses = [goldenrecord.session.get("/api/v1/roles").status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
+    SPARES = []
+
+
+    def test_a_fresh_instance_leaves_spares(goldenrecord):
+        from goldenrecord.embedding import instance
+        SPARES.extend(child.proc.pid for child in instance._spares.waiting())
+
+
+    def test_the_next_fresh_instance_is_a_warm_spare(goldenrecord):
+        assert goldenrecord.process.proc.pid in SPARES
+
+
+    def test_overrides_come_from_the_conftest(goldenrecord, goldenrecord_client):
+        for client in (goldenrecord.session, goldenrecord_client):
+            assert client.get("/api/v1/roles").headers["X-RateLimit-Limit"] == "777"
 """
 
 CONFTEST = """
@@ -48,7 +60,7 @@ CONFTEST = """
 
     @pytest.fixture(scope="session")
     def goldenrecord_overrides():
-        return {"rate_limits.enabled": True, "rate_limits.free": 3}
+        return {"rate_limits.enabled": True, "rate_limits.free": 777}
 """
 
 
@@ -60,4 +72,4 @@ def test_a_consuming_project_with_its_own_store_and_search(pytester):
         "test_consumer.py": f"HERE = {str(pytester.path)!r}\n" + textwrap.dedent(CONSUMER_TESTS),
     })
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=6)
