@@ -85,6 +85,17 @@ def test_template_copies_get_their_own_cursor_secret(tmp_path):
     assert len(secrets) == 2
 
 
+def test_a_template_folder_others_can_write_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(template.tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"goldenrecord-templates-{os.getuid()}"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    assert template.template_path() is None
+    assert template.copy_template(tmp_path / "x.db") is False
+    shared.chmod(0o700)
+    assert template.template_path().startswith(str(shared))
+
+
 def test_importing_goldenrecord_does_not_import_the_embedding_api():
     probe = ("import sys, goldenrecord; print('goldenrecord.embedding' in sys.modules, "
              "'requests' in sys.modules, callable(goldenrecord.running))")
