@@ -91,6 +91,7 @@ class Instance:
     def stop(self):
         """End the server and remove what `running()` created. A temporary database is
         thrown away, so its server is killed at once; on a given database it stops cleanly."""
+        _unstopped.discard(self)
         if self._session is not None:
             self._session.close()
         if self._workdir:
@@ -171,6 +172,11 @@ class _Spares:
 
 _spares = _Spares()
 
+# Instances from start() that nobody stopped are stopped when the host exits normally
+# (their temporary folders removed); if it dies, the lifeline still ends their servers.
+_unstopped = set()
+atexit.register(lambda: [instance.stop() for instance in list(_unstopped)])
+
 
 def _startup(env):
     """The variables that shape an interpreter's start-up and imports."""
@@ -233,8 +239,10 @@ def start(config_overrides=None, *, database=None, timeout=15):
         raise
     _spares.refill(env)
     _spares.build_template()
-    return Instance(process, admin_key=admin_key, database=overrides["database.path"],
-                    workdir=workdir)
+    instance = Instance(process, admin_key=admin_key, database=overrides["database.path"],
+                        workdir=workdir)
+    _unstopped.add(instance)
+    return instance
 
 
 @contextlib.contextmanager

@@ -118,6 +118,17 @@ def test_the_next_instance_takes_the_warm_spare(monkeypatch):
             assert all(spare.proc.poll() is not None for spare in spares)
 
 
+def test_instances_nobody_stopped_are_stopped_at_exit():
+    script = ("from goldenrecord.embedding import start\n"
+              "gr = start()\n"
+              "print(gr.process.proc.pid, gr.database, flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=clean_env(), timeout=60)
+    pid, database = result.stdout.split()
+    assert not os.path.exists(os.path.dirname(database))
+    assert not _alive(int(pid))
+
+
 HOST = """
 import sys
 from goldenrecord.embedding import instance, start
