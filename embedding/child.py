@@ -3,14 +3,16 @@
 Started as `python -P -m goldenrecord.embedding.child`, it first imports everything
 `serve` needs (most of a cold start), then reads one JSON line from stdin,
 `{"overrides": {"section.key": value, ...}, "environ": {...}, "env": {...}}` (the process
-environment to take on, and extra variables for `serve` only: the admin key), and serves
-that configuration like `goldenrecord serve`. A spare started ahead of time thus starts serving in tens of
+environment to take on, and extra variables for `serve` only: the admin key; and
+"workdir", a temporary folder to remove on exit), and serves that configuration like
+`goldenrecord serve`. A spare started ahead of time thus starts serving in tens of
 milliseconds. Stdin is its lifeline: when it closes (the host stopped it, exited or
 died) an idle spare exits and a serving child shuts down as on SIGTERM, so no server
 outlives the program that started it.
 """
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -42,6 +44,9 @@ def main():
     except goldenrecord.ConfigError as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2
+    finally:
+        if request.get("workdir"):  # a temporary database: gone with its server, even
+            shutil.rmtree(request["workdir"], ignore_errors=True)  # if the host died
     return 0
 
 

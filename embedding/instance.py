@@ -230,7 +230,7 @@ def start(config_overrides=None, *, database=None, timeout=15):
         goldenrecord.load_config(env={}, overrides=overrides)  # a bad key fails here, named
         admin_key = new_key()
         env = child_env()
-        process = _configured_child(env, {"overrides": overrides, "environ": env,
+        process = _configured_child(env, {"overrides": overrides, "environ": env, "workdir": workdir,
                                           "env": {goldenrecord.BOOTSTRAP_VARIABLE: admin_key}})
         process.ready(timeout)
     except BaseException:

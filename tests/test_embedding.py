@@ -133,7 +133,8 @@ HOST = """
 import sys
 from goldenrecord.embedding import instance, start
 gr = start()
-print(gr.process.proc.pid, *(c.proc.pid for c in instance._spares.waiting()), flush=True)
+print(gr.database, gr.process.proc.pid, *(c.proc.pid for c in instance._spares.waiting()),
+      flush=True)
 sys.stdin.read()
 """
 
@@ -141,7 +142,8 @@ sys.stdin.read()
 def test_the_server_and_the_spare_stop_when_the_host_dies():
     host = subprocess.Popen([sys.executable, "-c", HOST], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=clean_env())
-    pids = [int(pid) for pid in host.stdout.readline().split()]
+    database, *pids = host.stdout.readline().split()
+    pids = [int(pid) for pid in pids]
     assert len(pids) == 3 and all(_alive(pid) for pid in pids)  # the server and two spares
     host.send_signal(signal.SIGKILL)  # no atexit, no finally: only the closed pipes tell
     host.wait()
@@ -149,6 +151,7 @@ def test_the_server_and_the_spare_stop_when_the_host_dies():
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in pids)
+    assert not os.path.exists(os.path.dirname(database))  # the server removed it
 
 
 def test_create_app_is_a_wsgi_app_for_falcon_testing(tmp_path):
