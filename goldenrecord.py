@@ -7,6 +7,7 @@ HTTP app (`create_app`), and runs the command line (`goldenrecord serve|migrate|
 import argparse
 import atexit
 import collections
+import contextlib
 import dataclasses
 import ipaddress
 import logging
@@ -27,12 +28,21 @@ __version__ = "0.1.0"
 # adds one top-level name to the host environment and a host project's own `store` or
 # `search` package can neither shadow ours nor be shadowed by it. Setting `__path__`
 # makes this module a package: in a source checkout its parts sit beside this file; an
-# installed wheel (or the zipapp) puts them in a `goldenrecord/` folder beside it.
+# installed wheel (or the zipapp, where `_here` is the zip file) puts them in a
+# `goldenrecord/` folder beside it.
 _here = os.path.dirname(os.path.abspath(__file__))
-__path__ = [os.path.join(_here, "goldenrecord")
-            if os.path.isdir(os.path.join(_here, "goldenrecord")) else _here]
+__path__ = [_here if os.path.isdir(_here) and not os.path.isdir(os.path.join(_here, "goldenrecord"))
+            else os.path.join(_here, "goldenrecord")]
 
 log = logging.getLogger("goldenrecord")
+
+
+def __getattr__(name):
+    # `goldenrecord.running` without importing the embedding API (or requests) up front.
+    if name == "running":
+        from goldenrecord.embedding import running
+        return running
+    raise AttributeError(f"module 'goldenrecord' has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------- configuration
@@ -359,6 +369,8 @@ def serve(config, env=None, log_handler=None):
     )
     log.info("Golden Record %s serving on http://%s:%s (database %s)", __version__,
              config.server.host, server.effective_port, config.database.path)
+    if log_handler:
+        log_handler.flush()  # harnesses wait for this line to learn the port
 
     def stop(signum, frame):
         log.info("received %s, shutting down", signal.Signals(signum).name)
@@ -415,8 +427,27 @@ def _parser():
     serve_cmd = command("serve", "Migrate the database if needed and serve the HTTP API.")
     serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve_cmd.add_argument("--port", help="TCP port (default 8080; 0 picks a free one)")
+    serve_cmd.add_argument("--ephemeral", action="store_true",
+                           help="serve a new temporary database, deleted on exit (a sandbox)")
+    serve_cmd.add_argument("--demo", action="store_true",
+                           help="first load the demo data set into an empty database (as seed --demo)")
+
+    seed = command("seed", "Fill an empty database with the demo data set.",
+                   "Fill an empty database with a small, deterministic demo data set: verified "
+                   "and staging organizations, users, memberships with roles and owners, a "
+                   "webhook subscription. Does nothing when the demo set is there already; "
+                   "refuses a database holding other data.")
+    seed.add_argument("--demo", action="store_true", required=True,
+                      help="the demo data set (the only one so far)")
 
     command("migrate", "Create or upgrade the database schema (idempotent).")
+
+    zipapp = commands.add_parser(
+        "zipapp", help="Build a one-file goldenrecord.pyz (runs on bare Python 3.11+).",
+        description="Build a zipapp holding Golden Record and its dependencies, copied from "
+        "this environment (no network): `python3 goldenrecord.pyz serve`.")
+    zipapp.add_argument("--output", metavar="PATH", default=os.path.join("dist", "goldenrecord.pyz"),
+                        help="where to write it (default dist/goldenrecord.pyz)")
 
     command("reindex", "Rebuild the search index from the tables (safe while serving).",
             "Rebuild the full-text and typo indexes from the tables, in one transaction; "
@@ -444,12 +475,24 @@ def _parser():
 
 
 def _run(args, log_handler=None):
+    if args.command == "zipapp":
+        from goldenrecord.embedding import bundle
+        log.info("wrote %s", bundle.build(args.output))
+        return
+    if getattr(args, "ephemeral", False):
+        with _temporary_database(args) as path:
+            args.db, args.ephemeral = path, False
+            return _run(args, log_handler)
     overrides = {"database.path": args.db}
     if args.command == "serve":
         overrides.update({"server.host": args.host, "server.port": args.port})
     config = load_config(args.config, overrides=overrides)
     if args.command == "serve":
+        if args.demo:
+            _seed_demo(config)
         serve(config, log_handler=log_handler)
+    elif args.command == "seed":
+        _seed_demo(config)
     elif args.command == "migrate":
         store = open_store(config)
         from goldenrecord.store.migrations import current_version
@@ -490,6 +533,38 @@ def _sync_workos_users(config):
     return 0
 
 
+@contextlib.contextmanager
+def _temporary_database(args):
+    """The database of `serve --ephemeral`: in a new temporary folder, removed on exit."""
+    import shutil
+    import tempfile
+
+    if args.db:
+        raise ConfigError("--ephemeral: serves a new temporary database; leave out --db")
+    folder = tempfile.mkdtemp(prefix="goldenrecord-sandbox-")
+    try:
+        yield os.path.join(folder, "goldenrecord.db")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _seed_demo(config):
+    from goldenrecord.embedding import demo
+
+    opened = open_store(config, uuidgen=demo.Ids())
+    try:
+        summary = demo.seed(opened)
+    except demo.NotEmpty as error:
+        raise ConfigError(f"seed: {error}")
+    finally:
+        opened.close()
+    if summary is None:
+        log.info("the demo data set is in %s already; nothing to do", config.database.path)
+    else:
+        log.info("demo data set written to %s: %s", config.database.path,
+                 ", ".join(f"{count} {noun}" for noun, count in summary.items()))
+
+
 def _create_key(config, args):
     from goldenrecord import store as store_package
     opened = open_store(config)
@@ -515,6 +590,7 @@ class BatchedStderrHandler(logging.Handler):
         self._records = collections.deque()
         self._interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="goldenrecord-log", daemon=True)
         self._thread.start()
 
@@ -533,8 +609,14 @@ class BatchedStderrHandler(logging.Handler):
         return (f"{stamp} INFO goldenrecord.access: {method} {path} {status} "
                 f"{elapsed_ms:.1f}ms {request_id}")
 
+    def flush(self):
+        """Have the writer write what is buffered now rather than at its next turn."""
+        self._wake.set()
+
     def _run(self):
-        while not self._stop.wait(self._interval):
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
             self.drain()
 
     def drain(self):
@@ -550,6 +632,7 @@ class BatchedStderrHandler(logging.Handler):
 
     def close(self):
         self._stop.set()
+        self._wake.set()
         self._thread.join()
         self.drain()
         super().close()

@@ -14,8 +14,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import requests
-
 from .signing import signature_headers
 from .targets import UnsafeTarget, check_target
 
@@ -148,6 +146,10 @@ class WebhookSender:
     # ------------------------------------------------------------ sending
 
     def _session(self):
+        # requests is imported at the first delivery, not at start-up: it is a quarter
+        # of the imports of `serve`, and many instances (sandboxes, tests) never send.
+        import requests
+
         session = getattr(self._sessions, "session", None)
         if session is None:
             session = self._sessions.session = requests.Session()
@@ -166,6 +168,8 @@ class WebhookSender:
         self._wake.set()
 
     def _attempt(self, delivery):
+        import requests
+
         webhook, event = delivery.webhook, delivery.event
         body = event.payload.encode()
         # Signed with the wall clock, whatever clock schedules: receivers compare the
