@@ -268,6 +268,19 @@ class ApiKeys:
             return None
         return key
 
+    def find_by_id(self, key_id):
+        """The key row `key_id`, usable or not; None if unknown. Cached like `find`, so an
+        admin session (which refers to its key by id) costs what a bearer token does."""
+        entry = ("id", key_id)
+        key = self.cache.get(entry)
+        if key is None:
+            generation = self.cache.generation()
+            key = ApiKey.first_by("id", key_id)
+            if key is None:
+                return None
+            self.cache.put(entry, key, generation)
+        return key
+
     def any_usable(self):
         now = self._store.now()
         unrevoked = ApiKey.select().where(ApiKey.revoked_at.is_null())
