@@ -1,5 +1,4 @@
 """The admin dashboard's session: sign-in, the cookie, CSRF, and the key behind it."""
-import dataclasses
 import hashlib
 import re
 from datetime import timedelta
@@ -11,7 +10,7 @@ import pytest
 import goldenrecord
 from goldenrecord.admin_ui.session import COOKIE
 from goldenrecord.store.models import Organization
-from support import assert_envelope
+from support import assert_envelope, service_behind_proxies
 
 SESSION = "/admin/session"
 ORGS = "/api/v1/organizations"
@@ -64,10 +63,7 @@ def test_the_cookie_is_secure_over_https(client, store):
 
 
 def test_forwarded_https_counts_only_from_a_trusted_proxy(tmp_path, clock):
-    config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "p.db")})
-    config = dataclasses.replace(config, server=dataclasses.replace(
-        config.server, trusted_proxies=("10.0.0.0/8",)))
-    service = goldenrecord.GoldenRecord(config, clock=clock)
+    service = service_behind_proxies(tmp_path, clock, ["10.0.0.0/8"])
     client = falcon.testing.TestClient(service.app)
     _, plaintext = service.store.api_keys.create(name="k", scopes=["*:*"])
     https = {"X-Forwarded-Proto": "https"}

@@ -3,7 +3,7 @@
 // page shows and may do is exactly what the signed-in key may do.
 
 import { request, useSession } from "./api.js";
-import { errorBox, h, replace } from "./dom.js";
+import { errorBox, h, onSubmit, replace } from "./dom.js";
 import { organizationsPage } from "./pages/organizations.js";
 import { organizationPage } from "./pages/organization.js";
 import { usersPage } from "./pages/users.js";
@@ -38,16 +38,10 @@ function showSignIn(message) {
     h("label", { for: "key" }, "API key"), key, problem,
     h("button", { type: "submit" }, "Sign in"));
   if (message) problem.append(h("p", { class: "notice", role: "status" }, message));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    replace(problem);
-    try {
-      const envelope = await request("POST", "/admin/session", { key: key.value.trim() });
-      key.value = "";
-      start(envelope.data);
-    } catch (error) {
-      problem.append(errorBox(error));
-    }
+  onSubmit(form, problem, async () => {
+    const envelope = await request("POST", "/admin/session", { key: key.value.trim() });
+    key.value = "";
+    start(envelope.data);
   });
   replace(main, form);
   key.focus();

@@ -106,3 +106,27 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
   more.addEventListener("click", load);
   return { element: box, load };
 }
+
+// A form whose submit runs `action()`; the API's refusal is shown in `problem`.
+export function onSubmit(form, problem, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    replace(problem);
+    try {
+      await action();
+    } catch (error) {
+      problem.append(errorBox(error));
+    }
+  });
+  return form;
+}
+
+// A detail page's record: `load()`'s data, or null after putting the refusal in `view`.
+export async function loadOrExplain(view, heading, load) {
+  try {
+    return (await load()).data;
+  } catch (error) {
+    view.append(h("h1", null, heading), errorBox(error));
+    return null;
+  }
+}

@@ -1,7 +1,7 @@
 // API keys: list, create (the plaintext shown once, with a copy button), rotate, revoke.
 
 import { api } from "../api.js";
-import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
+import { badge, errorBox, h, onSubmit, pagedTable, replace, when } from "../dom.js";
 
 const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
@@ -47,24 +47,17 @@ function createForm(onCreated) {
     h("fieldset", null, h("legend", null, "Scopes"), h("div", { class: "scopes" }, scopes)),
     problem,
     h("button", { type: "submit" }, "Create key"));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    replace(problem);
+  return onSubmit(form, problem, async () => {
     const body = {
       name: name.value.trim(),
       scopes: scopes.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
       tier: tier.value,
     };
     if (org.value.trim()) body.organizationId = org.value.trim();
-    try {
-      const created = (await api.post("/keys", body)).data;
-      form.reset();
-      onCreated(created);
-    } catch (error) {
-      problem.append(errorBox(error));
-    }
+    const created = (await api.post("/keys", body)).data;
+    form.reset();
+    onCreated(created);
   });
-  return form;
 }
 
 export async function keysPage(view) {

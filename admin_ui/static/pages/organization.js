@@ -1,7 +1,7 @@
 // One organization: its details, the verify toggle and its members (role, owner).
 
 import { api } from "../api.js";
-import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
+import { badge, h, loadOrExplain, pagedTable, replace, when } from "../dom.js";
 import { verifyButton } from "./organizations.js";
 
 function memberRow(membership) {
@@ -17,13 +17,8 @@ function memberRow(membership) {
 
 export async function organizationPage(view, id) {
   replace(view, h("p", null, h("a", { href: "#/organizations" }, "← Organizations")));
-  let org;
-  try {
-    org = (await api.get(`/organizations/${encodeURIComponent(id)}`)).data;
-  } catch (error) {
-    view.append(h("h1", null, "Organization"), errorBox(error));
-    return;
-  }
+  const org = await loadOrExplain(view, "Organization", () => api.get(`/organizations/${encodeURIComponent(id)}`));
+  if (!org) return;
   const status = h("span", null, badge(org.isVerified, "verified", "staging"));
   const facts = [
     ["Slug", org.slug], ["Domain", org.domain || "—"], ["Active", org.isActive ? "yes" : "no"],

@@ -1,7 +1,7 @@
 // Webhooks: subscriptions, and each one's delivery log with redeliver and a test ping.
 
 import { api } from "../api.js";
-import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
+import { badge, errorBox, h, loadOrExplain, onSubmit, pagedTable, replace, when } from "../dom.js";
 
 function subscriptionRow(hook) {
   return h("tr", null,
@@ -24,21 +24,14 @@ function createForm(onCreated) {
       h("label", { for: "hook-url" }, "URL"), url,
       h("label", { for: "hook-events" }, "Events"), events),
     problem, h("button", { type: "submit" }, "Create subscription"));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    replace(problem);
-    try {
-      const created = (await api.post("/webhooks", {
-        name: name.value.trim(), url: url.value.trim(),
-        events: events.value.split(",").map((e) => e.trim()).filter(Boolean),
-      })).data;
-      form.reset();
-      onCreated(created);
-    } catch (error) {
-      problem.append(errorBox(error));
-    }
+  return onSubmit(form, problem, async () => {
+    const created = (await api.post("/webhooks", {
+      name: name.value.trim(), url: url.value.trim(),
+      events: events.value.split(",").map((e) => e.trim()).filter(Boolean),
+    })).data;
+    form.reset();
+    onCreated(created);
   });
-  return form;
 }
 
 export async function webhooksPage(view) {
@@ -64,13 +57,8 @@ export async function webhooksPage(view) {
 
 export async function webhookPage(view, id) {
   replace(view, h("p", null, h("a", { href: "#/webhooks" }, "← Webhooks")));
-  let hook;
-  try {
-    hook = (await api.get(`/webhooks/${encodeURIComponent(id)}`)).data;
-  } catch (error) {
-    view.append(h("h1", null, "Webhook"), errorBox(error));
-    return;
-  }
+  const hook = await loadOrExplain(view, "Webhook", () => api.get(`/webhooks/${encodeURIComponent(id)}`));
+  if (!hook) return;
   const path = `/webhooks/${encodeURIComponent(hook.id)}`;
   const notice = h("div", { role: "status" });
   const deliveries = h("div");
