@@ -2,6 +2,7 @@
 `goldenrecord serve`: one server and one browser for the module, a fresh browser context
 (its own cookies) per test."""
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ if not os.path.exists(CHROMIUM):
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 XSS = "<img src=x onerror=alert(1)>"
 expect = sync_api.expect
+# Generous: the machines are shared, and a loaded one can take seconds to paint.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +79,9 @@ def world(api):
 
 
 @pytest.fixture
-def page(browser, server):
-    """A page in a fresh context that fails the test on script errors, CSP reports or dialogs."""
+def page(browser, server, request):
+    """A page in a fresh context that fails the test on script errors, CSP reports or dialogs.
+    Its last state is saved as tests/artifacts/last-TEST.png, for a failure seen only in CI."""
     context = browser.new_context(viewport=WIDE, base_url=server.url)
     tab = context.new_page()
     tab.problems = []
@@ -87,6 +91,8 @@ def page(browser, server):
         "Failed to load resource") and tab.problems.append(f"console: {message.text}"))
     tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
     yield tab
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"last-{request.node.name}.png"))
     context.close()
     assert tab.problems == []
     assert tab.dialogs == []
@@ -226,7 +232,16 @@ def test_markup_in_a_name_is_shown_as_text_and_runs_nothing(page, world, api):
     # the `page` fixture fails the test if any dialog opened
 
 
-def test_every_page_renders_without_errors(page, world):
+def wait_for_usage(api, timeout=10):
+    """Until the usage recorder (which writes once a second) has stored some requests."""
+    deadline = time.monotonic() + timeout
+    while api.call("GET", "/analytics", 200)["summary"]["totalRequests"] == 0:
+        assert time.monotonic() < deadline, "no usage recorded"
+        time.sleep(0.2)
+
+
+def test_every_page_renders_without_errors(page, world, api):
+    wait_for_usage(api)
     sign_in(page, world["operator"])
     for name, ready in (("users", "#main tbody tr"), ("webhooks", "#create-webhook"),
                         ("analytics", ".stats")):
