@@ -5,11 +5,11 @@
 import { svg } from "./dom.js";
 
 const WIDTH = 600;
-const LABEL_WIDTH = 270;
+const LABEL_WIDTH = 280;
 const VALUE_WIDTH = 70;
 const BAR = 20;
 const GAP = 6;
-const MAX_LABEL = 38;
+const MAX_LABEL = 36;  // 12 px monospace is about 7.2 units a character
 
 export function barChart(rows, { label, value, format = String, title }) {
   const max = Math.max(1, ...rows.map(value));

@@ -27,9 +27,9 @@ export async function analyticsPage(view) {
       h("h2", null, "Requests per day"),
       data.byDay.length ? barChart(data.byDay, { label: (d) => d.date, value: (d) => d.count, title: "Requests per day" })
         : empty("No requests in this period."),
-      h("h2", null, "Requests per endpoint"),
+      h("h2", null, "Requests per endpoint (under /api/v1)"),
       data.byEndpoint.length ? barChart(data.byEndpoint.slice(0, 15), {
-        label: (e) => `${e.method} ${e.endpoint}`, value: (e) => e.count,
+        label: (e) => `${e.method} ${e.endpoint.replace(/^\/api\/v1/, "")}`, value: (e) => e.count,
         format: (n) => String(n), title: "Requests per endpoint" })
         : empty("No requests in this period."),
       data.byEndpoint.length ? h("div", { class: "scroll" }, h("table", null,
