@@ -99,10 +99,13 @@ def page(browser, server, request):
 
 
 def sign_in(page, key):
+    """Sign in and wait until the first page (organizations) has loaded: a test that then
+    changes the key must not race that page's own requests."""
     page.goto("/admin")
     page.fill("#key", key)
     page.click("#sign-in button[type=submit]")
     expect(page.locator("#top")).to_be_visible()
+    expect(page.locator("#main [aria-busy=false]")).to_have_count(1)
 
 
 def shoot(page, name):

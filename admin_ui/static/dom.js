@@ -81,13 +81,14 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
   const body = h("tbody");
   const status = h("p", { class: "muted count" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
-  const box = h("div", null,
+  const box = h("div", { "aria-busy": "true" },
     h("div", { class: "scroll" }, h("table", null,
       h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))), body)),
     status, more);
   let cursor = null;
   async function load() {
     more.disabled = true;
+    box.setAttribute("aria-busy", "true");
     try {
       const page = await fetchPage(cursor);
       append(body, page.data.map(row));
@@ -101,6 +102,7 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
       box.append(errorBox(error));
     } finally {
       more.disabled = false;
+      box.setAttribute("aria-busy", "false");
     }
   }
   more.addEventListener("click", load);
