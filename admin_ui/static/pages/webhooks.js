@@ -3,6 +3,8 @@
 import { api } from "../api.js";
 import { badge, errorBox, h, loadOrExplain, onSubmit, pagedTable, replace, when } from "../dom.js";
 
+const STATUS_STYLE = { succeeded: "ok", pending: "off", failed: "bad" };
+
 function subscriptionRow(hook) {
   return h("tr", null,
     h("td", null, h("a", { href: `#/webhooks/${encodeURIComponent(hook.id)}` }, hook.name)),
@@ -76,7 +78,7 @@ export async function webhookPage(view, id) {
     });
     return h("tr", null,
       h("td", null, delivery.event),
-      h("td", null, badge(delivery.status === "delivered", delivery.status, delivery.status)),
+      h("td", null, h("span", { class: `badge ${STATUS_STYLE[delivery.status] || "off"}` }, delivery.status)),
       h("td", null, String(delivery.attempts)),
       h("td", null, delivery.responseCode === null ? "—" : String(delivery.responseCode)),
       h("td", { class: "small" }, delivery.error || ""),
@@ -91,7 +93,7 @@ export async function webhookPage(view, id) {
     return list.load();
   }
 
-  const ping = h("button", { type: "button" }, "Send test ping");
+  const ping = h("button", { type: "button", id: "ping" }, "Send test ping");
   ping.addEventListener("click", async () => {
     try {
       await api.post(`${path}/test`);
