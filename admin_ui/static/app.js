@@ -49,7 +49,8 @@ function showSignIn(message) {
 
 function start(data) {
   session = data;
-  useSession(data.csrfToken, () => showSignIn("Your session has ended: the API key was revoked or has expired. Sign in again."));
+  useSession(data.csrfToken, () => showSignIn(
+    "Your session has ended: it expired, or its API key was revoked or has expired. Sign in again."));
   const who = data.key;
   replace(document.getElementById("whoami"), who.name, " · ", who.keyPrefix, "…",
     who.organizationId ? " · one organization" : "");
