@@ -6,6 +6,8 @@ goldenrecord.py decides what it is given.
 """
 import falcon
 
+from goldenrecord import admin_ui
+
 from . import errors
 from .access import Authentication
 from .clientip import ClientAddress
@@ -25,11 +27,12 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     limiting); `usage` is the UsageRecorder given every authenticated request (None: none);
     `access_log` takes each request's log line (default: the logging module); `workos`
     holds the WorkOS webhook secret and client factory (default: not configured)."""
-    middleware = [
-        RequestContext(access_log) if access_log else RequestContext(),
-        Authentication(store.api_keys, ClientAddress(trusted_proxies), clock,
-                       failures=FixedWindowLimiter(clock), failure_limit=failed_auth_per_ip),
-    ]
+    client_address = ClientAddress(trusted_proxies)
+    sessions = admin_ui.sessions_for(store, clock)
+    authentication = Authentication(store.api_keys, client_address, clock,
+                                    failures=FixedWindowLimiter(clock),
+                                    failure_limit=failed_auth_per_ip, sessions=sessions)
+    middleware = [RequestContext(access_log) if access_log else RequestContext(), authentication]
     if tier_limits is not None:
         middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))
     if usage is not None:
@@ -39,4 +42,6 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     errors.install(app)
     add_routes(app, store, Cursors(store.setting("cursor_secret")),
                allow_private_targets=allow_private_targets, workos=workos or WorkosLink())
+    admin_ui.install(app, authentication=authentication, sessions=sessions,
+                     client_address=client_address, clock=clock)
     return app

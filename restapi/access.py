@@ -56,28 +56,50 @@ class Authentication:
     revoked or expired key (401), address not on the key's allow-list (403). Failed
     attempts are counted per client address: past `failure_limit` a minute, the address
     gets 429 before any key is looked up, so keys cannot be guessed at full speed.
+
+    A request without an Authorization header may instead carry an admin dashboard
+    session (`sessions`, see goldenrecord.admin_ui.session): the key it names is loaded
+    and checked exactly as a bearer token's would be.
     """
 
-    def __init__(self, api_keys, client_address, clock, *, failures, failure_limit):
+    def __init__(self, api_keys, client_address, clock, *, failures, failure_limit,
+                 sessions=None):
         self._api_keys = api_keys
         self._client_address = client_address
         self._clock = clock
         self._failures = failures
         self._failure_limit = failure_limit
+        self._sessions = sessions
 
     def process_resource(self, req, resp, resource, params):
         if resource is None or getattr(resource, "public", False):
             return
-        token = bearer_token(req)
+        if (self._sessions is not None and req.get_header("Authorization") is None
+                and self._sessions.cookie(req)):
+            key = self.key_for_session(req, self._sessions.from_request(req))
+        else:
+            key = self.key_for_token(req, bearer_token(req))
+        req.context.caller = Caller(key)
+
+    def key_for_token(self, req, token):
+        """The usable key `token` is, for a client at the request's address."""
+        return self._checked(req, lambda: self._api_keys.find(token))
+
+    def key_for_session(self, req, session):
+        """The usable key an admin session names, re-read on every request so that
+        revoking or expiring the key ends the session."""
+        return self._checked(req, lambda: session.key_in(self._api_keys))
+
+    def _checked(self, req, find):
         address = self._client_address.of(req)
         bucket = address_bucket(address)
         blocked = self._failures.exhausted(bucket, self._failure_limit)
         if blocked:
             raise rate_limited(blocked, headers=False)
-        key = self._api_keys.find(token)
+        key = find()
         if key is None or not key.is_usable(self._clock()):
             self._failures.hit(bucket, self._failure_limit)
             raise ApiError.invalid_api_key()
         if not ip_allowed(key.allowed_ips, address):
             raise ApiError.ip_not_allowed(address)
-        req.context.caller = Caller(key)
+        return key

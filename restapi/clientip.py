@@ -27,3 +27,13 @@ class ClientAddress:
             if not self._is_trusted(hop):
                 return hop
         return peer
+
+    def is_https(self, req):
+        """Whether the client reached us over https: the request's own scheme, or, from a
+        trusted proxy only, the X-Forwarded-Proto that proxy set (its last entry)."""
+        if req.scheme == "https":
+            return True
+        if not self._is_trusted(req.remote_addr or ""):
+            return False
+        proto = (req.get_header("X-Forwarded-Proto") or "").split(",")[-1].strip().lower()
+        return proto == "https"

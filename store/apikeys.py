@@ -119,7 +119,8 @@ def check_grant(granter, scopes, organization_id):
 
 
 class KeyCache:
-    """Recently authenticated keys by hash, so most requests skip one database read.
+    """Recently authenticated keys by hash (and by id, for admin sessions), so most requests
+    skip one database read.
 
     Entries live `ttl` seconds, which bounds how long a change made outside this process
     (another process writing the same file) goes unseen. Changes made here call
@@ -257,15 +258,23 @@ class ApiKeys:
     def find(self, plaintext):
         """The key row whose hash matches `plaintext`, usable or not; None if unknown."""
         digest = hash_key(plaintext)
-        key = self.cache.get(digest)
+        key = self._cached(digest, lambda: ApiKey.first_by("key_hash", digest))
+        if key is None or not hmac.compare_digest(key.key_hash, digest):
+            return None
+        return key
+
+    def find_by_id(self, key_id):
+        """The key row `key_id`, usable or not; None if unknown. Cached like `find`, so an
+        admin session (which refers to its key by id) costs what a bearer token does."""
+        return self._cached(("id", key_id), lambda: ApiKey.first_by("id", key_id))
+
+    def _cached(self, entry, load):
+        key = self.cache.get(entry)
         if key is None:
             generation = self.cache.generation()
-            key = ApiKey.first_by("key_hash", digest)
-            if key is None:
-                return None
-            self.cache.put(digest, key, generation)
-        if not hmac.compare_digest(key.key_hash, digest):
-            return None
+            key = load()
+            if key is not None:
+                self.cache.put(entry, key, generation)
         return key
 
     def any_usable(self):

@@ -1,7 +1,7 @@
 """Authentication and the contract's order of checks."""
 import pytest
 
-from support import assert_envelope
+from support import assert_envelope, service_behind_proxies
 
 ORGS = "/api/v1/organizations"
 
@@ -83,16 +83,9 @@ def test_forwarded_for_ignored_from_untrusted_peer(client, keys):
 
 
 def test_forwarded_for_believed_from_trusted_proxy(tmp_path, clock):
-    import dataclasses
-
     import falcon.testing
 
-    import goldenrecord
-
-    config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "p.db")})
-    config = dataclasses.replace(config, server=dataclasses.replace(
-        config.server, trusted_proxies=("10.0.0.0/8",)))
-    service = goldenrecord.GoldenRecord(config, clock=clock)
+    service = service_behind_proxies(tmp_path, clock, ["10.0.0.0/8"])
     client = falcon.testing.TestClient(service.app)
     _, key = service.store.api_keys.create(name="k", scopes=["*:*"], allowed_ips=["203.0.113.50"])
     auth = {"Authorization": f"Bearer {key}"}

@@ -1,0 +1,26 @@
+"""The admin dashboard: a single-page app served at /admin that signs in with an API key
+and then calls the public JSON API (/api/v1) like any other client, so every page and
+action is authorized exactly as that key would be.
+
+`install` adds its routes; `Sessions` (session.py) is given to the API's Authentication
+middleware so a signed-in browser can call the API with its cookie and CSRF header.
+"""
+from .assets import load_assets
+from .resources import AssetResource, SessionResource
+from .session import Sessions
+
+__all__ = ["Sessions", "install", "sessions_for"]
+
+SECRET_SETTING = "admin_session_secret"
+
+
+def sessions_for(store, clock):
+    """The session signer of `store`'s database (its secret is seeded by migration 5)."""
+    return Sessions(store.setting(SECRET_SETTING), clock)
+
+
+def install(app, *, authentication, sessions, client_address, clock):
+    assets = AssetResource(load_assets())
+    app.add_route("/admin", assets)
+    app.add_route("/admin/static/{path:path}", assets)
+    app.add_route("/admin/session", SessionResource(authentication, sessions, client_address, clock))

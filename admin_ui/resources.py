@@ -1,0 +1,112 @@
+"""/admin: the dashboard's page and assets, and its session (sign in, who am I, sign out).
+
+These resources are public to the Authentication middleware: the page is the same for
+everyone, and the session endpoints check keys and cookies themselves through the same
+Authentication object, so a session is refused for exactly what a bearer token would be.
+"""
+from urllib.parse import parse_qs
+
+from goldenrecord.restapi.errors import ApiError
+from goldenrecord.restapi.inputs import MAX_BODY_BYTES, Body, Text, invalid, read_json
+from goldenrecord.restapi.responses import ok
+from goldenrecord.store import records
+
+from .session import COOKIE
+
+# Defence in depth behind rendering every user-supplied value as text: no inline script,
+# nothing from another origin, not framable.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+SIGN_IN = Body(key=Text(required=True, max_length=200))
+FORM = "application/x-www-form-urlencoded"
+
+
+class AssetResource:
+    """GET /admin (the single page) and GET /admin/static/{path}."""
+
+    public = True
+
+    def __init__(self, assets):
+        self._assets = assets
+
+    def on_get(self, req, resp, path="index.html"):
+        if path not in self._assets:
+            raise ApiError.not_found()
+        body, content_type = self._assets[path]
+        resp.set_headers(SECURITY_HEADERS)
+        resp.content_type = content_type
+        resp.data = body
+
+
+class SessionResource:
+    """/admin/session: POST signs in with an API key, GET says who is signed in (and hands
+    the page its CSRF token), DELETE signs out."""
+
+    public = True
+
+    def __init__(self, authentication, sessions, client_address, clock):
+        self._authentication = authentication
+        self._sessions = sessions
+        self._client_address = client_address
+        self._clock = clock
+
+    def on_get(self, req, resp):
+        session = self._sessions.from_request(req, csrf=False)
+        key = self._authentication.key_for_session(req, session)
+        self._describe(req, resp, key, self._sessions.cookie(req))
+
+    def on_post(self, req, resp):
+        _refuse_cross_site(req)
+        key = self._authentication.key_for_token(req, _submitted_key(req))
+        cookie = self._sessions.issue(key)
+        resp.set_cookie(COOKIE, cookie, max_age=self._sessions.max_age, path="/",
+                        secure=self._client_address.is_https(req), http_only=True,
+                        same_site="Strict")
+        self._describe(req, resp, key, cookie)
+
+    def on_delete(self, req, resp):
+        # The signature and CSRF token are checked, not the key: a session whose key was
+        # revoked can still be signed out of.
+        self._sessions.from_request(req)
+        resp.unset_cookie(COOKIE, path="/", same_site="Strict")
+        resp.set_headers(SECURITY_HEADERS)
+        ok(req, resp, {"signedIn": False})
+
+    def _describe(self, req, resp, key, cookie):
+        resp.set_headers(SECURITY_HEADERS)
+        ok(req, resp, {"signedIn": True, "key": records.api_key(key, self._clock()),
+                       "csrfToken": self._sessions.csrf_token(cookie),
+                       "maxAgeSeconds": self._sessions.max_age})
+
+
+def _refuse_cross_site(req):
+    """Login CSRF: a page elsewhere must not sign a visitor in with its own key. Browsers
+    say where a request came from in Sec-Fetch-Site; other clients send no such header."""
+    site = req.get_header("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise ApiError.forbidden("Sign in from the dashboard's own page")
+
+
+def _submitted_key(req):
+    """The API key of a sign-in, from a JSON body or an HTML form."""
+    content_type = (req.content_type or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        return SIGN_IN.parse(read_json(req))["key"]
+    raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError("GR_PAYLOAD_TOO_LARGE", 413, "The request body is too large")
+    try:
+        fields = parse_qs(raw.decode("utf-8"), strict_parsing=bool(raw.strip()))
+    except (UnicodeDecodeError, ValueError):
+        raise invalid("body", "The form is not valid")
+    if any(len(values) != 1 for values in fields.values()):
+        raise invalid("key", "key may be given only once")
+    return SIGN_IN.parse({name: values[0] for name, values in fields.items()})["key"]

@@ -1,0 +1,127 @@
+// API keys: list, create (the plaintext shown once, with a copy button), rotate, revoke.
+
+import { api } from "../api.js";
+import { badge, errorBox, h, onSubmit, pagedTable, replace, when } from "../dom.js";
+
+const SCOPES = [
+  "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
+  "users:read", "users:create", "users:update", "users:delete", "roles:read", "permissions:read",
+  "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write", "*:*",
+];
+const TIERS = ["free", "basic", "pro", "enterprise"];
+
+// The plaintext of a new key, shown this once: it is not stored and no page can show it again.
+function revealed(title, key) {
+  const field = h("input", { type: "text", readonly: true, value: key, class: "mono secret",
+    id: "new-key", "aria-label": "The new API key" });
+  const copied = h("span", { class: "muted", role: "status" });
+  const copy = h("button", { type: "button", id: "copy-key" }, "Copy");
+  copy.addEventListener("click", async () => {
+    field.select();
+    try {
+      await navigator.clipboard.writeText(key);
+      replace(copied, "Copied.");
+    } catch (error) {
+      replace(copied, "Press Ctrl+C (⌘C) to copy the selected key.");
+    }
+  });
+  return h("div", { class: "card reveal", id: "key-reveal" },
+    h("h2", null, title),
+    h("p", null, "Copy it now: it is shown only this once and cannot be shown again."),
+    h("div", { class: "toolbar" }, field, copy), copied);
+}
+
+function createForm(onCreated) {
+  const name = h("input", { id: "key-name", required: true, maxlength: 100 });
+  const org = h("input", { id: "key-org", placeholder: "optional organization id (UUID)" });
+  const tier = h("select", { id: "key-tier" }, TIERS.map((t) => h("option", { value: t }, t)));
+  const scopes = SCOPES.map((scope) => h("label", { class: "check" },
+    h("input", { type: "checkbox", value: scope, name: "scope" }), scope));
+  const problem = h("div");
+  const form = h("form", { class: "card", id: "create-key" },
+    h("h2", null, "Create a key"),
+    h("div", { class: "grid" },
+      h("label", { for: "key-name" }, "Name"), name,
+      h("label", { for: "key-org" }, "Organization"), org,
+      h("label", { for: "key-tier" }, "Tier"), tier),
+    h("fieldset", null, h("legend", null, "Scopes"), h("div", { class: "scopes" }, scopes)),
+    problem,
+    h("button", { type: "submit" }, "Create key"));
+  return onSubmit(form, problem, async () => {
+    const body = {
+      name: name.value.trim(),
+      scopes: scopes.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+      tier: tier.value,
+    };
+    if (org.value.trim()) body.organizationId = org.value.trim();
+    const created = (await api.post("/keys", body)).data;
+    form.reset();
+    onCreated(created);
+  });
+}
+
+export async function keysPage(view) {
+  const reveal = h("div");
+  const listBox = h("div");
+
+  function keyRow(key) {
+    const actions = h("td", { class: "actions" });
+    const problem = h("div");
+    if (key.isActive) {
+      const rotate = h("button", { type: "button", class: "secondary" }, "Rotate");
+      rotate.addEventListener("click", async () => {
+        replace(problem);
+        try {
+          const result = (await api.post(`/keys/${encodeURIComponent(key.id)}`, undefined, { action: "rotate" })).data;
+          replace(reveal, revealed(`Rotated “${key.name}”: the new key`, result.newKey.key),
+            h("p", { class: "muted" }, `The old key ${result.oldKey.keyPrefix}… keeps working until ${when(result.oldKey.expiresAt)}.`));
+          showList();
+        } catch (error) {
+          problem.append(errorBox(error));
+        }
+      });
+      const revoke = h("button", { type: "button", class: "danger" }, "Revoke");
+      revoke.addEventListener("click", async () => {
+        if (revoke.dataset.armed !== "yes") {  // two clicks instead of a dialog
+          revoke.dataset.armed = "yes";
+          replace(revoke, "Confirm revoke");
+          return;
+        }
+        replace(problem);
+        try {
+          await api.del(`/keys/${encodeURIComponent(key.id)}`);
+          showList();
+        } catch (error) {
+          problem.append(errorBox(error));
+        }
+      });
+      actions.append(rotate, " ", revoke);
+    }
+    actions.append(problem);
+    return h("tr", { "data-key-id": key.id },
+      h("td", null, key.name),
+      h("td", { class: "mono" }, `${key.keyPrefix}…`),
+      h("td", { class: "mono small" }, key.organizationId || "all"),
+      h("td", { class: "small" }, key.scopes.join(", ")),
+      h("td", null, key.tier),
+      h("td", null, badge(key.isActive, "active", "inactive")),
+      h("td", null, when(key.expiresAt)),
+      h("td", null, when(key.lastUsedAt)),
+      actions);
+  }
+
+  function showList() {
+    const list = pagedTable(["Name", "Prefix", "Organization", "Scopes", "Tier", "Status", "Expires", "Last used", ""],
+      (cursor) => api.get("/keys", { cursor, limit: 50 }), keyRow, "No API keys.");
+    replace(listBox, list.element);
+    return list.load();
+  }
+
+  replace(view, h("h1", null, "API keys"), reveal,
+    createForm((created) => {
+      replace(reveal, revealed(`Created “${created.name}”`, created.key));
+      showList();
+    }),
+    h("h2", null, "Keys"), listBox);
+  await showList();
+}

@@ -1,0 +1,313 @@
+"""The admin dashboard in a real browser (Chromium via Playwright) against a real
+`goldenrecord serve`: one server and one browser for the module, a fresh browser context
+(its own cookies) per test."""
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from browser import CHROMIUM, NARROW, WIDE, launch
+from process import ServerProcess, new_key
+from support import Receiver
+
+# Where the browser is required (.ci/run sets this), a missing one fails instead of skipping.
+if os.environ.get("GOLDENRECORD_REQUIRE_BROWSER"):
+    import playwright.sync_api as sync_api
+    assert os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+XSS = "<img src=x onerror=alert(1)>"
+expect = sync_api.expect
+# Generous: the machines are shared, and a loaded one can take seconds to paint.
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("admin")
+    config = folder / "gr.toml"
+    # the receiver is on loopback; the bootstrap key seeds and polls past `free`'s 60 a minute
+    config.write_text("[webhooks]\nallow_private_targets = true\n[rate_limits]\nfree = 100000\n")
+    proc = ServerProcess(folder / "gr.db", key=new_key(), args=("--config", str(config)))
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    webhook_receiver = Receiver()
+    yield webhook_receiver
+    webhook_receiver.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+class Api:
+    """Seeds and inspects through the JSON API as the bootstrap (operator) key."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def call(self, method, path, status=None, **kwargs):
+        response = self.server.api(method, "/api/v1" + path, **kwargs)
+        if status is not None:
+            assert response.status_code == status, response.text
+        return response.json()["data"]
+
+    def org(self, name, slug, verified=True):
+        org = self.call("POST", "/organizations", 201, json={"name": name, "slug": slug})
+        if verified:
+            self.call("POST", f"/organizations/{org['id']}/verify", 200, json={"isVerified": True})
+        return org
+
+    def key(self, scopes=("*:*",), **fields):
+        # enterprise: the dashboard makes a request per page and action, past `free`'s 60 a minute
+        return self.call("POST", "/keys", 201, json={"name": "dashboard", "scopes": list(scopes),
+                                                      "tier": "enterprise", **fields})
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    return Api(server)
+
+
+@pytest.fixture(scope="module")
+def world(api):
+    """Organizations, a member and an operator key shared by the tests."""
+    acme = api.org("Acme Corporation", "acme-corp")
+    api.org("Globex", "globex")
+    api.org("Initech", "initech", verified=False)
+    user = api.call("POST", "/users", 201, json={"email": "jane@acme.com", "firstName": "Jane",
+                                                 "lastName": "Doe"})
+    api.call("POST", "/memberships", 201, json={"organizationId": acme["id"], "userId": user["id"],
+                                                "roleId": "role_admin", "isOwner": True})
+    return {"acme": acme, "operator": api.key()["key"]}
+
+
+@pytest.fixture
+def page(browser, server, request):
+    """A page in a fresh context that fails the test on script errors, CSP reports or dialogs.
+    Its last state is saved as tests/artifacts/last-TEST.png, for a failure seen only in CI."""
+    context = browser.new_context(viewport=WIDE, base_url=server.url)
+    tab = context.new_page()
+    tab.problems = []
+    tab.dialogs = []
+    tab.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+    tab.on("console", lambda message: message.type == "error" and not message.text.startswith(
+        "Failed to load resource") and tab.problems.append(f"console: {message.text}"))
+    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    yield tab
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"last-{request.node.name}.png"))
+    context.close()
+    assert tab.problems == []
+    assert tab.dialogs == []
+
+
+def sign_in(page, key):
+    """Sign in and wait until the first page (organizations) has loaded: a test that then
+    changes the key must not race that page's own requests."""
+    page.goto("/admin")
+    page.fill("#key", key)
+    page.click("#sign-in button[type=submit]")
+    expect(page.locator("#top")).to_be_visible()
+    expect(page.locator("#main [aria-busy=false]")).to_have_count(1)
+
+
+def shoot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for label, size in (("wide", WIDE), ("narrow", NARROW)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(ARTIFACTS / f"admin-{name}-{label}.png"), full_page=True)
+        # usable at 400 px: nothing forces the page wider than the window
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], name
+    page.set_viewport_size(WIDE)
+
+
+def session_cookie(page):
+    return [c for c in page.context.cookies() if c["name"] == "gr_admin_session"]
+
+
+def wait_until(condition, timeout=10):
+    """For what background threads write (usage, delivery outcomes), in batches."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_a_bad_key_is_refused_in_the_page(page, server):
+    page.goto("/admin")
+    page.fill("#key", new_key())
+    page.click("#sign-in button[type=submit]")
+    expect(page.locator("#sign-in .error")).to_contain_text("invalid, expired, or has been revoked")
+    expect(page.locator("#top")).to_be_hidden()
+    assert session_cookie(page) == []
+    shoot(page, "sign-in")
+
+
+def test_a_good_key_signs_in_with_an_httponly_strict_cookie(page, world):
+    sign_in(page, world["operator"])
+    [cookie] = session_cookie(page)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert world["operator"] not in cookie["value"]
+    assert page.evaluate("document.cookie") == ""  # not readable by scripts
+    expect(page.locator("#main tbody tr")).to_have_count(3)  # verified and staging
+    shoot(page, "organizations")
+
+
+def test_a_misspelt_name_is_in_the_dropdown_and_enter_opens_it(page, world):
+    sign_in(page, world["operator"])
+    box = page.locator("[role=combobox]")
+    box.press_sequentially("acmr", delay=30)
+    options = page.locator("[role=listbox][data-query=acmr] [role=option]")
+    expect(options.first).to_contain_text("Acme Corporation")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    shoot(page, "autocomplete")
+    box.press("Enter")
+    expect(page).to_have_url(f"{page.url.split('#')[0]}#/organizations/{world['acme']['id']}")
+    expect(page.locator("#org-name")).to_contain_text("Acme Corporation")
+    members = page.locator("#main tbody tr")
+    expect(members).to_have_count(1)
+    expect(members.first).to_contain_text("jane@acme.com")
+    expect(members.first).to_contain_text("Admin")
+    expect(members.first).to_contain_text("owner")
+    shoot(page, "organization")
+
+
+def test_arrow_keys_and_escape_drive_the_dropdown(page, world, api):
+    api.org("Acme Widgets", "acme-widgets")
+    sign_in(page, world["operator"])
+    box = page.locator("[role=combobox]")
+    box.press_sequentially("acme", delay=30)
+    options = page.locator("[role=listbox][data-query=acme] [role=option]")
+    expect(options).to_have_count(2)
+    box.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    box.press("ArrowUp")
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    box.press("Escape")
+    expect(page.locator("[role=listbox]")).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+
+def test_the_verify_toggle_persists(page, world, api):
+    org = api.org("Umbrella Labs", "umbrella-labs", verified=False)
+    sign_in(page, world["operator"])
+    page.goto(f"/admin#/organizations/{org['id']}")
+    expect(page.locator("#org-name")).to_contain_text("staging")
+    page.click("button.verify")
+    expect(page.locator("button.verify")).to_have_text("Move to staging")
+    page.reload()
+    expect(page.locator("#org-name")).to_contain_text("verified")
+    assert api.call("GET", f"/organizations/{org['id']}", 200)["isVerified"] is True
+
+
+def test_a_new_key_is_shown_once(page, world, server):
+    sign_in(page, world["operator"])
+    page.click("#nav a[data-page=keys]")
+    page.fill("#key-name", "reporting")
+    page.check("input[value='organizations:read']")
+    page.click("#create-key button[type=submit]")
+    plaintext = page.locator("#new-key").input_value()
+    assert plaintext.startswith("gr_live_")
+    expect(page.locator("#copy-key")).to_be_visible()
+    shoot(page, "keys")
+    works = server.api("GET", "/api/v1/organizations", headers={"Authorization": f"Bearer {plaintext}"})
+    assert works.status_code == 200
+    page.reload()
+    expect(page.locator("#main tbody tr", has_text="reporting")).to_have_count(1)
+    expect(page.locator("#key-reveal")).to_have_count(0)
+    assert plaintext not in page.content()
+
+
+def test_an_organization_scoped_key_sees_only_its_organization(page, world, api):
+    own = api.org("Soylent Foods", "soylent-foods")
+    key = api.key(("organizations:read", "users:read"), organizationId=own["id"])["key"]
+    sign_in(page, key)
+    rows = page.locator("#main tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Soylent Foods")
+    page.locator("[role=combobox]").press_sequentially("acme", delay=30)
+    expect(page.locator(".dropdown-note")).to_contain_text("No organization matches")
+    page.goto(f"/admin#/organizations/{world['acme']['id']}")
+    expect(page.locator("#main .error")).to_contain_text("organization")
+    expect(page.locator("#main")).not_to_contain_text("Acme Corporation")
+
+
+def test_markup_in_a_name_is_shown_as_text_and_runs_nothing(page, world, api):
+    org = api.org(XSS, "xss-org")
+    sign_in(page, world["operator"])
+    page.locator("[role=combobox]").press_sequentially("img src", delay=30)
+    expect(page.locator("[role=listbox] [role=option]").first).to_contain_text(XSS)
+    page.keyboard.press("Enter")
+    expect(page.locator("#org-name")).to_contain_text(XSS)
+    page.goto("/admin#/organizations")
+    expect(page.locator("#main tbody", has_text=XSS)).to_have_count(1)
+    assert page.locator("main img").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    # the `page` fixture fails the test if any dialog opened
+
+
+def test_every_page_renders_without_errors(page, world, api):
+    wait_until(lambda: api.call("GET", "/analytics", 200)["summary"]["totalRequests"] > 0)
+    sign_in(page, world["operator"])
+    for name, ready in (("users", "#main tbody tr"), ("webhooks", "#create-webhook"),
+                        ("analytics", ".stats")):
+        page.click(f"#nav a[data-page={name}]")
+        expect(page.locator(ready).first).to_be_visible()
+        expect(page.locator("#main .error")).to_have_count(0)
+        shoot(page, name)
+    expect(page.locator("svg.chart").first).to_be_visible()
+
+
+def test_a_delivery_can_be_sent_again_from_the_log(page, world, api, receiver):
+    # subscribed to an event no test causes, so the ping and its redelivery are all it gets
+    hook = api.call("POST", "/webhooks", 201, json={"name": "audit", "url": receiver.url,
+                                                    "events": ["user.deleted"]})
+    sign_in(page, world["operator"])
+    page.goto(f"/admin#/webhooks/{hook['id']}")
+    page.click("#ping")
+    [first] = receiver.wait_for(1)
+    deliveries = page.locator("#main tbody tr", has_text="ping")
+    expect(deliveries).to_have_count(1)
+    shoot(page, "webhook")
+    deliveries.first.get_by_role("button", name="Redeliver").click()
+    expect(page.locator("#main .notice")).to_contain_text("queued again")
+    second = receiver.wait_for(2)[1]
+    assert second["headers"]["X-Webhook-Id"] == first["headers"]["X-Webhook-Id"]
+    expect(deliveries).to_have_count(2)
+    wait_until(lambda: api.call("GET", f"/webhooks/{hook['id']}/deliveries", 200)[0]["status"] == "succeeded")
+    page.reload()
+    expect(deliveries.first.locator(".badge")).to_have_text("succeeded")
+
+
+def test_sign_out_ends_the_session(page, world):
+    sign_in(page, world["operator"])
+    page.click("#sign-out")
+    expect(page.locator("#sign-in")).to_contain_text("Signed out")
+    assert session_cookie(page) == []
+    page.reload()
+    expect(page.locator("#sign-in")).to_be_visible()
+    expect(page.locator("#top")).to_be_hidden()
+
+
+def test_revoking_the_key_ends_the_session_at_the_next_action(page, api):
+    created = api.key()
+    sign_in(page, created["key"])
+    api.call("DELETE", f"/keys/{created['id']}", 200)
+    page.click("#nav a[data-page=users]")
+    expect(page.locator("#sign-in")).to_contain_text("session has ended")
+    page.reload()
+    expect(page.locator("#sign-in")).to_be_visible()
