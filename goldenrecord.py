@@ -240,7 +240,7 @@ class GoldenRecord:
             failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
             trusted_proxies=self.config.server.trusted_proxies,
             allow_private_targets=self.config.webhooks.allow_private_targets,
-            access_log=access_log)
+            access_log=access_log, version=__version__)
         hooks = self.config.webhooks
         self.webhooks = WebhookSender(
             self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,

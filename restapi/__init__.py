@@ -19,7 +19,7 @@ __all__ = ["build_app", "UsageRecorder"]
 
 
 def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
-              allow_private_targets=False, access_log=None):
+              allow_private_targets=False, access_log=None, version="0"):
     """The WSGI app. `tier_limits` maps tier name to requests per minute (None: no rate
     limiting); `usage` is the UsageRecorder given every authenticated request (None: none);
     `access_log` takes each request's log line (default: the logging module)."""
@@ -36,5 +36,5 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     add_routes(app, store, Cursors(store.setting("cursor_secret")),
-               allow_private_targets=allow_private_targets)
+               allow_private_targets=allow_private_targets, version=version)
     return app
