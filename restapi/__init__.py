@@ -1,7 +1,7 @@
 """The HTTP layer of Golden Record: a Falcon WSGI app over the store.
 
 `build_app` wires the middleware — request context, authentication, rate limit, usage
-recording, in that order — the error path and the routes; the composition root in
+recording, idempotency, in that order — the error path and the routes; the composition root in
 goldenrecord.py decides what it is given.
 """
 import falcon
@@ -10,6 +10,7 @@ from . import errors
 from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
+from .idempotency import Idempotency
 from .middleware import RequestContext
 from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
@@ -32,6 +33,7 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
         middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))
     if usage is not None:
         middleware.append(Usage(usage))
+    middleware.append(Idempotency(store.idempotency))
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)

@@ -6,6 +6,7 @@
   caller      Caller  the authenticated key (None on public resources)
   raw_body    bytes   the body, once read by inputs.raw_body (None before)
   input       dict    the operation's checked query and body fields, snake_case (operations.py)
+  idempotency tuple   the open claim on an Idempotency-Key (idempotency.py), else None
 """
 import logging
 import random

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import falcon
 
-from .errors import ApiError
+from .access import require_scope
 from .inputs import Body, Query, read_json
 
 
@@ -40,8 +40,8 @@ class Operation:
 
     def check(self, req, resp, resource, params):
         """The Falcon `before` hook: refuse what the declaration does not allow."""
-        if self.scope is not None and not req.context.caller.has(self.scope):
-            raise ApiError.forbidden(f"This API key lacks the '{self.scope}' scope")
+        if self.scope is not None:
+            require_scope(self.scope)(req, resp, resource, params)
         for name, rule in self.path.items():
             params[name] = rule.clean(params[name], camel(name))
         values = (self.query or _NO_QUERY).parse(req)

@@ -6,13 +6,15 @@ A released migration is never edited: a later change is a new module appended be
 """
 from datetime import datetime, timezone
 
-from . import m0001_initial, m0002_request_log, m0003_webhooks, m0004_search
+from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search,
+               m0006_idempotency)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
     (2, "request_log", m0002_request_log),
     (3, "webhooks", m0003_webhooks),
     (4, "search", m0004_search),
+    (6, "idempotency", m0006_idempotency),
 ]
 
 LATEST = MIGRATIONS[-1][0]
