@@ -34,10 +34,10 @@ class Idempotency:
         self._requests = requests  # store.idempotency
 
     def process_resource(self, req, resp, resource, params):
-        req.context.idempotency = None
         key = req.get_header(HEADER)
         if key is None or req.method != "POST" or req.context.caller is None:
             return
+        key = key.strip(" \t")  # as HTTP does: spaces around a header value do not count
         if not WELL_FORMED.match(key):
             raise ApiError.validation(HEADER, f"{HEADER} must be 1 to 255 printable ASCII "
                                               "characters without spaces")
@@ -61,7 +61,7 @@ class Idempotency:
         _replay(req, resp, stored)
 
     def process_response(self, req, resp, resource, req_succeeded):
-        claim = getattr(req.context, "idempotency", None)
+        claim = req.context.idempotency
         if claim is None:
             return
         req.context.idempotency = None

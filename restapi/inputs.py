@@ -14,6 +14,7 @@ MAX_BODY_BYTES = 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 OPAQUE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+NO_NUL = "^[^\\u0000]*$"  # JSON Schema's way to say what Text.check refuses
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -91,8 +92,7 @@ class Text(Field):
 
     def own_schema(self):
         schema = {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
-        if self.pattern:
-            schema["pattern"] = self.pattern.pattern
+        schema["pattern"] = self.pattern.pattern if self.pattern else NO_NUL
         if self.pattern_hint:
             schema["description"] = self.pattern_hint
         return schema

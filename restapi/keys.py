@@ -14,8 +14,9 @@ CREATE = Body(
     scopes=StringList(Choice(*SCOPES), required=True, min_items=1, max_items=len(SCOPES)),
     organizationId=Uuid(nullable=True),
     tier=Choice(*TIERS),
-    allowedIps=StringList(Text(max_length=50), max_items=100),
-    expiresAt=DateTime(nullable=True),
+    allowedIps=StringList(Text(max_length=50, description="An IPv4 or IPv6 address or CIDR range"),
+                          max_items=100),
+    expiresAt=DateTime(nullable=True, description="Must be in the future"),
 )
 LIST = paging_query(organizationId=Uuid())
 ROTATE = Query(action=Choice("rotate", required=True))

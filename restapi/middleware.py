@@ -38,6 +38,7 @@ class RequestContext:
         req.context.caller = None
         req.context.raw_body = None
         req.context.input = {}
+        req.context.idempotency = None
 
     def process_response(self, req, resp, resource, req_succeeded):
         resp.set_header("X-Request-Id", req.context.request_id)

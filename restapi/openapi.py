@@ -109,8 +109,9 @@ def _parameters(template, method, op, authenticated):
             "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
             "description": "Makes a retry safe: the same key and request within 24 hours "
                            "return the first answer again instead of acting twice.",
-            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY,
-                       "pattern": "^[\\x21-\\x7e]+$"}})
+            # HTTP drops spaces around a header value, so they are allowed around the key
+            "schema": {"type": "string", "pattern": (
+                f"^[ \\t]*[\\x21-\\x7e]{{1,{MAX_IDEMPOTENCY_KEY}}}[ \\t]*$")}})
     return parameters
 
 
@@ -160,8 +161,8 @@ def _operation_id(method, template):
 
 
 def _tag(template):
-    parts = template.removeprefix("/api/v1/").strip("/").split("/")
-    return parts[0] or "service"
+    resource = template.removeprefix("/api/v1/").split("/")[0]
+    return resource if template.startswith("/api/v1/") and "." not in resource else "service"
 
 
 def _components():
