@@ -99,17 +99,23 @@ def test_sigkill_under_write_load_loses_no_acknowledged_write(tmp_path):
     assert _integrity(db) == "ok"
     found = {"organizations": _rows(db, "organization"), "users": _rows(db, '"user"')}
     missing = [(kind, row_id) for kind, row_id in load.acknowledged if row_id not in found[kind]]
-    print(f"\ncrash: {len(load.acknowledged)} writes acknowledged, "
-          f"{len(load.acknowledged) - len(missing)} found after SIGKILL, "
-          f"{len(load.unanswered)} in flight, integrity ok")
+    with sqlite3.connect(db) as connection:
+        pending = connection.execute(
+            "SELECT count(*) FROM delivery WHERE status = 'pending'").fetchone()[0]
     assert len(load.acknowledged) > 50
     assert missing == []
 
     second = ServerProcess(db, key=key, args=args)
+    replayed = 0
     for path, body, idempotency_key in load.unanswered:  # the crash swallowed these answers
         retry = second.api("POST", path, json=body, headers={**second.headers,
                                                               "Idempotency-Key": idempotency_key})
         assert retry.status_code == 201, retry.text  # a replay or a first run, never a duplicate
+        replayed += retry.headers.get("Idempotent-Replayed") == "true"
+    print(f"\ncrash: {len(load.acknowledged)} writes acknowledged, "
+          f"{len(load.acknowledged) - len(missing)} found after SIGKILL, integrity ok; "
+          f"{pending} deliveries pending at the crash; {len(load.unanswered)} unanswered "
+          f"requests retried, {replayed} of them replayed")
     orgs = {row_id for kind, row_id in load.acknowledged if kind == "organizations"}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not orgs <= _delivered(slow):
