@@ -11,7 +11,7 @@ class HealthResource:
         self.store = store
 
     @operation("Liveness: the database is open and migrated", scope=None,
-               response=schemas.HEALTH, public=True)
+               response=schemas.HEALTH)
     def on_get(self, req, resp):
         self.store.ping()
         ok(req, resp, {"status": "ok"})

@@ -53,7 +53,8 @@ def build(routes, *, version):
         for method, declared in declared_operations(resource, suffix):
             if declared is None:
                 raise TypeError(f"{method.upper()} {template} has no @operation declaration")
-            item[method] = _operation(template, method, declared)
+            public = getattr(resource, "public", False)  # as Authentication reads it
+            item[method] = _operation(template, method, declared, public)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Golden Record API", "version": version, "description": DESCRIPTION},
@@ -64,8 +65,8 @@ def build(routes, *, version):
     }
 
 
-def _operation(template, method, op):
-    authenticated = not op.public
+def _operation(template, method, op, public):
+    authenticated = not public
     codes = [*(AUTHENTICATED_CODES if authenticated else PUBLIC_CODES), *op.errors]
     if op.body is not None:
         codes += BODY_CODES
@@ -91,6 +92,8 @@ def _operation(template, method, op):
     if op.body is not None:
         result["requestBody"] = {
             "required": not op.body_optional,
+            "description": f"A JSON object of at most {MAX_BODY_BYTES} bytes",
+            "x-max-bytes": MAX_BODY_BYTES,
             "content": {JSON: {"schema": op.body.schema(partial=op.partial)}},
         }
     return result

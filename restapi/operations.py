@@ -34,7 +34,6 @@ class Operation:
     meta: dict | None = None  # the schema of `meta`, for answers that are not pages
     errors: tuple = ()  # codes this operation may answer beyond those every operation may
     description: str = ""
-    public: bool = False  # no API key needed
     media_type: str = "application/json"
     envelope: bool = True  # False: the answer is the bare document, not the envelope
 

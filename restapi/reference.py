@@ -20,7 +20,7 @@ class OpenApiResource:
         self._text = None
 
     @operation("This OpenAPI 3.1 document", scope=None, response={"type": "object"},
-               public=True, envelope=False)
+               envelope=False)
     def on_get(self, req, resp):
         if self._text is None:  # built on first use, once every route is added
             self._text = json.dumps(openapi.build(self._routes, version=self._version))
@@ -35,7 +35,7 @@ class DocsResource:
         self._page = resources.files(__package__).joinpath("docs.html").read_text("utf-8")
 
     @operation("The API reference, rendered from the OpenAPI document", scope=None,
-               response={"type": "string"}, public=True, media_type="text/html")
+               response={"type": "string"}, media_type="text/html")
     def on_get(self, req, resp):
         resp.content_type = "text/html; charset=utf-8"
         resp.set_header("Content-Security-Policy",

@@ -45,6 +45,7 @@ def test_operations_name_scope_security_and_codes(document):
                 assert "GR_IDEMPOTENCY_KEY_REUSED" in op["responses"]["409"]["x-error-codes"]
             if "requestBody" in op:
                 assert "413" in op["responses"]
+                assert op["requestBody"]["x-max-bytes"] == 1024 * 1024
     assert [c["code"] for c in document["x-error-codes"]] == list(ERROR_CODES)
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
