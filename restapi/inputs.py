@@ -11,10 +11,16 @@ from datetime import datetime, timezone
 from .errors import ApiError
 
 MAX_BODY_BYTES = 1024 * 1024
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
-OPAQUE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-NO_NUL = "^[^\\u0000]*$"  # JSON Schema's way to say what Text.check refuses
+# The characters str.strip() removes (those of str.isspace()), spelled out: `\s` means
+# different sets in Python and in the ECMA regexes of JSON Schema, and the published pattern
+# must accept exactly what Text.check accepts.
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Patterns of the trimmed value; Text wraps them to allow the surrounding space it trims.
+SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"
+EMAIL = rf"[^@{SPACE}\x00-\x1f]+@[^@{SPACE}\x00-\x1f]+\.[^@{SPACE}\x00-\x1f]+"
+URL = rf"[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}\x00/$.?#][^{SPACE}\x00]*"
+DOMAIN = r"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}"
+OPAQUE_ID = r"[A-Za-z0-9_-]{1,100}"
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -66,33 +72,44 @@ class Field:
 
 
 class Text(Field):
+    """A string, trimmed of surrounding space. `min_length` is 0 (may be empty) or 1 (must
+    hold more than space); `max_length` counts the string as sent; `pattern` is matched by
+    the trimmed value. The same rules, as one regex, are what the document publishes."""
+
     type_name = "string"
 
     def __init__(self, *, max_length=200, min_length=1, pattern=None, pattern_hint=None, **kw):
         super().__init__(**kw)
         self.max_length = max_length
         self.min_length = min_length
-        self.pattern = pattern
         self.pattern_hint = pattern_hint
+        self.pattern = pattern
+        if pattern:
+            self.rule = rf"^[{SPACE}]*(?:{pattern})[{SPACE}]*$"
+        elif min_length:
+            self.rule = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
+        else:
+            self.rule = r"^[^\x00]*$"
+        self.regex = re.compile(self.rule)
 
     def check(self, value, name):
         if not isinstance(value, str):
             raise invalid(name, f"{name} must be a string")
-        value = value.strip()
-        if len(value) < self.min_length:
-            raise invalid(name, f"{name} must not be empty")
         if len(value) > self.max_length:
             raise invalid(name, f"{name} must be at most {self.max_length} characters",
                           maxLength=self.max_length)
         if "\x00" in value:
             raise invalid(name, f"{name} must not contain NUL characters")
-        if self.pattern and not self.pattern.match(value):
+        trimmed = value.strip()
+        if len(trimmed) < self.min_length:
+            raise invalid(name, f"{name} must not be empty")
+        if not self.regex.fullmatch(value):
             raise invalid(name, f"{name} is not valid", pattern=self.pattern_hint)
-        return value
+        return trimmed
 
     def own_schema(self):
-        schema = {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
-        schema["pattern"] = self.pattern.pattern if self.pattern else NO_NUL
+        schema = {"type": "string", "minLength": self.min_length, "maxLength": self.max_length,
+                  "pattern": self.rule}
         if self.pattern_hint:
             schema["description"] = self.pattern_hint
         return schema
@@ -112,14 +129,13 @@ class Email(Text):
 
 class Url(Text):
     def __init__(self, **kw):
-        super().__init__(max_length=2048, pattern=re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#]\S*$"),
+        super().__init__(max_length=2048, pattern=URL,
                          pattern_hint="An absolute http(s) URL", **kw)
 
 
 class Domain(Text):
     def __init__(self, **kw):
-        super().__init__(max_length=253, pattern=re.compile(
-            r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"),
+        super().__init__(max_length=253, pattern=DOMAIN,
             pattern_hint="A domain name such as acme.com", **kw)
 
 

@@ -91,3 +91,56 @@ def test_docs_page_is_served_from_the_package(client):
     assert result.headers["Content-Type"].startswith("text/html")
     assert "/api/v1/openapi.json" in result.text
     assert "http://" not in result.text and "https://" not in result.text  # no CDN
+
+
+def _declared_fields(store):
+    """Every field of every declaration, as (name, Field), found through the route table."""
+    from types import SimpleNamespace
+
+    from goldenrecord.restapi.operations import declared_operations
+    from goldenrecord.restapi.routes import add_routes
+
+    routes = add_routes(SimpleNamespace(add_route=lambda *a, **k: None), store, None,
+                        allow_private_targets=True, version="test")
+    for template, resource, suffix in routes:
+        for _, op in declared_operations(resource, suffix):
+            for group in (op.body, op.query):
+                yield from (group.fields.items() if group else ())
+            yield from op.path.items()
+
+
+def test_published_text_rules_accept_exactly_what_the_checks_accept(store):
+    """For every text field, the JSON Schema the document publishes and the check the hook
+    runs agree on arbitrary strings (whitespace, NUL and non-ASCII included), as judged by
+    Python's jsonschema and by the Rust validator schemathesis uses."""
+    import jsonschema
+    import jsonschema_rs
+    from hypothesis import given, settings, strategies as st
+
+    from goldenrecord.restapi.errors import ApiError
+    from goldenrecord.restapi.inputs import StringList, Text
+
+    texts = {}
+    for name, field in _declared_fields(store):
+        field = field.item if isinstance(field, StringList) else field
+        if isinstance(field, Text):
+            texts[(name, type(field).__name__, field.max_length, field.min_length)] = field
+    assert len(texts) >= 8
+    noise = st.text(st.sampled_from(" \t\n\x00\x1c\x85\xa0\u2028\u3000\ufeffaZ0-._@/:?#$é€𝄞"),
+                    max_size=12)
+    for (name, *_), field in texts.items():
+        validators = (jsonschema.Draft202012Validator(field.schema()),
+                      jsonschema_rs.Draft202012Validator(field.schema()))
+        examples = st.one_of(noise, st.from_regex(field.rule, fullmatch=True), st.text(max_size=30))
+
+        @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+        @given(examples)
+        def agree(value):
+            try:
+                field.check(value, name)
+                accepted = True
+            except ApiError:
+                accepted = False
+            assert [accepted, accepted] == [v.is_valid(value) for v in validators], (name, value)
+
+        agree()

@@ -6,6 +6,7 @@ headers, body schema), and input the document calls invalid is refused. Bounded 
 (FUZZ_EXAMPLES, FUZZ_SEED), so a run is repeatable and short.
 """
 import os
+import secrets
 
 import hypothesis
 import hypothesis.errors
@@ -67,11 +68,41 @@ def _valid_url(value):
     return True
 
 
-def _fuzz(operation, mode, live, headers, receiver):
+def _existing(server, receiver):
+    """Fresh rows for the by-id operations, so generated bodies reach the store, not only
+    the 404 path: path template -> the path parameters naming real rows."""
+    def made(path, body):
+        answer = server.api("POST", path, json=body)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["data"]
+
+    hook = made("/api/v1/webhooks", {"name": "target", "url": receiver.url, "events": ["*"]})
+    suffix = secrets.token_hex(4)  # fresh rows for each caller's run
+    org = made("/api/v1/organizations", {"name": "Target", "slug": f"target-{suffix}"})
+    user = made("/api/v1/users", {"email": f"u-{suffix}@example.com"})
+    member = made("/api/v1/memberships", {"organizationId": org["id"], "userId": user["id"]})
+    key = made("/api/v1/keys", {"name": "target", "scopes": ["users:read"]})
+    delivery = server.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries").json()["data"]
+    v1 = "/api/v1"
+    return {
+        f"{v1}/organizations/{{id}}": {"id": org["id"]},
+        f"{v1}/organizations/{{id}}/verify": {"id": org["id"]},
+        f"{v1}/users/{{id}}": {"id": user["id"]},
+        f"{v1}/memberships/{{id}}": {"id": member["id"]},
+        f"{v1}/keys/{{id}}": {"id": key["id"]},
+        f"{v1}/webhooks/{{id}}": {"id": hook["id"]},
+        f"{v1}/webhooks/{{id}}/test": {"id": hook["id"]},
+        f"{v1}/webhooks/{{id}}/deliveries": {"id": hook["id"]},
+        f"{v1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver": {
+            "id": hook["id"], "delivery_id": delivery[0]["id"] if delivery else "dlv_none"},
+    }
+
+
+def _fuzz(operation, mode, live, headers, receiver, path_parameters=None):
     """Run one operation's generated cases; raises the first failing check."""
 
     @hypothesis.seed(SEED)
-    @hypothesis.given(operation.as_strategy(generation_mode=mode))
+    @hypothesis.given(operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     @hypothesis.settings(max_examples=EXAMPLES, deadline=None, database=None,
                          suppress_health_check=list(hypothesis.HealthCheck),
                          phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate])
@@ -84,18 +115,30 @@ def _fuzz(operation, mode, live, headers, receiver):
     run()
 
 
+def _runs(operation, existing):
+    """(mode, path parameters) to try: generated input, valid and invalid, and valid input
+    against rows that exist."""
+    yield GenerationMode.POSITIVE, None
+    yield GenerationMode.NEGATIVE, None
+    if operation.path in existing:
+        yield GenerationMode.POSITIVE, existing[operation.path]
+
+
 @pytest.mark.parametrize("caller", ["admin", "narrow"])
 def test_every_operation_conforms_under_generated_input(api_schema, live, receiver, caller):
+    existing = _existing(live, receiver)
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    operations.sort(key=lambda op: op.method.upper() == "DELETE")  # rows go away last
     failures = []
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
+    for operation in operations:
         STATS["operations"].add(operation.label)
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode, path_parameters in _runs(operation, existing):
             try:
-                _fuzz(operation, mode, live, live.callers[caller], receiver)
+                _fuzz(operation, mode, live, live.callers[caller], receiver, path_parameters)
             except hypothesis.errors.Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # no input at all, so none invalid
             except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - all reported below
-                failures.append(f"{operation.label} [{mode.value}]: {error}")
+                where = " on existing rows" if path_parameters else ""
+                failures.append(f"{operation.label} [{mode.value}{where}]: {error}")
     print(f"fuzz {caller}: {len(STATS['operations'])} operations, {STATS['requests']} requests so far")
     assert not failures, "\n\n".join(failures)
