@@ -133,7 +133,7 @@ def test_published_text_rules_accept_exactly_what_the_checks_accept(store):
                       jsonschema_rs.Draft202012Validator(field.schema()))
         examples = st.one_of(noise, st.from_regex(field.rule, fullmatch=True), st.text(max_size=30))
 
-        @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+        @settings(max_examples=60, deadline=None, database=None, derandomize=True)
         @given(examples)
         def agree(value):
             try:
