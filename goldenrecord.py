@@ -2,7 +2,7 @@
 roles and permissions, served over HTTP on one SQLite file.
 
 This module is the composition root: it reads configuration, builds the store and the
-HTTP app (`create_app`), and runs the command line (`goldenrecord serve|migrate|keys`).
+HTTP app (`create_app`), and runs the command line (`goldenrecord serve|migrate|keys|backup|…`).
 """
 import argparse
 import atexit
@@ -284,7 +284,7 @@ class GoldenRecord:
             failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
             trusted_proxies=self.config.server.trusted_proxies,
             allow_private_targets=self.config.webhooks.allow_private_targets,
-            access_log=access_log,
+            access_log=access_log, version=__version__,
             workos=restapi.WorkosLink(self.config.workos.webhook_secret,
                                       workos_clients(self.config)))
         hooks = self.config.webhooks
@@ -453,6 +453,12 @@ def _parser():
             "Rebuild the full-text and typo indexes from the tables, in one transaction; "
             "safe to run while the service is serving.", within=group("search", "Manage the search index."))
 
+    copy = command("backup", "Copy the database consistently while the service serves.",
+                   "Copy the database to PATH with SQLite's online backup API: a consistent "
+                   "snapshot, taken while the service keeps serving, checked with "
+                   "PRAGMA integrity_check before it is moved into place.")
+    copy.add_argument("path", metavar="PATH", help="the new backup file (must not exist)")
+
     create = command("create", "Create an API key and print it alone on stdout.",
                      "Create an API key and print the plaintext key alone on stdout "
                      "(it is stored only as a hash and cannot be shown again).",
@@ -501,6 +507,8 @@ def _run(args, log_handler=None):
                  current_version(store.db))
     elif args.command == "keys":
         _create_key(config, args)
+    elif args.command == "backup":
+        _backup(config, args.path)
     elif args.command == "search":
         opened = open_store(config)
         opened.reindex_search()
@@ -563,6 +571,17 @@ def _seed_demo(config):
     else:
         log.info("demo data set written to %s: %s", config.database.path,
                  ", ".join(f"{count} {noun}" for noun, count in summary.items()))
+
+
+def _backup(config, path):
+    from goldenrecord.store.backup import BackupError, backup
+    started = time.monotonic()
+    try:
+        size = backup(config.database.path, path)
+    except BackupError as error:
+        raise ConfigError(f"backup: {error}")
+    log.info("backed up %s to %s (%d bytes, integrity ok) in %.2f s", config.database.path, path,
+             size, time.monotonic() - started)
 
 
 def _create_key(config, args):

@@ -6,7 +6,7 @@ action is authorized exactly as that key would be.
 middleware so a signed-in browser can call the API with its cookie and CSRF header.
 """
 from .assets import load_assets
-from .resources import AssetResource, SessionResource
+from .resources import AssetResource, PageResource, SessionResource
 from .session import Sessions
 
 __all__ = ["Sessions", "install", "sessions_for"]
@@ -15,12 +15,15 @@ SECRET_SETTING = "admin_session_secret"
 
 
 def sessions_for(store, clock):
-    """The session signer of `store`'s database (its secret is seeded by migration 5)."""
+    """The session signer of `store`'s database (its secret is seeded by migration 7)."""
     return Sessions(store.setting(SECRET_SETTING), clock)
 
 
-def install(app, *, authentication, sessions, client_address, clock):
-    assets = AssetResource(load_assets())
-    app.add_route("/admin", assets)
-    app.add_route("/admin/static/{path:path}", assets)
-    app.add_route("/admin/session", SessionResource(authentication, sessions, client_address, clock))
+def install(app, add, *, authentication, sessions, client_address, clock):
+    """Add the dashboard's routes: its page and session through `add` (the API's route
+    recorder, so the OpenAPI document describes them), its static files straight to `app`
+    — files, not operations."""
+    assets = load_assets()
+    add("/admin", PageResource(assets))
+    add("/admin/session", SessionResource(authentication, sessions, client_address, clock))
+    app.add_route("/admin/static/{path:path}", AssetResource(assets))

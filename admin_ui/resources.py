@@ -6,7 +6,9 @@ Authentication object, so a session is refused for exactly what a bearer token w
 """
 from urllib.parse import parse_qs
 
+from goldenrecord.restapi import schemas
 from goldenrecord.restapi.errors import ApiError
+from goldenrecord.restapi.operations import operation
 from goldenrecord.restapi.inputs import MAX_BODY_BYTES, Body, Text, invalid, read_json
 from goldenrecord.restapi.responses import ok
 from goldenrecord.store import records
@@ -29,8 +31,14 @@ SIGN_IN = Body(key=Text(required=True, max_length=200))
 FORM = "application/x-www-form-urlencoded"
 
 
+SESSION = schemas.closed(signedIn=schemas.BOOL, key=schemas.ref("ApiKey"),
+                         csrfToken=schemas.STRING, maxAgeSeconds=schemas.INT)
+SIGNED_OUT = schemas.closed(signedIn={"type": "boolean", "const": False})
+_KEY_REFUSALS = ("GR_UNAUTHORIZED", "GR_INVALID_API_KEY", "GR_IP_NOT_ALLOWED", "GR_RATE_LIMITED")
+
+
 class AssetResource:
-    """GET /admin (the single page) and GET /admin/static/{path}."""
+    """GET /admin/static/{path}: the dashboard's scripts and style sheet."""
 
     public = True
 
@@ -46,6 +54,15 @@ class AssetResource:
         resp.data = body
 
 
+class PageResource(AssetResource):
+    """GET /admin: the single page."""
+
+    @operation("The admin dashboard (a single-page app)", scope=None,
+               response={"type": "string"}, media_type="text/html")
+    def on_get(self, req, resp):
+        super().on_get(req, resp)
+
+
 class SessionResource:
     """/admin/session: POST signs in with an API key, GET says who is signed in (and hands
     the page its CSRF token), DELETE signs out."""
@@ -58,11 +75,16 @@ class SessionResource:
         self._client_address = client_address
         self._clock = clock
 
+    @operation("The admin dashboard's session: who is signed in, and the CSRF token",
+               scope=None, response=SESSION, errors=_KEY_REFUSALS)
     def on_get(self, req, resp):
         session = self._sessions.from_request(req, csrf=False)
         key = self._authentication.key_for_session(req, session)
         self._describe(req, resp, key, self._sessions.cookie(req))
 
+    @operation("Sign in to the admin dashboard with an API key (sets the session cookie)",
+               scope=None, response=SESSION, errors=(*_KEY_REFUSALS, "GR_FORBIDDEN"),
+               description="The body is `{\"key\": \"gr_live_…\"}` as JSON or an HTML form.")
     def on_post(self, req, resp):
         _refuse_cross_site(req)
         key = self._authentication.key_for_token(req, _submitted_key(req))
@@ -72,6 +94,8 @@ class SessionResource:
                         same_site="Strict")
         self._describe(req, resp, key, cookie)
 
+    @operation("Sign out of the admin dashboard (clears the session cookie)", scope=None,
+               response=SIGNED_OUT, errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"))
     def on_delete(self, req, resp):
         # The signature and CSRF token are checked, not the key: a session whose key was
         # revoked can still be signed out of.

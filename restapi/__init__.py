@@ -1,7 +1,7 @@
 """The HTTP layer of Golden Record: a Falcon WSGI app over the store.
 
 `build_app` wires the middleware — request context, authentication, rate limit, usage
-recording, in that order — the error path and the routes; the composition root in
+recording, idempotency, in that order — the error path and the routes; the composition root in
 goldenrecord.py decides what it is given.
 """
 import falcon
@@ -12,17 +12,18 @@ from . import errors
 from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
+from .idempotency import Idempotency
 from .middleware import RequestContext
 from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
 from .usage import Usage, UsageRecorder
-from .workos import WorkosLink
+from .workos import WorkosLink  # noqa: F401  (re-exported)
 
 __all__ = ["build_app", "UsageRecorder", "WorkosLink"]
 
 
 def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
-              allow_private_targets=False, access_log=None, workos=None):
+              allow_private_targets=False, access_log=None, version="0", workos=None):
     """The WSGI app. `tier_limits` maps tier name to requests per minute (None: no rate
     limiting); `usage` is the UsageRecorder given every authenticated request (None: none);
     `access_log` takes each request's log line (default: the logging module); `workos`
@@ -37,11 +38,13 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
         middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))
     if usage is not None:
         middleware.append(Usage(usage))
+    middleware.append(Idempotency(store.idempotency))
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
-    add_routes(app, store, Cursors(store.setting("cursor_secret")),
-               allow_private_targets=allow_private_targets, workos=workos or WorkosLink())
-    admin_ui.install(app, authentication=authentication, sessions=sessions,
+    add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
+                     allow_private_targets=allow_private_targets, version=version,
+                     workos=workos)
+    admin_ui.install(app, add, authentication=authentication, sessions=sessions,
                      client_address=client_address, clock=clock)
     return app

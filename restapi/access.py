@@ -1,8 +1,8 @@
 """Who is calling, and what they may do.
 
 Authentication (loading the caller) happens once per request in middleware; each
-responder declares the scope it needs with `@falcon.before(require_scope(...))`, so
-reading a resource shows what it requires.
+responder declares the scope it needs in its `@operation(...)` (operations.py), which
+checks it with `require_scope`, so reading a resource shows what it requires.
 """
 from dataclasses import dataclass
 

@@ -74,6 +74,37 @@ class ApiError(Exception):
                    "An unexpected server error occurred. Retry, or contact support with the requestId")
 
 
+# Every code the API answers with, its status and meaning: the README's table and the
+# OpenAPI document's are made from this one.
+ERROR_CODES = {
+    "GR_VALIDATION_ERROR": (400, "Request body or parameters failed validation; `field` names the culprit"),
+    "GR_UNAUTHORIZED": (401, "No API key, or a malformed Authorization header"),
+    "GR_INVALID_API_KEY": (401, "The API key is invalid, expired, or has been revoked"),
+    "GR_FORBIDDEN": (403, "The API key lacks the scope this operation needs, or would grant more than it holds"),
+    "GR_IP_NOT_ALLOWED": (403, "The client address is not in the key's allowedIps"),
+    "GR_ORG_SCOPE_VIOLATION": (403, "An organization-scoped key reached for another organization's data"),
+    "GR_NOT_FOUND": (404, "No such endpoint, or no such resource (memberships, roles, webhooks, deliveries)"),
+    "GR_ORG_NOT_FOUND": (404, "No organization with this id"),
+    "GR_USER_NOT_FOUND": (404, "No user with this id"),
+    "GR_KEY_NOT_FOUND": (404, "No active API key with this id"),
+    "GR_METHOD_NOT_ALLOWED": (405, "The endpoint does not answer this method (see the Allow header)"),
+    "GR_DUPLICATE_SLUG": (409, "An organization with this slug already exists"),
+    "GR_DUPLICATE_EMAIL": (409, "A user with this email already exists"),
+    "GR_DUPLICATE_MEMBERSHIP": (409, "The user is already a member of this organization"),
+    "GR_IDEMPOTENCY_KEY_REUSED": (409, "This Idempotency-Key was used with a different request "
+                                       "(method, path or body) within the last 24 hours"),
+    "GR_PAYLOAD_TOO_LARGE": (413, "The request body is larger than 1 MiB"),
+    "GR_RATE_LIMITED": (429, "Too many requests; retry after Retry-After seconds"),
+    "GR_INVALID_SIGNATURE": (401, "A WorkOS webhook's WorkOS-Signature header is missing, malformed, "
+                                  "wrong or outside the 5-minute tolerance"),
+    "GR_WORKOS_NOT_CONFIGURED": (400, "The WorkOS integration lacks workos.api_key or "
+                                      "workos.webhook_secret"),
+    "GR_SYNC_IN_PROGRESS": (409, "A WorkOS user sync is already running"),
+    "GR_WORKOS_ERROR": (502, "WorkOS refused or failed the request, after retries; details carry "
+                             "WorkOS's status and code"),
+    "GR_INTERNAL_ERROR": (500, "An unexpected server error occurred; retry, or report the requestId"),
+}
+
 _NOT_FOUND_CODES = {
     "organization": "GR_ORG_NOT_FOUND",
     "user": "GR_USER_NOT_FOUND",

@@ -11,9 +11,16 @@ from datetime import datetime, timezone
 from .errors import ApiError
 
 MAX_BODY_BYTES = 1024 * 1024
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
-OPAQUE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# The characters str.strip() removes (those of str.isspace()), spelled out: `\s` means
+# different sets in Python and in the ECMA regexes of JSON Schema, and the published pattern
+# must accept exactly what Text.check accepts.
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Patterns of the trimmed value; Text wraps them to allow the surrounding space it trims.
+SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"
+EMAIL = rf"[^@{SPACE}\x00-\x1f]+@[^@{SPACE}\x00-\x1f]+\.[^@{SPACE}\x00-\x1f]+"
+URL = rf"[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}\x00/$.?#][^{SPACE}\x00]*"
+DOMAIN = r"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}"
+OPAQUE_ID = r"[A-Za-z0-9_-]{1,100}"
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -26,13 +33,29 @@ def invalid(field, message, **details):
 
 
 class Field:
-    """A value's rules. `nullable` lets a client clear an optional value with null."""
+    """A value's rules. `nullable` lets a client clear an optional value with null.
+
+    `schema()` states the same rules as JSON Schema for the OpenAPI document, so what is
+    published and what is enforced come from one declaration.
+    """
 
     type_name = "value"
 
-    def __init__(self, *, required=False, nullable=False):
+    def __init__(self, *, required=False, nullable=False, description=None):
         self.required = required
         self.nullable = nullable
+        self.description = description
+
+    def schema(self):
+        schema = self.own_schema()
+        if self.nullable:
+            schema["type"] = [schema["type"], "null"]
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+    def own_schema(self):
+        return {"type": self.type_name}
 
     def clean(self, value, name):
         if value is None:
@@ -49,29 +72,47 @@ class Field:
 
 
 class Text(Field):
+    """A string, trimmed of surrounding space. `min_length` is 0 (may be empty) or 1 (must
+    hold more than space); `max_length` counts the string as sent; `pattern` is matched by
+    the trimmed value. The same rules, as one regex, are what the document publishes."""
+
     type_name = "string"
 
     def __init__(self, *, max_length=200, min_length=1, pattern=None, pattern_hint=None, **kw):
         super().__init__(**kw)
         self.max_length = max_length
         self.min_length = min_length
-        self.pattern = pattern
         self.pattern_hint = pattern_hint
+        self.pattern = pattern
+        if pattern:
+            self.rule = rf"^[{SPACE}]*(?:{pattern})[{SPACE}]*$"
+        elif min_length:
+            self.rule = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
+        else:
+            self.rule = r"^[^\x00]*$"
+        self.regex = re.compile(self.rule)
 
     def check(self, value, name):
         if not isinstance(value, str):
             raise invalid(name, f"{name} must be a string")
-        value = value.strip()
-        if len(value) < self.min_length:
-            raise invalid(name, f"{name} must not be empty")
         if len(value) > self.max_length:
             raise invalid(name, f"{name} must be at most {self.max_length} characters",
                           maxLength=self.max_length)
         if "\x00" in value:
             raise invalid(name, f"{name} must not contain NUL characters")
-        if self.pattern and not self.pattern.match(value):
+        trimmed = value.strip()
+        if len(trimmed) < self.min_length:
+            raise invalid(name, f"{name} must not be empty")
+        if not self.regex.fullmatch(value):
             raise invalid(name, f"{name} is not valid", pattern=self.pattern_hint)
-        return value
+        return trimmed
+
+    def own_schema(self):
+        schema = {"type": "string", "minLength": self.min_length, "maxLength": self.max_length,
+                  "pattern": self.rule}
+        if self.pattern_hint:
+            schema["description"] = self.pattern_hint
+        return schema
 
 
 class Slug(Text):
@@ -88,14 +129,13 @@ class Email(Text):
 
 class Url(Text):
     def __init__(self, **kw):
-        super().__init__(max_length=2048, pattern=re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I),
+        super().__init__(max_length=2048, pattern=URL,
                          pattern_hint="An absolute http(s) URL", **kw)
 
 
 class Domain(Text):
     def __init__(self, **kw):
-        super().__init__(max_length=253, pattern=re.compile(
-            r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I),
+        super().__init__(max_length=253, pattern=DOMAIN,
             pattern_hint="A domain name such as acme.com", **kw)
 
 
@@ -114,6 +154,23 @@ class Bool(Field):
         return self._WORDS[text.lower()]
 
 
+class Choice(Text):
+    """One of a fixed set of words (a tier, a grouping, an action)."""
+
+    def __init__(self, *choices, **kw):
+        super().__init__(max_length=max(map(len, choices)), **kw)
+        self.choices = choices
+
+    def check(self, value, name):
+        if not isinstance(value, str) or value not in self.choices:
+            raise invalid(name, f"{name} must be one of: {', '.join(self.choices)}",
+                          allowed=list(self.choices))
+        return value
+
+    def own_schema(self):
+        return {"type": "string", "enum": list(self.choices)}
+
+
 class Uuid(Field):
     """A UUID in its canonical 36-character form, returned in lower case."""
 
@@ -124,6 +181,9 @@ class Uuid(Field):
         if isinstance(value, str) and self.FORM.fullmatch(value):
             return value.lower()
         raise invalid(name, f"{name} must be a UUID")
+
+    def own_schema(self):
+        return {"type": "string", "format": "uuid", "pattern": self.FORM.pattern}
 
 
 class OpaqueId(Text):
@@ -153,6 +213,9 @@ class Integer(Field):
             raise invalid(name, f"{name} must be an integer between {self.minimum} and {self.maximum}")
         return self.check(int(text), name)
 
+    def own_schema(self):
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
 
 class Metadata(Field):
     """A JSON object of custom data, bounded so one client cannot bloat every read."""
@@ -167,8 +230,14 @@ class Metadata(Field):
         if _depth(value) > self.MAX_DEPTH:
             raise invalid(name, f"{name} must be nested at most {self.MAX_DEPTH} levels deep")
         if len(json.dumps(value, ensure_ascii=False).encode()) > self.MAX_BYTES:
-            raise invalid(name, f"{name} must be at most {self.MAX_BYTES} bytes as JSON")
+            raise invalid(name, f"{name} must be at most {self.MAX_BYTES} bytes as JSON",
+                          maxBytes=self.MAX_BYTES)
         return value
+
+    def own_schema(self):
+        return {"type": "object", "x-max-bytes": self.MAX_BYTES, "x-max-depth": self.MAX_DEPTH,
+                "description": f"Custom data: a JSON object of at most {self.MAX_BYTES} bytes "
+                               f"(UTF-8 JSON), nested at most {self.MAX_DEPTH} levels."}
 
 
 def _depth(value):
@@ -192,8 +261,13 @@ class StringList(Field):
         if not isinstance(value, list):
             raise invalid(name, f"{name} must be an array")
         if not self.min_items <= len(value) <= self.max_items:
-            raise invalid(name, f"{name} must have {self.min_items} to {self.max_items} items")
+            raise invalid(name, f"{name} must have {self.min_items} to {self.max_items} items",
+                          minItems=self.min_items, maxItems=self.max_items)
         return [self.item.clean(v, name) for v in value]
+
+    def own_schema(self):
+        return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
+                "maxItems": self.max_items}
 
 
 class DateTime(Field):
@@ -209,6 +283,9 @@ class DateTime(Field):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc)
+
+    def own_schema(self):
+        return {"type": "string", "format": "date-time", "maxLength": 40}
 
 
 class _Fields:
@@ -241,6 +318,15 @@ class Body(_Fields):
             self._missing(data)
         return {snake(k): self.fields[k].clean(v, k) for k, v in data.items()}
 
+    def schema(self, *, partial=False):
+        """The JSON Schema of this body; with `partial` (PUT), nothing is required."""
+        schema = {"type": "object", "additionalProperties": False,
+                  "properties": {name: field.schema() for name, field in self.fields.items()}}
+        required = [name for name, field in self.fields.items() if field.required]
+        if required and not partial:
+            schema["required"] = required
+        return schema
+
 
 class Query(_Fields):
     where = "query"
@@ -256,24 +342,35 @@ class Query(_Fields):
         self._missing(req.params)
         return params
 
-
-def read_body(req):
-    """The request's raw body bytes, refused past MAX_BODY_BYTES."""
-    length = req.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise ApiError("GR_PAYLOAD_TOO_LARGE", 413,
-                       f"The request body must be at most {MAX_BODY_BYTES} bytes")
-    raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError("GR_PAYLOAD_TOO_LARGE", 413,
-                       f"The request body must be at most {MAX_BODY_BYTES} bytes")
-    return raw
+    def parameters(self):
+        """The fields as OpenAPI query parameters."""
+        return [{"name": name, "in": "query", "required": field.required, "schema": field.schema()}
+                for name, field in self.fields.items()]
 
 
-def read_json(req, *, optional=False, raw=None):
-    """The request's JSON body. `optional` allows an empty body (returns {}); `raw`, the
-    body already read (when its bytes are needed too, as for a signature)."""
-    raw = read_body(req) if raw is None else raw
+def raw_body(req):
+    """The request body's bytes, read once (at most MAX_BODY_BYTES; more is 413) and kept in
+    `req.context.raw_body`, since idempotency fingerprints the body before it is parsed."""
+    if req.context.raw_body is None:
+        length = req.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise _too_large()
+        raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES:
+            raise _too_large()
+        req.context.raw_body = raw
+    return req.context.raw_body
+
+
+def _too_large():
+    return ApiError("GR_PAYLOAD_TOO_LARGE", 413,
+                    f"The request body must be at most {MAX_BODY_BYTES} bytes", field="body",
+                    details={"maxBytes": MAX_BODY_BYTES})
+
+
+def read_json(req, *, optional=False):
+    """The request's JSON body. `optional` allows an empty body (returns {})."""
+    raw = raw_body(req)
     if not raw.strip():
         if optional:
             return {}

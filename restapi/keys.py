@@ -1,25 +1,27 @@
 """/api/v1/keys"""
-import falcon
-
 from goldenrecord.store import records
+from goldenrecord.store.apikeys import SCOPES, TIERS
 
-from .access import require_scope
-from .errors import ApiError
-from .inputs import Body, DateTime, OpaqueId, StringList, Text, Uuid, read_json
+from . import schemas
+from .inputs import Body, Choice, DateTime, OpaqueId, Query, StringList, Text, Uuid
 from .listing import paging_query
+from .operations import operation
 from .resource import Resource
 from .responses import created
 
 CREATE = Body(
     name=Text(required=True, max_length=100),
-    scopes=StringList(Text(max_length=50), required=True, min_items=1, max_items=20),
+    scopes=StringList(Choice(*SCOPES), required=True, min_items=1, max_items=len(SCOPES)),
     organizationId=Uuid(nullable=True),
-    tier=Text(max_length=20),
-    allowedIps=StringList(Text(max_length=50), max_items=100),
-    expiresAt=DateTime(nullable=True),
+    tier=Choice(*TIERS),
+    allowedIps=StringList(Text(max_length=50, description="An IPv4 or IPv6 address or CIDR range"),
+                          max_items=100),
+    expiresAt=DateTime(nullable=True, description="Must be in the future"),
 )
 LIST = paging_query(organizationId=Uuid())
-_ID = OpaqueId()
+ROTATE = Query(action=Choice("rotate", required=True))
+BY_ID = {"id": OpaqueId()}
+_FOUND = ("GR_KEY_NOT_FOUND",)
 
 
 class _KeyResource(Resource):
@@ -28,32 +30,34 @@ class _KeyResource(Resource):
 
 
 class KeysResource(_KeyResource):
-    @falcon.before(require_scope("api_keys:read"))
+    @operation("List API keys (metadata only)", scope="api_keys:read", response="ApiKey",
+               query=LIST, page=True)
     def on_get(self, req, resp):
-        self.list_page(req, resp, "keys", LIST, self.store.api_keys.list, self._serialize)
+        self.list_page(req, resp, "keys", self.store.api_keys.list, self._serialize)
 
-    @falcon.before(require_scope("api_keys:create"))
+    @operation("Create an API key (the plaintext is in this answer only)",
+               scope="api_keys:create", response=schemas.CREATED_KEY, status=201, body=CREATE,
+               errors=("GR_ORG_NOT_FOUND",))
     def on_post(self, req, resp):
         caller = req.context.caller
-        fields = CREATE.parse(read_json(req))
-        key, plaintext = self.store.api_keys.create(granted_by=caller.key, scope=caller.scope, **fields)
+        key, plaintext = self.store.api_keys.create(granted_by=caller.key, scope=caller.scope,
+                                                    **req.context.input)
         created(req, resp, {**self._serialize(key), "key": plaintext})
 
 
 class KeyResource(_KeyResource):
-    @falcon.before(require_scope("api_keys:read"))
+    @operation("Get an API key's metadata", scope="api_keys:read", response="ApiKey",
+               path=BY_ID, errors=_FOUND)
     def on_get(self, req, resp, id):
-        self.show(req, resp, _ID.clean(id, "id"), self.store.api_keys.get, self._serialize)
+        self.show(req, resp, id, self.store.api_keys.get, self._serialize)
 
-    @falcon.before(require_scope("api_keys:create"))
+    @operation("Rotate an API key: a new key, the old one expires in 7 days",
+               scope="api_keys:create", response=schemas.ROTATED, status=201, path=BY_ID,
+               query=ROTATE, body=Body(), body_optional=True, errors=_FOUND)
     def on_post(self, req, resp, id):
-        """POST /keys/:id?action=rotate — the only action a key has."""
-        action = req.get_param("action")
-        if action != "rotate" or set(req.params) != {"action"}:
-            raise ApiError.validation("action", "The only action on a key is ?action=rotate")
-        read_json(req, optional=True)
         caller = req.context.caller
-        old, new, plaintext = self.store.api_keys.rotate(_ID.clean(id, "id"), scope=caller.scope,
+        req.context.input.pop("action")
+        old, new, plaintext = self.store.api_keys.rotate(id, scope=caller.scope,
                                                          granted_by=caller.key)
         created(req, resp, {
             "oldKey": {
@@ -65,6 +69,7 @@ class KeyResource(_KeyResource):
             "newKey": {**self._serialize(new), "key": plaintext},
         })
 
-    @falcon.before(require_scope("api_keys:revoke"))
+    @operation("Revoke an API key at once", scope="api_keys:revoke", response="Deleted",
+               path=BY_ID, errors=_FOUND)
     def on_delete(self, req, resp, id):
-        self.delete(req, resp, _ID.clean(id, "id"), self.store.api_keys.revoke)
+        self.delete(req, resp, id, self.store.api_keys.revoke)

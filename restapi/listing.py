@@ -11,12 +11,12 @@ def paging_query(**filters):
                  cursor=Text(max_length=1000), **filters)
 
 
-def respond_with_page(req, resp, cursors, *, name, query, fetch, serialize):
-    """Parse `query` from the request, call `fetch(limit=, after=, **filters)`, answer a page.
+def respond_with_page(req, resp, cursors, *, name, fetch, serialize):
+    """Call `fetch(limit=, after=, **filters)` with the checked query, answer a page.
 
     `name` binds cursors to this list: a cursor from another list is refused.
     """
-    params = query.parse(req)
+    params = dict(req.context.input)
     if params.get("search"):
         # relevance pages carry an offset into one query's ranking: bind them to it
         digest = hashlib.sha256(params["search"].encode()).hexdigest()[:16]

@@ -4,6 +4,9 @@
   request_id  str     "req_" + 24 hex digits, echoed in X-Request-Id and every body
   started     float   time.perf_counter() when the request arrived
   caller      Caller  the authenticated key (None on public resources)
+  raw_body    bytes   the body, once read by inputs.raw_body (None before)
+  input       dict    the operation's checked query and body fields, snake_case (operations.py)
+  idempotency tuple   the open claim on an Idempotency-Key (idempotency.py), else None
 """
 import logging
 import random
@@ -33,6 +36,9 @@ class RequestContext:
         req.context.request_id = f"req_{_ids.getrandbits(96):024x}"
         req.context.started = time.perf_counter()
         req.context.caller = None
+        req.context.raw_body = None
+        req.context.input = {}
+        req.context.idempotency = None
 
     def process_response(self, req, resp, resource, req_succeeded):
         resp.set_header("X-Request-Id", req.context.request_id)

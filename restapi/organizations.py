@@ -1,12 +1,11 @@
 """/api/v1/organizations"""
-import falcon
-
 from goldenrecord.store import records
 
-from .access import require_scope
-from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, read_json
+from . import schemas
+from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, Uuid
 from .listing import paging_query
-from .resource import Resource, uuid_param
+from .operations import operation
+from .resource import Resource
 from .responses import ok
 
 _EDITABLE = dict(
@@ -18,39 +17,45 @@ CREATE = Body(name=Text(required=True), slug=Slug(required=True), **_EDITABLE)
 UPDATE = Body(name=Text(), slug=Slug(), isActive=Bool(), **_EDITABLE)
 VERIFY = Body(isVerified=Bool())
 LIST = paging_query(search=Text(min_length=0), includeStaging=Bool())
+BY_ID = {"id": Uuid()}
+_FOUND = ("GR_ORG_NOT_FOUND",)
 
 
 class OrganizationsResource(Resource):
-    @falcon.before(require_scope("organizations:read"))
+    @operation("List organizations", scope="organizations:read", response="Organization",
+               query=LIST, page=True)
     def on_get(self, req, resp):
-        self.list_page(req, resp, "organizations", LIST, self.store.organizations.list,
+        self.list_page(req, resp, "organizations", self.store.organizations.list,
                        records.organization)
 
-    @falcon.before(require_scope("organizations:create"))
+    @operation("Create an organization (staging until verified)", scope="organizations:create",
+               response="Organization", status=201, body=CREATE, errors=("GR_DUPLICATE_SLUG",))
     def on_post(self, req, resp):
-        self.create(req, resp, CREATE, self.store.organizations.create, records.organization)
+        self.create(req, resp, self.store.organizations.create, records.organization)
 
 
 class OrganizationResource(Resource):
-    @falcon.before(require_scope("organizations:read"))
+    @operation("Get an organization", scope="organizations:read", response="Organization",
+               path=BY_ID, errors=_FOUND)
     def on_get(self, req, resp, id):
-        self.show(req, resp, uuid_param(id), self.store.organizations.get, records.organization)
+        self.show(req, resp, id, self.store.organizations.get, records.organization)
 
-    @falcon.before(require_scope("organizations:update"))
+    @operation("Update an organization", scope="organizations:update", response="Organization",
+               path=BY_ID, body=UPDATE, partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG"))
     def on_put(self, req, resp, id):
-        self.update(req, resp, uuid_param(id), UPDATE, self.store.organizations.update,
-                    records.organization)
+        self.update(req, resp, id, self.store.organizations.update, records.organization)
 
-    @falcon.before(require_scope("organizations:delete"))
+    @operation("Delete an organization with its memberships", scope="organizations:delete",
+               response="Deleted", path=BY_ID, errors=_FOUND)
     def on_delete(self, req, resp, id):
-        self.delete(req, resp, uuid_param(id), self.store.organizations.delete)
+        self.delete(req, resp, id, self.store.organizations.delete)
 
-    @falcon.before(require_scope("organizations:update"))
+    @operation("Toggle verification, or set it with {\"isVerified\": bool}",
+               scope="organizations:update", response=schemas.VERIFIED, path=BY_ID, body=VERIFY,
+               body_optional=True, errors=_FOUND)
     def on_post_verify(self, req, resp, id):
-        """Toggle verification, or set it with an explicit {"isVerified": bool}."""
-        org_id = uuid_param(id)
-        wanted = VERIFY.parse(read_json(req, optional=True)).get("is_verified")
-        org = self.store.organizations.set_verified(org_id, wanted, scope=req.context.caller.scope)
+        wanted = req.context.input.get("is_verified")
+        org = self.store.organizations.set_verified(id, wanted, scope=req.context.caller.scope)
         message = ("Organization verified successfully" if org.is_verified
                    else "Organization moved to staging")
         ok(req, resp, {"id": org.id, "isVerified": org.is_verified, "message": message})
@@ -61,14 +66,13 @@ AUTOCOMPLETE = Query(q=Text(min_length=0), limit=Integer(minimum=1, maximum=20),
 
 
 class OrganizationAutocompleteResource(Resource):
-    @falcon.before(require_scope("organizations:read"))
+    @operation("Type-ahead organization search", scope="organizations:read",
+               response=schemas.AUTOCOMPLETE, query=AUTOCOMPLETE, description=(
+                   "Compact, typo-tolerant hits for a search-as-you-type dropdown. `matches` "
+                   "gives, per field, the [start, end) character ranges that matched, so a "
+                   "client can mark them without ever treating the text as markup."))
     def on_get(self, req, resp):
-        """Compact, typo-tolerant hits for a search-as-you-type dropdown.
-
-        `matches` gives, per field, the [start, end) character ranges that matched, so a
-        client can mark them without ever treating the text as markup.
-        """
-        params = AUTOCOMPLETE.parse(req)
+        params = req.context.input
         hits = self.store.organizations.autocomplete(
             params.get("q", ""), limit=params.get("limit", 8),
             include_staging=params.get("include_staging", False), scope=req.context.caller.scope)

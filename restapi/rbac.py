@@ -1,23 +1,22 @@
 """/api/v1/roles and /api/v1/permissions"""
-import falcon
-
 from goldenrecord.store import records
 
-from .access import require_scope
 from .listing import paging_query
+from .operations import operation
 from .resource import Resource
 
 LIST = paging_query()
 
 
 class RolesResource(Resource):
-    @falcon.before(require_scope("roles:read"))
+    @operation("List roles with their permissions", scope="roles:read", response="Role",
+               query=LIST, page=True)
     def on_get(self, req, resp):
-        self.list_page(req, resp, "roles", LIST, self.store.rbac.roles, records.role)
+        self.list_page(req, resp, "roles", self.store.rbac.roles, records.role)
 
 
 class PermissionsResource(Resource):
-    @falcon.before(require_scope("permissions:read"))
+    @operation("List permissions", scope="permissions:read", response="Permission", query=LIST,
+               page=True)
     def on_get(self, req, resp):
-        self.list_page(req, resp, "permissions", LIST, self.store.rbac.permissions,
-                       records.permission)
+        self.list_page(req, resp, "permissions", self.store.rbac.permissions, records.permission)

@@ -1,4 +1,8 @@
-"""Every route the API serves, in the spec's order."""
+"""Every route the API serves, in the spec's order.
+
+Routes are added through `Routes`, which remembers them: the OpenAPI document is made
+from this same list, and a test checks it against what Falcon actually serves.
+"""
 from .analytics import AnalyticsResource
 from .health import HealthResource
 from .keys import KeyResource, KeysResource
@@ -6,45 +10,63 @@ from .memberships import MembershipResource, MembershipsResource
 from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
                             OrganizationsResource)
 from .rbac import PermissionsResource, RolesResource
+from .reference import DocsResource, OpenApiResource
 from .users import UserResource, UsersResource
-from .workos import WorkosSyncResource, WorkosWebhookResource
+from .workos import WorkosLink, WorkosSyncResource, WorkosWebhookResource
 from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
                        WebhooksResource)
 
 V1 = "/api/v1"
 
 
-def add_routes(app, store, cursors, *, allow_private_targets, workos):
-    app.add_route("/healthz", HealthResource(store))
+class Routes(list):
+    """(template, resource, suffix) for every route added to `app`."""
+
+    def __init__(self, app):
+        super().__init__()
+        self._app = app
+
+    def __call__(self, template, resource, suffix=None):
+        self._app.add_route(template, resource, **({"suffix": suffix} if suffix else {}))
+        self.append((template, resource, suffix))
+
+
+def add_routes(app, store, cursors, *, allow_private_targets, version, workos=None):
+    add = Routes(app)
+    add("/healthz", HealthResource(store))
+    add(f"{V1}/openapi.json", OpenApiResource(add, version))
+    add("/docs", DocsResource())
 
     organization = OrganizationResource(store, cursors)
-    app.add_route(f"{V1}/organizations", OrganizationsResource(store, cursors))
-    app.add_route(f"{V1}/organizations/autocomplete", OrganizationAutocompleteResource(store, cursors))
-    app.add_route(f"{V1}/organizations/{{id}}", organization)
-    app.add_route(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
+    add(f"{V1}/organizations", OrganizationsResource(store, cursors))
+    add(f"{V1}/organizations/autocomplete", OrganizationAutocompleteResource(store, cursors))
+    add(f"{V1}/organizations/{{id}}", organization)
+    add(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
 
-    app.add_route(f"{V1}/users", UsersResource(store, cursors))
-    app.add_route(f"{V1}/users/{{id}}", UserResource(store, cursors))
+    add(f"{V1}/users", UsersResource(store, cursors))
+    add(f"{V1}/users/{{id}}", UserResource(store, cursors))
 
-    app.add_route(f"{V1}/memberships", MembershipsResource(store, cursors))
-    app.add_route(f"{V1}/memberships/{{id}}", MembershipResource(store, cursors))
+    add(f"{V1}/memberships", MembershipsResource(store, cursors))
+    add(f"{V1}/memberships/{{id}}", MembershipResource(store, cursors))
 
-    app.add_route(f"{V1}/roles", RolesResource(store, cursors))
-    app.add_route(f"{V1}/permissions", PermissionsResource(store, cursors))
+    add(f"{V1}/roles", RolesResource(store, cursors))
+    add(f"{V1}/permissions", PermissionsResource(store, cursors))
 
-    app.add_route(f"{V1}/keys", KeysResource(store, cursors))
-    app.add_route(f"{V1}/keys/{{id}}", KeyResource(store, cursors))
+    add(f"{V1}/keys", KeysResource(store, cursors))
+    add(f"{V1}/keys/{{id}}", KeyResource(store, cursors))
 
-    app.add_route(f"{V1}/analytics", AnalyticsResource(store, cursors))
+    add(f"{V1}/analytics", AnalyticsResource(store, cursors))
 
     targets = {"allow_private_targets": allow_private_targets}
     webhook = WebhookResource(store, cursors, **targets)
-    app.add_route(f"{V1}/webhooks", WebhooksResource(store, cursors, **targets))
-    app.add_route(f"{V1}/webhooks/{{id}}", webhook)
-    app.add_route(f"{V1}/webhooks/{{id}}/test", webhook, suffix="test")
-    app.add_route(f"{V1}/webhooks/{{id}}/deliveries", DeliveriesResource(store, cursors))
-    app.add_route(f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver",
-                  RedeliverResource(store, cursors))
+    add(f"{V1}/webhooks", WebhooksResource(store, cursors, **targets))
+    add(f"{V1}/webhooks/{{id}}", webhook)
+    add(f"{V1}/webhooks/{{id}}/test", webhook, suffix="test")
+    add(f"{V1}/webhooks/{{id}}/deliveries", DeliveriesResource(store, cursors))
+    add(f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver",
+        RedeliverResource(store, cursors))
 
-    app.add_route("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret))
-    app.add_route("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client))
+    workos = workos or WorkosLink()
+    add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret))
+    add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client))
+    return add

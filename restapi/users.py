@@ -1,12 +1,10 @@
 """/api/v1/users"""
-import falcon
-
 from goldenrecord.store import records
 
-from .access import require_scope
 from .inputs import Body, Bool, Email, Metadata, Text, Url, Uuid
 from .listing import paging_query
-from .resource import Resource, uuid_param
+from .operations import operation
+from .resource import Resource
 
 _PROFILE = dict(
     firstName=Text(max_length=100, nullable=True),
@@ -17,27 +15,32 @@ _PROFILE = dict(
 CREATE = Body(email=Email(required=True), **_PROFILE)
 UPDATE = Body(email=Email(), isActive=Bool(), **_PROFILE)
 LIST = paging_query(search=Text(min_length=0), organizationId=Uuid())
+BY_ID = {"id": Uuid()}
+_FOUND = ("GR_USER_NOT_FOUND",)
 
 
 class UsersResource(Resource):
-    @falcon.before(require_scope("users:read"))
+    @operation("List users", scope="users:read", response="User", query=LIST, page=True)
     def on_get(self, req, resp):
-        self.list_page(req, resp, "users", LIST, self.store.users.list, records.user)
+        self.list_page(req, resp, "users", self.store.users.list, records.user)
 
-    @falcon.before(require_scope("users:create"))
+    @operation("Create a user", scope="users:create", response="User", status=201, body=CREATE,
+               errors=("GR_DUPLICATE_EMAIL",))
     def on_post(self, req, resp):
-        self.create(req, resp, CREATE, self.store.users.create, records.user)
+        self.create(req, resp, self.store.users.create, records.user)
 
 
 class UserResource(Resource):
-    @falcon.before(require_scope("users:read"))
+    @operation("Get a user", scope="users:read", response="User", path=BY_ID, errors=_FOUND)
     def on_get(self, req, resp, id):
-        self.show(req, resp, uuid_param(id), self.store.users.get, records.user)
+        self.show(req, resp, id, self.store.users.get, records.user)
 
-    @falcon.before(require_scope("users:update"))
+    @operation("Update a user", scope="users:update", response="User", path=BY_ID, body=UPDATE,
+               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL"))
     def on_put(self, req, resp, id):
-        self.update(req, resp, uuid_param(id), UPDATE, self.store.users.update, records.user)
+        self.update(req, resp, id, self.store.users.update, records.user)
 
-    @falcon.before(require_scope("users:delete"))
+    @operation("Delete a user with their memberships", scope="users:delete", response="Deleted",
+               path=BY_ID, errors=_FOUND)
     def on_delete(self, req, resp, id):
-        self.delete(req, resp, uuid_param(id), self.store.users.delete)
+        self.delete(req, resp, id, self.store.users.delete)

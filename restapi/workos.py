@@ -3,18 +3,22 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import falcon
-
 from goldenrecord.store.workos import USER_EVENTS
 from goldenrecord.workos_sync import client as workos_client
 from goldenrecord.workos_sync import mapping, signature, sync
 
-from .access import require_scope
+from . import schemas
 from .errors import ApiError
-from .inputs import invalid, read_body, read_json
+from .inputs import Body, invalid, raw_body, read_json
+from .operations import operation
 from .responses import ok
 
 FULL_ACCESS = "*:*"
+WEBHOOK_RECEIVED = schemas.closed(
+    received=schemas.BOOL, id=schemas.STRING, event=schemas.STRING,
+    outcome={"type": "string", "enum": ["created", "linked", "updated", "unchanged",
+                                        "deactivated", "ignored", "duplicate"]})
+SYNC_COUNTS = schemas.closed(**{name: schemas.INT for name in sync.OUTCOMES})
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,24 @@ class WorkosWebhookResource:
         self.store = store
         self.secret = secret
 
+    @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)", scope=None,
+               response=WEBHOOK_RECEIVED,
+               errors=("GR_INVALID_SIGNATURE", "GR_WORKOS_NOT_CONFIGURED", "GR_DUPLICATE_EMAIL"),
+               description="The body is WorkOS's event object, `{id, event, data, created_at}`, "
+                           "verified over its raw bytes before it is read. `user.created` and "
+                           "`user.updated` create, link or update the user; `user.deleted` "
+                           "deactivates it; other events are acknowledged and ignored. A "
+                           "redelivered event id answers `outcome: duplicate`.")
     def on_post(self, req, resp):
         if not self.secret:
             raise not_configured("webhook_secret")
-        raw = read_body(req)
+        raw = raw_body(req)
         try:
             signature.verify(req.get_header("WorkOS-Signature"), raw, self.secret,
                              self.store.now().timestamp())
         except signature.InvalidSignature as error:
             raise ApiError("GR_INVALID_SIGNATURE", 401, str(error), field="WorkOS-Signature")
-        event = read_json(req, raw=raw)
+        event = read_json(req)
         event_id, event_type = _event_fields(event)
         user = None
         if event_type in USER_EVENTS:
@@ -83,9 +95,10 @@ class WorkosSyncResource:
         self.store = store
         self.new_client = new_client
 
-    @falcon.before(require_scope(FULL_ACCESS))
+    @operation("Create, link and update users from every WorkOS user", scope=FULL_ACCESS,
+               response=SYNC_COUNTS, body=Body(), body_optional=True,
+               errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
     def on_post(self, req, resp):
-        read_json(req, optional=True)  # no parameters; a body, if any, must still be JSON
         if self.new_client is None:
             raise not_configured("api_key")
         client = self.new_client()

@@ -12,6 +12,7 @@ from .apikeys import ApiKeys
 from goldenrecord import search
 from .db import database, open_database, write_transaction
 from .events import Events
+from .idempotency import IdempotentRequests
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
 from .memberships import Memberships
 from .migrations import migrate
@@ -52,6 +53,7 @@ class Store:
         self.events = Events(self)
         self.webhooks = Webhooks(self)
         self.workos = Workos(self)
+        self.idempotency = IdempotentRequests(self)
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""

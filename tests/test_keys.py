@@ -154,11 +154,12 @@ def test_a_key_may_rotate_itself(client, keys):
     assert_envelope(result, 201)
 
 
-@pytest.mark.parametrize("query", ["", "action=spin", "action=rotate&x=1"])
-def test_unknown_action_is_400(client, admin, query):
+@pytest.mark.parametrize("query, field", [("", "action"), ("action=spin", "action"),
+                                          ("action=rotate&x=1", "x")])
+def test_unknown_action_is_400(client, admin, query, field):
     key = assert_envelope(_create(client, admin), 201)
     result = client.simulate_post(f"{KEYS}/{key['id']}", query_string=query, headers=admin)
-    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "action")
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", field)
 
 
 def test_revocation_takes_effect_on_the_next_request(client, admin):

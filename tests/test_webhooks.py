@@ -360,3 +360,14 @@ def test_a_delivery_log_cursor_belongs_to_its_subscription(api, receiver):
     foreign = api.simulate_get(f"{HOOKS}/{second['id']}/deliveries", params={"cursor": cursor},
                                headers=api.headers)
     assert_envelope(foreign, 400, "GR_VALIDATION_ERROR", "cursor")
+
+
+def test_a_change_made_with_an_idempotency_key_is_delivered_at_once(api, receiver):
+    """The change commits with the outer idempotency transaction; the sender is woken then."""
+    _subscribe(api, receiver.url, events=["organization.created"])
+    started = time.monotonic()
+    result = api.simulate_post("/api/v1/organizations", json={"name": "Acme", "slug": "acme"},
+                               headers={**api.headers, "Idempotency-Key": "once"})
+    assert_envelope(result, 201)
+    receiver.wait_for(1, timeout=5)
+    assert time.monotonic() - started < 1.0

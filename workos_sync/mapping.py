@@ -6,9 +6,6 @@ arrives from WorkOS is held to exactly the standard of one created over the API.
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from goldenrecord.restapi.errors import ApiError
-from goldenrecord.restapi.users import CREATE as USER_RULES
-
 
 class Unmappable(Exception):
     """A WorkOS user Golden Record cannot hold; `field` names the Golden Record field."""
@@ -47,6 +44,11 @@ def workos_user(data):
         "lastName": _blank_is_none(data.get("last_name")),
         "avatarUrl": _blank_is_none(data.get("profile_picture_url")),
     }
+    # Imported here, not at the top: the HTTP layer imports this package for its WorkOS
+    # endpoints, and these rules are the HTTP layer's.
+    from goldenrecord.restapi.errors import ApiError
+    from goldenrecord.restapi.users import CREATE as USER_RULES
+
     try:
         fields = USER_RULES.parse(candidate)
     except ApiError as error:

@@ -1,0 +1,76 @@
+"""Each responder's declaration: the scope it needs, what it takes and what it answers.
+
+`@operation(...)` is read twice: by the hook it installs, which checks the scope, the path
+ids, the query string and the body before the responder runs (leaving the checked values
+in `req.context.input`), and by openapi.py, which publishes the same declaration. So the
+document cannot promise one rule while the code enforces another, and adding an endpoint
+to the document is one declaration on its responder.
+"""
+from dataclasses import dataclass, field
+
+import falcon
+
+from .access import require_scope
+from .inputs import Body, Query, read_json
+
+
+def camel(name):
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    scope: str | None  # None: any valid key (or no key at all on a public resource)
+    response: object  # a component name (str) or an inline JSON Schema (dict)
+    status: int = 200
+    path: dict = field(default_factory=dict)  # route parameter -> Field
+    query: Query | None = None
+    body: Body | None = None
+    partial: bool = False  # PUT: every body field optional
+    body_optional: bool = False  # an empty body is allowed
+    page: bool = False  # the answer is a list page with pagination meta
+    meta: dict | None = None  # the schema of `meta`, for answers that are not pages
+    errors: tuple = ()  # codes this operation may answer beyond those every operation may
+    description: str = ""
+    media_type: str = "application/json"
+    envelope: bool = True  # False: the answer is the bare document, not the envelope
+
+    def check(self, req, resp, resource, params):
+        """The Falcon `before` hook: refuse what the declaration does not allow."""
+        if self.scope is not None:
+            require_scope(self.scope)(req, resp, resource, params)
+        for name, rule in self.path.items():
+            params[name] = rule.clean(params[name], camel(name))
+        values = (self.query or _NO_QUERY).parse(req)
+        if self.body is not None:
+            data = read_json(req, optional=self.body_optional)
+            values.update(self.body.parse(data, partial=self.partial))
+        req.context.input = values
+
+
+_NO_QUERY = Query()
+
+
+def operation(summary, *, scope, response, **details):
+    """Declare a responder's operation; see Operation for the details it takes."""
+    declared = Operation(summary, scope, response, **details)
+
+    def decorate(responder):
+        wrapped = falcon.before(declared.check)(responder)
+        wrapped.operation = declared
+        return wrapped
+
+    return decorate
+
+
+def declared_operations(resource, suffix=None):
+    """(HTTP method, Operation) for each declared responder of `resource` (one route)."""
+    tail = f"_{suffix}" if suffix else ""
+    found = []
+    for method in ("get", "post", "put", "patch", "delete"):
+        responder = getattr(resource, f"on_{method}{tail}", None)
+        if responder is not None:
+            found.append((method, getattr(responder, "operation", None)))
+    return found
