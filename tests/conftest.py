@@ -2,7 +2,7 @@ import falcon.testing
 import pytest
 
 import goldenrecord
-from support import FakeClock
+from support import FakeClock, Receiver
 
 
 @pytest.fixture
@@ -101,3 +101,11 @@ class Factory:
     def membership(self, org, user, **fields):
         return self._post("/api/v1/memberships",
                           {"organizationId": org["id"], "userId": user["id"], **fields})
+
+
+@pytest.fixture(scope="module")
+def module_receiver():
+    """A webhook receiver on loopback shared by a module's tests (live-server suites)."""
+    server = Receiver()
+    yield server
+    server.close()

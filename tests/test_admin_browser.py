@@ -9,7 +9,6 @@ import pytest
 
 from browser import CHROMIUM, NARROW, WIDE, launch
 from process import ServerProcess, new_key
-from support import Receiver
 
 # Where the browser is required (.ci/run sets this), a missing one fails instead of skipping.
 if os.environ.get("GOLDENRECORD_REQUIRE_BROWSER"):
@@ -36,13 +35,6 @@ def server(tmp_path_factory):
     proc = ServerProcess(folder / "gr.db", key=new_key(), args=("--config", str(config)))
     yield proc
     proc.stop()
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    webhook_receiver = Receiver()
-    yield webhook_receiver
-    webhook_receiver.close()
 
 
 @pytest.fixture(scope="module")
@@ -272,20 +264,20 @@ def test_every_page_renders_without_errors(page, world, api):
     expect(page.locator("svg.chart").first).to_be_visible()
 
 
-def test_a_delivery_can_be_sent_again_from_the_log(page, world, api, receiver):
+def test_a_delivery_can_be_sent_again_from_the_log(page, world, api, module_receiver):
     # subscribed to an event no test causes, so the ping and its redelivery are all it gets
-    hook = api.call("POST", "/webhooks", 201, json={"name": "audit", "url": receiver.url,
+    hook = api.call("POST", "/webhooks", 201, json={"name": "audit", "url": module_receiver.url,
                                                     "events": ["user.deleted"]})
     sign_in(page, world["operator"])
     page.goto(f"/admin#/webhooks/{hook['id']}")
     page.click("#ping")
-    [first] = receiver.wait_for(1)
+    [first] = module_receiver.wait_for(1)
     deliveries = page.locator("#main tbody tr", has_text="ping")
     expect(deliveries).to_have_count(1)
     shoot(page, "webhook")
     deliveries.first.get_by_role("button", name="Redeliver").click()
     expect(page.locator("#main .notice")).to_contain_text("queued again")
-    second = receiver.wait_for(2)[1]
+    second = module_receiver.wait_for(2)[1]
     assert second["headers"]["X-Webhook-Id"] == first["headers"]["X-Webhook-Id"]
     expect(deliveries).to_have_count(2)
     wait_until(lambda: api.call("GET", f"/webhooks/{hook['id']}/deliveries", 200)[0]["status"] == "succeeded")

@@ -20,20 +20,12 @@ from schemathesis.generation import GenerationMode
 from goldenrecord.restapi.errors import ApiError
 from goldenrecord.restapi.inputs import Url
 from process import ServerProcess, new_key
-from support import Receiver
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, negative_data_rejection]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261123"))
 STATS = {"requests": 0, "operations": set()}
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    hub = Receiver()
-    yield hub
-    hub.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +60,7 @@ def _valid_url(value):
     return True
 
 
-def _existing(server, receiver):
+def _existing(server, module_receiver):
     """Fresh rows for the by-id operations, so generated bodies reach the store, not only
     the 404 path: path template -> the path parameters naming real rows."""
     def made(path, body):
@@ -76,7 +68,7 @@ def _existing(server, receiver):
         assert answer.status_code == 201, answer.text
         return answer.json()["data"]
 
-    hook = made("/api/v1/webhooks", {"name": "target", "url": receiver.url, "events": ["*"]})
+    hook = made("/api/v1/webhooks", {"name": "target", "url": module_receiver.url, "events": ["*"]})
     suffix = secrets.token_hex(4)  # fresh rows for each caller's run
     org = made("/api/v1/organizations", {"name": "Target", "slug": f"target-{suffix}"})
     user = made("/api/v1/users", {"email": f"u-{suffix}@example.com"})
@@ -98,7 +90,7 @@ def _existing(server, receiver):
     }
 
 
-def _fuzz(operation, mode, live, headers, receiver, path_parameters=None):
+def _fuzz(operation, mode, live, headers, module_receiver, path_parameters=None):
     """Run one operation's generated cases; raises the first failing check."""
 
     @hypothesis.seed(SEED)
@@ -113,7 +105,7 @@ def _fuzz(operation, mode, live, headers, receiver, path_parameters=None):
         # "invalid" extra parameter of that kind never reaches the server
         hypothesis.assume(not any(v is None or v == [] for v in (case.query or {}).values()))
         if isinstance(case.body, dict) and _valid_url(case.body.get("url")):
-            case.body["url"] = receiver.url  # webhook targets: loopback, never a real DNS name
+            case.body["url"] = module_receiver.url  # webhook targets: loopback, never a real DNS name
         STATS["requests"] += 1
         case.call_and_validate(base_url=live.url, checks=CHECKS)
 
@@ -130,8 +122,8 @@ def _runs(operation, existing):
 
 
 @pytest.mark.parametrize("caller", ["admin", "narrow"])
-def test_every_operation_conforms_under_generated_input(api_schema, live, receiver, caller):
-    existing = _existing(live, receiver)
+def test_every_operation_conforms_under_generated_input(api_schema, live, module_receiver, caller):
+    existing = _existing(live, module_receiver)
     operations = [result.ok() for result in api_schema.get_all_operations()]
     operations.sort(key=lambda op: op.method.upper() == "DELETE")  # rows go away last
     failures = []
@@ -139,7 +131,7 @@ def test_every_operation_conforms_under_generated_input(api_schema, live, receiv
         STATS["operations"].add(operation.label)
         for mode, path_parameters in _runs(operation, existing):
             try:
-                _fuzz(operation, mode, live, live.callers[caller], receiver, path_parameters)
+                _fuzz(operation, mode, live, live.callers[caller], module_receiver, path_parameters)
             except hypothesis.errors.Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # no input at all, so none invalid
             except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - all reported below
