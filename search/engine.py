@@ -62,6 +62,7 @@ class _Alternative:
     term: str
     quality: int  # EXACT, PREFIX or TYPO
     edits: int = 0
+    kept: int = 0  # letters the typo leaves in place at the start (see _grade)
 
 
 def _alternatives(db, token, last):
@@ -80,7 +81,7 @@ def _alternatives(db, token, last):
         for term in candidates - {token}:
             cost = distance(token, term, edits)
             if cost <= edits:
-                found.append(_Alternative(term, TYPO, cost))
+                found.append(_Alternative(term, TYPO, cost, _common_prefix(token, term)))
     return found
 
 
@@ -93,16 +94,29 @@ def _match_expression(groups):
     return " AND ".join(ors)
 
 
+def _common_prefix(a, b):
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
 def _grade(doc_tokens, group):
-    """The best way this document matches one query token: (quality, edits)."""
-    best = (TYPO + 1, 0)
+    """The best way this document matches one query token: (quality, edits, -kept).
+
+    Among near misses with as many edits, the one agreeing longer from the first letter
+    wins: typists rarely get a word's start wrong, so `mucy` means `mecy` before `lucy`.
+    """
+    best = (TYPO + 1, 0, 0)
     for alternative in group:
         if alternative.quality == PREFIX:
             hit = any(t.startswith(alternative.term) and t != alternative.term for t in doc_tokens)
         else:
             hit = alternative.term in doc_tokens
         if hit:
-            best = min(best, (alternative.quality, alternative.edits))
+            best = min(best, (alternative.quality, alternative.edits, -alternative.kept))
     return best
 
 
@@ -146,10 +160,11 @@ def find(db, kind, text, *, where="", params=(), count=True):
     for row in rows:
         doc_tokens = set(tokens(" ".join(v for v in row[1:-1] if v)))
         grades = [_grade(doc_tokens, group) for group in groups]
-        worst = max(quality for quality, _ in grades)
-        typos = sum(edits for _, edits in grades)
+        worst = max(quality for quality, _, _ in grades)
+        typos = sum(edits for _, edits, _ in grades)
+        unkept = sum(kept for _, _, kept in grades)
         tie = row[1 + columns.index(tie_column)] or ""
-        ranked.append(((worst, typos, row[-1], len(tie)), row[0]))
+        ranked.append(((worst, typos, unkept, row[-1], len(tie)), row[0]))
     ranked.sort()
     terms = {(a.term, a.quality) for group in groups for a in group}
     return Found([row_id for _, row_id in ranked], total, terms)

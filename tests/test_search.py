@@ -230,3 +230,9 @@ def test_autocomplete_cache_sees_changes_made_by_another_process(client, admin, 
     other.commit()
     other.close()
     assert _autocomplete(client, admin, "acme") == ["Acme Renamed"]
+
+
+def test_among_equal_typos_the_word_whose_start_was_kept_ranks_first(client, admin, named):
+    named("Lucy", "Mecy", "Muca")
+    # One substitution each; "mecy" and "muca" keep more of the start of "mucy" than "lucy".
+    assert _names(client, admin, "mucy") == ["Muca", "Mecy", "Lucy"]
