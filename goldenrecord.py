@@ -688,9 +688,6 @@ def main(argv=None):
     except ConfigError as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2
-    finally:
-        if log_handler is not None:
-            log_handler.drain()
     return status or 0
 
 

@@ -1,6 +1,7 @@
 """Installed from a wheel, Golden Record adds one top-level import name, `goldenrecord`,
 and a host project's own `store` and `search` packages stay the host's."""
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -35,9 +36,13 @@ def _site_of(module):
 
 
 def test_a_wheel_installs_one_name_and_leaves_the_hosts_store_and_search_alone(tmp_path):
+    # Built from a copy: setuptools writes build/ and *.egg-info beside the sources.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", "tests", "benchmarks", "*.db*"))
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
-         "--quiet", "-w", str(tmp_path / "dist"), str(ROOT)],
+         "--quiet", "-w", str(tmp_path / "dist"), str(source)],
         capture_output=True, text=True, timeout=180)
     assert built.returncode == 0, built.stderr
     [wheel] = (tmp_path / "dist").glob("goldenrecord-*.whl")

@@ -4,7 +4,7 @@ The fields are checked with the same rules the users API applies, so a user that
 arrives from WorkOS is held to exactly the standard of one created over the API.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 
 class Unmappable(Exception):
@@ -47,28 +47,20 @@ def workos_user(data):
     # Imported here, not at the top: the HTTP layer imports this package for its WorkOS
     # endpoints, and these rules are the HTTP layer's.
     from goldenrecord.restapi.errors import ApiError
+    from goldenrecord.restapi.inputs import DateTime
     from goldenrecord.restapi.users import CREATE as USER_RULES
 
     try:
         fields = USER_RULES.parse(candidate)
     except ApiError as error:
         raise Unmappable(error.field, f"WorkOS user {user_id}: {error.message}")
-    return WorkosUser(workos_user_id=user_id, updated_at=_timestamp(data.get("updated_at")),
-                      **fields)
+    try:
+        updated_at = DateTime().clean(data.get("updated_at"), "updated_at")
+    except ApiError:
+        updated_at = None  # unreadable: the user is applied without out-of-order protection
+    return WorkosUser(workos_user_id=user_id, updated_at=updated_at, **fields)
 
 
 def _blank_is_none(value):
     return None if isinstance(value, str) and not value.strip() else value
 
-
-def _timestamp(value):
-    """WorkOS's ISO-8601 time (`2026-01-15T12:00:00.000Z`) as UTC, or None if unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
