@@ -38,7 +38,7 @@ class OrganizationResource(Resource):
     @operation("Get an organization", scope="organizations:read", response="Organization",
                path=BY_ID, errors=_FOUND)
     def on_get(self, req, resp, id):
-        self.show(req, resp, id, self.store.organizations.get, records.organization)
+        self.show(req, resp, id, self.store.organizations.record, dict)
 
     @operation("Update an organization", scope="organizations:update", response="Organization",
                path=BY_ID, body=UPDATE, partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG"))

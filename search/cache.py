@@ -10,7 +10,10 @@ from collections import OrderedDict
 
 
 class GenerationCache:
-    """A bounded LRU map of key -> (generation, value); thread-safe."""
+    """A bounded LRU map of key -> (generation, value); thread-safe.
+
+    A generation of None vouches for nothing: nothing is served or kept under it.
+    """
 
     def __init__(self, max_entries=4096):
         self._entries = OrderedDict()
@@ -18,6 +21,8 @@ class GenerationCache:
         self._lock = threading.Lock()
 
     def get(self, key, generation):
+        if generation is None:
+            return None
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != generation:
@@ -26,6 +31,8 @@ class GenerationCache:
             return entry[1]
 
     def put(self, key, generation, value):
+        if generation is None:
+            return
         with self._lock:
             self._entries[key] = (generation, value)
             self._entries.move_to_end(key)

@@ -127,11 +127,6 @@ class Found:
     terms: set  # (indexed term, EXACT | PREFIX | TYPO) pairs the query used, for highlighting
 
 
-def generation(db, kind):
-    """The change counter of `kind`'s table (see migration m0006): equal values, same data."""
-    return db.execute_sql("SELECT value FROM search_generation WHERE kind = ?", (kind,)).fetchone()[0]
-
-
 def find(db, kind, text, *, where="", params=(), count=True):
     """Rows of `kind` matching `text`, best first.
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from . import records
 from .analytics import Analytics
 from .apikeys import ApiKeys
+from .changes import ChangeCounters, CommitWatch
 from goldenrecord import search
 from .db import database, open_database, write_transaction
 from .events import Events
@@ -44,6 +45,7 @@ class Store:
         self.now = clock
         self._uuidgen = uuidgen
         self.db = open_database(self.path)
+        self.changes = ChangeCounters(database, CommitWatch(self.path))
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
@@ -78,4 +80,5 @@ class Store:
         self.db.execute_sql("SELECT 1").fetchone()
 
     def close(self):
+        self.changes.close()
         self.db.close()

@@ -1,0 +1,180 @@
+"""Organization reads served from memory: never staler than a statement would be.
+
+`GET /organizations/:id` answers from memory while no organization has changed
+(store/changes.py); these tests check that any change — through the API, by another
+connection or process, in a transaction rolled back — is seen at once.
+"""
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from goldenrecord.store import OutOfScope, write_transaction
+from goldenrecord.store.changes import ChangeCounters, CommitWatch
+from goldenrecord.store.db import database
+from support import assert_envelope
+
+ORGS = "/api/v1/organizations"
+
+
+def _statements(store, action):
+    statements = []
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        result = action()
+    finally:
+        connection.set_trace_callback(None)
+    return result, statements
+
+
+def _name(client, headers, org_id):
+    return assert_envelope(client.simulate_get(f"{ORGS}/{org_id}", headers=headers), 200)["name"]
+
+
+def _in_another_process(db_path, sql):
+    """Run `sql` from a separate Python process, as the CLI or a second server would."""
+    script = ("import sqlite3, sys\n"
+              "c = sqlite3.connect(sys.argv[1])\n"
+              "c.execute(sys.argv[2])\n"
+              "c.commit()\n")
+    subprocess.run([sys.executable, "-c", script, str(db_path), sql], check=True, timeout=30)
+
+
+def test_a_repeated_read_runs_no_statement(client, admin, make, store):
+    org = make.org(name="Acme")
+    assert _name(client, admin, org["id"]) == "Acme"
+    result, statements = _statements(store, lambda: client.simulate_get(f"{ORGS}/{org['id']}",
+                                                                        headers=admin))
+    assert assert_envelope(result, 200) == assert_envelope(
+        client.simulate_get(f"{ORGS}/{org['id']}", headers=admin), 200)
+    assert statements == []
+
+
+def test_other_commits_cost_one_counter_read_not_the_row(client, admin, make, store):
+    org = make.org(name="Acme")
+    _name(client, admin, org["id"])
+    make.user()  # a commit, but not to an organization
+    _, statements = _statements(store, lambda: _name(client, admin, org["id"]))
+    assert len(statements) == 1 and "search_generation" in statements[0]
+
+
+def test_changes_through_the_api_are_seen_at_once(client, admin, make):
+    org = make.org(name="Acme")
+    assert _name(client, admin, org["id"]) == "Acme"
+    client.simulate_put(f"{ORGS}/{org['id']}", json={"name": "Acme Two"}, headers=admin)
+    assert _name(client, admin, org["id"]) == "Acme Two"
+    client.simulate_post(f"{ORGS}/{org['id']}/verify", json={"isVerified": False}, headers=admin)
+    body = assert_envelope(client.simulate_get(f"{ORGS}/{org['id']}", headers=admin), 200)
+    assert body["isVerified"] is False
+    client.simulate_delete(f"{ORGS}/{org['id']}", headers=admin)
+    assert_envelope(client.simulate_get(f"{ORGS}/{org['id']}", headers=admin), 404, "GR_ORG_NOT_FOUND")
+
+
+@pytest.mark.parametrize("how", ["connection", "process"])
+def test_a_change_made_elsewhere_is_seen_at_once(client, admin, make, store, how):
+    org, other = make.org(name="Acme"), make.org(name="Other")
+    assert _name(client, admin, org["id"]) == "Acme"
+    assert _name(client, admin, other["id"]) == "Other"
+
+    def run(sql):
+        if how == "process":
+            _in_another_process(store.path, sql)
+        else:
+            connection = sqlite3.connect(store.path)
+            connection.execute(sql)
+            connection.commit()
+            connection.close()
+
+    run(f"UPDATE organization SET name = 'Renamed' WHERE id = '{org['id']}'")
+    assert _name(client, admin, org["id"]) == "Renamed"
+    run(f"DELETE FROM organization WHERE id = '{other['id']}'")
+    assert_envelope(client.simulate_get(f"{ORGS}/{other['id']}", headers=admin), 404, "GR_ORG_NOT_FOUND")
+
+
+def test_a_rolled_back_change_is_never_served(client, admin, make, store):
+    org = make.org(name="Acme")
+    assert _name(client, admin, org["id"]) == "Acme"
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon):
+        with write_transaction():
+            database.execute_sql("UPDATE organization SET name = 'Uncommitted' WHERE id = ?",
+                                 (org["id"],))
+            # read inside the transaction: its own change, kept out of the cache
+            assert store.organizations.record(org["id"])["name"] == "Uncommitted"
+            raise Abandon
+    assert _name(client, admin, org["id"]) == "Acme"
+    # and the cache holds nothing that a later commit could make look current
+    client.simulate_put(f"{ORGS}/{org['id']}", json={"name": "Acme Two"}, headers=admin)
+    assert _name(client, admin, org["id"]) == "Acme Two"
+
+
+def test_scope_is_checked_on_every_cached_read(client, admin, make, keys):
+    mine, theirs = make.org(name="Mine"), make.org(name="Theirs")
+    assert _name(client, admin, theirs["id"]) == "Theirs"  # now cached
+    confined = keys.headers("organizations:read", org=mine["id"])
+    assert_envelope(client.simulate_get(f"{ORGS}/{theirs['id']}", headers=confined), 403, "GR_ORG_SCOPE_VIOLATION")
+    assert _name(client, confined, mine["id"]) == "Mine"
+
+
+def test_the_store_refuses_a_cached_read_out_of_scope(make, store):
+    mine, theirs = make.org(), make.org()
+    store.organizations.record(theirs["id"])
+    with pytest.raises(OutOfScope):
+        store.organizations.record(theirs["id"], scope=mine["id"])
+
+
+def test_readers_racing_a_writer_end_on_the_last_write(make, store):
+    org = make.org(name="v0")
+    done = threading.Event()
+    failures = []
+
+    def read():
+        try:
+            while not done.is_set():
+                store.organizations.record(org["id"])
+        except Exception as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for version in range(1, 40):
+        store.organizations.update(org["id"], {"name": f"v{version}"})
+        assert store.organizations.record(org["id"])["name"] == f"v{version}"
+    done.set()
+    for reader in readers:
+        reader.join()
+    assert failures == []
+    assert store.organizations.record(org["id"])["name"] == "v39"
+
+
+def test_the_commit_watch_moves_on_every_commit_and_only_then(store, tmp_path):
+    watch = CommitWatch(store.path)
+    assert watch.watching
+    before = watch.token()
+    assert before is not None
+    store.ping()
+    store.organizations.list(limit=5)
+    assert watch.token() == before  # reads commit nothing
+    _in_another_process(store.path, "UPDATE setting SET value = value WHERE 0")  # no change
+    after_empty = watch.token()
+    _in_another_process(store.path, "CREATE TABLE scratch (x)")
+    assert watch.token() != after_empty
+    watch.close()
+    assert watch.token() is None
+
+
+@pytest.mark.parametrize("path", [":memory:", "file:x?mode=memory", "missing.db"])
+def test_without_a_wal_index_the_counters_are_read_every_time(store, path, tmp_path):
+    watch = CommitWatch(path if ":" in path else str(tmp_path / path))
+    assert not watch.watching and watch.token() is None
+    counters = ChangeCounters(database, watch)
+    value = counters.current("organization")
+    _, statements = _statements(store, lambda: counters.current("organization"))
+    assert len(statements) == 1 and counters.current("organization") == value
