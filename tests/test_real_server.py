@@ -91,6 +91,24 @@ def test_data_survives_a_restart(db):
     second.stop()
 
 
+def test_reads_from_memory_see_another_process_change_at_once(db, server):
+    import sqlite3
+
+    org = _envelope(server.api("POST", "/api/v1/organizations",
+                               json={"name": "Acme", "slug": "acme"}), 201)["data"]
+    path = f"/api/v1/organizations/{org['id']}"
+    for _ in range(3):  # read by several of the server's threads, so held in memory
+        assert _envelope(server.api("GET", path), 200)["data"]["name"] == "Acme"
+    other = sqlite3.connect(db)  # this test process is the other process
+    other.execute("UPDATE organization SET name = 'Renamed' WHERE id = ?", (org["id"],))
+    other.commit()
+    assert _envelope(server.api("GET", path), 200)["data"]["name"] == "Renamed"
+    other.execute("DELETE FROM organization WHERE id = ?", (org["id"],))
+    other.commit()
+    other.close()
+    assert _envelope(server.api("GET", path), 404)["errors"][0]["code"] == "GR_ORG_NOT_FOUND"
+
+
 def test_same_slug_race_through_real_threads(server):
     statuses = []
     barrier = threading.Barrier(20)
