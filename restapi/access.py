@@ -27,15 +27,10 @@ class Caller:
         return FULL_ACCESS in self.key.scopes or scope in self.key.scopes
 
 
-def require_scope(scope):
-    """A Falcon `before` hook refusing callers whose key lacks `scope` (403 GR_FORBIDDEN)."""
-
-    def hook(req, resp, resource, params):
-        if not req.context.caller.has(scope):
-            raise ApiError.forbidden(f"This API key lacks the '{scope}' scope")
-
-    hook.scope = scope
-    return hook
+def require_scope(caller, scope):
+    """Refuse a caller whose key lacks `scope` (403 GR_FORBIDDEN)."""
+    if not caller.has(scope):
+        raise ApiError.forbidden(f"This API key lacks the '{scope}' scope")
 
 
 def bearer_token(req):

@@ -37,12 +37,17 @@ class Operation:
     media_type: str = "application/json"
     envelope: bool = True  # False: the answer is the bare document, not the envelope
 
+    def __post_init__(self):
+        # (parameter, rule, name in errors), worked out once rather than per request
+        object.__setattr__(self, "_path_rules", tuple(
+            (name, rule, camel(name)) for name, rule in self.path.items()))
+
     def check(self, req, resp, resource, params):
         """The Falcon `before` hook: refuse what the declaration does not allow."""
         if self.scope is not None:
-            require_scope(self.scope)(req, resp, resource, params)
-        for name, rule in self.path.items():
-            params[name] = rule.clean(params[name], camel(name))
+            require_scope(req.context.caller, self.scope)
+        for name, rule, shown in self._path_rules:
+            params[name] = rule.clean(params[name], shown)
         values = (self.query or _NO_QUERY).parse(req)
         if self.body is not None:
             data = read_json(req, optional=self.body_optional)

@@ -6,7 +6,7 @@ from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Ur
 from .listing import paging_query
 from .operations import operation
 from .resource import Resource
-from .responses import ok
+from .responses import encoded, ok
 
 _EDITABLE = dict(
     domain=Domain(nullable=True),
@@ -19,6 +19,12 @@ VERIFY = Body(isVerified=Bool())
 LIST = paging_query(search=Text(min_length=0), includeStaging=Bool())
 BY_ID = {"id": Uuid()}
 _FOUND = ("GR_ORG_NOT_FOUND",)
+
+
+def _encoded_organization(org):
+    """What a read of one organization answers; kept in memory by the store until an
+    organization changes, already encoded (responses.Encoded)."""
+    return encoded(records.organization(org))
 
 
 class OrganizationsResource(Resource):
@@ -38,7 +44,8 @@ class OrganizationResource(Resource):
     @operation("Get an organization", scope="organizations:read", response="Organization",
                path=BY_ID, errors=_FOUND)
     def on_get(self, req, resp, id):
-        self.show(req, resp, id, self.store.organizations.record, dict)
+        ok(req, resp, self.store.organizations.presented(
+            id, _encoded_organization, scope=req.context.caller.scope))
 
     @operation("Update an organization", scope="organizations:update", response="Organization",
                path=BY_ID, body=UPDATE, partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG"))

@@ -23,7 +23,12 @@ class Decision(NamedTuple):  # a tuple: made on every request, so cheap to make
     limit: int
     remaining: int
     reset: int  # Unix seconds when the window ends
-    retry_after: int  # whole seconds until then, at least 1
+    now: float  # Unix seconds when it was decided
+
+    @property
+    def retry_after(self):
+        """Whole seconds until the window ends, at least 1."""
+        return max(1, int(self.reset - self.now + 0.999))
 
     def headers(self):
         return {
@@ -42,12 +47,6 @@ class FixedWindowLimiter:
         self._counts = {}
         self._full_warned = False
 
-    def _position(self):
-        now = self._clock().timestamp()
-        window = int(now // WINDOW_SECONDS)
-        reset = (window + 1) * WINDOW_SECONDS
-        return window, reset, max(1, int(reset - now + 0.999))
-
     def _roll(self, window):
         if window != self._window:
             self._window = window
@@ -56,29 +55,32 @@ class FixedWindowLimiter:
 
     def hit(self, bucket, limit):
         """Count one request against `bucket`; allowed while the count stays within `limit`."""
-        window, reset, retry_after = self._position()
+        now = self._clock().timestamp()
+        window = int(now // WINDOW_SECONDS)
+        reset = (window + 1) * WINDOW_SECONDS
         with self._lock:
             self._roll(window)
             count = self._counts.get(bucket, 0)
             if count >= limit:
-                return Decision(False, limit, 0, reset, retry_after)
+                return Decision(False, limit, 0, reset, now)
             if bucket in self._counts or len(self._counts) < self._max_buckets:
                 self._counts[bucket] = count + 1
             elif not self._full_warned:
                 self._full_warned = True
                 log.warning("rate limiter tracks %d buckets this minute; new ones pass uncounted",
                             self._max_buckets)
-        return Decision(True, limit, limit - count - 1, reset, retry_after)
+        return Decision(True, limit, limit - count - 1, reset, now)
 
     def exhausted(self, bucket, limit):
         """Whether `bucket` has used up `limit` in this window (without counting)."""
         if not self._counts:  # the usual case, decided without the clock or the lock
             return None
-        window, reset, retry_after = self._position()
+        now = self._clock().timestamp()
+        window = int(now // WINDOW_SECONDS)
         with self._lock:
             self._roll(window)
             if self._counts.get(bucket, 0) >= limit:
-                return Decision(False, limit, 0, reset, retry_after)
+                return Decision(False, limit, 0, (window + 1) * WINDOW_SECONDS, now)
         return None
 
 

@@ -1,10 +1,29 @@
 """Successful responses in the spec's envelope."""
+import json
+
+import falcon
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
+class Encoded(bytes):
+    """A `data` value already encoded as JSON, for answers kept in memory: the envelope is
+    put around it without encoding it again on every request."""
+
+
+def encoded(data):
+    """`data` as Falcon's JSON handler would encode it (json.dumps, ensure_ascii=False)."""
+    return Encoded(json.dumps(data, ensure_ascii=False).encode())
+
+
 def ok(req, resp, data, *, status=200, meta=None):
+    if type(data) is Encoded and meta is None:
+        resp.status = status
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = b"".join((b'{"success": true, "data": ', data, b', "requestId": "',
+                              req.context.request_id.encode(), b'"}'))
+        return
     body = {"success": True, "data": data}
     if meta is not None:
         body["meta"] = meta

@@ -7,15 +7,15 @@ from .models import Membership, Organization
 from .pages import keyset_page, ranked_page
 
 
-# About 1 KiB each: the API representations of the most recently read organizations.
-RECORDS_CACHED = 20_000
+# Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
+PRESENTED_CACHED = 20_000
 
 
 class Organizations:
     def __init__(self, store):
         self._store = store
         self._autocomplete_cache = text_search.GenerationCache()
-        self._records = text_search.GenerationCache(max_entries=RECORDS_CACHED)
+        self._presented = text_search.GenerationCache(max_entries=PRESENTED_CACHED)
 
     def get(self, org_id, *, scope=None, field=None):
         """The organization `org_id`; with `scope`, only if it is that organization.
@@ -28,18 +28,21 @@ class Organizations:
         check_scope(org_id, scope)
         return org
 
-    def record(self, org_id, *, scope=None):
-        """The API representation of `org_id` (records.organization), for reading only.
+    def presented(self, org_id, present, *, scope=None):
+        """`present(organization)` for `org_id` — the hot read, kept in memory.
 
-        The hot read: served from memory while no organization has changed since it was
-        read (store/changes.py). The counter is taken before the row, so a change that
-        lands in between leaves the entry under a number that is already out of date.
+        An answer is served again while no organization has changed since it was made
+        (store/changes.py), so it is never staler than a fresh read; what `present`
+        returns is shared between callers and must not be changed. The counter is taken
+        before the row: a change that lands in between leaves the entry under a number
+        that is already out of date.
         """
         generation = self._store.changes.current("organization")
-        found = self._records.get(org_id, generation)
+        key = (org_id, present)
+        found = self._presented.get(key, generation)
         if found is None:
-            found = records.organization(self.get(org_id))
-            self._records.put(org_id, generation, found)
+            found = present(self.get(org_id))
+            self._presented.put(key, generation, found)
         check_scope(org_id, scope)
         return found
 

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from goldenrecord.store import OutOfScope, write_transaction
+from goldenrecord.store import OutOfScope, records, write_transaction
 from goldenrecord.store.changes import ChangeCounters, CommitWatch
 from goldenrecord.store.db import database
 from support import assert_envelope
@@ -106,7 +106,7 @@ def test_a_rolled_back_change_is_never_served(client, admin, make, store):
             database.execute_sql("UPDATE organization SET name = 'Uncommitted' WHERE id = ?",
                                  (org["id"],))
             # read inside the transaction: its own change, kept out of the cache
-            assert store.organizations.record(org["id"])["name"] == "Uncommitted"
+            assert store.organizations.presented(org["id"], records.organization)["name"] == "Uncommitted"
             raise Abandon
     assert _name(client, admin, org["id"]) == "Acme"
     # and the cache holds nothing that a later commit could make look current
@@ -124,9 +124,9 @@ def test_scope_is_checked_on_every_cached_read(client, admin, make, keys):
 
 def test_the_store_refuses_a_cached_read_out_of_scope(make, store):
     mine, theirs = make.org(), make.org()
-    store.organizations.record(theirs["id"])
+    store.organizations.presented(theirs["id"], records.organization)
     with pytest.raises(OutOfScope):
-        store.organizations.record(theirs["id"], scope=mine["id"])
+        store.organizations.presented(theirs["id"], records.organization, scope=mine["id"])
 
 
 def test_readers_racing_a_writer_end_on_the_last_write(make, store):
@@ -137,7 +137,7 @@ def test_readers_racing_a_writer_end_on_the_last_write(make, store):
     def read():
         try:
             while not done.is_set():
-                store.organizations.record(org["id"])
+                store.organizations.presented(org["id"], records.organization)
         except Exception as error:  # pragma: no cover - reported below
             failures.append(error)
 
@@ -146,12 +146,12 @@ def test_readers_racing_a_writer_end_on_the_last_write(make, store):
         reader.start()
     for version in range(1, 40):
         store.organizations.update(org["id"], {"name": f"v{version}"})
-        assert store.organizations.record(org["id"])["name"] == f"v{version}"
+        assert store.organizations.presented(org["id"], records.organization)["name"] == f"v{version}"
     done.set()
     for reader in readers:
         reader.join()
     assert failures == []
-    assert store.organizations.record(org["id"])["name"] == "v39"
+    assert store.organizations.presented(org["id"], records.organization)["name"] == "v39"
 
 
 def test_the_commit_watch_moves_on_every_commit_and_only_then(store, tmp_path):
@@ -178,3 +178,15 @@ def test_without_a_wal_index_the_counters_are_read_every_time(store, path, tmp_p
     value = counters.current("organization")
     _, statements = _statements(store, lambda: counters.current("organization"))
     assert len(statements) == 1 and counters.current("organization") == value
+
+
+def test_an_answer_from_memory_is_the_answer_a_fresh_read_gives(client, admin, make):
+    org = make.org(name="Zoë \u2603 \"quoted\"", metadata={"tier": 1, "tags": ["a", "b"]})
+    fresh = client.simulate_put(f"{ORGS}/{org['id']}", json={}, headers=admin)  # encoded anew
+    first = client.simulate_get(f"{ORGS}/{org['id']}", headers=admin)
+    again = client.simulate_get(f"{ORGS}/{org['id']}", headers=admin)
+    assert assert_envelope(first, 200) == assert_envelope(again, 200) == assert_envelope(fresh, 200)
+    assert first.headers["Content-Type"] == fresh.headers["Content-Type"]
+    # byte for byte the same envelope, but for the request id
+    assert again.content.replace(again.json["requestId"].encode(), b"") == \
+        fresh.content.replace(fresh.json["requestId"].encode(), b"")
