@@ -50,7 +50,8 @@ class Authentication:
     The order of refusals is the contract's: no or malformed header (401), unknown,
     revoked or expired key (401), address not on the key's allow-list (403). Failed
     attempts are counted per client address: past `failure_limit` a minute, the address
-    gets 429 before any key is looked up, so keys cannot be guessed at full speed.
+    gets 429 before any key is looked up, so keys cannot be guessed at full speed. A public
+    resource marked `signed = True` (WorkOS's webhook) is under the same limit.
 
     A request without an Authorization header may instead carry an admin dashboard
     session (`sessions`, see goldenrecord.admin_ui.session): the key it names is loaded
@@ -67,7 +68,11 @@ class Authentication:
         self._sessions = sessions
 
     def process_resource(self, req, resp, resource, params):
-        if resource is None or getattr(resource, "public", False):
+        if resource is None:
+            return
+        if getattr(resource, "public", False):
+            if getattr(resource, "signed", False):
+                self._refuse_if_blocked(self._client_address.of(req))
             return
         if (self._sessions is not None and req.get_header("Authorization") is None
                 and self._sessions.cookie(req)):
@@ -85,15 +90,26 @@ class Authentication:
         revoking or expiring the key ends the session."""
         return self._checked(req, lambda: session.key_in(self._api_keys))
 
-    def _checked(self, req, find):
-        address = self._client_address.of(req)
-        bucket = address_bucket(address)
-        blocked = self._failures.exhausted(bucket, self._failure_limit)
+    def process_response(self, req, resp, resource, req_succeeded):
+        """A public resource marked `signed = True` proves its callers by a signature
+        instead of a key; its 401 answers count as failed attempts all the same."""
+        if resp.status_code == 401 and getattr(resource, "signed", False):
+            self._count_failure(self._client_address.of(req))
+
+    def _refuse_if_blocked(self, address):
+        blocked = self._failures.exhausted(address_bucket(address), self._failure_limit)
         if blocked:
             raise rate_limited(blocked, headers=False)
+
+    def _count_failure(self, address):
+        self._failures.hit(address_bucket(address), self._failure_limit)
+
+    def _checked(self, req, find):
+        address = self._client_address.of(req)
+        self._refuse_if_blocked(address)
         key = find()
         if key is None or not key.is_usable(self._clock()):
-            self._failures.hit(bucket, self._failure_limit)
+            self._count_failure(address)
             raise ApiError.invalid_api_key()
         if not ip_allowed(key.allowed_ips, address):
             raise ApiError.ip_not_allowed(address)

@@ -44,6 +44,7 @@ class WorkosWebhookResource:
     """
 
     public = True
+    signed = True  # refused signatures count as failed authentications (access.py)
 
     def __init__(self, store, secret):
         self.store = store
@@ -51,7 +52,8 @@ class WorkosWebhookResource:
 
     @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)", scope=None,
                response=WEBHOOK_RECEIVED,
-               errors=("GR_INVALID_SIGNATURE", "GR_WORKOS_NOT_CONFIGURED", "GR_DUPLICATE_EMAIL"),
+               errors=("GR_INVALID_SIGNATURE", "GR_WORKOS_NOT_CONFIGURED", "GR_DUPLICATE_EMAIL",
+                       "GR_RATE_LIMITED"),
                description="The body is WorkOS's event object, `{id, event, data, created_at}`, "
                            "verified over its raw bytes before it is read. `user.created` and "
                            "`user.updated` create, link or update the user; `user.deleted` "

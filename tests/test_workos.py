@@ -293,6 +293,30 @@ def test_refused_signatures_change_nothing(api, clock, case):
     assert Event.select().count() == 0
 
 
+def test_refused_signatures_count_as_failed_authentications(tmp_path, fake, clock):
+    gr = goldenrecord.GoldenRecord(
+        workos_config(tmp_path, fake, **{"rate_limits.failed_auth_per_ip": 3}), clock=clock)
+    api = falcon.testing.TestClient(gr.app)
+    body = event("event_1", "user.created", workos_user(1))
+    try:
+        for _ in range(3):
+            assert_envelope(deliver(api, clock, body, secret="whsec_wrong"), 401,
+                            "GR_INVALID_SIGNATURE")
+        # past the limit even a good signature waits for the next minute, as a key would
+        refused = deliver(api, clock, body)
+        assert_envelope(refused, 429, "GR_RATE_LIMITED")
+        assert int(refused.headers["Retry-After"]) >= 1
+        # the limit is the address's, shared with API keys
+        bad_key = api.simulate_get("/api/v1/organizations",
+                                   headers={"Authorization": "Bearer gr_live_" + "x" * 43})
+        assert_envelope(bad_key, 429, "GR_RATE_LIMITED")
+        assert User.select().count() == 0
+        clock.advance(minutes=1)
+        assert_envelope(deliver(api, clock, body), 200)
+    finally:
+        gr.close()
+
+
 def test_the_fake_clock_decides_staleness(api, clock):
     body = event("event_1", "user.created", workos_user(1))
     raw = json.dumps(body).encode()
