@@ -9,10 +9,10 @@ import hmac
 import ipaddress
 import re
 import secrets
-import threading
-import time
 
 from datetime import timedelta
+
+from goldenrecord import search
 
 from .db import write_transaction
 from .errors import Forbidden, Invalid, NotFound
@@ -118,50 +118,12 @@ def check_grant(granter, scopes, organization_id):
         raise Forbidden(f"This API key cannot grant scopes it does not hold: {', '.join(beyond)}")
 
 
-class KeyCache:
-    """Recently authenticated keys by hash (and by id, for admin sessions), so most requests
-    skip one database read.
-
-    Entries live `ttl` seconds, which bounds how long a change made outside this process
-    (another process writing the same file) goes unseen. Changes made here call
-    `forget()` once committed; a generation number stops a lookup that began before a
-    `forget()` from caching what it read.
-    """
-
-    def __init__(self, ttl=2.0, max_entries=10_000):
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._entries = {}
-        self._generation = 0
-        self._lock = threading.Lock()
-
-    def get(self, digest):
-        entry = self._entries.get(digest)
-        if entry is not None and time.monotonic() - entry[1] < self._ttl:
-            return entry[0]
-        return None
-
-    def generation(self):
-        return self._generation
-
-    def put(self, digest, key, generation):
-        with self._lock:
-            if generation != self._generation:
-                return
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()
-            self._entries[digest] = (key, time.monotonic())
-
-    def forget(self):
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
-
-
 class ApiKeys:
     def __init__(self, store):
         self._store = store
-        self.cache = KeyCache()
+        # Keys by hash (and by id, for admin sessions), so most requests skip a read; valid
+        # while no key has changed in any process (store/changes.py).
+        self._cache = search.GenerationCache(max_entries=10_000)
 
     def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=(),
                expires_at=None, plaintext=None, granted_by=None, scope=None):
@@ -236,7 +198,6 @@ class ApiKeys:
             grace_end = now + ROTATION_GRACE
             old.expires_at = min(old.expires_at or grace_end, grace_end)
             old.save()
-        self.cache.forget()
         return old, new, plaintext
 
     def revoke(self, key_id, *, scope=None):
@@ -246,7 +207,6 @@ class ApiKeys:
             key = self._usable(key_id, scope, now)
             key.revoked_at = now
             key.save()
-        self.cache.forget()
         return key
 
     def _usable(self, key_id, scope, now):
@@ -269,12 +229,12 @@ class ApiKeys:
         return self._cached(("id", key_id), lambda: ApiKey.first_by("id", key_id))
 
     def _cached(self, entry, load):
-        key = self.cache.get(entry)
+        generation = self._store.changes.current("api_key")  # before the read: see changes.py
+        key = self._cache.get(entry, generation)
         if key is None:
-            generation = self.cache.generation()
             key = load()
             if key is not None:
-                self.cache.put(entry, key, generation)
+                self._cache.put(entry, generation, key)
         return key
 
     def any_usable(self):

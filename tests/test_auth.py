@@ -34,14 +34,40 @@ def test_revoked_key_is_401_invalid(client, store, keys):
     assert_envelope(client.simulate_get(ORGS, headers=headers), 401, "GR_INVALID_API_KEY")
 
 
-def test_a_revocation_written_by_another_process_is_seen_within_the_cache_ttl(client, store, keys, clock):
-    from goldenrecord.store.models import ApiKey
+@pytest.mark.parametrize("how", ["connection", "process"])
+def test_a_revocation_written_by_another_process_is_seen_at_once(client, store, keys, clock, how):
+    import sqlite3
+    import subprocess
+    import sys
 
     headers = keys.headers("*:*")
     assert_envelope(client.simulate_get(ORGS, headers=headers), 200)  # now cached
-    ApiKey.update(revoked_at=clock()).execute()  # as another process would
-    store.api_keys.cache._ttl = 0  # the 2-second TTL has passed
+    assert_envelope(client.simulate_get(ORGS, headers=headers), 200)
+    from goldenrecord.store.models import ApiKey
+
+    sql = f"UPDATE api_key SET revoked_at = '{ApiKey.revoked_at.db_value(clock())}'"
+    if how == "process":
+        subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                        "c.execute(sys.argv[2]); c.commit()", store.path, sql], check=True, timeout=30)
+    else:
+        other = sqlite3.connect(store.path)
+        other.execute(sql)
+        other.commit()
+        other.close()
     assert_envelope(client.simulate_get(ORGS, headers=headers), 401, "GR_INVALID_API_KEY")
+
+
+def test_a_key_is_read_once_while_nothing_changes(client, store, keys):
+    headers = keys.headers("*:*")
+    assert_envelope(client.simulate_get(ORGS, headers=headers), 200)
+    statements = []
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        assert_envelope(client.simulate_get(ORGS, headers=headers), 200)
+    finally:
+        connection.set_trace_callback(None)
+    assert not any("api_key" in s for s in statements), statements
 
 
 def test_expired_key_is_401_invalid(client, keys, clock):

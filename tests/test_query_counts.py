@@ -23,5 +23,6 @@ def test_list_queries_do_not_grow_with_the_page(client, admin, make, store, path
     org = make.org()
     for _ in range(12):
         make.membership(org, make.user())
+    client.simulate_get(path, headers=admin)  # the change counters are read after commits
     few, many = count(2), count(12)
     assert few > 0 and few == many

@@ -7,7 +7,8 @@ A released migration is never edited: a later change is a new module appended be
 from datetime import datetime, timezone
 
 from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
-               m0006_search_generation, m0007_admin, m0008_idempotency)
+               m0006_search_generation, m0007_admin, m0008_idempotency,
+               m0009_api_key_generation)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -18,6 +19,7 @@ MIGRATIONS = [
     (6, "search_generation", m0006_search_generation),
     (7, "admin", m0007_admin),
     (8, "idempotency", m0008_idempotency),
+    (9, "api_key_generation", m0009_api_key_generation),
 ]
 
 LATEST = MIGRATIONS[-1][0]
