@@ -47,6 +47,12 @@ class FixedWindowLimiter:
         self._counts = {}
         self._full_warned = False
 
+    def _position(self):
+        """(now, window, reset): Unix seconds, the window's number, when it ends."""
+        now = self._clock().timestamp()
+        window = int(now // WINDOW_SECONDS)
+        return now, window, (window + 1) * WINDOW_SECONDS
+
     def _roll(self, window):
         if window != self._window:
             self._window = window
@@ -55,9 +61,7 @@ class FixedWindowLimiter:
 
     def hit(self, bucket, limit):
         """Count one request against `bucket`; allowed while the count stays within `limit`."""
-        now = self._clock().timestamp()
-        window = int(now // WINDOW_SECONDS)
-        reset = (window + 1) * WINDOW_SECONDS
+        now, window, reset = self._position()
         with self._lock:
             self._roll(window)
             count = self._counts.get(bucket, 0)
@@ -75,12 +79,11 @@ class FixedWindowLimiter:
         """Whether `bucket` has used up `limit` in this window (without counting)."""
         if not self._counts:  # the usual case, decided without the clock or the lock
             return None
-        now = self._clock().timestamp()
-        window = int(now // WINDOW_SECONDS)
+        now, window, reset = self._position()
         with self._lock:
             self._roll(window)
             if self._counts.get(bucket, 0) >= limit:
-                return Decision(False, limit, 0, (window + 1) * WINDOW_SECONDS, now)
+                return Decision(False, limit, 0, reset, now)
         return None
 
 

@@ -38,3 +38,16 @@ class GenerationCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
+
+    def get_or_make(self, key, generation, make):
+        """The value kept for `key` at `generation`, else `make()`, kept unless it is None.
+
+        Take `generation` before `make()` reads anything: a change that lands in between
+        then leaves the entry under a number already out of date, never a stale one current.
+        """
+        value = self.get(key, generation)
+        if value is None:
+            value = make()
+            if value is not None:
+                self.put(key, generation, value)
+        return value

@@ -229,13 +229,7 @@ class ApiKeys:
         return self._cached(("id", key_id), lambda: ApiKey.first_by("id", key_id))
 
     def _cached(self, entry, load):
-        generation = self._store.changes.current("api_key")  # before the read: see changes.py
-        key = self._cache.get(entry, generation)
-        if key is None:
-            key = load()
-            if key is not None:
-                self._cache.put(entry, generation, key)
-        return key
+        return self._cache.get_or_make(entry, self._store.changes.current("api_key"), load)
 
     def any_usable(self):
         now = self._store.now()

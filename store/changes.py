@@ -102,9 +102,8 @@ class ChangeCounters:
         # the next token differs from this one and the counters are read again.
         values = dict(self._database.execute_sql(
             "SELECT kind, value FROM search_generation").fetchall())
-        if token is None:
-            return values[kind]
-        self._seen = (token, values)
+        if token is not None:
+            self._seen = (token, values)
         return values[kind]
 
     def close(self):

@@ -33,16 +33,11 @@ class Organizations:
 
         An answer is served again while no organization has changed since it was made
         (store/changes.py), so it is never staler than a fresh read; what `present`
-        returns is shared between callers and must not be changed. The counter is taken
-        before the row: a change that lands in between leaves the entry under a number
-        that is already out of date.
+        returns is shared between callers and must not be changed.
         """
-        generation = self._store.changes.current("organization")
-        key = (org_id, present)
-        found = self._presented.get(key, generation)
-        if found is None:
-            found = present(self.get(org_id))
-            self._presented.put(key, generation, found)
+        found = self._presented.get_or_make((org_id, present),
+                                            self._store.changes.current("organization"),
+                                            lambda: present(self.get(org_id)))
         check_scope(org_id, scope)
         return found
 
@@ -83,15 +78,15 @@ class Organizations:
         prefixes come back keystroke after keystroke, user after user.
         """
         key = (tuple(text_search.tokens(text)), limit, include_staging, scope)
-        current = self._store.changes.current("organization")
-        hits = self._autocomplete_cache.get(key, current)
-        if hits is None:
+
+        def search():
             found = self._find(text, include_staging, scope, count=False)
             page = ranked_page(Organization, found.ids, None, limit)
-            hits = [(org, {field: text_search.spans(getattr(org, field), found.terms)
+            return [(org, {field: text_search.spans(getattr(org, field), found.terms)
                            for field in ("name", "slug", "domain")}) for org in page.items]
-            self._autocomplete_cache.put(key, current, hits)
-        return hits
+
+        return self._autocomplete_cache.get_or_make(
+            key, self._store.changes.current("organization"), search)
 
     def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, scope=None):
         """A new organization, staging (unverified) until verified.
