@@ -9,15 +9,25 @@ Hot answers are therefore kept in memory, and kept only while nothing has change
 "Nothing has changed" is read from the WAL index, the shared-memory file (`<db>-shm`)
 through which every SQLite connection — in this process or any other — learns of new
 commits. Its header (https://www.sqlite.org/walformat.html, §2.1) is written on every
-commit: the commit counter, the last frame and the salts change each time. Reading it
-from a read-only mapping is a memory access, not a system call. The format is fixed,
-since processes running different SQLite versions must share it.
+commit: the commit counter, the last frame and the salts change each time. The format is
+fixed, since processes running different SQLite versions must share it.
+
+The header is read where SQLite itself mapped it into this process, never through a
+file descriptor of our own: closing any descriptor of a file drops every POSIX lock the
+process holds on it (https://www.sqlite.org/howtocorrupt.html, §2.2), and SQLite's locks
+on the WAL index are what keep other processes from rebuilding it under our feet. A
+connection of the watch's own keeps that mapping alive for as long as the watch reads it.
+Finding the mapping needs Linux's /proc/self/maps; elsewhere nothing is watched and the
+counters are read by a statement every time, which is slower but just as exact.
 
 What changed is told by counters that triggers keep in the writing transaction
 (migration m0006), read again only when the header has moved.
 """
-import mmap
+import ctypes
 import os
+import sqlite3
+import threading
+import urllib.parse
 
 # Two copies of the 48-byte WalIndexHdr. A writer fills the second copy, then the first;
 # SQLite's readers, like `token()`, trust the header only when the two are equal.
@@ -26,54 +36,78 @@ _COPY = 48
 _IS_INIT = 12  # WalIndexHdr.isInit: 0 while the index is being rebuilt
 
 
+def _sqlite_mapping(shm):
+    """The address at which SQLite mapped the start of `shm` into this process, or None
+    when there is not exactly one such mapping (or no /proc to tell)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            lines = maps.readlines()
+    except OSError:
+        return None
+    found = []
+    for line in lines:
+        fields = line.rstrip("\n").split(maxsplit=5)
+        if len(fields) == 6 and fields[5] == shm and int(fields[2], 16) == 0 \
+                and "s" in fields[1] and "r" in fields[1]:
+            start, end = (int(part, 16) for part in fields[0].split("-"))
+            if end - start >= _HEADER:
+                found.append(start)
+    return found[0] if len(found) == 1 else None
+
+
 class CommitWatch:
     """Equal tokens from `token()` mean no transaction was committed in between."""
 
     def __init__(self, database_path):
-        self._map = None
-        self._shm = None
+        self._header = None  # a ctypes view of SQLite's mapping of the header
+        self._keeper = None  # the connection keeping that mapping alive
+        self._lock = threading.Lock()  # close() never unmaps under a reader
         if database_path not in ("", ":memory:") and not database_path.startswith("file:"):
-            # SQLite names the index after the resolved path of the database
-            self._shm = os.path.realpath(database_path) + "-shm"
-            self._open()
+            self._attach(os.path.realpath(database_path))
 
-    def _open(self):
-        """Map the index once SQLite has made it (at a connection's first transaction)."""
+    def _attach(self, path):
+        # mode=rw: watching must never create a database
+        uri = f"file:{urllib.parse.quote(path)}?mode=rw"
         try:
-            fd = os.open(self._shm, os.O_RDONLY)
-        except OSError:
+            keeper = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                     isolation_level=None)
+        except sqlite3.Error:
             return
         try:
-            if os.fstat(fd).st_size >= _HEADER:
-                self._map = mmap.mmap(fd, _HEADER, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            pass
-        finally:
-            os.close(fd)
+            # a read maps the WAL index, and this connection holds it until closed
+            mode = keeper.execute("PRAGMA journal_mode").fetchone()[0]
+            keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except sqlite3.Error:
+            mode = None
+        # SQLite names the index after the resolved path of the database
+        address = _sqlite_mapping(path + "-shm") if mode == "wal" else None
+        if address is None:
+            keeper.close()
+            return
+        self._keeper = keeper
+        self._header = (ctypes.c_char * _HEADER).from_address(address)
 
     @property
     def watching(self):
-        return self._map is not None
+        return self._header is not None
 
     def token(self):
-        """The WAL index header now, or None when it cannot vouch for anything (no index
-        yet, or a header being written or rebuilt)."""
-        if self._map is None:
-            if self._shm is None:
+        """The WAL index header now, or None when it cannot vouch for anything (nothing
+        watched, or a header being written or rebuilt)."""
+        with self._lock:
+            if self._header is None:
                 return None
-            self._open()
-            if self._map is None:
-                return None
-        header = self._map[:_HEADER]
+            header = self._header.raw
         if header[:_COPY] != header[_COPY:] or not header[_IS_INIT]:
             return None
         return header
 
     def close(self):
-        self._shm = None
-        if self._map is not None:
-            self._map.close()
-            self._map = None
+        with self._lock:
+            self._header = None
+            keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.close()
 
 
 class ChangeCounters:

@@ -1,5 +1,7 @@
 """Helpers shared by the tests (imported as `from support import ...`)."""
 import re
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +32,24 @@ def assert_envelope(result, status, code=None, field=None):
     if field is not None:
         assert error.get("field") == field, body
     return error
+
+
+# Which of SQLite's lock bytes in a WAL index another process finds taken
+# (https://www.sqlite.org/walformat.html, §2.3: write, checkpoint, recover, 5 readers, DMS).
+_LOCK_PROBE = """
+import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+for offset in range(120, 129):
+    probe = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
+    kind = struct.unpack("hhqqi", fcntl.fcntl(fd, fcntl.F_GETLK, probe))[0]
+    print(offset, "free" if kind == fcntl.F_UNLCK else "taken")
+"""
+
+
+def sqlite_locks_seen_from_another_process(shm):
+    """Lines "<offset> taken|free" for the lock bytes of the WAL index at `shm`."""
+    return subprocess.run([sys.executable, "-c", _LOCK_PROBE, shm], check=True, timeout=30,
+                          capture_output=True, text=True).stdout.splitlines()
 
 
 class FakeClock:

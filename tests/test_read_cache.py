@@ -14,7 +14,7 @@ import pytest
 from goldenrecord.store import OutOfScope, records, write_transaction
 from goldenrecord.store.changes import ChangeCounters, CommitWatch
 from goldenrecord.store.db import database
-from support import assert_envelope
+from support import assert_envelope, sqlite_locks_seen_from_another_process
 
 ORGS = "/api/v1/organizations"
 
@@ -170,10 +170,29 @@ def test_the_commit_watch_moves_on_every_commit_and_only_then(store, tmp_path):
     assert watch.token() is None
 
 
+def test_watching_never_drops_the_locks_sqlite_holds_in_this_process(store):
+    """Closing any descriptor of a file drops all of a process's POSIX locks on it; a watch
+    that did so would let another process rebuild the WAL index under this one (the
+    `SQLITE_PROTOCOL` a backup taken while serving once met), or checkpoint over a read."""
+    reader = sqlite3.connect(store.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM organization").fetchone()  # holds a reader lock
+    before = sqlite_locks_seen_from_another_process(store.path + "-shm")
+    assert "128 taken" in before  # the lock that says "the index is in use here"
+    assert any(f"{offset} taken" in before for offset in range(123, 128))
+    watch = CommitWatch(store.path)
+    assert watch.watching and watch.token() is not None
+    watch.close()
+    assert sqlite_locks_seen_from_another_process(store.path + "-shm") == before
+    reader.execute("COMMIT")
+    reader.close()
+
+
 @pytest.mark.parametrize("path", [":memory:", "file:x?mode=memory", "missing.db"])
 def test_without_a_wal_index_the_counters_are_read_every_time(store, path, tmp_path):
     watch = CommitWatch(path if ":" in path else str(tmp_path / path))
     assert not watch.watching and watch.token() is None
+    assert not (tmp_path / "missing.db").exists()  # watching never creates a database
     counters = ChangeCounters(database, watch)
     value = counters.current("organization")
     _, statements = _statements(store, lambda: counters.current("organization"))

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from process import ROOT, ServerProcess, clean_env, new_key
-from support import Receiver
+from support import Receiver, sqlite_locks_seen_from_another_process
 
 
 @pytest.fixture
@@ -99,6 +99,9 @@ def test_reads_from_memory_see_another_process_change_at_once(db, server):
     path = f"/api/v1/organizations/{org['id']}"
     for _ in range(3):  # read by several of the server's threads, so held in memory
         assert _envelope(server.api("GET", path), 200)["data"]["name"] == "Acme"
+    # watching for commits left the server's SQLite locks in place: a process opening the
+    # database finds the index in use, and never rebuilds it under the server
+    assert "128 taken" in sqlite_locks_seen_from_another_process(f"{db}-shm")
     other = sqlite3.connect(db)  # this test process is the other process
     other.execute("UPDATE organization SET name = 'Renamed' WHERE id = ?", (org["id"],))
     other.commit()
