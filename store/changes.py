@@ -34,13 +34,14 @@ import urllib.parse
 _HEADER = 96
 _COPY = 48
 _IS_INIT = 12  # WalIndexHdr.isInit: 0 while the index is being rebuilt
+_MAPS = "/proc/self/maps"
 
 
 def _sqlite_mapping(shm):
     """The address at which SQLite mapped the start of `shm` into this process, or None
     when there is not exactly one such mapping (or no /proc to tell)."""
     try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+        with open(_MAPS, encoding="utf-8", errors="replace") as maps:
             lines = maps.readlines()
     except OSError:
         return None

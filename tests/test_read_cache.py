@@ -199,6 +199,16 @@ def test_without_a_wal_index_the_counters_are_read_every_time(store, path, tmp_p
     assert len(statements) == 1 and counters.current("organization") == value
 
 
+def test_without_proc_maps_a_wal_database_is_not_watched(store, monkeypatch):
+    from goldenrecord.store import changes
+    monkeypatch.setattr(changes, "_MAPS", "/nonexistent/maps")  # as on a system without /proc
+    watch = CommitWatch(store.path)
+    assert not watch.watching and watch.token() is None and watch._keeper is None
+    counters = ChangeCounters(database, watch)
+    _, statements = _statements(store, lambda: counters.current("organization"))
+    assert len(statements) == 1
+
+
 def test_an_answer_from_memory_is_the_answer_a_fresh_read_gives(client, admin, make):
     org = make.org(name="Zoë \u2603 \"quoted\"", metadata={"tier": 1, "tags": ["a", "b"]})
     fresh = client.simulate_put(f"{ORGS}/{org['id']}", json={}, headers=admin)  # encoded anew
