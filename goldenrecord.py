@@ -292,6 +292,7 @@ class GoldenRecord:
             self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,
             backoff_base_seconds=hooks.backoff_base_seconds, timeout_seconds=hooks.timeout_seconds,
             allow_private_targets=hooks.allow_private_targets)
+        self.store.start()
         if self.usage is not None:
             self.usage.start()
         self.webhooks.start()

@@ -79,6 +79,11 @@ class Store:
     def ping(self):
         self.db.execute_sql("SELECT 1").fetchone()
 
+    def start(self):
+        """Start watching for commits by other processes, so that hot reads can be
+        answered from memory (store/changes.py). Until then every read asks SQLite."""
+        self.changes.start()
+
     def close(self):
         self.changes.close()
         self.db.close()

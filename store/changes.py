@@ -1,4 +1,4 @@
-"""Telling that nothing was committed since a moment, without a statement.
+"""Telling that nothing was committed since a moment, without a statement per request.
 
 Every statement through Python's sqlite3 module lets go of the GIL two or three times
 (its step and reset calls). On a loaded server each let-go hands the GIL to another
@@ -6,109 +6,119 @@ thread and back — a pair of context switches — so a one-row read by primary 
 more in hand-offs than in SQLite: about a third of the throughput of a single read.
 Hot answers are therefore kept in memory, and kept only while nothing has changed.
 
-"Nothing has changed" is read from the WAL index, the shared-memory file (`<db>-shm`)
-through which every SQLite connection — in this process or any other — learns of new
-commits. Its header (https://www.sqlite.org/walformat.html, §2.1) is written on every
-commit: the commit counter, the last frame and the salts change each time. The format is
-fixed, since processes running different SQLite versions must share it.
+"Nothing has changed" is told by a token made of two counters, both read without a
+statement on the request path:
 
-The header is read where SQLite itself mapped it into this process, never through a
-file descriptor of our own: closing any descriptor of a file drops every POSIX lock the
-process holds on it (https://www.sqlite.org/howtocorrupt.html, §2.2), and SQLite's locks
-on the WAL index are what keep other processes from rebuilding it under our feet. A
-connection of the watch's own keeps that mapping alive for as long as the watch reads it.
-Finding the mapping needs Linux's /proc/self/maps; elsewhere nothing is watched and the
-counters are read by a statement every time, which is slower but just as exact.
+- this process's own commits, counted by `write_transaction` (store/db.py) as each one
+  ends, so a change made here — a revoked key above all — is seen by the very next read;
+- commits by anyone else (another process, the CLI, a connection opened by hand), told
+  by SQLite's documented `PRAGMA data_version`
+  (https://www.sqlite.org/pragma.html#pragma_data_version), which changes on a
+  connection whenever another connection has committed. A dedicated connection asks it
+  every `interval` seconds on a thread of its own, off the request path; so an answer
+  cached here is at most about one interval staler than a fresh read after another
+  process's write (README, *Storage*).
+
+Until the watch is started — and for a database no second connection can open (in
+memory) — it vouches for nothing, and the change counters are read by a statement on
+every call: slower, but exact.
 
 What changed is told by counters that triggers keep in the writing transaction
-(migration m0006), read again only when the header has moved.
+(migration m0006), read again only when the token has moved.
 """
-import ctypes
-import os
+import itertools
 import sqlite3
 import threading
 import urllib.parse
 
-# Two copies of the 48-byte WalIndexHdr. A writer fills the second copy, then the first;
-# SQLite's readers, like `token()`, trust the header only when the two are equal.
-_HEADER = 96
-_COPY = 48
-_IS_INIT = 12  # WalIndexHdr.isInit: 0 while the index is being rebuilt
-_MAPS = "/proc/self/maps"
+from .db import local_commits
 
-
-def _sqlite_mapping(shm):
-    """The address at which SQLite mapped the start of `shm` into this process, or None
-    when there is not exactly one such mapping (or no /proc to tell)."""
-    try:
-        with open(_MAPS, encoding="utf-8", errors="replace") as maps:
-            lines = maps.readlines()
-    except OSError:
-        return None
-    found = []
-    for line in lines:
-        fields = line.rstrip("\n").split(maxsplit=5)
-        if len(fields) == 6 and fields[5] == shm and int(fields[2], 16) == 0 \
-                and "s" in fields[1] and "r" in fields[1]:
-            start, end = (int(part, 16) for part in fields[0].split("-"))
-            if end - start >= _HEADER:
-                found.append(start)
-    return found[0] if len(found) == 1 else None
+# How often another process's commits are looked for: the staleness bound of a cached
+# answer after such a commit. 20 ms costs ~50 cheap statements a second on one thread.
+POLL_SECONDS = 0.02
 
 
 class CommitWatch:
-    """Equal tokens from `token()` mean no transaction was committed in between."""
+    """Equal tokens from `token()` mean no transaction was committed in between,
+    by this process (at once) or by another (within about `interval` seconds)."""
 
-    def __init__(self, database_path):
-        self._header = None  # a ctypes view of SQLite's mapping of the header
-        self._keeper = None  # the connection keeping that mapping alive
-        self._lock = threading.Lock()  # close() never unmaps under a reader
-        if database_path not in ("", ":memory:") and not database_path.startswith("file:"):
-            self._attach(os.path.realpath(database_path))
+    def __init__(self, database_path, *, interval=POLL_SECONDS):
+        self._path = database_path
+        self._interval = interval
+        self._connection = None
+        self._seen_version = None
+        self._generation = itertools.count()
+        self._current = None  # the generation number; None while nothing is watched
+        self._stopped = threading.Event()
+        self._thread = None
+        self._lock = threading.Lock()  # poll() and close() never share the connection
 
-    def _attach(self, path):
+    def _open(self):
+        path = self._path
+        if path in ("", ":memory:") or path.startswith("file:"):
+            return None
         # mode=rw: watching must never create a database
         uri = f"file:{urllib.parse.quote(path)}?mode=rw"
         try:
-            keeper = sqlite3.connect(uri, uri=True, check_same_thread=False,
-                                     isolation_level=None)
+            return sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         except sqlite3.Error:
-            return
-        try:
-            # a read maps the WAL index, and this connection holds it until closed
-            mode = keeper.execute("PRAGMA journal_mode").fetchone()[0]
-            keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        except sqlite3.Error:
-            mode = None
-        # SQLite names the index after the resolved path of the database
-        address = _sqlite_mapping(path + "-shm") if mode == "wal" else None
-        if address is None:
-            keeper.close()
-            return
-        self._keeper = keeper
-        self._header = (ctypes.c_char * _HEADER).from_address(address)
+            return None
+
+    def start(self):
+        """Open the watching connection and poll it on a daemon thread until `close()`.
+        Does nothing for a database that cannot be watched."""
+        with self._lock:
+            if self._connection is not None or self._stopped.is_set():
+                return
+            self._connection = self._open()
+            if self._connection is None:
+                return
+        if self.poll():
+            self._thread = threading.Thread(target=self._run, name="goldenrecord-commit-watch",
+                                            daemon=True)
+            self._thread.start()
+
+    def _run(self):
+        while not self._stopped.wait(self._interval):
+            self.poll()
+
+    def poll(self):
+        """Look once for commits by other connections; True while watching. The thread
+        calls this every interval; tests call it to step the watch."""
+        with self._lock:
+            if self._connection is None:
+                return False
+            try:
+                version = self._connection.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error:
+                self._current = None  # cannot vouch until a poll succeeds again
+                self._seen_version = None
+                return True
+            if version != self._seen_version:
+                self._seen_version = version
+                self._current = next(self._generation)
+            return True
 
     @property
     def watching(self):
-        return self._header is not None
+        return self._current is not None
 
     def token(self):
-        """The WAL index header now, or None when it cannot vouch for anything (nothing
-        watched, or a header being written or rebuilt)."""
-        with self._lock:
-            if self._header is None:
-                return None
-            header = self._header.raw
-        if header[:_COPY] != header[_COPY:] or not header[_IS_INIT]:
+        """A value that changes on every commit, or None when the watch cannot vouch."""
+        current = self._current
+        if current is None:
             return None
-        return header
+        return (local_commits.value, current)
 
     def close(self):
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
         with self._lock:
-            self._header = None
-            keeper, self._keeper = self._keeper, None
-        if keeper is not None:
-            keeper.close()
+            connection, self._connection = self._connection, None
+            self._current = None
+        if connection is not None:
+            connection.close()
 
 
 class ChangeCounters:
@@ -121,15 +131,15 @@ class ChangeCounters:
 
     def __init__(self, database, watch):
         self._database = database
-        self._watch = watch
+        self.watch = watch
         self._seen = None  # (token, {kind: value}) read after that token was taken
 
     def current(self, kind):
         if self._database.in_transaction():
             # inside a transaction the counters include its own uncommitted changes,
-            # which a rollback would take back without moving the header
+            # which a rollback would take back without moving the token
             return None
-        token = self._watch.token()
+        token = self.watch.token()
         seen = self._seen
         if token is not None and seen is not None and seen[0] == token:
             return seen[1][kind]
@@ -141,5 +151,8 @@ class ChangeCounters:
             self._seen = (token, values)
         return values[kind]
 
+    def start(self):
+        self.watch.start()
+
     def close(self):
-        self._watch.close()
+        self.watch.close()

@@ -5,6 +5,7 @@ models can be imported before anyone knows which file they live in. One process
 serves one Golden Record database.
 """
 import contextlib
+import itertools
 import threading
 
 import peewee as pw
@@ -37,6 +38,25 @@ def open_database(path):
 _writer = threading.RLock()
 
 
+class CommitCount:
+    """How many write transactions of this process have ended (committed or not).
+
+    Read without a lock by the commit watch (store/changes.py): a cached answer is kept
+    only while this number stands still, so this process's own changes are seen by the
+    next read at once. `itertools.count` hands out numbers atomically under the GIL.
+    """
+
+    def __init__(self):
+        self._numbers = itertools.count(1)
+        self.value = 0
+
+    def bump(self):
+        self.value = next(self._numbers)
+
+
+local_commits = CommitCount()
+
+
 @contextlib.contextmanager
 def write_transaction():
     """A transaction that takes the write lock up front.
@@ -44,6 +64,11 @@ def write_transaction():
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
     applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
+    The commit count moves once the transaction has ended, whichever way it ended.
     """
-    with _writer, database.atomic("IMMEDIATE") as transaction:
-        yield transaction
+    with _writer:
+        try:
+            with database.atomic("IMMEDIATE") as transaction:
+                yield transaction
+        finally:
+            local_commits.bump()

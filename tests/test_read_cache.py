@@ -73,25 +73,47 @@ def test_changes_through_the_api_are_seen_at_once(client, admin, make):
     assert_envelope(client.simulate_get(f"{ORGS}/{org['id']}", headers=admin), 404, "GR_ORG_NOT_FOUND")
 
 
+def _change_elsewhere(store, how, sql):
+    if how == "process":
+        _in_another_process(store.path, sql)
+    else:
+        connection = sqlite3.connect(store.path)
+        connection.execute(sql)
+        connection.commit()
+        connection.close()
+
+
 @pytest.mark.parametrize("how", ["connection", "process"])
-def test_a_change_made_elsewhere_is_seen_at_once(client, admin, make, store, how):
+def test_a_change_made_elsewhere_is_seen_at_the_next_poll(client, admin, make, store, how):
     org, other = make.org(name="Acme"), make.org(name="Other")
     assert _name(client, admin, org["id"]) == "Acme"
     assert _name(client, admin, other["id"]) == "Other"
-
-    def run(sql):
-        if how == "process":
-            _in_another_process(store.path, sql)
-        else:
-            connection = sqlite3.connect(store.path)
-            connection.execute(sql)
-            connection.commit()
-            connection.close()
-
-    run(f"UPDATE organization SET name = 'Renamed' WHERE id = '{org['id']}'")
+    _change_elsewhere(store, how, f"UPDATE organization SET name = 'Renamed' WHERE id = '{org['id']}'")
+    store.changes.watch.poll()  # what the watch's thread does every POLL_SECONDS
     assert _name(client, admin, org["id"]) == "Renamed"
-    run(f"DELETE FROM organization WHERE id = '{other['id']}'")
+    _change_elsewhere(store, how, f"DELETE FROM organization WHERE id = '{other['id']}'")
+    store.changes.watch.poll()
     assert_envelope(client.simulate_get(f"{ORGS}/{other['id']}", headers=admin), 404, "GR_ORG_NOT_FOUND")
+
+
+def test_the_watch_thread_sees_another_process_commit_within_its_bound(client, admin, make, store):
+    """The thread polls on its own: no step by the test. A dead thread fails this."""
+    org = make.org(name="Acme")
+    assert _name(client, admin, org["id"]) == "Acme"
+    _in_another_process(store.path, f"UPDATE organization SET name = 'Renamed' WHERE id = '{org['id']}'")
+    changed = threading.Event()
+    seen = []
+
+    def look():
+        seen.append(_name(client, admin, org["id"]))
+        return seen[-1] == "Renamed"
+
+    # a bounded wait on the real thread: 2 s is 100 polls; it is seen in one or two
+    deadline = 200
+    while deadline and not look():
+        changed.wait(0.01)
+        deadline -= 1
+    assert seen[-1] == "Renamed", f"still {seen[-1]!r} after 2 s: the watch thread is not polling"
 
 
 def test_a_rolled_back_change_is_never_served(client, admin, make, store):
@@ -154,18 +176,24 @@ def test_readers_racing_a_writer_end_on_the_last_write(make, store):
     assert store.organizations.presented(org["id"], records.organization)["name"] == "v39"
 
 
-def test_the_commit_watch_moves_on_every_commit_and_only_then(store, tmp_path):
-    watch = CommitWatch(store.path)
-    assert watch.watching
+def test_the_commit_watch_moves_on_every_commit_and_only_then(store):
+    watch = CommitWatch(store.path, interval=3600)  # stepped by hand below
+    assert watch.token() is None  # vouches for nothing until started
+    watch.start()
     before = watch.token()
     assert before is not None
     store.ping()
     store.organizations.list(limit=5)
+    watch.poll()
     assert watch.token() == before  # reads commit nothing
-    _in_another_process(store.path, "UPDATE setting SET value = value WHERE 0")  # no change
-    after_empty = watch.token()
     _in_another_process(store.path, "CREATE TABLE scratch (x)")
-    assert watch.token() != after_empty
+    assert watch.token() == before  # another process's commit: seen at the next poll ...
+    watch.poll()
+    after_other = watch.token()
+    assert after_other != before
+    with write_transaction():  # ... this process's own: seen at once, with no poll
+        database.execute_sql("INSERT INTO scratch VALUES (1)")
+    assert watch.token() != after_other
     watch.close()
     assert watch.token() is None
 
@@ -181,6 +209,7 @@ def test_watching_never_drops_the_locks_sqlite_holds_in_this_process(store):
     assert "128 taken" in before  # the lock that says "the index is in use here"
     assert any(f"{offset} taken" in before for offset in range(123, 128))
     watch = CommitWatch(store.path)
+    watch.start()
     assert watch.watching and watch.token() is not None
     watch.close()
     assert sqlite_locks_seen_from_another_process(store.path + "-shm") == before
@@ -188,25 +217,20 @@ def test_watching_never_drops_the_locks_sqlite_holds_in_this_process(store):
     reader.close()
 
 
-@pytest.mark.parametrize("path", [":memory:", "file:x?mode=memory", "missing.db"])
-def test_without_a_wal_index_the_counters_are_read_every_time(store, path, tmp_path):
-    watch = CommitWatch(path if ":" in path else str(tmp_path / path))
+@pytest.mark.parametrize("path", [":memory:", "file:x?mode=memory", "missing.db", None])
+def test_an_unwatched_database_has_its_counters_read_every_time(store, path, tmp_path):
+    """In memory (no second connection sees it), missing, or simply not started."""
+    watch = CommitWatch(store.path if path is None else
+                        path if ":" in path else str(tmp_path / path))
+    if path is not None:
+        watch.start()
     assert not watch.watching and watch.token() is None
     assert not (tmp_path / "missing.db").exists()  # watching never creates a database
     counters = ChangeCounters(database, watch)
     value = counters.current("organization")
     _, statements = _statements(store, lambda: counters.current("organization"))
     assert len(statements) == 1 and counters.current("organization") == value
-
-
-def test_without_proc_maps_a_wal_database_is_not_watched(store, monkeypatch):
-    from goldenrecord.store import changes
-    monkeypatch.setattr(changes, "_MAPS", "/nonexistent/maps")  # as on a system without /proc
-    watch = CommitWatch(store.path)
-    assert not watch.watching and watch.token() is None and watch._keeper is None
-    counters = ChangeCounters(database, watch)
-    _, statements = _statements(store, lambda: counters.current("organization"))
-    assert len(statements) == 1
+    watch.close()
 
 
 def test_an_answer_from_memory_is_the_answer_a_fresh_read_gives(client, admin, make):
