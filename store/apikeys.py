@@ -12,8 +12,8 @@ import secrets
 
 from datetime import timedelta
 
-from goldenrecord import search
 
+from .cache import GenerationCache
 from .db import write_transaction
 from .errors import Forbidden, Invalid, NotFound
 from .models import ApiKey
@@ -123,7 +123,7 @@ class ApiKeys:
         self._store = store
         # Keys by hash (and by id, for admin sessions), so most requests skip a read; valid
         # while no key has changed in any process (store/changes.py).
-        self._cache = search.GenerationCache(max_entries=10_000)
+        self._cache = GenerationCache(max_entries=10_000)
 
     def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=(),
                expires_at=None, plaintext=None, granted_by=None, scope=None):

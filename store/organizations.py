@@ -1,5 +1,6 @@
 """Organizations: create, read, update, delete, verify."""
 from goldenrecord import search as text_search
+from .cache import GenerationCache
 from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
@@ -14,8 +15,8 @@ PRESENTED_CACHED = 20_000
 class Organizations:
     def __init__(self, store):
         self._store = store
-        self._autocomplete_cache = text_search.GenerationCache()
-        self._presented = text_search.GenerationCache(max_entries=PRESENTED_CACHED)
+        self._autocomplete_cache = GenerationCache()
+        self._presented = GenerationCache(max_entries=PRESENTED_CACHED)
 
     def get(self, org_id, *, scope=None, field=None):
         """The organization `org_id`; with `scope`, only if it is that organization.

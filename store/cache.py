@@ -1,9 +1,8 @@
 """Answers kept in memory for as long as the data they came from has not changed.
 
-A type-ahead box asks the same few prefixes over and over ("a", "ac", "acm", …), each
-costing several full-text statements; an entry is served again only while the
-generation it was computed at — a counter the database bumps on every change — is
-current, so a cached answer is never staler than one statement's look-up.
+Used by the store for hot reads: organizations as presented, autocomplete answers, and
+the API key behind every request. An entry is served again only while the generation it
+was computed at — a change counter of its table (store/changes.py) — is current.
 """
 import threading
 from collections import OrderedDict
