@@ -115,6 +115,17 @@ def test_failed_sign_ins_count_toward_the_per_address_limit(client):
     assert_envelope(client.simulate_post(SESSION, json={"key": "wrong"}), 429, "GR_RATE_LIMITED")
 
 
+def test_others_failures_from_the_address_refuse_no_valid_sign_in_or_session(client, store):
+    signed_in_before = Browser(client, store.api_keys.create(name="a", scopes=["*:*"])[1])
+    for _ in range(21):
+        client.simulate_post(SESSION, json={"key": "wrong"})
+    client.simulate_get(ORGS, headers={"Authorization": "Bearer gr_live_" + "x" * 43})
+    assert_envelope(client.simulate_post(SESSION, json={"key": "wrong"}), 429, "GR_RATE_LIMITED")
+    assert_envelope(signed_in_before.call("GET", ORGS), 200)
+    assert_envelope(signed_in_before.call("GET", SESSION, csrf=False), 200)
+    Browser(client, store.api_keys.create(name="b", scopes=["*:*"])[1])  # signs in: 200
+
+
 def test_a_cross_site_sign_in_is_refused(client, store):
     _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
     result = client.simulate_post(SESSION, json={"key": plaintext},
