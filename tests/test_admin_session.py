@@ -133,6 +133,42 @@ def test_a_cross_site_sign_in_is_refused(client, store):
     assert_envelope(result, 403, "GR_FORBIDDEN")
 
 
+@pytest.mark.parametrize("origin, https, status", [
+    ("http://gr.example:8080", False, 200),
+    ("HTTP://GR.example:8080", False, 200),
+    (None, False, 200),  # no Origin and no Sec-Fetch-Site: a program, not a browser
+    ("https://gr.example:8080", False, 200),  # a TLS proxy we were not told to trust
+    ("https://gr.example:8080", True, 200),
+    ("http://gr.example:8080", True, 403),  # an http page signing in to the https service
+    ("http://evil.example", False, 403),
+    ("http://gr.example:9090", False, 403),
+    ("http://gr.example", False, 403),
+    ("http://gr.example:8080.evil.example", False, 403),
+    ("null", False, 403),
+])
+def test_sign_in_checks_the_origin(client, store, origin, https, status):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    headers = {"Host": "gr.example:8080", **({"Origin": origin} if origin else {})}
+    result = client.simulate_post(SESSION, json={"key": plaintext}, headers=headers,
+                                  protocol="https" if https else "http")
+    assert_envelope(result, status, None if status == 200 else "GR_FORBIDDEN")
+    assert (COOKIE in result.cookies) is (status == 200)
+
+
+def test_a_foreign_origin_is_refused_even_when_sec_fetch_site_says_same_origin(client, store):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    headers = {"Host": "gr.example", "Origin": "http://evil.example",
+               "Sec-Fetch-Site": "same-origin"}
+    result = client.simulate_post(SESSION, json={"key": plaintext}, headers=headers)
+    assert_envelope(result, 403, "GR_FORBIDDEN")
+
+
+def test_default_ports_are_the_same_origin(client, store):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    headers = {"Host": "gr.example:443", "Origin": "https://gr.example"}
+    Browser(client, plaintext, headers=headers, protocol="https")
+
+
 def test_who_am_i_hands_out_the_same_csrf_token(signed_in):
     data = assert_envelope(signed_in.call("GET", SESSION, csrf=False), 200)
     assert data["csrfToken"] == signed_in.csrf and data["key"]["name"] == "operator"
