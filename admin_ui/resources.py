@@ -94,12 +94,13 @@ class SessionResource:
                         same_site="Strict")
         self._describe(req, resp, key, cookie)
 
-    @operation("Sign out of the admin dashboard (clears the session cookie)", scope=None,
-               response=SIGNED_OUT, errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"))
+    @operation("Sign out of the admin dashboard (ends the session on the server and clears "
+               "the cookie)", scope=None, response=SIGNED_OUT,
+               errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"))
     def on_delete(self, req, resp):
         # The signature and CSRF token are checked, not the key: a session whose key was
         # revoked can still be signed out of.
-        self._sessions.from_request(req)
+        self._sessions.end(self._sessions.from_request(req))
         resp.unset_cookie(COOKIE, path="/", same_site="Strict")
         resp.set_headers(SECURITY_HEADERS)
         ok(req, resp, {"signedIn": False})

@@ -1,7 +1,7 @@
 """The admin dashboard's session: sign-in, the cookie, CSRF, and the key behind it."""
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import falcon.testing
@@ -270,6 +270,64 @@ def test_sign_out_needs_the_csrf_header_and_clears_the_cookie(signed_in):
     assert_envelope(result, 200)
     header = set_cookie_header(result)
     assert re.match(f'{COOKIE}=(""|);', header) and "expires=" in header.lower()
+
+
+def test_signing_out_ends_the_session_on_the_server(client, store, signed_in):
+    other_tab = Browser(client, store.api_keys.create(name="other", scopes=["*:*"])[1])
+    assert_envelope(signed_in.call("GET", ORGS), 200)
+    assert_envelope(signed_in.call("DELETE", SESSION), 200)
+    # a copy of the cookie, kept from before the sign-out, no longer works anywhere
+    assert_envelope(signed_in.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
+    assert_envelope(signed_in.call("GET", SESSION, csrf=False), 401, "GR_UNAUTHORIZED")
+    assert_envelope(signed_in.call("DELETE", SESSION), 401, "GR_UNAUTHORIZED")
+    assert_envelope(other_tab.call("GET", ORGS), 200)  # only that session ended
+
+
+def test_the_same_key_signed_in_twice_has_two_sessions(client, store):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    first, second = Browser(client, plaintext), Browser(client, plaintext)
+    assert first.cookie != second.cookie
+    assert_envelope(first.call("DELETE", SESSION), 200)
+    assert_envelope(second.call("GET", ORGS), 200)
+    assert_envelope(first.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
+
+
+def test_a_sign_out_served_by_another_process_ends_the_session_here(client, store, clock):
+    import requests
+
+    from process import ServerProcess
+
+    clock.now = datetime.now(timezone.utc)  # the other process's clock is the real one
+    signed_in = Browser(client, store.api_keys.create(name="operator", scopes=["*:*"])[1])
+    assert_envelope(signed_in.call("GET", ORGS), 200)  # "not signed out" is now cached
+    other = ServerProcess(Path(store.path))
+    try:
+        gone = requests.delete(other.url + SESSION, cookies={COOKIE: signed_in.cookie},
+                               headers={"X-CSRF-Token": signed_in.csrf}, timeout=10)
+        assert gone.status_code == 200, gone.text
+    finally:
+        other.stop()
+    assert_envelope(signed_in.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
+
+
+def test_a_signed_in_request_reads_no_sign_out_record_while_none_changes(signed_in, store):
+    assert_envelope(signed_in.call("GET", ORGS), 200)
+    statements = []
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        assert_envelope(signed_in.call("GET", ORGS), 200)
+    finally:
+        connection.set_trace_callback(None)
+    assert not any("admin_session" in statement for statement in statements), statements
+
+
+def test_sign_out_records_are_dropped_once_their_cookie_would_have_expired(client, store, clock):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    assert_envelope(Browser(client, plaintext).call("DELETE", SESSION), 200)
+    clock.advance(hours=12, seconds=1)
+    assert_envelope(Browser(client, plaintext).call("DELETE", SESSION), 200)
+    assert store.db.execute_sql("SELECT count(*) FROM admin_session_ended").fetchone() == (1,)
 
 
 def test_a_session_whose_key_was_revoked_can_still_sign_out(signed_in, store):
