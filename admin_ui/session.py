@@ -4,9 +4,10 @@ The cookie carries the key's id and a short prefix of its stored hash — never 
 and a random session id, signed with a per-database secret. It proves only "this browser
 signed in with key K": the key itself is loaded and checked on every request, so revoking
 or expiring it ends the session at once, and signing out records the session id in the
-database (store.adminsessions), so a copy of the cookie stops working in every process. Cookies travel with cross-site requests in some browsers and
-setups, so a request authenticated by cookie must also carry `X-CSRF-Token`, an HMAC of
-the cookie that only a page of ours can have read (from GET /admin/session).
+database (store.adminsessions), so a copy of the cookie stops working in every process.
+Cookies travel with cross-site requests in some browsers and setups, so a request
+authenticated by cookie must also carry `X-CSRF-Token`, an HMAC of the cookie that only a
+page of ours can have read (from GET /admin/session).
 """
 import hashlib
 import hmac
