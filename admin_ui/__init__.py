@@ -15,8 +15,9 @@ SECRET_SETTING = "admin_session_secret"
 
 
 def sessions_for(store, clock):
-    """The session signer of `store`'s database (its secret is seeded by migration 7)."""
-    return Sessions(store.setting(SECRET_SETTING), clock)
+    """The session signer of `store`'s database (its secret is seeded by migration 7),
+    with the record of signed-out sessions (migration 10)."""
+    return Sessions(store.setting(SECRET_SETTING), clock, store.ended_sessions)
 
 
 def install(app, add, *, authentication, sessions, client_address, clock):

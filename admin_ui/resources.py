@@ -86,7 +86,7 @@ class SessionResource:
                scope=None, response=SESSION, errors=(*_KEY_REFUSALS, "GR_FORBIDDEN"),
                description="The body is `{\"key\": \"gr_live_…\"}` as JSON or an HTML form.")
     def on_post(self, req, resp):
-        _refuse_cross_site(req)
+        _refuse_cross_site(req, https=self._client_address.is_https(req))
         key = self._authentication.key_for_token(req, _submitted_key(req))
         cookie = self._sessions.issue(key)
         resp.set_cookie(COOKIE, cookie, max_age=self._sessions.max_age, path="/",
@@ -94,12 +94,13 @@ class SessionResource:
                         same_site="Strict")
         self._describe(req, resp, key, cookie)
 
-    @operation("Sign out of the admin dashboard (clears the session cookie)", scope=None,
-               response=SIGNED_OUT, errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"))
+    @operation("Sign out of the admin dashboard (ends the session on the server and clears "
+               "the cookie)", scope=None, response=SIGNED_OUT,
+               errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"))
     def on_delete(self, req, resp):
         # The signature and CSRF token are checked, not the key: a session whose key was
         # revoked can still be signed out of.
-        self._sessions.from_request(req)
+        self._sessions.end(self._sessions.from_request(req))
         resp.unset_cookie(COOKIE, path="/", same_site="Strict")
         resp.set_headers(SECURITY_HEADERS)
         ok(req, resp, {"signedIn": False})
@@ -111,12 +112,36 @@ class SessionResource:
                        "maxAgeSeconds": self._sessions.max_age})
 
 
-def _refuse_cross_site(req):
-    """Login CSRF: a page elsewhere must not sign a visitor in with its own key. Browsers
-    say where a request came from in Sec-Fetch-Site; other clients send no such header."""
+def _refuse_cross_site(req, *, https):
+    """Login CSRF: a page elsewhere must not sign a visitor in with its own key.
+
+    Browsers say where a request came from in Sec-Fetch-Site and, on every POST, in Origin;
+    both are checked, since older browsers send only Origin. A request with neither comes
+    from a program, not a browser: nobody's cookie jar is at stake, and the key it submits is
+    its own, so it is let through (curl, scripts, the tests)."""
     site = req.get_header("Sec-Fetch-Site")
-    if site is not None and site not in ("same-origin", "none"):
+    origin = req.get_header("Origin")
+    if (site is not None and site not in ("same-origin", "none")) or (
+            origin is not None and _origin(origin) not in _own_origins(req, https)):
         raise ApiError.forbidden("Sign in from the dashboard's own page")
+
+
+def _own_origins(req, https):
+    """The origins this service's own page can have: the request's scheme and Host. Over
+    plain http, https too: behind a TLS proxy not listed in server.trusted_proxies the
+    scheme cannot be told, and the host and port still have to match."""
+    schemes = ("https",) if https else ("http", "https")
+    return {_origin(f"{scheme}://{req.netloc}") for scheme in schemes}
+
+
+def _origin(value):
+    """An origin in one spelling: lower case, without its scheme's default port. "null"
+    (sandboxed frames, file: pages) stays as it is and matches nothing of ours."""
+    scheme, _, netloc = value.strip().lower().partition("://")
+    default = {"http": ":80", "https": ":443"}.get(scheme, "")
+    if default and netloc.endswith(default):
+        netloc = netloc[:-len(default)]
+    return f"{scheme}://{netloc}"
 
 
 def _submitted_key(req):

@@ -1,14 +1,18 @@
 """Admin sessions: a signed, expiring cookie that names an API key, and its CSRF token.
 
 The cookie carries the key's id and a short prefix of its stored hash — never the key —
-signed with a per-database secret. It proves only "this browser signed in with key K":
-the key itself is loaded and checked on every request, so revoking or expiring it ends
-the session at once. Cookies travel with cross-site requests in some browsers and
-setups, so a request authenticated by cookie must also carry `X-CSRF-Token`, an HMAC of
-the cookie that only a page of ours can have read (from GET /admin/session).
+and a random session id, signed with a per-database secret. It proves only "this browser
+signed in with key K": the key itself is loaded and checked on every request, so revoking
+or expiring it ends the session at once, and signing out records the session id in the
+database (store.adminsessions), so a copy of the cookie stops working in every process.
+Cookies travel with cross-site requests in some browsers and setups, so a request
+authenticated by cookie must also carry `X-CSRF-Token`, an HMAC of the cookie that only a
+page of ours can have read (from GET /admin/session).
 """
 import hashlib
 import hmac
+import secrets
+from datetime import timedelta
 from typing import NamedTuple
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -36,6 +40,7 @@ class _ClockedSigner(TimestampSigner):
 class Session(NamedTuple):
     key_id: str
     key_hash: str  # the first HASH_PREFIX hex digits of the key's stored hash
+    id: str  # random, one per sign-in: what signing out ends
 
     def key_in(self, api_keys):
         """The key row this session refers to, or None if it is gone or was replaced."""
@@ -46,8 +51,10 @@ class Session(NamedTuple):
 
 
 class Sessions:
-    def __init__(self, secret, clock, *, max_age=MAX_AGE_SECONDS):
+    def __init__(self, secret, clock, ended, *, max_age=MAX_AGE_SECONDS):
         self.max_age = max_age
+        self._clock = clock
+        self._ended = ended  # store.adminsessions.EndedSessions
         self._serializer = URLSafeTimedSerializer(
             secret, salt="goldenrecord.admin.session", signer=_ClockedSigner,
             signer_kwargs={"clock": clock})
@@ -55,18 +62,25 @@ class Sessions:
 
     def issue(self, key):
         """A new cookie value for a session of `key`."""
-        return self._serializer.dumps([key.id, key.key_hash[:HASH_PREFIX]])
+        return self._serializer.dumps([key.id, key.key_hash[:HASH_PREFIX],
+                                       secrets.token_urlsafe(16)])
 
     def read(self, cookie):
-        """The session a cookie value holds; None if tampered with, foreign or expired."""
+        """The session a cookie value holds; None if tampered with, foreign, expired or
+        signed out."""
         try:
             payload = self._serializer.loads(cookie, max_age=self.max_age)
         except BadSignature:
             return None
-        if (not isinstance(payload, list) or len(payload) != 2
+        if (not isinstance(payload, list) or len(payload) != len(Session._fields)
                 or not all(isinstance(part, str) for part in payload)):
             return None
-        return Session(*payload)
+        session = Session(*payload)
+        return None if self._ended.has_ended(session.id) else session
+
+    def end(self, session):
+        """Sign `session` out in every process; kept until its cookie would have expired."""
+        self._ended.end(session.id, self._clock() + timedelta(seconds=self.max_age))
 
     def csrf_token(self, cookie):
         return hmac.new(self._csrf_key, cookie.encode(), hashlib.sha256).hexdigest()
@@ -88,7 +102,8 @@ class Sessions:
             raise ApiError.unauthorized("Not signed in to the admin dashboard")
         session = self.read(cookie)
         if session is None:
-            raise ApiError.unauthorized("The admin session is invalid or has expired: sign in again")
+            raise ApiError.unauthorized(
+                "The admin session is invalid, has expired or was signed out: sign in again")
         if csrf and not hmac.compare_digest(self.csrf_token(cookie).encode(),
                                             (req.get_header(CSRF_HEADER) or "").encode()):
             raise ApiError.forbidden(

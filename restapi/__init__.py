@@ -44,7 +44,7 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     errors.install(app)
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
                      allow_private_targets=allow_private_targets, version=version,
-                     workos=workos)
+                     workos=workos, failure=authentication.failure)
     admin_ui.install(app, add, authentication=authentication, sessions=sessions,
                      client_address=client_address, clock=clock)
     return app

@@ -49,9 +49,11 @@ class Authentication:
 
     The order of refusals is the contract's: no or malformed header (401), unknown,
     revoked or expired key (401), address not on the key's allow-list (403). Failed
-    attempts are counted per client address: past `failure_limit` a minute, the address
-    gets 429 before any key is looked up, so keys cannot be guessed at full speed. A public
-    resource marked `signed = True` (WorkOS's webhook) is under the same limit.
+    attempts are counted per client address, and past `failure_limit` a minute its failing
+    requests get 429 instead of 401. Only failures are throttled: the credentials are
+    checked first (a hash lookup, cheap), so a valid key is never refused because others
+    failed from the same address — behind a proxy, that address is everyone's. WorkOS's
+    webhook, which proves itself by signature, reports its refusals through `failure`.
 
     A request without an Authorization header may instead carry an admin dashboard
     session (`sessions`, see goldenrecord.admin_ui.session): the key it names is loaded
@@ -68,11 +70,7 @@ class Authentication:
         self._sessions = sessions
 
     def process_resource(self, req, resp, resource, params):
-        if resource is None:
-            return
-        if getattr(resource, "public", False):
-            if getattr(resource, "signed", False):
-                self._refuse_if_blocked(self._client_address.of(req))
+        if resource is None or getattr(resource, "public", False):
             return
         if (self._sessions is not None and req.get_header("Authorization") is None
                 and self._sessions.cookie(req)):
@@ -83,34 +81,24 @@ class Authentication:
 
     def key_for_token(self, req, token):
         """The usable key `token` is, for a client at the request's address."""
-        return self._checked(req, lambda: self._api_keys.find(token))
+        return self._checked(req, self._api_keys.find(token))
 
     def key_for_session(self, req, session):
         """The usable key an admin session names, re-read on every request so that
         revoking or expiring the key ends the session."""
-        return self._checked(req, lambda: session.key_in(self._api_keys))
+        return self._checked(req, session.key_in(self._api_keys))
 
-    def process_response(self, req, resp, resource, req_succeeded):
-        """A public resource marked `signed = True` proves its callers by a signature
-        instead of a key; its 401 answers count as failed attempts all the same."""
-        if resp.status_code == 401 and getattr(resource, "signed", False):
-            self._count_failure(self._client_address.of(req))
+    def failure(self, req, error):
+        """The answer to a failed authentication: `error`, or 429 once the client's address
+        has failed `failure_limit` times this minute. Counts the failure either way."""
+        decision = self._failures.hit(address_bucket(self._client_address.of(req)),
+                                      self._failure_limit)
+        return error if decision.allowed else rate_limited(decision, headers=False)
 
-    def _refuse_if_blocked(self, address):
-        blocked = self._failures.exhausted(address_bucket(address), self._failure_limit)
-        if blocked:
-            raise rate_limited(blocked, headers=False)
-
-    def _count_failure(self, address):
-        self._failures.hit(address_bucket(address), self._failure_limit)
-
-    def _checked(self, req, find):
-        address = self._client_address.of(req)
-        self._refuse_if_blocked(address)
-        key = find()
+    def _checked(self, req, key):
         if key is None or not key.is_usable(self._clock()):
-            self._count_failure(address)
-            raise ApiError.invalid_api_key()
+            raise self.failure(req, ApiError.invalid_api_key())
+        address = self._client_address.of(req)
         if not ip_allowed(key.allowed_ips, address):
             raise ApiError.ip_not_allowed(address)
         return key

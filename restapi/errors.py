@@ -96,7 +96,7 @@ ERROR_CODES = {
     "GR_PAYLOAD_TOO_LARGE": (413, "The request body is larger than 1 MiB"),
     "GR_RATE_LIMITED": (429, "Too many requests; retry after Retry-After seconds"),
     "GR_INVALID_SIGNATURE": (401, "A WorkOS webhook's WorkOS-Signature header is missing, malformed, "
-                                  "wrong or outside the 5-minute tolerance"),
+                                  "wrong or more than 180 seconds from the server's clock"),
     "GR_WORKOS_NOT_CONFIGURED": (400, "The WorkOS integration lacks workos.api_key or "
                                       "workos.webhook_secret"),
     "GR_SYNC_IN_PROGRESS": (409, "A WorkOS user sync is already running"),

@@ -12,6 +12,8 @@ transaction when the responder succeeds (the responder's own transaction nests i
 A concurrent duplicate therefore waits for the first to finish and then replays its
 answer; a crash loses the change and its stored answer together. Only 2xx answers are
 stored: a refused request changed nothing, so retrying it with the same key runs it again.
+Answers are stored sealed under the Idempotency-Key (store.idempotency), since some carry
+a secret shown once: a new API key, a webhook's signing secret.
 """
 import contextlib
 import hashlib

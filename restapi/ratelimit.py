@@ -75,17 +75,6 @@ class FixedWindowLimiter:
                             self._max_buckets)
         return Decision(True, limit, limit - count - 1, reset, now)
 
-    def exhausted(self, bucket, limit):
-        """Whether `bucket` has used up `limit` in this window (without counting)."""
-        if not self._counts:  # the usual case, decided without the clock or the lock
-            return None
-        now, window, reset = self._position()
-        with self._lock:
-            self._roll(window)
-            if self._counts.get(bucket, 0) >= limit:
-                return Decision(False, limit, 0, reset, now)
-        return None
-
 
 def rate_limited(decision, headers=True):
     seconds = decision.retry_after

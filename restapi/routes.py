@@ -31,7 +31,10 @@ class Routes(list):
         self.append((template, resource, suffix))
 
 
-def add_routes(app, store, cursors, *, allow_private_targets, version, workos=None):
+def add_routes(app, store, cursors, *, allow_private_targets, version, workos=None,
+               failure=None):
+    """Add every route to `app`; `failure` is Authentication.failure, which a resource that
+    authenticates its callers itself (WorkOS's webhook) reports refusals through."""
     add = Routes(app)
     add("/healthz", HealthResource(store))
     add(f"{V1}/openapi.json", OpenApiResource(add, version))
@@ -67,6 +70,6 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, workos=No
         RedeliverResource(store, cursors))
 
     workos = workos or WorkosLink()
-    add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret))
+    add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret, failure))
     add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client))
     return add

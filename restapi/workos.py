@@ -44,11 +44,11 @@ class WorkosWebhookResource:
     """
 
     public = True
-    signed = True  # refused signatures count as failed authentications (access.py)
 
-    def __init__(self, store, secret):
+    def __init__(self, store, secret, failure):
         self.store = store
         self.secret = secret
+        self.failure = failure  # Authentication.failure: refused signatures count as failed
 
     @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)", scope=None,
                response=WEBHOOK_RECEIVED,
@@ -67,7 +67,8 @@ class WorkosWebhookResource:
             signature.verify(req.get_header("WorkOS-Signature"), raw, self.secret,
                              self.store.now().timestamp())
         except signature.InvalidSignature as error:
-            raise ApiError("GR_INVALID_SIGNATURE", 401, str(error), field="WorkOS-Signature")
+            raise self.failure(req, ApiError("GR_INVALID_SIGNATURE", 401, str(error),
+                                             field="WorkOS-Signature"))
         event = read_json(req)
         event_id, event_type = _event_fields(event)
         user = None

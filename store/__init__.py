@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from . import records
+from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
 from .changes import ChangeCounters, CommitWatch
@@ -56,6 +57,7 @@ class Store:
         self.webhooks = Webhooks(self)
         self.workos = Workos(self)
         self.idempotency = IdempotentRequests(self)
+        self.ended_sessions = EndedSessions(self)
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""

@@ -7,6 +7,11 @@ import peewee as pw
 _STORED = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+def stamp(moment):
+    """An aware datetime in the stored form, for statements written in SQL."""
+    return moment.astimezone(timezone.utc).strftime(_STORED)
+
+
 class UtcDateTimeField(pw.TextField):
     """Aware UTC datetimes stored as fixed-width ISO text with microseconds.
 
@@ -17,7 +22,7 @@ class UtcDateTimeField(pw.TextField):
     def db_value(self, value):
         if value is None or isinstance(value, str):
             return value
-        return value.astimezone(timezone.utc).strftime(_STORED)
+        return stamp(value)
 
     def python_value(self, value):
         # fromisoformat (C) reads the stored form, Z included, far faster than strptime

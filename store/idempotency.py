@@ -3,20 +3,27 @@
 The HTTP layer claims a key inside the write transaction of the request it guards and
 records the answer in that same transaction, so the change and its stored answer commit
 (or vanish) together: a crash cannot leave a change whose retry would act again.
+
+An answer may carry a secret (a new API key, a webhook's signing secret), so none is
+stored readable: each is sealed under a key derived from the API key's id and the
+Idempotency-Key (store.sealing), and rows are found by a digest of those two, never by
+the Idempotency-Key itself. Only a client sending the same Idempotency-Key with the same
+API key can have the answer back.
 """
 from datetime import timedelta
 
 from .db import database
+from .fields import stamp
+from .sealing import SealingKey
 
 REPLAY_WINDOW = timedelta(hours=24)
 PRUNE_EVERY = timedelta(hours=1)
 
-_FIND = ("SELECT fingerprint, status, body FROM idempotent_request "
-         "WHERE api_key_id = ? AND idempotency_key = ? AND created_at >= ?")
-_SAVE = ("INSERT OR REPLACE INTO idempotent_request "
-         "(api_key_id, idempotency_key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-_PRUNE = "DELETE FROM idempotent_request WHERE created_at < ?"
-_STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+_FIND = ("SELECT fingerprint, status, sealed FROM idempotent_answer "
+         "WHERE api_key_id = ? AND key_digest = ? AND created_at >= ?")
+_SAVE = ("INSERT OR REPLACE INTO idempotent_answer "
+         "(api_key_id, key_digest, fingerprint, status, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+_PRUNE = "DELETE FROM idempotent_answer WHERE created_at < ?"
 
 
 class StoredAnswer:
@@ -36,23 +43,27 @@ class IdempotentRequests:
 
         Call inside the write transaction that will act on a miss, so that a concurrent
         duplicate waits for this one's answer instead of acting too. Prunes expired
-        answers at most once an hour, in the same transaction.
+        answers at most once an hour, in the same transaction. A row changed behind our
+        back raises sealing.Tampered rather than replaying something we never sent.
         """
         now = self._store.now()
         self._prune_if_due(now)
-        row = database.execute_sql(_FIND, (api_key_id, key, _stamp(now - REPLAY_WINDOW))).fetchone()
-        return StoredAnswer(*row) if row else None
+        sealing = SealingKey.derive(api_key_id, key)
+        row = database.execute_sql(_FIND, (api_key_id, sealing.lookup,
+                                           stamp(now - REPLAY_WINDOW))).fetchone()
+        if row is None:
+            return None
+        fingerprint, status, sealed = row
+        return StoredAnswer(fingerprint, status, sealing.open(bytes(sealed)).decode())
 
     def save(self, api_key_id, key, fingerprint, status, body):
-        """Store the answer; call in the transaction of the change it answers."""
-        database.execute_sql(_SAVE, (api_key_id, key, fingerprint, status, body,
-                                     _stamp(self._store.now())))
+        """Store the answer `body` (text), sealed; call in the transaction of the change
+        it answers."""
+        sealing = SealingKey.derive(api_key_id, key)
+        database.execute_sql(_SAVE, (api_key_id, sealing.lookup, fingerprint, status,
+                                     sealing.seal(body.encode()), stamp(self._store.now())))
 
     def _prune_if_due(self, now):
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
-            database.execute_sql(_PRUNE, (_stamp(now - REPLAY_WINDOW),))
-
-
-def _stamp(moment):
-    return moment.strftime(_STAMP)
+            database.execute_sql(_PRUNE, (stamp(now - REPLAY_WINDOW),))

@@ -1,7 +1,7 @@
 """The admin dashboard's session: sign-in, the cookie, CSRF, and the key behind it."""
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import falcon.testing
@@ -115,11 +115,58 @@ def test_failed_sign_ins_count_toward_the_per_address_limit(client):
     assert_envelope(client.simulate_post(SESSION, json={"key": "wrong"}), 429, "GR_RATE_LIMITED")
 
 
+def test_others_failures_from_the_address_refuse_no_valid_sign_in_or_session(client, store):
+    signed_in_before = Browser(client, store.api_keys.create(name="a", scopes=["*:*"])[1])
+    for _ in range(21):
+        client.simulate_post(SESSION, json={"key": "wrong"})
+    client.simulate_get(ORGS, headers={"Authorization": "Bearer gr_live_" + "x" * 43})
+    assert_envelope(client.simulate_post(SESSION, json={"key": "wrong"}), 429, "GR_RATE_LIMITED")
+    assert_envelope(signed_in_before.call("GET", ORGS), 200)
+    assert_envelope(signed_in_before.call("GET", SESSION, csrf=False), 200)
+    Browser(client, store.api_keys.create(name="b", scopes=["*:*"])[1])  # signs in: 200
+
+
 def test_a_cross_site_sign_in_is_refused(client, store):
     _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
     result = client.simulate_post(SESSION, json={"key": plaintext},
                                   headers={"Sec-Fetch-Site": "cross-site"})
     assert_envelope(result, 403, "GR_FORBIDDEN")
+
+
+@pytest.mark.parametrize("origin, https, status", [
+    ("http://gr.example:8080", False, 200),
+    ("HTTP://GR.example:8080", False, 200),
+    (None, False, 200),  # no Origin and no Sec-Fetch-Site: a program, not a browser
+    ("https://gr.example:8080", False, 200),  # a TLS proxy we were not told to trust
+    ("https://gr.example:8080", True, 200),
+    ("http://gr.example:8080", True, 403),  # an http page signing in to the https service
+    ("http://evil.example", False, 403),
+    ("http://gr.example:9090", False, 403),
+    ("http://gr.example", False, 403),
+    ("http://gr.example:8080.evil.example", False, 403),
+    ("null", False, 403),
+])
+def test_sign_in_checks_the_origin(client, store, origin, https, status):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    headers = {"Host": "gr.example:8080", **({"Origin": origin} if origin else {})}
+    result = client.simulate_post(SESSION, json={"key": plaintext}, headers=headers,
+                                  protocol="https" if https else "http")
+    assert_envelope(result, status, None if status == 200 else "GR_FORBIDDEN")
+    assert (COOKIE in result.cookies) is (status == 200)
+
+
+def test_a_foreign_origin_is_refused_even_when_sec_fetch_site_says_same_origin(client, store):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    headers = {"Host": "gr.example", "Origin": "http://evil.example",
+               "Sec-Fetch-Site": "same-origin"}
+    result = client.simulate_post(SESSION, json={"key": plaintext}, headers=headers)
+    assert_envelope(result, 403, "GR_FORBIDDEN")
+
+
+def test_default_ports_are_the_same_origin(client, store):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    headers = {"Host": "gr.example:443", "Origin": "https://gr.example"}
+    Browser(client, plaintext, headers=headers, protocol="https")
 
 
 def test_who_am_i_hands_out_the_same_csrf_token(signed_in):
@@ -223,6 +270,64 @@ def test_sign_out_needs_the_csrf_header_and_clears_the_cookie(signed_in):
     assert_envelope(result, 200)
     header = set_cookie_header(result)
     assert re.match(f'{COOKIE}=(""|);', header) and "expires=" in header.lower()
+
+
+def test_signing_out_ends_the_session_on_the_server(client, store, signed_in):
+    other_tab = Browser(client, store.api_keys.create(name="other", scopes=["*:*"])[1])
+    assert_envelope(signed_in.call("GET", ORGS), 200)
+    assert_envelope(signed_in.call("DELETE", SESSION), 200)
+    # a copy of the cookie, kept from before the sign-out, no longer works anywhere
+    assert_envelope(signed_in.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
+    assert_envelope(signed_in.call("GET", SESSION, csrf=False), 401, "GR_UNAUTHORIZED")
+    assert_envelope(signed_in.call("DELETE", SESSION), 401, "GR_UNAUTHORIZED")
+    assert_envelope(other_tab.call("GET", ORGS), 200)  # only that session ended
+
+
+def test_the_same_key_signed_in_twice_has_two_sessions(client, store):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    first, second = Browser(client, plaintext), Browser(client, plaintext)
+    assert first.cookie != second.cookie
+    assert_envelope(first.call("DELETE", SESSION), 200)
+    assert_envelope(second.call("GET", ORGS), 200)
+    assert_envelope(first.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
+
+
+def test_a_sign_out_served_by_another_process_ends_the_session_here(client, store, clock):
+    import requests
+
+    from process import ServerProcess
+
+    clock.now = datetime.now(timezone.utc)  # the other process's clock is the real one
+    signed_in = Browser(client, store.api_keys.create(name="operator", scopes=["*:*"])[1])
+    assert_envelope(signed_in.call("GET", ORGS), 200)  # "not signed out" is now cached
+    other = ServerProcess(Path(store.path))
+    try:
+        gone = requests.delete(other.url + SESSION, cookies={COOKIE: signed_in.cookie},
+                               headers={"X-CSRF-Token": signed_in.csrf}, timeout=10)
+        assert gone.status_code == 200, gone.text
+    finally:
+        other.stop()
+    assert_envelope(signed_in.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
+
+
+def test_a_signed_in_request_reads_no_sign_out_record_while_none_changes(signed_in, store):
+    assert_envelope(signed_in.call("GET", ORGS), 200)
+    statements = []
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        assert_envelope(signed_in.call("GET", ORGS), 200)
+    finally:
+        connection.set_trace_callback(None)
+    assert not any("admin_session" in statement for statement in statements), statements
+
+
+def test_sign_out_records_are_dropped_once_their_cookie_would_have_expired(client, store, clock):
+    _, plaintext = store.api_keys.create(name="operator", scopes=["*:*"])
+    assert_envelope(Browser(client, plaintext).call("DELETE", SESSION), 200)
+    clock.advance(hours=12, seconds=1)
+    assert_envelope(Browser(client, plaintext).call("DELETE", SESSION), 200)
+    assert store.db.execute_sql("SELECT count(*) FROM admin_session_ended").fetchone() == (1,)
 
 
 def test_a_session_whose_key_was_revoked_can_still_sign_out(signed_in, store):

@@ -1,6 +1,6 @@
 """Per-key tier limits, per-address limits on failed authentication, bounded memory."""
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import falcon.testing
 import pytest
@@ -106,27 +106,53 @@ def test_exact_under_threads(tmp_path, clock):
     service.close()
 
 
+WRONG = {"Authorization": "Bearer gr_live_" + "z" * 43}
+
+
 def test_failed_authentication_is_limited_per_address(client, limited):
-    good = _key(limited)
-    wrong = {"Authorization": "Bearer gr_live_" + "z" * 43}
     for _ in range(4):
-        assert_envelope(client.simulate_get(ROLES, headers=wrong, remote_addr="198.51.100.9"), 401,
+        assert_envelope(client.simulate_get(ROLES, headers=WRONG, remote_addr="198.51.100.9"), 401,
                         "GR_INVALID_API_KEY")
-    blocked = client.simulate_get(ROLES, headers=wrong, remote_addr="198.51.100.9")
+    blocked = client.simulate_get(ROLES, headers=WRONG, remote_addr="198.51.100.9")
     assert_envelope(blocked, 429, "GR_RATE_LIMITED")
-    assert "Retry-After" in blocked.headers
-    # a right guess from the blocked address learns nothing either
-    assert_envelope(client.simulate_get(ROLES, headers=good, remote_addr="198.51.100.9"), 429,
+    assert blocked.headers["Retry-After"] == "60"  # the clock stands at the start of a minute
+    assert "X-RateLimit-Limit" not in blocked.headers  # no key, no key budget to show
+    assert_envelope(client.simulate_get(ROLES, headers=WRONG, remote_addr="198.51.100.10"), 401,
+                    "GR_INVALID_API_KEY")
+
+
+def test_a_valid_key_is_never_refused_for_others_failures_from_its_address(client, limited):
+    """Behind a proxy every client shares one address: failures must not lock out the rest."""
+    good = _key(limited)
+    for _ in range(10):
+        client.simulate_get(ROLES, headers=WRONG, remote_addr="10.0.0.1")
+    assert_envelope(client.simulate_get(ROLES, headers=WRONG, remote_addr="10.0.0.1"), 429,
                     "GR_RATE_LIMITED")
-    assert_envelope(client.simulate_get(ROLES, headers=good, remote_addr="198.51.100.10"), 200)
+    assert_envelope(client.simulate_get(ROLES, headers=good, remote_addr="10.0.0.1"), 200)
+    # and the failures still pile up against the address, not the valid key's budget
+    assert_envelope(client.simulate_get(ROLES, headers=WRONG, remote_addr="10.0.0.1"), 429,
+                    "GR_RATE_LIMITED")
+
+
+@pytest.mark.parametrize("why", ["revoked", "expired"])
+def test_revoked_and_expired_keys_are_failures_and_throttled(client, limited, clock, why):
+    key, plaintext = limited.store.api_keys.create(name="old", scopes=["*:*"],
+                                                   expires_at=clock() + timedelta(seconds=5))
+    if why == "revoked":
+        limited.store.api_keys.revoke(key.id)
+    else:
+        clock.advance(seconds=6)
+    stale = {"Authorization": f"Bearer {plaintext}"}
+    codes = [client.simulate_get(ROLES, headers=stale).status_code for _ in range(5)]
+    assert codes == [401] * 4 + [429]
 
 
 def test_failed_authentication_block_lifts_next_window(client, limited, clock):
-    wrong = {"Authorization": "Bearer gr_live_" + "z" * 43}
     for _ in range(5):
-        client.simulate_get(ROLES, headers=wrong, remote_addr="203.0.113.1")
+        client.simulate_get(ROLES, headers=WRONG, remote_addr="203.0.113.1")
     clock.advance(minutes=1)
-    assert_envelope(client.simulate_get(ROLES, headers=_key(limited), remote_addr="203.0.113.1"), 200)
+    assert_envelope(client.simulate_get(ROLES, headers=WRONG, remote_addr="203.0.113.1"), 401,
+                    "GR_INVALID_API_KEY")
 
 
 def test_ipv6_addresses_share_their_64():

@@ -7,7 +7,8 @@ WorkOS's Python, Node and Ruby SDKs. Those SDKs disagree on the separator (Pytho
 import hashlib
 import hmac
 
-TOLERANCE_SECONDS = 300
+# WorkOS's SDKs (workos-python, workos-node, workos-ruby) accept 180 s either way by default.
+TOLERANCE_SECONDS = 180
 
 
 class InvalidSignature(Exception):
