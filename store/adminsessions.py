@@ -6,8 +6,7 @@ every process serving it reads. The answer for a session is kept in memory for a
 as no session has been signed out anywhere (the `admin_session` change counter), so the
 several requests each dashboard page makes cost no statement.
 """
-from goldenrecord import search
-
+from .cache import GenerationCache
 from .db import database, write_transaction
 from .fields import stamp
 
@@ -19,7 +18,7 @@ _PRUNE = "DELETE FROM admin_session_ended WHERE expires_at < ?"
 class EndedSessions:
     def __init__(self, store):
         self._store = store
-        self._cache = search.GenerationCache(max_entries=10_000)
+        self._cache = GenerationCache(max_entries=10_000)
 
     def end(self, session_id, expires_at):
         """Sign session `session_id` out for good. `expires_at` is when its cookie expires
