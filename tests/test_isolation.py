@@ -45,6 +45,7 @@ FOREIGN = [
     ("DELETE", "/api/v1/keys/{kb}", None),
     ("POST", "/api/v1/keys/{kb}?action=rotate", None),
     ("GET", "/api/v1/keys?organizationId={b}", None),
+    ("POST", "/api/workos/sync-users", None),  # acts on every organization
 ]
 
 
