@@ -33,6 +33,15 @@ def require_scope(caller, scope):
         raise ApiError.forbidden(f"This API key lacks the '{scope}' scope")
 
 
+def require_global(caller):
+    """Refuse an organization-scoped caller, whatever its scopes, an operation that acts on
+    every organization at once (403 GR_ORG_SCOPE_VIOLATION)."""
+    if caller.scope is not None:
+        raise ApiError.org_scope_violation(
+            "This operation acts on every organization; an organization-scoped API key "
+            "cannot run it")
+
+
 def bearer_token(req):
     header = req.get_header("Authorization")
     if not header:

@@ -48,12 +48,12 @@ class ApiError(Exception):
                    f"Requests from {address} are not allowed for this API key")
 
     @classmethod
-    def forbidden(cls, message):
-        return cls("GR_FORBIDDEN", 403, message)
+    def forbidden(cls, message, field=None):
+        return cls("GR_FORBIDDEN", 403, message, field=field)
 
     @classmethod
-    def org_scope_violation(cls, message):
-        return cls("GR_ORG_SCOPE_VIOLATION", 403, message)
+    def org_scope_violation(cls, message, field=None):
+        return cls("GR_ORG_SCOPE_VIOLATION", 403, message, field=field)
 
     @classmethod
     def validation(cls, field, message, details=None):
@@ -80,9 +80,13 @@ ERROR_CODES = {
     "GR_VALIDATION_ERROR": (400, "Request body or parameters failed validation; `field` names the culprit"),
     "GR_UNAUTHORIZED": (401, "No API key, or a malformed Authorization header"),
     "GR_INVALID_API_KEY": (401, "The API key is invalid, expired, or has been revoked"),
-    "GR_FORBIDDEN": (403, "The API key lacks the scope this operation needs, or would grant more than it holds"),
+    "GR_FORBIDDEN": (403, "The API key lacks the scope this operation needs, or would grant, "
+                          "rotate, revoke or subscribe to more than it holds; `field` names "
+                          "what asks for too much"),
     "GR_IP_NOT_ALLOWED": (403, "The client address is not in the key's allowedIps"),
-    "GR_ORG_SCOPE_VIOLATION": (403, "An organization-scoped key reached for another organization's data"),
+    "GR_ORG_SCOPE_VIOLATION": (403, "An organization-scoped key reached for another "
+                                    "organization's data, for a user who also belongs "
+                                    "elsewhere, or for every organization at once"),
     "GR_NOT_FOUND": (404, "No such endpoint, or no such resource (memberships, roles, webhooks, deliveries)"),
     "GR_ORG_NOT_FOUND": (404, "No organization with this id"),
     "GR_USER_NOT_FOUND": (404, "No user with this id"),
@@ -125,9 +129,9 @@ def from_store_error(error):
         code = _CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP")
         return ApiError.conflict(code, error.field, error.message)
     if isinstance(error, store.OutOfScope):
-        return ApiError.org_scope_violation(error.message)
+        return ApiError.org_scope_violation(error.message, error.field)
     if isinstance(error, store.Forbidden):
-        return ApiError.forbidden(error.message)
+        return ApiError.forbidden(error.message, error.field)
     if isinstance(error, store.Invalid):
         return ApiError.validation(error.field, error.message)
     raise TypeError(f"unmapped store error {error!r}")

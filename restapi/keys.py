@@ -7,7 +7,7 @@ from .inputs import Body, Choice, DateTime, OpaqueId, Query, StringList, Text, U
 from .listing import paging_query
 from .operations import operation
 from .resource import Resource
-from .responses import created
+from .responses import created, deleted
 
 CREATE = Body(
     name=Text(required=True, max_length=100),
@@ -22,6 +22,12 @@ LIST = paging_query(organizationId=Uuid())
 ROTATE = Query(action=Choice("rotate", required=True))
 BY_ID = {"id": OpaqueId()}
 _FOUND = ("GR_KEY_NOT_FOUND",)
+GRANT_BOUNDS = (
+    "A key grants no more than it holds (403 `GR_FORBIDDEN` naming the field): `scopes` within "
+    "its own, its own organization, `tier` at most its own, `allowedIps` each inside one of its "
+    "own ranges (not given: its own; an empty list is refused when it has some), `expiresAt` "
+    "no later than its own (not given: its own; `null` is refused when it expires). A global "
+    "`*:*` key is bound only by its own allowedIps and expiry.")
 
 
 class _KeyResource(Resource):
@@ -37,7 +43,7 @@ class KeysResource(_KeyResource):
 
     @operation("Create an API key (the plaintext is in this answer only)",
                scope="api_keys:create", response=schemas.CREATED_KEY, status=201, body=CREATE,
-               errors=("GR_ORG_NOT_FOUND",))
+               errors=("GR_ORG_NOT_FOUND",), description=GRANT_BOUNDS)
     def on_post(self, req, resp):
         caller = req.context.caller
         key, plaintext = self.store.api_keys.create(granted_by=caller.key, scope=caller.scope,
@@ -53,7 +59,10 @@ class KeyResource(_KeyResource):
 
     @operation("Rotate an API key: a new key, the old one expires in 7 days",
                scope="api_keys:create", response=schemas.ROTATED, status=201, path=BY_ID,
-               query=ROTATE, body=Body(), body_optional=True, errors=_FOUND)
+               query=ROTATE, body=Body(), body_optional=True, errors=_FOUND,
+               description="A key may rotate itself; only a global `*:*` key rotates another "
+                           "(403 `GR_FORBIDDEN`, field `id`). The copy must lie within the "
+                           "rotating key's tier, allowedIps and expiry, as for a key it creates.")
     def on_post(self, req, resp, id):
         caller = req.context.caller
         req.context.input.pop("action")
@@ -70,6 +79,10 @@ class KeyResource(_KeyResource):
         })
 
     @operation("Revoke an API key at once", scope="api_keys:revoke", response="Deleted",
-               path=BY_ID, errors=_FOUND)
+               path=BY_ID, errors=_FOUND,
+               description="Only a key holding every scope of the key it revokes (`*:*` holds "
+                           "all) may revoke it; otherwise 403 `GR_FORBIDDEN`, field `id`.")
     def on_delete(self, req, resp, id):
-        self.delete(req, resp, id, self.store.api_keys.revoke)
+        caller = req.context.caller
+        key = self.store.api_keys.revoke(id, scope=caller.scope, revoked_by=caller.key)
+        deleted(req, resp, key.id)

@@ -22,7 +22,10 @@ class MembershipsResource(Resource):
 
     @operation("Add a user to an organization", scope="users:create", response="Membership",
                status=201, body=CREATE, errors=("GR_ORG_NOT_FOUND", "GR_USER_NOT_FOUND",
-                                                "GR_NOT_FOUND", "GR_DUPLICATE_MEMBERSHIP"))
+                                                "GR_NOT_FOUND", "GR_DUPLICATE_MEMBERSHIP"),
+               description="An organization-scoped key adds to its organization only users who "
+                           "belong to no other organization (403 `GR_ORG_SCOPE_VIOLATION`, "
+                           "field `userId`); a global key adds anyone.")
     def on_post(self, req, resp):
         self.create(req, resp, self.store.memberships.create, records.membership)
 

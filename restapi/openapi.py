@@ -26,6 +26,9 @@ AUTHENTICATED_CODES = ("GR_VALIDATION_ERROR", "GR_UNAUTHORIZED", "GR_INVALID_API
 BODY_CODES = ("GR_PAYLOAD_TOO_LARGE",)
 POST_CODES = ("GR_IDEMPOTENCY_KEY_REUSED",)
 
+GLOBAL_ONLY = (" Acts on every organization: refused to organization-scoped keys, whatever "
+               "their scopes (403 `GR_ORG_SCOPE_VIOLATION`).")
+
 DESCRIPTION = f"""\
 Golden Record: the one authoritative record of organizations, users, memberships, roles and
 permissions.
@@ -81,6 +84,9 @@ def _operation(template, method, op, public):
     }
     if op.description:
         result["description"] = op.description
+    if op.every_organization:
+        result["description"] = (result.get("description", "") + GLOBAL_ONLY).strip()
+        result["x-global-keys-only"] = True
     if authenticated:
         result["security"] = [{"bearerAuth": []}]
         if op.scope:

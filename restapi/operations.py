@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import falcon
 
-from .access import require_scope
+from .access import require_global, require_scope
 from .inputs import Body, Query, read_json
 
 
@@ -36,6 +36,7 @@ class Operation:
     description: str = ""
     media_type: str = "application/json"
     envelope: bool = True  # False: the answer is the bare document, not the envelope
+    every_organization: bool = False  # acts on all organizations: global keys only
 
     def __post_init__(self):
         # (parameter, rule, name in errors), worked out once rather than per request
@@ -46,6 +47,8 @@ class Operation:
         """The Falcon `before` hook: refuse what the declaration does not allow."""
         if self.scope is not None:
             require_scope(req.context.caller, self.scope)
+        if self.every_organization:
+            require_global(req.context.caller)
         for name, rule, shown in self._path_rules:
             params[name] = rule.clean(params[name], shown)
         values = (self.query or _NO_QUERY).parse(req)

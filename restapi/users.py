@@ -36,7 +36,11 @@ class UserResource(Resource):
         self.show(req, resp, id, self.store.users.get, records.user)
 
     @operation("Update a user", scope="users:update", response="User", path=BY_ID, body=UPDATE,
-               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL"))
+               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL"),
+               description="An organization-scoped key may not change `email` or `isActive` of "
+                           "a user who also belongs to another organization (403 "
+                           "`GR_ORG_SCOPE_VIOLATION` naming the field; sending the value the "
+                           "user has is no change). Names and metadata stay writable.")
     def on_put(self, req, resp, id):
         self.update(req, resp, id, self.store.users.update, records.user)
 

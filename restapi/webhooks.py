@@ -20,6 +20,29 @@ UPDATE = Body(name=Text(max_length=100), url=Url(), events=StringList(_EVENT, **
 LIST = paging_query()
 BY_ID = {"id": OpaqueId()}
 _FOUND = ("GR_NOT_FOUND",)
+# The scope that reads what each kind of event carries (its name before the dot).
+EVENT_SCOPES = {"organization": "organizations:read", "user": "users:read",
+                "membership": "users:read"}
+RECEIVES_ONLY_READABLE = ("Subscribing to `user.*` or `membership.*` events needs `users:read`, "
+                          "to `organization.*` `organizations:read`, and `*` both (403 "
+                          "`GR_FORBIDDEN`, field `events`): a subscription receives only what "
+                          "its creator could read.")
+
+
+def scopes_to_receive(events):
+    """The read scopes covering what `events` deliver, in a stable order."""
+    kinds = set(EVENT_SCOPES) if ALL_EVENTS in events else {e.split(".")[0] for e in events}
+    return sorted({EVENT_SCOPES[kind] for kind in kinds})
+
+
+def require_readable(caller, events):
+    """Refuse a subscription that would deliver data its creator may not read: events are
+    the records themselves, so `webhooks:write` alone would be a way around the read scopes."""
+    for scope in scopes_to_receive(events):
+        if not caller.has(scope):
+            raise ApiError.forbidden(f"Subscribing to these events needs the '{scope}' scope: "
+                                     "a subscription receives only what its creator could "
+                                     "read", field="events")
 
 
 class _WebhookResource(Resource):
@@ -28,8 +51,11 @@ class _WebhookResource(Resource):
         self.allow_private_targets = allow_private_targets
 
     def checked(self, req):
-        """The checked body, with `url` a target we may send to."""
+        """The checked body, with `url` a target we may send to and `events` ones the
+        caller may read."""
         fields = req.context.input
+        if "events" in fields:
+            require_readable(req.context.caller, fields["events"])
         if "url" in fields:
             try:
                 check_target(fields["url"], allow_private=self.allow_private_targets)
@@ -45,7 +71,8 @@ class WebhooksResource(_WebhookResource):
         self.list_page(req, resp, "webhooks", self.store.webhooks.list, records.webhook)
 
     @operation("Subscribe (the signing secret is in this answer only)", scope="webhooks:write",
-               response="CreatedWebhook", status=201, body=CREATE)
+               response="CreatedWebhook", status=201, body=CREATE,
+               description=RECEIVES_ONLY_READABLE)
     def on_post(self, req, resp):
         webhook = self.store.webhooks.create(scope=req.context.caller.scope, **self.checked(req))
         created(req, resp, {**records.webhook(webhook), "secret": webhook.secret})
@@ -58,7 +85,8 @@ class WebhookResource(_WebhookResource):
         self.show(req, resp, id, self.store.webhooks.get, records.webhook)
 
     @operation("Update a webhook subscription", scope="webhooks:write", response="Webhook",
-               path=BY_ID, body=UPDATE, partial=True, errors=_FOUND)
+               path=BY_ID, body=UPDATE, partial=True, errors=_FOUND,
+               description=RECEIVES_ONLY_READABLE)
     def on_put(self, req, resp, id):
         webhook = self.store.webhooks.update(id, self.checked(req), scope=req.context.caller.scope)
         ok(req, resp, records.webhook(webhook))

@@ -92,14 +92,15 @@ def _event_fields(event):
 
 
 class WorkosSyncResource:
-    """The bulk sync, for full-access keys only: it writes any user of any organization."""
+    """The bulk sync, for global full-access keys only: it writes any user of any
+    organization, so an organization-scoped `*:*` key is refused too."""
 
     def __init__(self, store, new_client):
         self.store = store
         self.new_client = new_client
 
     @operation("Create, link and update users from every WorkOS user", scope=FULL_ACCESS,
-               response=SYNC_COUNTS, body=Body(), body_optional=True,
+               every_organization=True, response=SYNC_COUNTS, body=Body(), body_optional=True,
                errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
     def on_post(self, req, resp):
         if self.new_client is None:

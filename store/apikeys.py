@@ -19,6 +19,7 @@ from .errors import Forbidden, Invalid, NotFound
 from .models import ApiKey
 from .organizations import check_scope, owned_row
 from .pages import keyset_page
+from .records import timestamp
 
 PREFIX = "gr_live_"
 WELL_FORMED = re.compile(r"^gr_live_[A-Za-z0-9_-]{32,128}$")
@@ -102,20 +103,97 @@ def _network(entry):
     return ipaddress.ip_network(entry)
 
 
-def check_grant(granter, scopes, organization_id):
-    """A key may hand out only what it holds: no scope beyond its own, no other organization.
+# An omitted allowedIps or expiresAt: the granting key's own (none for the operator).
+INHERIT = object()
 
-    `granter` None is the operator (CLI, bootstrap), who may create anything.
+
+def is_administrator(key):
+    """A global `*:*` key: no organization, every scope. Only it may rotate other keys, and
+    its tier does not bound the tiers it grants (the first-start key is `free`)."""
+    return key.organization_id is None and FULL_ACCESS in key.scopes
+
+
+def scopes_beyond(held, scopes):
+    """Those of `scopes` that `held` does not cover (`*:*` covers every scope)."""
+    if FULL_ACCESS in held:
+        return []
+    return [scope for scope in scopes if scope not in held]
+
+
+def check_grant(granter, *, scopes, organization_id, tier, allowed_ips, expires_at):
+    """A key may hand out only what it holds: no scope beyond its own, no other
+    organization, no higher tier, no address outside its own allowedIps, no later expiry.
+
+    `allowed_ips` and `expires_at` may be INHERIT (not given): they become the granter's
+    own. Returns (allowed_ips, expires_at) as the new key gets them. `granter` None is the
+    operator (CLI, bootstrap), who may create anything.
     """
     if granter is None:
-        return
+        return ([] if allowed_ips is INHERIT else allowed_ips,
+                None if expires_at is INHERIT else expires_at)
     if granter.organization_id is not None and organization_id != granter.organization_id:
-        raise Forbidden("An organization-scoped API key can only create keys for its own organization")
-    if FULL_ACCESS in granter.scopes:
-        return
-    beyond = [scope for scope in scopes if scope not in granter.scopes]
+        raise Forbidden("An organization-scoped API key can only create keys for its own "
+                        "organization", "organizationId")
+    beyond = scopes_beyond(granter.scopes, scopes)
     if beyond:
-        raise Forbidden(f"This API key cannot grant scopes it does not hold: {', '.join(beyond)}")
+        raise Forbidden(f"This API key cannot grant scopes it does not hold: {', '.join(beyond)}",
+                        "scopes")
+    if not is_administrator(granter) and TIERS.index(tier) > TIERS.index(granter.tier):
+        raise Forbidden(f"This API key cannot grant a tier above its own ('{granter.tier}')",
+                        "tier")
+    return (_bounded_ips(granter.allowed_ips, allowed_ips),
+            _bounded_expiry(granter.expires_at, expires_at))
+
+
+def _bounded_ips(own, requested):
+    """The granter's ranges when none are asked for; else each asked-for network must lie
+    inside one of them. An explicit empty list would allow every address: refused when the
+    granter is confined."""
+    if requested is INHERIT:
+        return list(own)
+    if not own:
+        return requested
+    if not requested:
+        raise Forbidden("This API key is limited to certain addresses, so the keys it grants "
+                        "must be too: allowedIps must not be empty", "allowedIps")
+    outside = [entry for entry in requested if not _within_any(entry, own)]
+    if outside:
+        raise Forbidden(f"This API key cannot grant addresses outside its own allowedIps: "
+                        f"{', '.join(outside)}", "allowedIps")
+    return requested
+
+
+def _within_any(entry, networks):
+    requested = _network(entry)
+    return any(requested.version == own.version and requested.subnet_of(own)
+               for own in map(_network, networks))
+
+
+def _bounded_expiry(own, requested):
+    """The granter's expiry when none is asked for; never later than it, nor never (None)
+    when the granter itself expires."""
+    if requested is INHERIT:
+        return own
+    if own is not None and (requested is None or requested > own):
+        raise Forbidden("This API key cannot grant a key that outlives it: expiresAt must be "
+                        f"no later than {timestamp(own)}", "expiresAt")
+    return requested
+
+
+def check_rotation(rotator, key):
+    """Only a global `*:*` key rotates a key other than itself: rotating hands out a fresh
+    plaintext of the whole key, whatever the rotator holds."""
+    if rotator is not None and rotator.id != key.id and not is_administrator(rotator):
+        raise Forbidden("Only a global *:* API key can rotate a key other than itself", "id")
+
+
+def check_revocation(revoker, key):
+    """A key revokes only keys whose every scope it holds itself, so a narrow key cannot
+    switch off one more powerful than it (e.g. the administrator's)."""
+    beyond = [] if revoker is None else scopes_beyond(revoker.scopes, key.scopes)
+    if beyond:
+        raise Forbidden("This API key cannot revoke a key holding scopes it does not hold: "
+                        f"{', '.join(beyond)}", "id")
 
 
 class ApiKeys:
@@ -125,21 +203,27 @@ class ApiKeys:
         # while no key has changed in any process (store/changes.py).
         self._cache = GenerationCache(max_entries=10_000)
 
-    def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=(),
-               expires_at=None, plaintext=None, granted_by=None, scope=None):
+    def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=INHERIT,
+               expires_at=INHERIT, plaintext=None, granted_by=None, scope=None):
         """Mint a key; returns (row, plaintext). The plaintext exists only in the return value.
 
-        `granted_by` is the API key asking (None for the operator); a caller confined to
-        `scope` mints keys of that organization unless it names one. `plaintext` lets a
-        harness choose the key (GOLDENRECORD_BOOTSTRAP_KEY).
+        `granted_by` is the API key asking (None for the operator), bounded by check_grant;
+        `allowed_ips` and `expires_at` not given are its own. A caller confined to `scope`
+        mints keys of that organization unless it names one. `plaintext` lets a harness
+        choose the key (GOLDENRECORD_BOOTSTRAP_KEY).
         """
         now = self._store.now()
         if organization_id is None:
             organization_id = scope
         scopes = check_scopes(scopes)
-        check_grant(granted_by, scopes, organization_id)
-        if expires_at is not None and expires_at <= now:
+        tier = check_tier(tier)
+        if allowed_ips is not INHERIT:
+            allowed_ips = check_allowed_ips(allowed_ips)
+        if expires_at is not INHERIT and expires_at is not None and expires_at <= now:
             raise Invalid("expiresAt", "expiresAt must be in the future")
+        allowed_ips, expires_at = check_grant(
+            granted_by, scopes=scopes, organization_id=organization_id, tier=tier,
+            allowed_ips=allowed_ips, expires_at=expires_at)
         plaintext = plaintext or new_plaintext()
         if not WELL_FORMED.match(plaintext):
             raise Invalid("key", "A key is gr_live_ followed by 32 to 128 URL-safe characters")
@@ -153,8 +237,8 @@ class ApiKeys:
                 key_prefix=plaintext[:DISPLAY_PREFIX_LENGTH],
                 organization=organization_id,
                 scopes=scopes,
-                tier=check_tier(tier),
-                allowed_ips=check_allowed_ips(allowed_ips),
+                tier=tier,
+                allowed_ips=allowed_ips,
                 expires_at=expires_at,
                 created_at=now,
             )
@@ -176,12 +260,16 @@ class ApiKeys:
         """A new key with the old one's settings; the old one lives on for the grace period.
 
         Returns (old, new, plaintext). The old key now expires ROTATION_GRACE from now, or
-        when it was due to already if that is sooner.
+        when it was due to already if that is sooner. `granted_by` (the key asking, None for
+        the operator) must be the key itself or a global `*:*` key, and the copy must lie
+        within its bounds, as for a key it would create.
         """
         now = self._store.now()
         with write_transaction():
             old = self._usable(key_id, scope, now)
-            check_grant(granted_by, old.scopes, old.organization_id)
+            check_rotation(granted_by, old)
+            check_grant(granted_by, scopes=old.scopes, organization_id=old.organization_id,
+                        tier=old.tier, allowed_ips=old.allowed_ips, expires_at=old.expires_at)
             plaintext = new_plaintext()
             new = ApiKey.create(
                 id=self._store.new_id("key"),
@@ -200,11 +288,13 @@ class ApiKeys:
             old.save()
         return old, new, plaintext
 
-    def revoke(self, key_id, *, scope=None):
-        """Revoke at once; a key already revoked or expired is not found."""
+    def revoke(self, key_id, *, scope=None, revoked_by=None):
+        """Revoke at once; a key already revoked or expired is not found. `revoked_by` (the
+        key asking, None for the operator) must hold every scope of the key it revokes."""
         now = self._store.now()
         with write_transaction():
             key = self._usable(key_id, scope, now)
+            check_revocation(revoked_by, key)
             key.revoked_at = now
             key.save()
         return key

@@ -34,16 +34,20 @@ class Invalid(StoreError):
 
 
 class OutOfScope(StoreError):
-    """The row exists but lies outside the caller's organization scope."""
+    """The row exists but lies outside the caller's organization scope, or the change would
+    reach beyond it; `field` names the input at fault, when one is."""
 
-    def __init__(self, message="This API key is scoped to a different organization"):
+    def __init__(self, message="This API key is scoped to a different organization", field=None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class Forbidden(StoreError):
-    """The caller may not do this at all, whatever the row (e.g. grant more than it holds)."""
+    """The caller may not do this at all, whatever the row (e.g. grant more than it holds);
+    `field` names the input that asks for too much, when one does."""
 
-    def __init__(self, message):
+    def __init__(self, message, field=None):
         super().__init__(message)
         self.message = message
+        self.field = field

@@ -1,10 +1,11 @@
 """Memberships: a user's place (role, ownership) in an organization, at most one each."""
 from . import records
 from .db import write_transaction
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, OutOfScope
 from .models import Membership, Organization, Role, User
 from .organizations import check_scope
 from .pages import keyset_page
+from .users import member_elsewhere
 
 DEFAULT_ROLE_ID = "role_member"
 
@@ -47,7 +48,12 @@ class Memberships:
         return keyset_page(query, Membership, limit, after)
 
     def create(self, *, organization_id, user_id, role_id=None, is_owner=False, scope=None):
-        """Add the user to the organization; the Member role unless `role_id` says otherwise."""
+        """Add the user to the organization; the Member role unless `role_id` says otherwise.
+
+        A caller confined to `scope` adds only users who belong to no other organization
+        (check_unclaimed), checked in the same write transaction as the insert, so two
+        organizations' keys cannot both claim one user at the same time.
+        """
         check_scope(organization_id, scope)
         now = self._store.now()
         with write_transaction():
@@ -59,6 +65,8 @@ class Memberships:
             )
             if taken.exists():
                 raise Conflict("userId", "This user is already a member of the organization")
+            if scope is not None:
+                check_unclaimed(user.id, scope)
             membership_id = self._store.new_id("mem")
             membership = Membership.create(
                 id=membership_id,
@@ -93,6 +101,17 @@ class Memberships:
     def _emit(self, event_type, membership):
         self._store.events.emit(event_type, records.membership_event(membership),
                                 [membership.organization_id])
+
+
+def check_unclaimed(user_id, organization_id):
+    """Refuse to let an organization-scoped key take in another organization's user: as a
+    member, the user's profile and metadata, which that organization relies on too, would
+    become the key's to read and rewrite."""
+    if member_elsewhere(user_id, organization_id):
+        raise OutOfScope("This user belongs to another organization: an organization-scoped "
+                         "API key adds only users of no other organization. A global API key "
+                         "can add them (or, once invitations exist, an invitation).",
+                         field="userId")
 
 
 def _role(role_id):

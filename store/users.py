@@ -92,9 +92,15 @@ class Users:
             return user
 
     def update(self, user_id, changes, *, scope=None):
-        """Apply `changes` (model field -> value); fields not named keep their values."""
+        """Apply `changes` (model field -> value); fields not named keep their values.
+
+        A caller confined to `scope` may not change the email or active flag of a user who
+        also belongs to another organization (see check_identity_change).
+        """
         with write_transaction():
             user = self.get(user_id, scope=scope)
+            if scope is not None:
+                check_identity_change(user, changes, scope)
             if "email" in changes:
                 key = email_key(changes["email"])
                 if key != user.email_key:
@@ -115,7 +121,7 @@ class Users:
         """
         with write_transaction():
             user = self.get(user_id, scope=scope)
-            if scope is not None and _member_elsewhere(user_id, scope):
+            if scope is not None and member_elsewhere(user_id, scope):
                 raise OutOfScope("This user also belongs to other organizations")
             memberships = list(Membership.select().where(Membership.user == user.id))
             for membership in memberships:
@@ -140,12 +146,34 @@ def is_member(user_id, organization_id):
     )
 
 
-def _member_elsewhere(user_id, organization_id):
+def member_elsewhere(user_id, organization_id):
+    """Whether the user belongs to any organization other than `organization_id`."""
     return (
         Membership.select()
         .where(Membership.user == user_id, Membership.organization != organization_id)
         .exists()
     )
+
+
+# What other organizations trust about a user: whoever changes these takes the account over
+# there too. Model field -> the API's name for it.
+IDENTITY_FIELDS = {"email": "email", "is_active": "isActive"}
+
+
+def check_identity_change(user, changes, organization_id):
+    """Refuse an organization-scoped change of a shared user's email or active flag.
+
+    A user who also belongs to another organization is that organization's user too: an
+    email change would hand their account there to whoever controls the new address, and
+    deactivating would lock them out everywhere. Sending the value the user already has
+    changes nothing and passes; names and metadata stay writable.
+    """
+    changed = [name for model_field, name in IDENTITY_FIELDS.items()
+               if model_field in changes and changes[model_field] != getattr(user, model_field)]
+    if changed and member_elsewhere(user.id, organization_id):
+        raise OutOfScope(f"This user also belongs to other organizations, so an "
+                         f"organization-scoped API key cannot change their {changed[0]}; "
+                         "use a global API key", field=changed[0])
 
 
 def organizations_of(user_id):

@@ -57,6 +57,24 @@ def test_operations_name_scope_security_and_codes(document):
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+def test_grant_and_tenant_rules_are_published_on_their_operations(document):
+    paths = document["paths"]
+    sync = paths["/api/workos/sync-users"]["post"]
+    assert sync["x-global-keys-only"] is True and "GR_ORG_SCOPE_VIOLATION" in sync["description"]
+    assert [path for path, item in paths.items() for op in item.values()
+            if op.get("x-global-keys-only")] == ["/api/workos/sync-users"]
+    create_key = paths["/api/v1/keys"]["post"]["description"]
+    assert all(word in create_key for word in ("tier", "allowedIps", "expiresAt", "GR_FORBIDDEN"))
+    key = paths["/api/v1/keys/{id}"]
+    assert "global `*:*`" in key["post"]["description"]
+    assert "every scope" in key["delete"]["description"]
+    for method in ("post", "put"):
+        hooks = paths["/api/v1/webhooks" + ("/{id}" if method == "put" else "")][method]
+        assert "`users:read`" in hooks["description"] and "`organizations:read`" in hooks["description"]
+    for path, method in (("/api/v1/memberships", "post"), ("/api/v1/users/{id}", "put")):
+        assert "GR_ORG_SCOPE_VIOLATION" in paths[path][method]["description"]
+
+
 def test_limits_are_published_from_the_same_declarations(document):
     create = document["paths"]["/api/v1/organizations"]["post"]
     body = create["requestBody"]["content"]["application/json"]["schema"]

@@ -1,4 +1,7 @@
 """Organization-scoped keys see and touch only their own organization."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from support import assert_envelope
@@ -40,11 +43,17 @@ FOREIGN = [
     ("PUT", "/api/v1/memberships/{mb}", {"isOwner": True}),
     ("DELETE", "/api/v1/memberships/{mb}", None),
     ("POST", "/api/v1/memberships", {"organizationId": "{b}", "userId": "{ua}"}),
+    # taking another organization's user in, or changing what that organization trusts
+    ("POST", "/api/v1/memberships", {"organizationId": "{a}", "userId": "{ub}"}),
+    ("PUT", "/api/v1/users/{shared}", {"email": "taken@attacker.example"}),
+    ("PUT", "/api/v1/users/{shared}", {"isActive": False}),
+    ("PUT", "/api/v1/users/{shared}", {"firstName": "Taken", "email": "taken@attacker.example"}),
     ("POST", "/api/v1/organizations", {"name": "Mine", "slug": "mine"}),
     ("GET", "/api/v1/keys/{kb}", None),
     ("DELETE", "/api/v1/keys/{kb}", None),
     ("POST", "/api/v1/keys/{kb}?action=rotate", None),
     ("GET", "/api/v1/keys?organizationId={b}", None),
+    ("POST", "/api/workos/sync-users", None),  # acts on every organization
 ]
 
 
@@ -114,10 +123,80 @@ def test_scoped_key_may_delete_a_user_only_it_has(client, two, admin):
                     "GR_USER_NOT_FOUND")
 
 
-def test_scoped_key_may_add_a_user_to_its_own_organization(client, two):
-    body = {"organizationId": two["a"], "userId": two["ub"]}
+def test_scoped_key_may_add_a_user_of_no_other_organization(client, two, make):
+    loner = make.user()
+    body = {"organizationId": two["a"], "userId": loner["id"]}
     assert_envelope(client.simulate_post("/api/v1/memberships", json=body, headers=two["key_a"]), 201)
-    assert_envelope(client.simulate_get(f"/api/v1/users/{two['ub']}", headers=two["key_a"]), 200)
+    assert_envelope(client.simulate_get(f"/api/v1/users/{loner['id']}", headers=two["key_a"]), 200)
+
+
+def test_another_organizations_user_stays_out_of_reach(client, two, admin):
+    """The takeover the rule stops: join B's user to A, then read and rewrite them."""
+    body = {"organizationId": two["a"], "userId": two["ub"]}
+    refused = client.simulate_post("/api/v1/memberships", json=body, headers=two["key_a"])
+    error = assert_envelope(refused, 403, "GR_ORG_SCOPE_VIOLATION", "userId")
+    assert "global API key" in error["message"] and "invitation" in error["message"]
+    assert_envelope(client.simulate_get(f"/api/v1/users/{two['ub']}", headers=two["key_a"]), 403,
+                    "GR_ORG_SCOPE_VIOLATION")
+    change = {"email": "taken@attacker.example"}
+    assert_envelope(client.simulate_put(f"/api/v1/users/{two['ub']}", json=change,
+                                        headers=two["key_a"]), 403, "GR_ORG_SCOPE_VIOLATION")
+    assert_envelope(client.simulate_post("/api/v1/memberships", json=body, headers=admin), 201)
+
+
+def test_two_organizations_cannot_both_claim_a_free_user(client, two, make):
+    """Both keys check "no other organization" and insert in one write transaction each,
+    so whichever comes second sees the first's membership."""
+    for _ in range(10):
+        user = make.user()
+        barrier = threading.Barrier(2)
+
+        def claim(org, key):
+            barrier.wait()
+            body = {"organizationId": two[org], "userId": user["id"]}
+            return client.simulate_post("/api/v1/memberships", json=body,
+                                        headers=two[key]).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = sorted(pool.map(claim, ("a", "b"), ("key_a", "key_b")))
+        assert statuses == [201, 403]
+
+
+# (body, the field refused or None); "{email}" is the shared user's current email, "{EMAIL}"
+# the same in capitals
+SHARED_USER_CHANGES = [
+    pytest.param({"email": "taken@attacker.example"}, "email", id="new email"),
+    pytest.param({"email": "{EMAIL}"}, "email", id="email respelt"),  # a new stored value
+    pytest.param({"isActive": False}, "isActive", id="deactivate"),
+    pytest.param({"firstName": "Jo", "lastName": "Doe", "metadata": {"team": "a"}}, None,
+                 id="names and metadata"),
+    pytest.param({"email": "{email}", "isActive": True, "firstName": "Jo"}, None,
+                 id="same email and isActive"),
+]
+
+
+@pytest.mark.parametrize("body, refused", SHARED_USER_CHANGES)
+def test_scoped_key_cannot_change_a_shared_users_identity(client, two, admin, body, refused):
+    path = f"/api/v1/users/{two['shared']}"
+    before = client.simulate_get(path, headers=admin).json["data"]
+    email = {"email": before["email"], "EMAIL": before["email"].upper()}
+    body = {k: v.format(**email) if isinstance(v, str) else v for k, v in body.items()}
+    result = client.simulate_put(path, json=body, headers=two["key_a"])
+    after = client.simulate_get(path, headers=admin).json["data"]
+    if refused:
+        error = assert_envelope(result, 403, "GR_ORG_SCOPE_VIOLATION", refused)
+        assert "other organizations" in error["message"]
+        assert after == before
+    else:
+        assert_envelope(result, 200)
+        assert {k: after[k] for k in body} == body
+
+
+def test_scoped_key_may_change_identity_of_a_user_only_it_has(client, two):
+    path = f"/api/v1/users/{two['ua']}"
+    body = {"email": "renamed@a.example", "isActive": False}
+    changed = assert_envelope(client.simulate_put(path, json=body, headers=two["key_a"]), 200)
+    assert (changed["email"], changed["isActive"]) == ("renamed@a.example", False)
 
 
 def test_missing_ids_are_still_404_for_scoped_keys(client, two):

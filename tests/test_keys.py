@@ -204,3 +204,144 @@ def test_last_used_is_coalesced_to_one_write_a_minute(client, admin, service, cl
     clock.advance(seconds=31)
     client.simulate_get("/api/v1/users", headers=headers)
     assert last_used() == "2026-01-15T10:31:01Z"
+
+
+# ------------------------------------------------------------ bounded grants
+
+@pytest.mark.parametrize("granter_tier, requested, allowed", [
+    ("basic", "free", True),
+    ("basic", "basic", True),
+    ("basic", "pro", False),
+    ("pro", "enterprise", False),
+])
+def test_a_key_grants_no_tier_above_its_own(client, keys, granter_tier, requested, allowed):
+    granter = keys.headers("api_keys:create", "users:read", tier=granter_tier)
+    result = _create(client, granter, tier=requested)
+    if allowed:
+        assert assert_envelope(result, 201)["tier"] == requested
+    else:
+        error = assert_envelope(result, 403, "GR_FORBIDDEN", "tier")
+        assert granter_tier in error["message"]
+
+
+def test_tier_bounds_org_scoped_full_access_keys_but_not_global_ones(client, keys, make):
+    scoped = keys.headers("*:*", org=make.org()["id"])  # tier free
+    assert_envelope(_create(client, scoped, tier="basic"), 403, "GR_FORBIDDEN", "tier")
+    admin_free = keys.headers("*:*")
+    assert assert_envelope(_create(client, admin_free, tier="enterprise"), 201)["tier"] == "enterprise"
+
+
+FENCE = ["10.0.0.0/8", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize("requested, outcome", [
+    (None, FENCE),  # not given: the granter's own ranges
+    (["10.1.0.0/16", "10.2.3.4", "2001:db8:1::/48"], ["10.1.0.0/16", "10.2.3.4", "2001:db8:1::/48"]),
+    (["10.0.0.0/8"], ["10.0.0.0/8"]),
+    ([], "403"),  # would allow every address
+    (["10.0.0.0/7"], "403"),  # wider than the granter's range
+    (["192.168.1.1"], "403"),
+    (["10.0.0.1", "192.168.1.1"], "403"),
+    (["::ffff:10.0.0.1"], "403"),  # an IPv6 spelling is not inside an IPv4 range
+    (["2001:db9::1"], "403"),
+])
+@pytest.mark.parametrize("granter_scopes", [["api_keys:create", "users:read"], ["*:*"]])
+def test_a_key_grants_no_address_outside_its_own(client, keys, granter_scopes, requested, outcome):
+    granter = keys.headers(*granter_scopes, allowed_ips=FENCE)
+    body = {} if requested is None else {"allowedIps": requested}
+    result = client.simulate_post(KEYS, json={"name": "k", "scopes": ["users:read"], **body},
+                                  headers=granter, remote_addr="10.9.9.9")
+    if outcome == "403":
+        assert_envelope(result, 403, "GR_FORBIDDEN", "allowedIps")
+    else:
+        assert assert_envelope(result, 201)["allowedIps"] == outcome
+
+
+def test_an_unconfined_key_grants_any_addresses(client, keys):
+    granter = keys.headers("api_keys:create", "users:read")
+    assert assert_envelope(_create(client, granter, allowedIps=[]), 201)["allowedIps"] == []
+    assert assert_envelope(_create(client, granter), 201)["allowedIps"] == []
+
+
+@pytest.mark.parametrize("requested, outcome", [
+    ("absent", "2026-02-14T10:30:00Z"),  # not given: the granter's own expiry
+    ("2026-02-01T00:00:00Z", "2026-02-01T00:00:00Z"),
+    ("2026-02-14T10:30:00Z", "2026-02-14T10:30:00Z"),
+    ("2026-02-14T10:30:01Z", "403"),
+    (None, "403"),  # never expires: outlives the granter
+])
+@pytest.mark.parametrize("granter_scopes", [["api_keys:create", "users:read"], ["*:*"]])
+def test_a_key_grants_no_later_expiry_than_its_own(client, keys, clock, granter_scopes,
+                                                   requested, outcome):
+    granter = keys.headers(*granter_scopes, expires_at=clock() + timedelta(days=30))
+    body = {} if requested == "absent" else {"expiresAt": requested}
+    result = _create(client, granter, **body)
+    if outcome == "403":
+        error = assert_envelope(result, 403, "GR_FORBIDDEN", "expiresAt")
+        assert "2026-02-14T10:30:00Z" in error["message"]
+    else:
+        assert assert_envelope(result, 201)["expiresAt"] == outcome
+
+
+def test_a_refused_grant_creates_nothing(client, keys, admin, clock):
+    granter = keys.headers("api_keys:create", "users:read", tier="basic", allowed_ips=["127.0.0.1"],
+                           expires_at=clock() + timedelta(days=1))
+    before = client.simulate_get(KEYS, headers=admin).json["meta"]["total"]
+    for body in ({"tier": "pro"}, {"allowedIps": []}, {"expiresAt": None}):
+        assert_envelope(_create(client, granter, **body), 403, "GR_FORBIDDEN")
+    assert client.simulate_get(KEYS, headers=admin).json["meta"]["total"] == before
+
+
+# ------------------------------------------------------------ rotating and revoking others
+
+def _rotate(client, key_id, headers):
+    return client.simulate_post(f"{KEYS}/{key_id}", params={"action": "rotate"}, headers=headers)
+
+
+@pytest.mark.parametrize("rotator", [
+    pytest.param(dict(scopes=["api_keys:create", "users:read", "users:delete"]), id="holds every scope"),
+    pytest.param(dict(scopes=["*:*"], org=True), id="org-scoped *:*"),
+])
+def test_only_a_global_full_access_key_rotates_another_key(client, keys, make, admin, rotator):
+    org = make.org()["id"] if rotator.get("org") else None
+    target = assert_envelope(_create(client, admin, scopes=["users:read"], organizationId=org), 201)
+    result = _rotate(client, target["id"], keys.headers(*rotator["scopes"], org=org))
+    error = assert_envelope(result, 403, "GR_FORBIDDEN", "id")
+    assert "*:*" in error["message"]
+    assert client.simulate_get(f"{KEYS}/{target['id']}", headers=admin).json["data"]["expiresAt"] is None
+    assert_envelope(_rotate(client, target["id"], admin), 201)
+
+
+def test_an_org_scoped_key_may_still_rotate_itself(client, keys, make):
+    headers = keys.headers("*:*", org=make.org()["id"])
+    me = client.simulate_get(KEYS, headers=headers).json["data"][0]
+    assert_envelope(_rotate(client, me["id"], headers), 201)
+
+
+def test_a_confined_admin_cannot_rotate_an_unconfined_key(client, keys, admin):
+    """Rotation hands out a new plaintext of the whole key: the same bounds as creating."""
+    target = assert_envelope(_create(client, admin), 201)
+    fenced = keys.headers("*:*", allowed_ips=["127.0.0.1"])
+    assert_envelope(_rotate(client, target["id"], fenced), 403, "GR_FORBIDDEN", "allowedIps")
+    inside = assert_envelope(_create(client, admin, allowedIps=["127.0.0.1"]), 201)
+    assert_envelope(_rotate(client, inside["id"], fenced), 201)
+
+
+@pytest.mark.parametrize("revoker, target, allowed", [
+    (["api_keys:revoke"], ["api_keys:revoke"], True),
+    (["api_keys:revoke", "users:read"], ["users:read"], True),
+    (["api_keys:revoke"], ["users:read"], False),
+    (["api_keys:revoke", "users:read"], ["users:read", "users:delete"], False),
+    (["api_keys:revoke", "users:read"], ["*:*"], False),
+    (["*:*"], ["*:*"], True),
+])
+def test_a_key_revokes_only_keys_within_its_scopes(client, keys, admin, revoker, target, allowed):
+    victim = assert_envelope(_create(client, admin, scopes=target), 201)
+    result = client.simulate_delete(f"{KEYS}/{victim['id']}", headers=keys.headers(*revoker))
+    if allowed:
+        assert_envelope(result, 200)
+    else:
+        error = assert_envelope(result, 403, "GR_FORBIDDEN", "id")
+        assert "cannot revoke" in error["message"]
+    shown = client.simulate_get(f"{KEYS}/{victim['id']}", headers=admin).json["data"]
+    assert shown["isActive"] is not allowed

@@ -16,7 +16,7 @@ def world(make):
     org = make.org()
     user = make.user()
     membership = make.membership(org, user)
-    key = make.key(scopes=["api_keys:create"])
+    key = make.key(scopes=["api_keys:revoke"])  # within what a revoking key holds
     return {"org": org["id"], "user": user["id"], "membership": membership["id"], "key": key["id"]}
 
 
@@ -52,14 +52,22 @@ ENDPOINTS = [
     ("api_keys:read", "GET", "/api/v1/keys", None, 200),
     ("api_keys:read", "GET", "/api/v1/keys/{key}", None, 200),
     ("api_keys:create", "POST", "/api/v1/keys", lambda w: {"name": "n", "scopes": ["api_keys:create"]}, 201),
-    ("api_keys:create", "POST", "/api/v1/keys/{key}?action=rotate", None, 201),
+    # only a global *:* key rotates another key, so the caller rotates itself ({me})
+    ("api_keys:create", "POST", "/api/v1/keys/{me}?action=rotate", None, 201),
     ("api_keys:revoke", "DELETE", "/api/v1/keys/{key}", None, 200),
     ("api_keys:read", "GET", "/api/v1/analytics", None, 200),
 ]
 
 
-def _call(client, headers, method, path, body, world):
-    path, _, query = path.format(**world).partition("?")
+def _caller(keys, *scopes):
+    """Headers of a new key holding `scopes`, and that key's id (paths may name it as {me})."""
+    headers = keys.headers(*scopes)
+    return headers, keys.store.api_keys.find(headers["Authorization"].split()[1]).id
+
+
+def _call(client, caller, method, path, body, world):
+    headers, me = caller
+    path, _, query = path.format(me=me, **world).partition("?")
     kwargs = {"headers": headers, "query_string": query}
     if body is not None:
         kwargs["json"] = body(world)
@@ -71,12 +79,12 @@ def _call(client, headers, method, path, body, world):
 def test_scope_denied_then_allowed(client, keys, make, world, scope, method, path, body, status):
     world["extra_user"] = make.user()["id"]
     others = [s for s in SCOPES if s != scope]
-    denied = _call(client, keys.headers(*others), method, path, body, world)
+    denied = _call(client, _caller(keys, *others), method, path, body, world)
     error = assert_envelope(denied, 403, "GR_FORBIDDEN")
     assert scope in error["message"]
-    allowed = _call(client, keys.headers(scope), method, path, body, world)
+    allowed = _call(client, _caller(keys, scope), method, path, body, world)
     assert_envelope(allowed, status)
-    full = _call(client, keys.headers("*:*"), "GET", "/api/v1/roles", None, world)
+    full = _call(client, _caller(keys, "*:*"), "GET", "/api/v1/roles", None, world)
     assert_envelope(full, 200)
 
 

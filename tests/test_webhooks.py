@@ -371,3 +371,46 @@ def test_a_change_made_with_an_idempotency_key_is_delivered_at_once(api, receive
     assert_envelope(result, 201)
     receiver.wait_for(1, timeout=5)
     assert time.monotonic() - started < 1.0
+
+
+def _key(hub, *scopes):
+    _, plaintext = hub.store.api_keys.create(name="k", scopes=list(scopes))
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.mark.parametrize("scopes, events, missing", [
+    (["webhooks:write"], ["user.created"], "users:read"),
+    (["webhooks:write"], ["membership.deleted"], "users:read"),
+    (["webhooks:write", "users:read"], ["organization.updated"], "organizations:read"),
+    (["webhooks:write", "users:read"], ["*"], "organizations:read"),
+    (["webhooks:write", "organizations:read"], ["*"], "users:read"),
+    (["webhooks:write", "organizations:read"], ["organization.created", "user.updated"],
+     "users:read"),
+    (["webhooks:write", "users:read"], ["user.created", "membership.created"], None),
+    (["webhooks:write", "organizations:read"], ["organization.deleted"], None),
+    (["webhooks:write", "users:read", "organizations:read"], ["*"], None),
+])
+def test_a_subscription_receives_only_what_its_creator_may_read(api, hub, receiver, scopes,
+                                                                events, missing):
+    body = {"name": "hook", "url": receiver.url, "events": events}
+    result = api.simulate_post(HOOKS, json=body, headers=_key(hub, *scopes))
+    if missing:
+        error = assert_envelope(result, 403, "GR_FORBIDDEN", "events")
+        assert f"'{missing}'" in error["message"]
+        assert api.simulate_get(HOOKS, headers=api.headers).json["meta"]["total"] == 0
+    else:
+        assert assert_envelope(result, 201)["events"] == sorted(events)
+
+
+def test_changing_events_needs_the_same_read_scopes(api, hub, receiver):
+    hook = _subscribe(api, receiver.url, ["organization.created"])
+    path = f"{HOOKS}/{hook['id']}"
+    writer = _key(hub, "webhooks:write", "organizations:read")
+    for events in (["user.created"], ["*"]):
+        refused = api.simulate_put(path, json={"events": events, "name": "renamed"}, headers=writer)
+        assert_envelope(refused, 403, "GR_FORBIDDEN", "events")
+    unchanged = assert_envelope(api.simulate_get(path, headers=api.headers), 200)
+    assert (unchanged["events"], unchanged["name"]) == (["organization.created"], "hook")
+    assert_envelope(api.simulate_put(path, json={"name": "renamed"}, headers=writer), 200)
+    changed = api.simulate_put(path, json={"events": ["organization.updated"]}, headers=writer)
+    assert assert_envelope(changed, 200)["events"] == ["organization.updated"]

@@ -430,6 +430,17 @@ def test_sync_needs_a_full_access_key(api, gr):
     assert User.select().count() == 0
 
 
+def test_sync_refuses_organization_scoped_keys_whatever_their_scopes(api, gr, admin_headers,
+                                                                    fake):
+    org = assert_envelope(api.simulate_post("/api/v1/organizations", json={
+        "name": "Acme", "slug": "acme"}, headers=admin_headers), 201)
+    _, scoped = gr.store.api_keys.create(name="s", scopes=["*:*"], organization_id=org["id"])
+    result = sync(api, {"Authorization": f"Bearer {scoped}"})
+    error = assert_envelope(result, 403, "GR_ORG_SCOPE_VIOLATION")
+    assert "every organization" in error["message"]
+    assert User.select().count() == 0 and fake.requests == []
+
+
 def test_sync_with_a_key_workos_refuses_is_a_gateway_error(tmp_path, fake, clock):
     instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{
         "workos.api_key": "sk_test_wrong"}), clock=clock)
