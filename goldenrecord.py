@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import ipaddress
 import logging
+import math
 import os
 import signal
 import sys
@@ -53,6 +54,12 @@ class ServerConfig:
     port: int = 8080
     threads: int = 8
     trusted_proxies: tuple[str, ...] = ()
+    # Open connections are cheap for waitress (one socket in its poll loop, no thread
+    # until a request is complete), so the limit is set far above what clients need, and
+    # idle ones are closed soon: waitress's own 100 and 120 s let ~100 idle sockets shut
+    # everyone out.
+    connection_limit: int = 1000
+    channel_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -164,8 +171,8 @@ def _apply(config, dotted, value, *, from_text, source):
 def _check(config):
     if not 0 <= config.server.port <= 65535:
         raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
-    for key in ("server.threads", "webhooks.workers", "webhooks.max_attempts",
-                "analytics.retention_days"):
+    for key in ("server.threads", "server.connection_limit", "webhooks.workers",
+                "webhooks.max_attempts", "analytics.retention_days"):
         section, name = key.split(".")
         if getattr(getattr(config, section), name) < 1:
             raise ConfigError(f"{key}: must be at least 1")
@@ -174,6 +181,8 @@ def _check(config):
             raise ConfigError(f"rate_limits.{limit.name}: must be at least 1")
     if config.analytics.flush_seconds <= 0:
         raise ConfigError("analytics.flush_seconds: must be more than 0")
+    if config.server.channel_timeout < 1:
+        raise ConfigError("server.channel_timeout: must be at least 1 (seconds)")
     _check_workos_url(config.workos.base_url)
     for cidr in config.server.trusted_proxies:
         try:
@@ -360,14 +369,8 @@ def serve(config, env=None, log_handler=None):
     ensure_admin_key(store, env, _announce_admin_key)
     service = GoldenRecord(config, store=store,
                            access_log=log_handler.log_request if log_handler else None)
-    server = waitress.create_server(
-        service.app,
-        host=config.server.host,
-        port=config.server.port,
-        threads=config.server.threads,
-        ident="goldenrecord",
-        expose_tracebacks=False,
-    )
+    _allow_open_files(config.server.connection_limit)
+    server = waitress.create_server(service.app, **_waitress_options(config.server))
     log.info("Golden Record %s serving on http://%s:%s (database %s)", __version__,
              config.server.host, server.effective_port, config.database.path)
     if log_handler:
@@ -393,6 +396,56 @@ def serve(config, env=None, log_handler=None):
         server.close()
         service.close()
         log.info("stopped")
+
+
+def _waitress_options(server):
+    """waitress's settings for `server` (a ServerConfig).
+
+    Idle and slow clients must not lock others out: waitress stops accepting at
+    `connection_limit` open connections, and closes a connection idle for
+    `channel_timeout` seconds (whole seconds, so rounded up), looking every
+    `cleanup_interval` seconds. poll() rather than select(), which fails outright on a
+    descriptor numbered 1024 or above, i.e. past about a thousand connections.
+    """
+    return {
+        "host": server.host,
+        "port": server.port,
+        "threads": server.threads,
+        "connection_limit": server.connection_limit,
+        "channel_timeout": math.ceil(server.channel_timeout),
+        "cleanup_interval": 1,
+        "asyncore_use_poll": True,
+        "ident": "goldenrecord",
+        "expose_tracebacks": False,
+    }
+
+
+# Descriptors beside the connections: the database and its WAL files, the log, webhook
+# and WorkOS sockets, the listening socket.
+SPARE_FILES = 100
+
+
+def _allow_open_files(connection_limit):
+    """Raise the soft limit on open files to what `connection_limit` needs.
+
+    Each connection is a descriptor. Short of them, accept() fails with EMFILE, which
+    waitress logs and retries at once, in a loop that never blocks: a busy, noisy server
+    that serves no one. The hard limit cannot be raised; falling short of it is a warning.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows has no such limit
+        return
+    wanted = connection_limit + SPARE_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    granted = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (granted, hard))
+    if granted < wanted:
+        log.warning("server.connection_limit %d needs %d open files, but the limit is %d "
+                    "(ulimit -Hn); lower server.connection_limit or raise the limit",
+                    connection_limit, wanted, granted)
 
 
 # ---------------------------------------------------------------- command line

@@ -58,7 +58,11 @@ def copy_template(destination):
     path = template_path()
     if path is None or not os.path.exists(path):
         return False
-    shutil.copyfile(path, destination)
+    # Readable by the owner only, as the server creates its databases (store.db); the
+    # host does not import the store for this.
+    private = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(path, "rb") as source, open(private, "wb") as target:
+        shutil.copyfileobj(source, target)
     # m0001 wrote one cursor-signing secret into the template; every copy gets a new one,
     # so a cursor of one instance is refused by another, as between any two databases.
     with sqlite3.connect(destination) as db:

@@ -1,5 +1,5 @@
 """/api/v1/analytics"""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from goldenrecord.store.records import timestamp
 
@@ -18,6 +18,7 @@ QUERY = Query(
     groupBy=Choice(*GROUPINGS),
 )
 DEFAULT_PERIOD = timedelta(days=7)
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 class AnalyticsResource(Resource):
@@ -27,7 +28,7 @@ class AnalyticsResource(Resource):
     def on_get(self, req, resp):
         params = req.context.input
         end = params.get("end_date") or self.store.now()
-        start = params.get("start_date") or end - DEFAULT_PERIOD
+        start = params.get("start_date") or _period_before(end)
         if start >= end:
             raise ApiError.validation("startDate", "startDate must be before endDate")
         group_by = params.get("group_by", "day")
@@ -36,3 +37,9 @@ class AnalyticsResource(Resource):
             scope=req.context.caller.scope, by_hour=group_by == "hour")
         ok(req, resp, report, meta={"startDate": timestamp(start), "endDate": timestamp(end),
                                     "groupBy": group_by})
+
+
+def _period_before(end):
+    """The default start: DEFAULT_PERIOD before `end`, but never before year 1, where the
+    subtraction would overflow (an endDate in the first week of year 1 is a valid date)."""
+    return end - DEFAULT_PERIOD if end - EARLIEST > DEFAULT_PERIOD else EARLIEST

@@ -282,7 +282,10 @@ class DateTime(Field):
             raise invalid(name, f"{name} must be an ISO 8601 date-time")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00: before year 1 in UTC
+            raise invalid(name, f"{name} is out of range once converted to UTC")
 
     def own_schema(self):
         return {"type": "string", "format": "date-time", "maxLength": 40}
@@ -378,12 +381,69 @@ def read_json(req, *, optional=False):
     if req.content_type is None or req.content_type.split(";")[0].strip().lower() != "application/json":
         raise invalid("body", "Content-Type must be application/json")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise invalid("body", f"The request body is not valid JSON: {error}")
     except RecursionError:
-        raise invalid("body", "The request body is nested too deeply")
+        raise invalid("body", _TOO_DEEP)
+    _refuse_unstorable(raw, data)
+    return data
 
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
+
+
+# Deep enough for any body we take (metadata's 5 levels inside the body's object), and
+# shallow enough that the checks after the decoder may recurse through what it returns.
+MAX_BODY_DEPTH = 32
+_TOO_DEEP = f"The request body must be nested at most {MAX_BODY_DEPTH} levels deep"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Raw UTF-8 cannot carry a surrogate (the decoder refuses it); only an escape can.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_unstorable(raw, data):
+    """Refuse, with a 400, what the JSON decoder accepts but would fail later as a 500.
+
+    A lone UTF-16 surrogate (`"\\ud800"` decodes to one) cannot be encoded as UTF-8, so
+    neither SQLite nor the response can hold it: refused naming the top-level field it is
+    in (`body` when it is in a field's name). Nesting beyond MAX_BODY_DEPTH is refused as
+    `body`. The raw bytes rule both out for almost every body, which is then not walked.
+    """
+    deep = raw.count(b"{") + raw.count(b"[") > MAX_BODY_DEPTH
+    if not deep and not _SURROGATE_ESCAPE.search(raw):
+        return
+    for field, value, depth in _parts(data):
+        for item, level in _walk(value, depth):
+            if level > MAX_BODY_DEPTH and isinstance(item, (dict, list)):
+                raise invalid("body", _TOO_DEEP)
+            if has_lone_surrogate(item):
+                raise invalid(field, f"{field} must not contain unpaired UTF-16 surrogates")
+
+
+def has_lone_surrogate(value):
+    """True for a string holding a UTF-16 surrogate that is not half of a pair. (The JSON
+    decoder joins a well-formed pair into one character, so any surrogate left is lone.)"""
+    return isinstance(value, str) and _LONE_SURROGATE.search(value) is not None
+
+
+def _parts(data):
+    """(field to name, value, depth) for the body's top-level fields; the field names
+    themselves are checked as part of `body`."""
+    if not isinstance(data, dict):
+        return [("body", data, 1)]
+    return [("body", list(data), 2), *((name, value, 2) for name, value in data.items())]
+
+
+def _walk(value, depth):
+    """`value` and everything inside it, object keys included, each with its nesting depth:
+    iterative, so no nesting exhausts the stack."""
+    stack = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        yield item, level
+        if isinstance(item, dict):
+            stack.extend((part, level + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list):
+            stack.extend((part, level + 1) for part in item)

@@ -9,7 +9,7 @@ import re
 
 from . import schemas
 from .errors import ERROR_CODES
-from .inputs import MAX_BODY_BYTES
+from .inputs import MAX_BODY_BYTES, MAX_BODY_DEPTH
 from .operations import camel, declared_operations
 from .responses import MAX_LIMIT
 
@@ -43,9 +43,11 @@ characters): the same key with the same request within 24 hours returns the firs
 again with `Idempotent-Replayed: true`, without acting twice; with a different request it is
 409 `GR_IDEMPOTENCY_KEY_REUSED`. Keys are per API key.
 
-Limits: request bodies at most {MAX_BODY_BYTES} bytes (413 `GR_PAYLOAD_TOO_LARGE`); string
-lengths, array lengths and `metadata` size and depth as each schema states (400 naming the
-field); list pages at most {MAX_LIMIT} items."""
+Limits: request bodies at most {MAX_BODY_BYTES} bytes (413 `GR_PAYLOAD_TOO_LARGE`), nested at
+most {MAX_BODY_DEPTH} levels (400, field `body`); string lengths, array lengths and `metadata`
+size and depth as each schema states (400 naming the field); list pages at most {MAX_LIMIT}
+items. No string may hold a lone UTF-16 surrogate escape (`\\ud800` unpaired): 400 naming
+the top-level field it is in."""
 
 
 def build(routes, *, version):

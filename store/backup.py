@@ -8,6 +8,8 @@ so a failed or interrupted backup never leaves a half-written file under the tar
 import os
 import sqlite3
 
+from .db import create_owner_only
+
 
 class BackupError(Exception):
     """The backup could not be made; the message says why."""
@@ -20,6 +22,7 @@ def backup(source, target):
     if os.path.exists(target):
         raise BackupError(f"{target} exists already; choose a new path")
     partial = f"{target}.partial"
+    create_owner_only(partial)  # a backup holds the same secrets as the database
     src = sqlite3.connect(source, timeout=10)
     dest = sqlite3.connect(partial)
     try:

@@ -6,11 +6,14 @@ serves one Golden Record database.
 """
 import contextlib
 import itertools
+import logging
+import os
 import threading
 
 import peewee as pw
 
 database = pw.DatabaseProxy()
+log = logging.getLogger("goldenrecord.store")
 
 # WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
 # durable before it returns, because a 2xx response promises the change is on disk.
@@ -26,10 +29,56 @@ PRAGMAS = {
 
 def open_database(path):
     """Open (creating if needed) the SQLite file at `path` and bind the models to it."""
+    create_owner_only(str(path))
     db = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
     database.initialize(db)
     db.connect(reuse_if_open=True)
+    warn_if_exposed(str(path))
     return db
+
+
+# The database holds the secrets that sign dashboard sessions and cursors: anyone who can
+# read it can forge them.
+OWNER_ONLY = 0o600
+COMPANIONS = ("", "-wal", "-shm")
+IN_MEMORY = ("", ":memory:")
+
+
+def create_owner_only(path):
+    """Create `path` as an empty file readable by its owner only, unless it exists.
+
+    SQLite takes an empty file for a new database, and gives the -wal, -shm and -journal
+    files it creates beside a database the database's own permissions; so creating the
+    file first, 0600, is what keeps all of them private whatever the umask.
+    """
+    if path in IN_MEMORY:
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+    except FileExistsError:
+        pass
+
+
+def warn_if_exposed(path):
+    """Log one warning naming the database files that other users may read or write.
+
+    Existing files are left as they are (an administrator may share them on purpose),
+    but the risk is said at every start, with the command that removes it.
+    """
+    exposed = [path + suffix for suffix in COMPANIONS if _open_to_others(path + suffix)]
+    if exposed:
+        log.warning("%s: open to other users, who could forge dashboard sessions with the "
+                    "secrets inside; run chmod 600 %s", ", ".join(exposed), " ".join(exposed))
+
+
+def _open_to_others(path):
+    """True when group or others have any access to the file at `path` (POSIX modes)."""
+    if os.name != "posix":
+        return False
+    try:
+        return bool(os.stat(path).st_mode & 0o077)
+    except FileNotFoundError:
+        return False
 
 
 # Writers of this process queue here before asking SQLite for its write lock. SQLite's

@@ -103,6 +103,10 @@ def test_subscription_lifecycle(api, receiver):
     ({"name": "h", "url": "http://127.0.0.1:9/"}, "events"),
     ({"name": "h", "url": "http://169.254.169.254/latest/meta-data", "events": ["*"]}, "url"),
     ({"name": "h", "url": "http://[fe80::1]/", "events": ["*"]}, "url"),
+    # IPv6 forms that carry the metadata address 169.254.169.254: 6to4, NAT64, Teredo client
+    ({"name": "h", "url": "http://[2002:a9fe:a9fe::1]/", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "http://[64:ff9b::a9fe:a9fe]/", "events": ["*"]}, "url"),
+    ({"name": "h", "url": "http://[2001:0:4136:e378:8000:63bf:5601:5601]/", "events": ["*"]}, "url"),
     ({"name": "h", "url": "http://user:pw@127.0.0.1:9/", "events": ["*"]}, "url"),
     ({"name": "h", "url": "http://no-such-host.invalid/", "events": ["*"]}, "url"),
 ])
@@ -111,16 +115,34 @@ def test_subscription_validation(api, body, field):
     assert api.simulate_get(HOOKS, headers=api.headers).json["meta"]["total"] == 0
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/", "http://10.1.2.3/", "http://192.168.0.5/",
-                                 "http://[::1]:8000/", "http://localhost/", "http://100.64.0.1/"])
-def test_private_targets_refused_unless_allowed(tmp_path, url):
+def _subscribe_without_private_targets(tmp_path, url):
     service = _service(tmp_path, allow_private_targets="false")
     client = falcon.testing.TestClient(service.app)
     _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
-    result = client.simulate_post(HOOKS, json={"name": "h", "url": url, "events": ["*"]},
-                                  headers={"Authorization": f"Bearer {key}"})
-    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "url")
-    service.close()
+    try:
+        return client.simulate_post(HOOKS, json={"name": "h", "url": url, "events": ["*"]},
+                                    headers={"Authorization": f"Bearer {key}"})
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8000/", "http://10.1.2.3/", "http://192.168.0.5/", "http://[::1]:8000/",
+    "http://localhost/", "http://100.64.0.1/",
+    # IPv6 forms carrying a loopback or private IPv4 address
+    "http://[::ffff:127.0.0.1]/",                      # IPv4-mapped
+    "http://[2002:7f00:1::1]/", "http://[2002:c0a8:5::]/",  # 6to4 of 127.0.0.1, 192.168.0.5
+    "http://[64:ff9b::a00:1]/",                        # NAT64 of 10.0.0.1
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+])
+def test_private_targets_refused_unless_allowed(tmp_path, url):
+    assert_envelope(_subscribe_without_private_targets(tmp_path, url), 400, "GR_VALIDATION_ERROR", "url")
+
+
+@pytest.mark.parametrize("url", ["http://[2002:808:808::1]/", "http://[64:ff9b::808:808]/"])
+def test_ipv6_forms_of_a_public_ipv4_address_are_allowed(tmp_path, url):
+    """6to4 and NAT64 of 8.8.8.8: a DNS64 resolver gives every IPv4-only host such an address."""
+    assert_envelope(_subscribe_without_private_targets(tmp_path, url), 201)
 
 
 def test_delivery_is_signed_for_both_schemes(api, receiver):
@@ -331,20 +353,33 @@ def test_webhook_scopes(api, hub, receiver):
     assert_envelope(api.simulate_get(HOOKS, headers={"Authorization": f"Bearer {writer}"}), 403, "GR_FORBIDDEN")
 
 
-def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver):
-    """A subscription saved when private targets were allowed is refused once they are not."""
-    service = _service(tmp_path, allow_private_targets="false")
-    hook = service.store.webhooks.create(name="h", url=receiver.url, events=["*"])  # as saved earlier
+def _first_attempt(service, url):
+    """The delivery of an event to a subscription on `url`, saved straight in the store (as
+    an earlier configuration allowed), once the sender has attempted it."""
+    hook = service.store.webhooks.create(name="h", url=url, events=["*"])
     service.store.organizations.create(name="Acme", slug="acme")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         page = service.store.events.deliveries(hook.id, limit=5)
         if page.items and page.items[0].attempts >= 1:
-            break
+            return page.items[0]
         time.sleep(0.05)
-    delivery = page.items[0]
-    assert delivery.attempts >= 1 and "refused target" in delivery.error
+    raise AssertionError("the sender never attempted the delivery")
+
+
+def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver):
+    """A subscription saved when private targets were allowed is refused once they are not."""
+    service = _service(tmp_path, allow_private_targets="false")
+    delivery = _first_attempt(service, receiver.url)
+    assert "refused target" in delivery.error
     assert receiver.requests == []
+    service.close()
+
+
+def test_delivery_refuses_a_tunnel_to_the_metadata_address_even_with_private_targets(tmp_path):
+    service = _service(tmp_path)  # allow_private_targets = true
+    delivery = _first_attempt(service, "http://[2002:a9fe:a9fe::1]/latest/meta-data")
+    assert "refused target" in delivery.error and "169.254.169.254" in delivery.error
     service.close()
 
 

@@ -354,11 +354,23 @@ def test_the_clock_moving_on_makes_a_delivery_stale(api, clock):
      "data.email"),
     (json.dumps(event("event_1", "user.updated", {"email": "a@example.com"})).encode(),
      "data.workosUserId"),
+    # json.dumps writes a lone surrogate as the escape "\ud800", as a JSON encoder may
+    (json.dumps(event("event_1", "user.created", workos_user(1, first_name="Jo\ud800"))).encode(),
+     "data"),
+    (json.dumps(event("event_\udc00", "user.created", workos_user(1))).encode(), "id"),
+    (json.dumps(event("event_1", "user.created", {"id": "u", "email": {"\ud800": 1}})).encode(),
+     "data"),
 ])
 def test_well_signed_but_malformed_events_are_4xx_naming_the_field(api, clock, body, field):
     error = assert_envelope(deliver(api, clock, None, raw=body), 400, "GR_VALIDATION_ERROR")
     assert error["field"] == field
     assert User.select().count() == 0 and WorkosEvent.select().count() == 0
+
+
+def test_an_updated_at_that_overflows_utc_is_read_as_absent(api, clock):
+    user = workos_user(1, updated_at="9999-12-31T23:59:59-01:00")
+    data = assert_envelope(deliver(api, clock, event("event_1", "user.created", user)), 200)
+    assert data["outcome"] == "created"
 
 
 def test_webhooks_are_refused_when_no_secret_is_configured(tmp_path, fake, clock):
@@ -399,6 +411,13 @@ def test_sync_creates_links_and_then_finds_everything_unchanged(api, admin_heade
 def test_sync_counts_users_it_cannot_hold_as_failed_and_goes_on(api, admin_headers, fake):
     fake.users[0]["email"] = "broken"
     fake.users[1]["email"] = fake.users[2]["email"]  # two WorkOS users, one email
+    counts = assert_envelope(sync(api, admin_headers), 200)
+    assert counts["failed"] == 2 and counts["created"] == 23 and counts["total"] == 25
+
+
+def test_sync_counts_users_with_lone_surrogates_as_failed(api, admin_headers, fake):
+    fake.users[0]["first_name"] = "Jo\udc00"  # served as the JSON escape "\udc00"
+    fake.users[1]["id"] = "user_\ud800"
     counts = assert_envelope(sync(api, admin_headers), 200)
     assert counts["failed"] == 2 and counts["created"] == 23 and counts["total"] == 25
 

@@ -3,7 +3,8 @@
 A URL is checked when a subscription is saved and again before every attempt (DNS can
 change in between). Loopback, private, shared and reserved ranges are refused unless
 `allow_private_targets` is on (sandboxes, tests, on-premises receivers); link-local
-addresses — where cloud metadata services live — are refused always.
+addresses — where cloud metadata services live — are refused always. IPv6 addresses that
+carry an IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo) are judged by that address too.
 """
 import ipaddress
 import socket
@@ -20,16 +21,49 @@ ALWAYS_REFUSED = [ipaddress.ip_network(n) for n in (
 )]
 
 
+# NAT64's well-known prefix (RFC 6052): the translator sends the packets on to the IPv4
+# address in the last 32 bits.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _translated(ip):
+    """The IPv4 address that an IPv4-mapped (::ffff:a.b.c.d) or NAT64 address stands for,
+    else None. Packets to it reach that IPv4 address, so that address alone is judged (a
+    DNS64 resolver gives every IPv4-only host such an address)."""
+    if ip.version == 4:
+        return None
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
+
+
+def _tunnel_ends(ip):
+    """The IPv4 addresses a 6to4 (2002::/16) or Teredo (2001::/32) address carries: the
+    6to4 gateway; Teredo's server and its client (stored inverted). Packets travel to
+    them, so a tunnel to a private or loopback address is refused like that address."""
+    if ip.version == 4:
+        return ()
+    return tuple(end for end in (ip.sixtofour, *(ip.teredo or ())) if end is not None)
+
+
 def _refusal(ip, allow_private):
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    """Why `ip` may not receive webhooks (words that follow "The URL resolves to"), or None."""
+    translated = _translated(ip)
+    if translated is not None:
+        return _refusal(translated, allow_private)
+    for end in _tunnel_ends(ip):
+        reason = _refusal(end, allow_private)
+        if reason:
+            return f"{ip}, a tunnel to {reason}"
     if any(ip in network for network in ALWAYS_REFUSED):
-        return f"{ip} is a link-local or metadata address"
+        return f"{ip}, a link-local or metadata address"
     if ip.is_multicast:
-        return f"{ip} is a multicast address"
+        return f"{ip}, a multicast address"
     if not allow_private and (ip.is_private or ip.is_loopback or ip.is_reserved
                               or ip.is_unspecified or not ip.is_global):
-        return f"{ip} is a loopback or private address (see webhooks.allow_private_targets)"
+        return f"{ip}, a loopback or private address (see webhooks.allow_private_targets)"
     return None
 
 

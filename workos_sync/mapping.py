@@ -47,9 +47,14 @@ def workos_user(data):
     # Imported here, not at the top: the HTTP layer imports this package for its WorkOS
     # endpoints, and these rules are the HTTP layer's.
     from goldenrecord.restapi.errors import ApiError
-    from goldenrecord.restapi.inputs import DateTime
+    from goldenrecord.restapi.inputs import DateTime, has_lone_surrogate
     from goldenrecord.restapi.users import CREATE as USER_RULES
 
+    # The sync reads WorkOS's JSON itself, past the body checks of our own endpoints; a
+    # lone surrogate would fail the whole page's transaction when SQLite encodes it.
+    for name, value in (("workosUserId", user_id), *candidate.items()):
+        if has_lone_surrogate(value):
+            raise Unmappable(name, f"WorkOS user: {name} holds an unpaired UTF-16 surrogate")
     try:
         fields = USER_RULES.parse(candidate)
     except ApiError as error:
