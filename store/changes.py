@@ -6,17 +6,18 @@ thread and back — a pair of context switches — so a one-row read by primary 
 more in hand-offs than in SQLite: about a third of the throughput of a single read.
 Hot answers are therefore kept in memory, and kept only while nothing has changed.
 
-"Nothing has changed" is told by a token made of two counters, both read without a
-statement on the request path:
+"Nothing has changed" is told by a token read without a statement on the request path:
+a number that moves whenever SQLite's documented `PRAGMA data_version`
+(https://www.sqlite.org/pragma.html#pragma_data_version), asked on a connection of the
+watch's own, has changed — which it does whenever any other connection has committed.
+It is asked
 
-- this process's own commits, counted by `write_transaction` (store/db.py) as each one
-  ends, so a change made here — a revoked key above all — is seen by the very next read;
-- commits by anyone else (another process, the CLI, a connection opened by hand), told
-  by SQLite's documented `PRAGMA data_version`
-  (https://www.sqlite.org/pragma.html#pragma_data_version), which changes on a
-  connection whenever another connection has committed. A dedicated connection asks it
-  every `interval` seconds on a thread of its own, off the request path; so an answer
-  cached here is at most about one interval staler than a fresh read after another
+- by this process's writers as each write transaction ends (`after_each_write` in
+  store/db.py), before they answer, so a change made here — a revoked key above all — is
+  seen by the very next read;
+- every `interval` seconds on a thread of the watch's own, off the request path, for
+  commits by anyone else (another process, the CLI, a connection opened by hand); so an
+  answer cached here is at most about one interval staler than a fresh read after another
   process's write (README, *Storage*).
 
 Until the watch is started — and for a database no second connection can open (in
@@ -31,7 +32,7 @@ import sqlite3
 import threading
 import urllib.parse
 
-from .db import local_commits
+from .db import after_each_write
 
 # How often another process's commits are looked for: the staleness bound of a cached
 # answer after such a commit. 20 ms costs ~50 cheap statements a second on one thread.
@@ -51,6 +52,7 @@ class CommitWatch:
         self._current = None  # the generation number; None while nothing is watched
         self._stopped = threading.Event()
         self._thread = None
+        self._stop_listening = None
         self._lock = threading.Lock()  # poll() and close() never share the connection
 
     def _open(self):
@@ -74,6 +76,7 @@ class CommitWatch:
             if self._connection is None:
                 return
         if self.poll():
+            self._stop_listening = after_each_write(self.poll)
             self._thread = threading.Thread(target=self._run, name="goldenrecord-commit-watch",
                                             daemon=True)
             self._thread.start()
@@ -105,13 +108,13 @@ class CommitWatch:
 
     def token(self):
         """A value that changes on every commit, or None when the watch cannot vouch."""
-        current = self._current
-        if current is None:
-            return None
-        return (local_commits.value, current)
+        return self._current
 
     def close(self):
         self._stopped.set()
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
         if self._thread is not None:
             self._thread.join()
         with self._lock:

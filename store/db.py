@@ -5,7 +5,6 @@ models can be imported before anyone knows which file they live in. One process
 serves one Golden Record database.
 """
 import contextlib
-import itertools
 import logging
 import os
 import threading
@@ -87,23 +86,17 @@ def _open_to_others(path):
 _writer = threading.RLock()
 
 
-class CommitCount:
-    """How many write transactions of this process have ended (committed or not).
-
-    Read without a lock by the commit watch (store/changes.py): a cached answer is kept
-    only while this number stands still, so this process's own changes are seen by the
-    next read at once. `itertools.count` hands out numbers atomically under the GIL.
-    """
-
-    def __init__(self):
-        self._numbers = itertools.count(1)
-        self.value = 0
-
-    def bump(self):
-        self.value = next(self._numbers)
+# Called with no argument after each write transaction of this process has ended: the
+# commit watch (store/changes.py) looks for the commit at once, so this process's own
+# changes — a revoked key above all — are seen by the very next read.
+_after_write = []
 
 
-local_commits = CommitCount()
+def after_each_write(listener):
+    """Call `listener()` after every write transaction ends; returns a function that
+    stops it."""
+    _after_write.append(listener)
+    return lambda: _after_write.remove(listener)
 
 
 @contextlib.contextmanager
@@ -113,11 +106,11 @@ def write_transaction():
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
     applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
-    The commit count moves once the transaction has ended, whichever way it ended.
+    Once it has ended, whichever way, the listeners of `after_each_write` are told.
     """
-    with _writer:
-        try:
-            with database.atomic("IMMEDIATE") as transaction:
-                yield transaction
-        finally:
-            local_commits.bump()
+    try:
+        with _writer, database.atomic("IMMEDIATE") as transaction:
+            yield transaction
+    finally:
+        for listener in tuple(_after_write):
+            listener()
