@@ -2,9 +2,10 @@
 roles and permissions, served over HTTP on one SQLite file.
 
 This module is the composition root: `GoldenRecord` builds the store, the HTTP app and the
-background work from a configuration (settings/). The command line lives in cli/,
-`goldenrecord.main` its entry.
+background work from a configuration (settings/) without starting anything; `start()` and
+`close()` run and end it. The command line lives in cli/, `goldenrecord.main` its entry.
 """
+import functools
 import importlib
 import os
 import sys
@@ -72,54 +73,75 @@ def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
 class GoldenRecord:
     """One Golden Record instance: its store, its WSGI app and its background work.
 
-    `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can control time
-    and ids. `close()` stops the background work, writing what it buffered, and closes
-    the database.
+    Building one starts nothing. `start()` starts the background work: the store's commit
+    watch, the usage recorder and the webhook sender; `close()` stops what was started,
+    writing what it buffered, and closes the database. `with GoldenRecord(config) as gr:`
+    does both. `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can
+    control time and ids; `store` is an open store to use instead of opening one.
     """
 
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
                  access_log=None):
-        from goldenrecord import restapi
+        from goldenrecord import admin_ui, restapi
         from goldenrecord.webhook_delivery import WebhookSender
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
         analytics = self.config.analytics
         self.usage = restapi.UsageRecorder(
-            self.store.analytics, clock, retention_days=analytics.retention_days,
-            flush_seconds=analytics.flush_seconds) if analytics.enabled else None
+            self.store.analytics, analytics, clock=clock) if analytics.enabled else None
+        # The dashboard is HTTP too, but on top of the API: its sessions sign API requests in.
+        sessions = admin_ui.sessions_for(self.store, clock)
         self.app = restapi.build_app(
-            self.store, clock=clock, usage=self.usage,
-            tier_limits=self.config.rate_limits.by_tier(),
-            failed_auth_per_ip=self.config.rate_limits.failed_auth_per_ip,
-            trusted_proxies=self.config.server.trusted_proxies,
-            allow_private_targets=self.config.webhooks.allow_private_targets,
-            access_log=access_log, version=__version__,
+            self.store, self.config, clock=clock, usage=self.usage, access_log=access_log,
+            version=__version__, sessions=sessions,
             workos=restapi.WorkosLink(self.config.workos.webhook_secret,
-                                      workos_clients(self.config)))
-        hooks = self.config.webhooks
-        self.webhooks = WebhookSender(
-            self.store.events, clock=clock, workers=hooks.workers, max_attempts=hooks.max_attempts,
-            backoff_base_seconds=hooks.backoff_base_seconds, timeout_seconds=hooks.timeout_seconds,
-            allow_private_targets=hooks.allow_private_targets)
-        self.store.start()
-        if self.usage is not None:
-            self.usage.start()
-        self.webhooks.start()
+                                      workos_clients(self.config)),
+            extensions=[functools.partial(admin_ui.install, sessions=sessions, clock=clock)])
+        self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock)
+        self._state = "built"
+
+    def start(self):
+        """Start the background work; returns self. Again is a no-op; after close() an error:
+        the database is gone."""
+        if self._state == "closed":
+            raise RuntimeError("this GoldenRecord is closed; build a new one")
+        if self._state == "built":
+            self._state = "started"
+            self.store.start()
+            if self.usage is not None:
+                self.usage.start()
+            self.webhooks.start()
+        return self
 
     def close(self):
-        """Stop background work (pending webhook deliveries stay queued) and close the store."""
+        """Stop what start() started (pending webhook deliveries stay queued), write the
+        buffered usage and close the store. Safe without start(), and more than once."""
+        if self._state == "closed":
+            return
+        self._state = "closed"
         self.webhooks.stop()
         if self.usage is not None:
             self.usage.stop()
         self.store.close()
 
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.close()  # `with` calls __exit__ only once __enter__ returned
+            raise
+
+    def __exit__(self, *exc_info):
+        self.close()
+
 
 def create_app(config=None, **options):
-    """The WSGI app for `config` (for falcon.testing and other WSGI hosts).
+    """The WSGI app for `config`, for falcon.testing and WSGI hosts that only need the API.
 
-    Options are GoldenRecord's. Usage analytics are written by a daemon thread once a
-    second; use GoldenRecord directly to flush them on close.
+    Options are GoldenRecord's. It starts no thread, so nothing runs behind the app: usage
+    analytics stay buffered unwritten, webhooks are not sent, and every read asks SQLite.
+    Use `GoldenRecord` (start, close) for those.
     """
     return GoldenRecord(config, **options).app
 

@@ -55,7 +55,7 @@ def serve(config, env=None, log_handler=None):
     store = open_store(config)
     ensure_admin_key(store, env, _announce_admin_key)
     service = GoldenRecord(config, store=store,
-                           access_log=log_handler.log_request if log_handler else None)
+                           access_log=log_handler.log_request if log_handler else None).start()
     server = waitress.create_server(
         service.app,
         host=config.server.host,

@@ -7,6 +7,7 @@ import sys
 import falcon.testing
 import pytest
 
+import apps
 import goldenrecord
 from conftest import UNLIMITED
 from fake_workos import API_KEY, FakeWorkOS, workos_user
@@ -35,9 +36,8 @@ def workos_config(tmp_path, fake, **overrides):
 
 @pytest.fixture
 def gr(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake), clock=clock)
-    yield instance
-    instance.close()
+    with apps.service(workos_config(tmp_path, fake), clock=clock) as instance:
+        yield instance
 
 
 @pytest.fixture
@@ -294,11 +294,10 @@ def test_refused_signatures_change_nothing(api, clock, case):
 
 
 def test_refused_signatures_count_as_failed_authentications(tmp_path, fake, clock):
-    gr = goldenrecord.GoldenRecord(
-        workos_config(tmp_path, fake, **{"rate_limits.failed_auth_per_ip": 3}), clock=clock)
-    api = falcon.testing.TestClient(gr.app)
-    body = event("event_1", "user.created", workos_user(1))
-    try:
+    config = workos_config(tmp_path, fake, **{"rate_limits.failed_auth_per_ip": 3})
+    with apps.service(config, clock=clock) as gr:
+        api = falcon.testing.TestClient(gr.app)
+        body = event("event_1", "user.created", workos_user(1))
         for _ in range(3):
             assert_envelope(deliver(api, clock, body, secret="whsec_wrong"), 401,
                             "GR_INVALID_SIGNATURE")
@@ -313,8 +312,6 @@ def test_refused_signatures_count_as_failed_authentications(tmp_path, fake, cloc
         assert User.select().count() == 0
         clock.advance(minutes=1)
         assert_envelope(deliver(api, clock, body), 200)
-    finally:
-        gr.close()
 
 
 def test_the_fake_clock_decides_staleness(api, clock):
@@ -344,14 +341,11 @@ def test_well_signed_but_malformed_events_are_4xx_naming_the_field(api, clock, b
 
 
 def test_webhooks_are_refused_when_no_secret_is_configured(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{
-        "workos.webhook_secret": ""}), clock=clock)
-    try:
+    with apps.service(workos_config(tmp_path, fake, **{"workos.webhook_secret": ""}),
+                      clock=clock) as instance:
         result = deliver(falcon.testing.TestClient(instance.app), clock,
                          event("event_1", "user.created", workos_user(1)), secret="")
         assert_envelope(result, 400, "GR_WORKOS_NOT_CONFIGURED")
-    finally:
-        instance.close()
 
 
 # ----------------------------------------------------------------------- bulk sync
@@ -413,27 +407,21 @@ def test_sync_needs_a_full_access_key(api, gr):
 
 
 def test_sync_with_a_key_workos_refuses_is_a_gateway_error(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{
-        "workos.api_key": "sk_test_wrong"}), clock=clock)
-    try:
+    with apps.service(workos_config(tmp_path, fake, **{"workos.api_key": "sk_test_wrong"}),
+                      clock=clock) as instance:
         _, admin_key = instance.store.api_keys.create(name="a", scopes=["*:*"])
         result = sync(falcon.testing.TestClient(instance.app), {"Authorization": f"Bearer {admin_key}"})
         error = assert_envelope(result, 502, "GR_WORKOS_ERROR")
         assert error["details"]["workosStatus"] == 401 and "sk_test_wrong" not in result.text
-    finally:
-        instance.close()
 
 
 def test_sync_without_an_api_key_is_a_clear_4xx(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{"workos.api_key": ""}),
-                                         clock=clock)
-    try:
+    with apps.service(workos_config(tmp_path, fake, **{"workos.api_key": ""}),
+                      clock=clock) as instance:
         _, admin_key = instance.store.api_keys.create(name="a", scopes=["*:*"])
         result = sync(falcon.testing.TestClient(instance.app), {"Authorization": f"Bearer {admin_key}"})
         error = assert_envelope(result, 400, "GR_WORKOS_NOT_CONFIGURED")
         assert "workos.api_key" in error["message"]
-    finally:
-        instance.close()
 
 
 # ---------------------------------------------------------------------- CLI, config
