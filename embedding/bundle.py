@@ -72,16 +72,20 @@ def _precompile(root):
                     invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
+class CannotBuild(Exception):
+    """This is not an installed Golden Record, so its dependencies cannot be found."""
+
+
 def build(output="dist/goldenrecord.pyz"):
-    """Write the zipapp to `output`; returns its path. ConfigError when this is not an
+    """Write the zipapp to `output`; returns its path. CannotBuild when this is not an
     installed Golden Record (or an editable install of a checkout)."""
     if not os.path.isfile(goldenrecord.__file__):
-        raise goldenrecord.ConfigError("zipapp: run it from an installed Golden Record, not from a zipapp")
+        raise CannotBuild("run it from an installed Golden Record, not from a zipapp")
     try:
         importlib.metadata.distribution("goldenrecord")
     except importlib.metadata.PackageNotFoundError:
-        raise goldenrecord.ConfigError("zipapp: Golden Record is not installed here "
-                                       "(pip install . first): its dependencies are found that way")
+        raise CannotBuild("Golden Record is not installed here "
+                          "(pip install . first): its dependencies are found that way")
     with tempfile.TemporaryDirectory() as staging:
         _copy_goldenrecord(staging)
         for name in dependencies():

@@ -24,7 +24,7 @@ def _exit_when_stdin_closes():
 
 
 def main():
-    import goldenrecord
+    from goldenrecord import cli, settings
     import goldenrecord.restapi  # noqa: F401  the imports of a cold start, done while idle
     import goldenrecord.webhook_delivery  # noqa: F401
     import waitress  # noqa: F401
@@ -37,11 +37,11 @@ def main():
     os.environ.clear()  # the host's environment as it is now, not as when this spare started
     os.environ.update(request["environ"])
     env = {**os.environ, **request["env"]}  # the admin key stays out of os.environ
-    log_handler = goldenrecord._log_to_stderr()
+    log_handler = cli.log_to_stderr()
     try:
-        config = goldenrecord.load_config(env=env, overrides=request["overrides"])
-        goldenrecord.serve(config, env=env, log_handler=log_handler)
-    except goldenrecord.ConfigError as error:
+        config = settings.load_config(env=env, overrides=request["overrides"])
+        cli.serve(config, env=env, log_handler=log_handler)
+    except settings.ConfigError as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2
     finally:

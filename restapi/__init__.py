@@ -6,8 +6,6 @@ goldenrecord.py decides what it is given.
 """
 import falcon
 
-from goldenrecord import admin_ui
-
 from . import errors
 from .access import Authentication
 from .clientip import ClientAddress
@@ -22,18 +20,23 @@ from .workos import WorkosLink  # noqa: F401  (re-exported)
 __all__ = ["build_app", "UsageRecorder", "WorkosLink"]
 
 
-def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
-              allow_private_targets=False, access_log=None, version="0", workos=None):
-    """The WSGI app. `tier_limits` maps tier name to requests per minute (None: no rate
-    limiting); `usage` is the UsageRecorder given every authenticated request (None: none);
+def build_app(store, config, *, clock, usage=None, access_log=None, version="0", workos=None,
+              sessions=None, extensions=()):
+    """The WSGI app over `store`, shaped by `config`'s rate_limits, server and webhooks
+    sections. `usage` is the UsageRecorder given every authenticated request (None: none);
     `access_log` takes each request's log line (default: the logging module); `workos`
-    holds the WorkOS webhook secret and client factory (default: not configured)."""
-    client_address = ClientAddress(trusted_proxies)
-    sessions = admin_ui.sessions_for(store, clock)
+    holds the WorkOS webhook secret and client factory (default: not configured);
+    `sessions` signs in browsers that send its cookie (the admin dashboard's, default none).
+    Each of `extensions` adds routes of its own, called as `install(app, add,
+    authentication=..., client_address=...)` once the API's routes are in (the dashboard:
+    this layer does not know it)."""
+    limits = config.rate_limits
+    client_address = ClientAddress(config.server.trusted_proxies)
     authentication = Authentication(store.api_keys, client_address, clock,
                                     failures=FixedWindowLimiter(clock),
-                                    failure_limit=failed_auth_per_ip, sessions=sessions)
+                                    failure_limit=limits.failed_auth_per_ip, sessions=sessions)
     middleware = [RequestContext(access_log) if access_log else RequestContext(), authentication]
+    tier_limits = limits.by_tier()
     if tier_limits is not None:
         middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))
     if usage is not None:
@@ -43,8 +46,8 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
-                     allow_private_targets=allow_private_targets, version=version,
-                     workos=workos, failure=authentication.failure)
-    admin_ui.install(app, add, authentication=authentication, sessions=sessions,
-                     client_address=client_address, clock=clock)
+                     allow_private_targets=config.webhooks.allow_private_targets,
+                     version=version, workos=workos, failure=authentication.failure)
+    for install in extensions:
+        install(app, add, authentication=authentication, client_address=client_address)
     return app

@@ -16,12 +16,12 @@ PRUNE_EVERY = timedelta(hours=1)
 
 
 class UsageRecorder:
-    def __init__(self, analytics, clock, *, retention_days=90, flush_seconds=1.0,
-                 max_buffered=200_000):
+    def __init__(self, analytics, settings, *, clock, max_buffered=200_000):
+        """`settings` is the configuration's analytics section."""
         self._analytics = analytics
         self._clock = clock
-        self._retention = timedelta(days=retention_days)
-        self._flush_seconds = flush_seconds
+        self._retention = timedelta(days=settings.retention_days)
+        self._flush_seconds = settings.flush_seconds
         self._max_buffered = max_buffered
         self._lock = threading.Lock()
         self._rows = []

@@ -1,7 +1,7 @@
 import falcon.testing
 import pytest
 
-import goldenrecord
+import apps
 from support import FakeClock, Receiver
 
 
@@ -16,15 +16,13 @@ UNLIMITED = {f"rate_limits.{tier}": 10**9 for tier in ("free", "basic", "pro", "
 
 @pytest.fixture
 def config(tmp_path):
-    return goldenrecord.load_config(
-        env={}, overrides={"database.path": str(tmp_path / "gr.db"), **UNLIMITED})
+    return apps.config_for(tmp_path / "gr.db", **UNLIMITED)
 
 
 @pytest.fixture
 def service(config, clock):
-    instance = goldenrecord.GoldenRecord(config, clock=clock)
-    yield instance
-    instance.close()
+    with apps.service(config, clock=clock) as instance:
+        yield instance
 
 
 @pytest.fixture

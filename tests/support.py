@@ -126,15 +126,3 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-
-def service_behind_proxies(tmp_path, clock, proxies):
-    """A GoldenRecord on its own database that believes forwarded headers from `proxies`
-    (CIDRs); the caller closes it."""
-    import dataclasses
-
-    import goldenrecord
-
-    config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "p.db")})
-    config = dataclasses.replace(config, server=dataclasses.replace(
-        config.server, trusted_proxies=tuple(proxies)))
-    return goldenrecord.GoldenRecord(config, clock=clock)

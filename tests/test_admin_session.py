@@ -10,7 +10,8 @@ import pytest
 import goldenrecord
 from goldenrecord.admin_ui.session import COOKIE
 from goldenrecord.store.models import Organization
-from support import assert_envelope, service_behind_proxies
+import apps
+from support import assert_envelope
 
 SESSION = "/admin/session"
 ORGS = "/api/v1/organizations"
@@ -63,15 +64,14 @@ def test_the_cookie_is_secure_over_https(client, store):
 
 
 def test_forwarded_https_counts_only_from_a_trusted_proxy(tmp_path, clock):
-    service = service_behind_proxies(tmp_path, clock, ["10.0.0.0/8"])
-    client = falcon.testing.TestClient(service.app)
-    _, plaintext = service.store.api_keys.create(name="k", scopes=["*:*"])
-    https = {"X-Forwarded-Proto": "https"}
-    proxied = Browser(client, plaintext, headers=https, remote_addr="10.0.0.2")
-    direct = Browser(client, plaintext, headers=https, remote_addr="198.51.100.1")
-    assert "Secure" in set_cookie_header(proxied.result)
-    assert "Secure" not in set_cookie_header(direct.result)
-    service.close()
+    with apps.service_behind_proxies(tmp_path, clock, ["10.0.0.0/8"]) as proxied_service:
+        client = falcon.testing.TestClient(proxied_service.app)
+        _, plaintext = proxied_service.store.api_keys.create(name="k", scopes=["*:*"])
+        https = {"X-Forwarded-Proto": "https"}
+        proxied = Browser(client, plaintext, headers=https, remote_addr="10.0.0.2")
+        direct = Browser(client, plaintext, headers=https, remote_addr="198.51.100.1")
+        assert "Secure" in set_cookie_header(proxied.result)
+        assert "Secure" not in set_cookie_header(direct.result)
 
 
 def test_a_form_post_signs_in_too(client, store):
@@ -210,12 +210,10 @@ def test_a_tampered_or_foreign_cookie_is_401(signed_in):
 
 
 def test_a_cookie_signed_for_another_database_is_401(tmp_path, clock, signed_in):
-    config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "o.db")})
-    other = goldenrecord.GoldenRecord(config, clock=clock)
-    result = falcon.testing.TestClient(other.app).simulate_get(
-        ORGS, cookies={COOKIE: signed_in.cookie}, headers={"X-CSRF-Token": signed_in.csrf})
+    with apps.service(apps.config_for(tmp_path / "o.db"), clock=clock) as other:
+        result = falcon.testing.TestClient(other.app).simulate_get(
+            ORGS, cookies={COOKIE: signed_in.cookie}, headers={"X-CSRF-Token": signed_in.csrf})
     assert_envelope(result, 401, "GR_UNAUTHORIZED")
-    other.close()
 
 
 def test_a_session_expires_after_twelve_hours(signed_in, clock):

@@ -1,6 +1,7 @@
 """Usage analytics equal to the requests actually sent, scoped like everything else."""
 import pytest
 
+import apps
 from support import assert_envelope
 
 ANALYTICS = "/api/v1/analytics"
@@ -114,15 +115,12 @@ def test_old_rows_are_pruned_after_retention(client, keys, traffic, service, clo
 def test_flushed_on_close(config, clock):
     import falcon.testing
 
-    import goldenrecord
     from goldenrecord.store.models import RequestLog
 
-    service = goldenrecord.GoldenRecord(config, clock=clock)
-    _, key = service.store.api_keys.create(name="k", scopes=["*:*"])
-    client = falcon.testing.TestClient(service.app)
-    for _ in range(4):
-        client.simulate_get("/api/v1/roles", headers={"Authorization": f"Bearer {key}"})
-    service.close()
-    reopened = goldenrecord.GoldenRecord(config, clock=clock)
-    assert RequestLog.select().count() == 4
-    reopened.close()
+    with apps.service(config, clock=clock) as service:
+        _, key = service.store.api_keys.create(name="k", scopes=["*:*"])
+        client = falcon.testing.TestClient(service.app)
+        for _ in range(4):
+            client.simulate_get("/api/v1/roles", headers={"Authorization": f"Bearer {key}"})
+    with apps.service(config, clock=clock):
+        assert RequestLog.select().count() == 4

@@ -1,7 +1,8 @@
 """Authentication and the contract's order of checks."""
 import pytest
 
-from support import assert_envelope, service_behind_proxies
+import apps
+from support import assert_envelope
 
 ORGS = "/api/v1/organizations"
 
@@ -112,17 +113,17 @@ def test_forwarded_for_ignored_from_untrusted_peer(client, keys):
 def test_forwarded_for_believed_from_trusted_proxy(tmp_path, clock):
     import falcon.testing
 
-    service = service_behind_proxies(tmp_path, clock, ["10.0.0.0/8"])
-    client = falcon.testing.TestClient(service.app)
-    _, key = service.store.api_keys.create(name="k", scopes=["*:*"], allowed_ips=["203.0.113.50"])
-    auth = {"Authorization": f"Bearer {key}"}
-    # the client's address is the nearest hop our own proxies did not add
-    forwarded = {**auth, "X-Forwarded-For": "198.51.100.1, 203.0.113.50, 10.0.0.9"}
-    assert_envelope(client.simulate_get(ORGS, headers=forwarded, remote_addr="10.0.0.2"), 200)
-    spoofed = {**auth, "X-Forwarded-For": "203.0.113.50, 198.51.100.1"}
-    assert_envelope(client.simulate_get(ORGS, headers=spoofed, remote_addr="10.0.0.2"), 403,
-                    "GR_IP_NOT_ALLOWED")
-    service.close()
+    with apps.service_behind_proxies(tmp_path, clock, ["10.0.0.0/8"]) as service:
+        client = falcon.testing.TestClient(service.app)
+        _, key = service.store.api_keys.create(name="k", scopes=["*:*"],
+                                               allowed_ips=["203.0.113.50"])
+        auth = {"Authorization": f"Bearer {key}"}
+        # the client's address is the nearest hop our own proxies did not add
+        forwarded = {**auth, "X-Forwarded-For": "198.51.100.1, 203.0.113.50, 10.0.0.9"}
+        assert_envelope(client.simulate_get(ORGS, headers=forwarded, remote_addr="10.0.0.2"), 200)
+        spoofed = {**auth, "X-Forwarded-For": "203.0.113.50, 198.51.100.1"}
+        assert_envelope(client.simulate_get(ORGS, headers=spoofed, remote_addr="10.0.0.2"), 403,
+                        "GR_IP_NOT_ALLOWED")
 
 
 def test_ip_check_comes_before_scope_check(client, keys):

@@ -155,7 +155,7 @@ def test_the_server_and_the_spare_stop_when_the_host_dies():
 
 
 def test_create_app_is_a_wsgi_app_for_falcon_testing(tmp_path):
-    # in a child: create_app leaves its background threads running, bound to its database
+    # in a child: the app binds the process's one database (no thread runs behind it)
     probe = ("import sys, falcon.testing, goldenrecord\n"
              "config = goldenrecord.load_config(env={}, overrides={'database.path': sys.argv[1]})\n"
              "client = falcon.testing.TestClient(goldenrecord.create_app(config))\n"

@@ -9,6 +9,7 @@ import pytest
 from goldenrecord import store as store_package
 from goldenrecord.store import migrations
 from goldenrecord.store.sealing import SealingKey, Tampered
+import apps
 from support import assert_envelope
 
 ORGS = "/api/v1/organizations"
@@ -155,8 +156,7 @@ def test_a_replayed_webhook_create_returns_the_same_secret_which_is_not_stored_w
 
     config = goldenrecord.load_config(env={}, overrides={
         "database.path": str(tmp_path / "wh.db"), "webhooks.allow_private_targets": "true"})
-    service = goldenrecord.GoldenRecord(config, clock=clock)
-    try:
+    with apps.service(config, clock=clock) as service:
         client = falcon.testing.TestClient(service.app)
         _, key = service.store.api_keys.create(name="k", scopes=["*:*"])
         headers = {"Authorization": f"Bearer {key}"}
@@ -167,8 +167,6 @@ def test_a_replayed_webhook_create_returns_the_same_secret_which_is_not_stored_w
         assert assert_envelope(again, 201)["secret"] == secret
         assert not _anywhere_in(_stored_rows(service.store), secret)
         assert not _anywhere_in(_stored_rows(service.store), secret[len("whsec_"):])
-    finally:
-        service.close()
 
 
 def test_another_api_key_with_the_same_idempotency_key_gets_a_key_of_its_own(client, keys):

@@ -5,6 +5,7 @@ import itsdangerous
 
 import pytest
 
+import apps
 from support import assert_envelope
 
 ORGS = "/api/v1/organizations"
@@ -117,26 +118,20 @@ def test_cursor_from_another_list_is_400(client, admin, make):
 def test_cursor_from_another_database_is_400(client, admin, make, tmp_path):
     import falcon.testing
 
-    import goldenrecord
-
     cursor = _cursor(client, admin, make)
-    other_config = goldenrecord.load_config(env={}, overrides={"database.path": str(tmp_path / "other.db")})
-    other_service = goldenrecord.GoldenRecord(other_config)
-    other = falcon.testing.TestClient(other_service.app)
-    _, key = other_service.store.api_keys.create(name="k", scopes=["*:*"])
-    result = other.simulate_get("/api/v1/users", params={"cursor": cursor},
-                                headers={"Authorization": f"Bearer {key}"})
+    with apps.service(apps.config_for(tmp_path / "other.db")) as other_service:
+        other = falcon.testing.TestClient(other_service.app)
+        _, key = other_service.store.api_keys.create(name="k", scopes=["*:*"])
+        result = other.simulate_get("/api/v1/users", params={"cursor": cursor},
+                                    headers={"Authorization": f"Bearer {key}"})
     assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
-    other_service.close()
 
 
 def test_cursors_survive_a_restart(config, admin, make, client):
     import falcon.testing
 
-    import goldenrecord
-
     cursor = _cursor(client, admin, make)
-    restarted = goldenrecord.GoldenRecord(config)
-    fresh = falcon.testing.TestClient(restarted.app)
-    assert_envelope(fresh.simulate_get("/api/v1/users", params={"cursor": cursor}, headers=admin), 200)
-    restarted.close()
+    with apps.service(config) as restarted:
+        fresh = falcon.testing.TestClient(restarted.app)
+        result = fresh.simulate_get("/api/v1/users", params={"cursor": cursor}, headers=admin)
+    assert_envelope(result, 200)

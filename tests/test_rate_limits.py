@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import falcon.testing
 import pytest
 
-import goldenrecord
+import apps
 from goldenrecord.restapi.ratelimit import FixedWindowLimiter, address_bucket
 from support import FakeClock, assert_envelope
 
@@ -14,12 +14,10 @@ ROLES = "/api/v1/roles"
 
 @pytest.fixture
 def limited(tmp_path, clock):
-    config = goldenrecord.load_config(env={}, overrides={
-        "database.path": str(tmp_path / "rl.db"), "rate_limits.free": "3",
-        "rate_limits.pro": "5", "rate_limits.failed_auth_per_ip": "4"})
-    service = goldenrecord.GoldenRecord(config, clock=clock)
-    yield service
-    service.close()
+    config = apps.config_for(tmp_path / "rl.db", **{
+        "rate_limits.free": "3", "rate_limits.pro": "5", "rate_limits.failed_auth_per_ip": "4"})
+    with apps.service(config, clock=clock) as service:
+        yield service
 
 
 @pytest.fixture
@@ -82,28 +80,32 @@ def test_rate_limit_comes_before_scope(client, limited):
 
 
 def test_exact_under_threads(tmp_path, clock):
-    config = goldenrecord.load_config(env={}, overrides={
-        "database.path": str(tmp_path / "t.db"), "rate_limits.free": "50"})
-    service = goldenrecord.GoldenRecord(config, clock=clock)
-    client = falcon.testing.TestClient(service.app)
-    headers = _key(service)
+    config = apps.config_for(tmp_path / "t.db", **{"rate_limits.free": "50"})
+    with apps.service(config, clock=clock) as service:
+        client = falcon.testing.TestClient(service.app)
+        headers = _key(service)
+        codes = _hammered(client, headers, threads=8, requests=20)
+    assert codes.count(200) == 50 and codes.count(429) == 110
+
+
+def _hammered(client, headers, *, threads, requests):
+    """The statuses of `requests` GETs by each of `threads` threads started together."""
     codes, lock = [], threading.Lock()
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(threads)
 
     def hammer():
         barrier.wait()
-        for _ in range(20):
+        for _ in range(requests):
             status = client.simulate_get("/api/v1/permissions", headers=headers).status_code
             with lock:
                 codes.append(status)
 
-    threads = [threading.Thread(target=hammer) for _ in range(8)]
-    for t in threads:
+    started = [threading.Thread(target=hammer) for _ in range(threads)]
+    for t in started:
         t.start()
-    for t in threads:
+    for t in started:
         t.join()
-    assert codes.count(200) == 50 and codes.count(429) == 110
-    service.close()
+    return codes
 
 
 WRONG = {"Authorization": "Bearer gr_live_" + "z" * 43}
@@ -182,18 +184,15 @@ def test_rate_limited_requests_are_counted_in_analytics(client, limited):
 
 
 def test_limits_and_analytics_can_be_turned_off(tmp_path, clock):
-    config = goldenrecord.load_config(env={}, overrides={
-        "database.path": str(tmp_path / "off.db"), "rate_limits.free": "1",
-        "rate_limits.enabled": "false", "analytics.enabled": "false"})
-    service = goldenrecord.GoldenRecord(config, clock=clock)
-    client = falcon.testing.TestClient(service.app)
-    headers = _key(service)
-    results = [client.simulate_get(ROLES, headers=headers) for _ in range(3)]
+    config = apps.config_for(tmp_path / "off.db", **{
+        "rate_limits.free": "1", "rate_limits.enabled": "false", "analytics.enabled": "false"})
+    with apps.service(config, clock=clock) as service:
+        client = falcon.testing.TestClient(service.app)
+        headers = _key(service)
+        results = [client.simulate_get(ROLES, headers=headers) for _ in range(3)]
     assert [r.status_code for r in results] == [200] * 3
     assert "X-RateLimit-Limit" not in results[0].headers
-    service.close()
     from goldenrecord.store.models import RequestLog
 
-    reopened = goldenrecord.GoldenRecord(config, clock=clock)
-    assert RequestLog.select().count() == 0
-    reopened.close()
+    with apps.service(config, clock=clock):
+        assert RequestLog.select().count() == 0

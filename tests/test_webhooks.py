@@ -9,6 +9,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+import apps
 import goldenrecord
 from support import Receiver, assert_envelope
 
@@ -42,14 +43,13 @@ def _service(tmp_path, **webhooks):
     overrides = {"database.path": str(tmp_path / "wh.db"),
                  **{f"webhooks.{k}": v for k, v in settings.items()},
                  **{f"rate_limits.{t}": 10**9 for t in ("free", "basic", "pro", "enterprise")}}
-    return goldenrecord.GoldenRecord(goldenrecord.load_config(env={}, overrides=overrides))
+    return apps.service(goldenrecord.load_config(env={}, overrides=overrides))
 
 
 @pytest.fixture
 def hub(tmp_path):
-    service = _service(tmp_path)
-    yield service
-    service.close()
+    with _service(tmp_path) as service:
+        yield service
 
 
 @pytest.fixture
@@ -116,14 +116,11 @@ def test_subscription_validation(api, body, field):
 
 
 def _subscribe_without_private_targets(tmp_path, url):
-    service = _service(tmp_path, allow_private_targets="false")
-    client = falcon.testing.TestClient(service.app)
-    _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
-    try:
+    with _service(tmp_path, allow_private_targets="false") as service:
+        client = falcon.testing.TestClient(service.app)
+        _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
         return client.simulate_post(HOOKS, json={"name": "h", "url": url, "events": ["*"]},
                                     headers={"Authorization": f"Bearer {key}"})
-    finally:
-        service.close()
 
 
 @pytest.mark.parametrize("url", [
@@ -237,22 +234,21 @@ def test_organization_scoped_subscription_gets_only_its_organization(api, hub, r
 
 def test_retries_with_growing_gaps_and_the_same_id(tmp_path):
     receiver = Receiver(lambda n, headers, body: 500 if n <= 2 else 200)
-    service = _service(tmp_path, backoff_base_seconds="0.2")
-    client = falcon.testing.TestClient(service.app)
-    _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
-    client.headers = {"Authorization": f"Bearer {key}"}
-    hook = _subscribe(client, receiver.url)
-    _org(client)
-    first, second, third = receiver.wait_for(3)
-    assert first["headers"]["X-Webhook-Id"] == second["headers"]["X-Webhook-Id"] == third["headers"]["X-Webhook-Id"]
-    gap1, gap2 = second["at"] - first["at"], third["at"] - second["at"]
-    assert 0.2 <= gap1 < gap2 and gap2 >= 0.4
-    time.sleep(0.2)
-    deliveries = client.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=client.headers)
-    [delivery] = assert_envelope(deliveries, 200)
-    assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("succeeded", 3, 200)
-    assert delivery["event"] == "organization.created" and delivery["deliveredAt"]
-    service.close()
+    with _service(tmp_path, backoff_base_seconds="0.2") as service:
+        client = falcon.testing.TestClient(service.app)
+        _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
+        client.headers = {"Authorization": f"Bearer {key}"}
+        hook = _subscribe(client, receiver.url)
+        _org(client)
+        first, second, third = receiver.wait_for(3)
+        assert first["headers"]["X-Webhook-Id"] == second["headers"]["X-Webhook-Id"] == third["headers"]["X-Webhook-Id"]
+        gap1, gap2 = second["at"] - first["at"], third["at"] - second["at"]
+        assert 0.2 <= gap1 < gap2 and gap2 >= 0.4
+        time.sleep(0.2)
+        deliveries = client.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=client.headers)
+        [delivery] = assert_envelope(deliveries, 200)
+        assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("succeeded", 3, 200)
+        assert delivery["event"] == "organization.created" and delivery["deliveredAt"]
     receiver.close()
 
 
@@ -325,16 +321,15 @@ def test_deleting_a_subscription_stops_its_deliveries(api):
 
 def test_a_hanging_receiver_does_not_block_the_api(tmp_path):
     receiver = Receiver(lambda n, headers, body: time.sleep(3) or 200)
-    service = _service(tmp_path, timeout_seconds="5")
-    client = falcon.testing.TestClient(service.app)
-    _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
-    client.headers = {"Authorization": f"Bearer {key}"}
-    _subscribe(client, receiver.url)
-    started = time.monotonic()
-    for i in range(10):
-        _org(client, f"org-{i}")
-    assert time.monotonic() - started < 2.5  # ten writes answered while the receiver sleeps
-    service.close()
+    with _service(tmp_path, timeout_seconds="5") as service:
+        client = falcon.testing.TestClient(service.app)
+        _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
+        client.headers = {"Authorization": f"Bearer {key}"}
+        _subscribe(client, receiver.url)
+        started = time.monotonic()
+        for i in range(10):
+            _org(client, f"org-{i}")
+        assert time.monotonic() - started < 2.5  # ten writes answered while the receiver sleeps
     receiver.close()
 
 
@@ -369,18 +364,16 @@ def _first_attempt(service, url):
 
 def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver):
     """A subscription saved when private targets were allowed is refused once they are not."""
-    service = _service(tmp_path, allow_private_targets="false")
-    delivery = _first_attempt(service, receiver.url)
-    assert "refused target" in delivery.error
-    assert receiver.requests == []
-    service.close()
+    with _service(tmp_path, allow_private_targets="false") as service:
+        delivery = _first_attempt(service, receiver.url)
+        assert "refused target" in delivery.error
+        assert receiver.requests == []
 
 
 def test_delivery_refuses_a_tunnel_to_the_metadata_address_even_with_private_targets(tmp_path):
-    service = _service(tmp_path)  # allow_private_targets = true
-    delivery = _first_attempt(service, "http://[2002:a9fe:a9fe::1]/latest/meta-data")
-    assert "refused target" in delivery.error and "169.254.169.254" in delivery.error
-    service.close()
+    with _service(tmp_path) as service:  # allow_private_targets = true
+        delivery = _first_attempt(service, "http://[2002:a9fe:a9fe::1]/latest/meta-data")
+        assert "refused target" in delivery.error and "169.254.169.254" in delivery.error
 
 
 def test_a_delivery_log_cursor_belongs_to_its_subscription(api, receiver):

@@ -7,6 +7,7 @@ import sys
 import falcon.testing
 import pytest
 
+import apps
 import goldenrecord
 from conftest import UNLIMITED
 from fake_workos import API_KEY, FakeWorkOS, workos_user
@@ -35,9 +36,8 @@ def workos_config(tmp_path, fake, **overrides):
 
 @pytest.fixture
 def gr(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake), clock=clock)
-    yield instance
-    instance.close()
+    with apps.service(workos_config(tmp_path, fake), clock=clock) as instance:
+        yield instance
 
 
 @pytest.fixture
@@ -295,11 +295,10 @@ def test_refused_signatures_change_nothing(api, clock, case):
 
 
 def test_refused_signatures_count_as_failed_authentications(tmp_path, fake, clock):
-    gr = goldenrecord.GoldenRecord(
-        workos_config(tmp_path, fake, **{"rate_limits.failed_auth_per_ip": 3}), clock=clock)
-    api = falcon.testing.TestClient(gr.app)
-    body = event("event_1", "user.created", workos_user(1))
-    try:
+    config = workos_config(tmp_path, fake, **{"rate_limits.failed_auth_per_ip": 3})
+    with apps.service(config, clock=clock) as gr:
+        api = falcon.testing.TestClient(gr.app)
+        body = event("event_1", "user.created", workos_user(1))
         for _ in range(3):
             assert_envelope(deliver(api, clock, body, secret="whsec_wrong"), 401,
                             "GR_INVALID_SIGNATURE")
@@ -317,8 +316,6 @@ def test_refused_signatures_count_as_failed_authentications(tmp_path, fake, cloc
         clock.advance(minutes=1)
         assert_envelope(deliver(api, clock, body, secret="whsec_wrong"), 401,
                         "GR_INVALID_SIGNATURE")
-    finally:
-        gr.close()
 
 
 @pytest.mark.parametrize("direction", [-1, 1], ids=["older", "newer"])
@@ -374,14 +371,11 @@ def test_an_updated_at_that_overflows_utc_is_read_as_absent(api, clock):
 
 
 def test_webhooks_are_refused_when_no_secret_is_configured(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{
-        "workos.webhook_secret": ""}), clock=clock)
-    try:
+    with apps.service(workos_config(tmp_path, fake, **{"workos.webhook_secret": ""}),
+                      clock=clock) as instance:
         result = deliver(falcon.testing.TestClient(instance.app), clock,
                          event("event_1", "user.created", workos_user(1)), secret="")
         assert_envelope(result, 400, "GR_WORKOS_NOT_CONFIGURED")
-    finally:
-        instance.close()
 
 
 # ----------------------------------------------------------------------- bulk sync
@@ -461,27 +455,21 @@ def test_sync_refuses_organization_scoped_keys_whatever_their_scopes(api, gr, ad
 
 
 def test_sync_with_a_key_workos_refuses_is_a_gateway_error(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{
-        "workos.api_key": "sk_test_wrong"}), clock=clock)
-    try:
+    with apps.service(workos_config(tmp_path, fake, **{"workos.api_key": "sk_test_wrong"}),
+                      clock=clock) as instance:
         _, admin_key = instance.store.api_keys.create(name="a", scopes=["*:*"])
         result = sync(falcon.testing.TestClient(instance.app), {"Authorization": f"Bearer {admin_key}"})
         error = assert_envelope(result, 502, "GR_WORKOS_ERROR")
         assert error["details"]["workosStatus"] == 401 and "sk_test_wrong" not in result.text
-    finally:
-        instance.close()
 
 
 def test_sync_without_an_api_key_is_a_clear_4xx(tmp_path, fake, clock):
-    instance = goldenrecord.GoldenRecord(workos_config(tmp_path, fake, **{"workos.api_key": ""}),
-                                         clock=clock)
-    try:
+    with apps.service(workos_config(tmp_path, fake, **{"workos.api_key": ""}),
+                      clock=clock) as instance:
         _, admin_key = instance.store.api_keys.create(name="a", scopes=["*:*"])
         result = sync(falcon.testing.TestClient(instance.app), {"Authorization": f"Bearer {admin_key}"})
         error = assert_envelope(result, 400, "GR_WORKOS_NOT_CONFIGURED")
         assert "workos.api_key" in error["message"]
-    finally:
-        instance.close()
 
 
 # ---------------------------------------------------------------------- CLI, config

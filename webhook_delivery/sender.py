@@ -28,15 +28,15 @@ BATCH_WAIT_SECONDS = 0.02
 
 
 class WebhookSender:
-    def __init__(self, events, *, clock, workers=4, max_attempts=5, backoff_base_seconds=30.0,
-                 timeout_seconds=10.0, allow_private_targets=False, jitter=0.1):
+    def __init__(self, events, settings, *, clock, jitter=0.1):
+        """`settings` is the configuration's webhooks section."""
         self._events = events
         self._clock = clock
-        self._workers = workers
-        self._max_attempts = max_attempts
-        self._backoff_base = backoff_base_seconds
-        self._timeout = timeout_seconds
-        self._allow_private = allow_private_targets
+        self._workers = settings.workers
+        self._max_attempts = settings.max_attempts
+        self._backoff_base = settings.backoff_base_seconds
+        self._timeout = settings.timeout_seconds
+        self._allow_private = settings.allow_private_targets
         self._jitter = jitter
         self._wake = threading.Event()
         self._stopping = threading.Event()

@@ -1,0 +1,134 @@
+"""Reading the configuration: file, environment and flags, each value checked and named.
+
+Precedence: flags (`overrides`) > environment > config file > the defaults of sections.py.
+"""
+import dataclasses
+import ipaddress
+import os
+import tomllib
+
+from .sections import Config, RateLimitsConfig
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming the key, exit status 2."""
+
+
+ENVIRONMENT = {
+    "GOLDENRECORD_DB": "database.path",
+    "GOLDENRECORD_HOST": "server.host",
+    "GOLDENRECORD_PORT": "server.port",
+    # Secrets are best kept out of config files:
+    "GOLDENRECORD_WORKOS_API_KEY": "workos.api_key",
+    "GOLDENRECORD_WORKOS_WEBHOOK_SECRET": "workos.webhook_secret",
+}
+
+
+def _coerce(name, kind, value, from_text):
+    """`value` as `kind`, or ConfigError naming `name`. Text (env, flags) is parsed."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if from_text and str(value).lower() in ("true", "false", "1", "0"):
+            return str(value).lower() in ("true", "1")
+    if kind is int and not isinstance(value, bool):
+        if isinstance(value, int):
+            return value
+        if from_text and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    if kind is float and not isinstance(value, bool):
+        if isinstance(value, (int, float)):
+            return float(value)
+        if from_text:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    if kind is str and isinstance(value, str):
+        return value
+    if kind == tuple[str, ...] and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    type_name = {bool: "a boolean", int: "a whole number", float: "a number", str: "a string"}
+    raise ConfigError(f"{name}: expected {type_name.get(kind, 'a list of strings')}, got {value!r}")
+
+
+def _apply(config, dotted, value, *, from_text, source):
+    section_name, _, key = dotted.partition(".")
+    section = getattr(config, section_name, None)
+    kinds = {f.name: f.type for f in dataclasses.fields(section)} if section else {}
+    if key not in kinds:
+        raise ConfigError(f"{source}: unknown key '{dotted}'")
+    value = _coerce(f"{source} {dotted}" if source != dotted else dotted, kinds[key], value, from_text)
+    return dataclasses.replace(config, **{section_name: dataclasses.replace(section, **{key: value})})
+
+
+def _check(config):
+    if not 0 <= config.server.port <= 65535:
+        raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
+    for key in ("server.threads", "server.connection_limit", "webhooks.workers",
+                "webhooks.max_attempts", "analytics.retention_days"):
+        section, name = key.split(".")
+        if getattr(getattr(config, section), name) < 1:
+            raise ConfigError(f"{key}: must be at least 1")
+    for limit in dataclasses.fields(RateLimitsConfig):
+        if limit.type is int and getattr(config.rate_limits, limit.name) < 1:
+            raise ConfigError(f"rate_limits.{limit.name}: must be at least 1")
+    if config.analytics.flush_seconds <= 0:
+        raise ConfigError("analytics.flush_seconds: must be more than 0")
+    if config.server.channel_timeout < 1:
+        raise ConfigError("server.channel_timeout: must be at least 1 (seconds)")
+    _check_workos_url(config.workos.base_url)
+    for cidr in config.server.trusted_proxies:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"server.trusted_proxies: '{cidr}' is not an IP address or CIDR range")
+    return config
+
+
+def _check_workos_url(url):
+    """https only, but for a loopback host (a local fake of WorkOS): the API key travels
+    in every request."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not loopback):
+        raise ConfigError(f"workos.base_url: '{url}' must be an https:// URL "
+                          "(http:// only for a loopback address)")
+
+
+def load_config(path=None, *, env=None, overrides=None):
+    """The effective configuration: flags (`overrides`) > environment > file > defaults.
+
+    `path` falls back to $GOLDENRECORD_CONFIG; `overrides` maps "section.key" to values
+    from the command line.
+    """
+    env = os.environ if env is None else env
+    config = Config()
+    path = path or env.get("GOLDENRECORD_CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+        except OSError as error:
+            raise ConfigError(f"config file {path}: {error.strerror}")
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path}: {error}")
+        for section, values in data.items():
+            if not isinstance(values, dict) or not hasattr(config, section):
+                raise ConfigError(f"{path}: unknown key '{section}'")
+            for key, value in values.items():
+                config = _apply(config, f"{section}.{key}", value, from_text=False,
+                                source=f"{section}.{key}")
+    for variable, dotted in ENVIRONMENT.items():
+        if env.get(variable):
+            config = _apply(config, dotted, env[variable], from_text=True, source=variable)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            config = _apply(config, dotted, value, from_text=isinstance(value, str), source=dotted)
+    return _check(config)

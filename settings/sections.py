@@ -1,0 +1,73 @@
+"""The configuration's sections: one frozen dataclass per TOML table, with its defaults.
+
+`config.example.toml` lists the same keys and defaults (a test keeps the two identical).
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+    trusted_proxies: tuple[str, ...] = ()
+    # Open connections are cheap for waitress (one socket in its poll loop, no thread
+    # until a request is complete), so the limit is set far above what clients need, and
+    # idle ones are closed soon: waitress's own 100 and 120 s let ~100 idle sockets shut
+    # everyone out.
+    connection_limit: int = 1000
+    channel_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    path: str = "goldenrecord.db"
+
+
+@dataclass(frozen=True)
+class RateLimitsConfig:
+    free: int = 60
+    basic: int = 300
+    pro: int = 1000
+    enterprise: int = 5000
+    failed_auth_per_ip: int = 20
+    enabled: bool = True
+
+    def by_tier(self):
+        if not self.enabled:
+            return None
+        return {"free": self.free, "basic": self.basic, "pro": self.pro,
+                "enterprise": self.enterprise}
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    retention_days: int = 90
+    flush_seconds: float = 1.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class WebhooksConfig:
+    workers: int = 4
+    max_attempts: int = 5
+    backoff_base_seconds: float = 30.0
+    timeout_seconds: float = 10.0
+    allow_private_targets: bool = False
+
+
+@dataclass(frozen=True)
+class WorkosConfig:
+    api_key: str = ""
+    webhook_secret: str = ""
+    base_url: str = "https://api.workos.com"
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    workos: WorkosConfig = field(default_factory=WorkosConfig)
+    analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
