@@ -8,8 +8,8 @@ quality of the match, then FTS5's bm25, then name length. User text never reache
 query syntax: only indexed terms, quoted, do.
 """
 from .cache import GenerationCache
-from .engine import KINDS, Found, find, remember, reindex, reindex_terms, spans
+from .engine import KINDS, Found, find, index_document, indexed, reindex, reindex_terms, spans
 from .text import tokens
 
-__all__ = ["KINDS", "Found", "GenerationCache", "find", "remember", "reindex",
-           "reindex_terms", "spans", "tokens"]
+__all__ = ["KINDS", "Found", "GenerationCache", "find", "index_document", "indexed",
+           "reindex", "reindex_terms", "spans", "tokens"]

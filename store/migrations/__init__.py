@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
                m0006_search_generation, m0007_admin, m0008_idempotency,
-               m0009_api_key_generation)
+               m0009_api_key_generation, m0010_search_variant_bounds)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -20,6 +20,7 @@ MIGRATIONS = [
     (7, "admin", m0007_admin),
     (8, "idempotency", m0008_idempotency),
     (9, "api_key_generation", m0009_api_key_generation),
+    (10, "search_variant_bounds", m0010_search_variant_bounds),
 ]
 
 LATEST = MIGRATIONS[-1][0]
