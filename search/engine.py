@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import re
 
 from .text import tokens
-from .typos import allowed_edits, distance, variants
+from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
 # kind -> (base table, indexed columns, the column whose length breaks ties, bm25 weights)
 KINDS = {
@@ -12,42 +12,121 @@ KINDS = {
     "user": ("user", ("email", "first_name", "last_name"), "email", (5.0, 10.0, 10.0)),
 }
 CANDIDATES = 1000  # ranked in Python; more matches still count in the total
+# Only a query's first tokens are matched: a name has a handful, and each token costs an
+# index look-up and a group of the full-text expression.
+MAX_QUERY_TOKENS = 10
+# Indexed terms a query's typo look-ups may bring back, shared among its tokens: each is
+# checked by edit distance in Python and may join the full-text expression. The search
+# benchmark's queries find 2 per token at the median, 43 at p99, 80 at most (100,000
+# organizations); a vocabulary crafted so that many terms share deletion variants must
+# not make one query compare tens of thousands.
+MAX_TYPO_CANDIDATES = 2000
+# Variables per statement, far below SQLite's limit (999 before 3.32, 32766 since; some
+# builds allow more): long lists of values are sent in chunks of this many.
+SQL_VARIABLES = 500
 EXACT, PREFIX, TYPO = 0, 1, 2
 _WORDS = re.compile(r"[^\W_]+")
 
 
-def remember(db, *texts):
-    """Add the deletion variants of terms not seen before; call in the writing transaction.
+def indexed(kind, row):
+    """The texts of `row` (a model instance of `kind`) that the search indexes."""
+    return tuple(getattr(row, column) for column in KINDS[kind][1])
 
-    Variants are an accelerator only: a variant of a term no longer indexed does no harm,
-    because candidates are checked against the live vocabulary.
+
+def document_terms(texts):
+    """{term: deletions} for the terms of one document (its indexed columns' texts) that
+    get deletion variants: those a typo can reach (`term_edits`), in order, within the
+    document's budget (`within_budget`). A text may be None (an empty column)."""
+    return within_budget((t for text in texts for t in tokens(text)), term_edits)
+
+
+def index_document(db, before=(), after=()):
+    """Keep the variant index in step with one document's write; call it after the write,
+    in the writing transaction, with the document's indexed texts `before` (none for a
+    create) and `after` (none for a delete).
+
+    New terms get their deletion variants. Terms the document no longer holds lose theirs
+    when no document holds them any more — a sweep of just those terms, asked of the
+    full-text indexes, rather than a reference count: the indexes are kept by triggers
+    for every writer (the CLI, raw SQL, another process), so they cannot drift from the
+    documents the way a count kept beside them could.
     """
-    terms = {t for text in texts for t in tokens(text)}
-    if not terms:
-        return
-    marks = ", ".join("?" * len(terms))
-    known = {row[0] for row in db.execute_sql(
-        f"SELECT term FROM search_term WHERE term IN ({marks})", tuple(terms))}
-    _add_terms(db, terms - known)
+    terms = document_terms(after)
+    known = _known(db, terms)
+    _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
+    _forget(db, _reachable(before) - _reachable(after))
+
+
+def _reachable(texts):
+    """Every term of `texts` that may have deletion variants, within a budget or not."""
+    return {t for text in texts for t in tokens(text) if term_edits(t)}
+
+
+def _in_chunks(db, sql, values):
+    """The rows of `sql`, whose `{marks}` stands for an IN list, for every one of `values`:
+    one statement per SQL_VARIABLES values, so no list exceeds SQLite's variable limit."""
+    values = list(values)
+    for start in range(0, len(values), SQL_VARIABLES):
+        chunk = values[start:start + SQL_VARIABLES]
+        yield from db.execute_sql(sql.format(marks=", ".join("?" * len(chunk))), chunk)
+
+
+def _known(db, terms):
+    """Those of `terms` already in the variant index."""
+    return {row[0] for row in _in_chunks(
+        db, "SELECT term FROM search_term WHERE term IN ({marks})", terms)}
 
 
 def _add_terms(db, terms):
-    if not terms:
-        return
+    """Index `terms` ({term: deletions}) with their deletion variants."""
     connection = db.connection()
-    connection.executemany("INSERT OR IGNORE INTO search_term VALUES (?)", [(t,) for t in terms])
+    connection.executemany("INSERT OR IGNORE INTO search_term VALUES (?)", ((t,) for t in terms))
     connection.executemany("INSERT OR IGNORE INTO search_variant VALUES (?, ?)",
-                           [(v, t) for t in terms for v in variants(t)])
+                           ((v, t) for t, edits in terms.items() for v in variants(t, edits)))
+
+
+def _forget(db, terms):
+    """Drop the variant rows of those of `terms` that no indexed document holds any more.
+
+    Rows are deleted by their primary key, recomputed from the term: the variant table
+    has no index by term, and one would double its size.
+    """
+    connection = db.connection()
+    for term in _known(db, terms):
+        if _held(db, term):
+            continue
+        connection.executemany("DELETE FROM search_variant WHERE variant = ? AND term = ?",
+                               ((v, term) for v in variants(term, term_edits(term))))
+        connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
+
+
+def _searchable(db, terms):
+    """Those of `terms` ({term: deletions}) a search can find a document by.
+
+    FTS5's tokenizer does not decompose compatibility characters as `tokens` does (it
+    splits "㌀" away, where `tokens` reads "アハート"), so a term of ours may be one no
+    document holds in the index; its variants could only lead a query to nothing.
+    """
+    return {term: edits for term, edits in terms.items() if _held(db, term)}
+
+
+def _held(db, term):
+    """Whether a search for `term` still finds some document of any kind: the term is
+    asked of the full-text indexes as a query would ask it, quoted."""
+    return any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT 1",
+                              (f'"{term}"',)).fetchone()
+               for table, *_ in KINDS.values())
 
 
 def reindex_terms(db):
-    """Recompute the variant index from the vocabulary of both FTS indexes."""
+    """Recompute the variant index from every document, as `index_document` builds it."""
     db.execute_sql("DELETE FROM search_variant")
     db.execute_sql("DELETE FROM search_term")
-    terms = set()
-    for table, *_ in KINDS.values():
-        terms |= {row[0] for row in db.execute_sql(f"SELECT term FROM {table}_terms")}
-    _add_terms(db, terms)
+    terms = {}
+    for table, columns, *_ in KINDS.values():
+        for row in db.execute_sql(f"SELECT {', '.join(columns)} FROM {table}"):
+            terms.update(document_terms(row))
+    _add_terms(db, _searchable(db, terms))
 
 
 def reindex(db):
@@ -65,19 +144,22 @@ class _Alternative:
     kept: int = 0  # letters the typo leaves in place at the start (see _grade)
 
 
-def _alternatives(db, token, last):
-    """What an indexed term may be for this query token: itself, a prefix, a near miss."""
+def _alternatives(db, token, last, edits, room):
+    """What an indexed term may be for this query token: itself, a prefix, a near miss
+    within `edits`, found among at most `room` typo candidates."""
     found = [_Alternative(token, EXACT)]
     if last:
         found.append(_Alternative(token, PREFIX))
-    edits = allowed_edits(token)
-    if edits:
-        probes = tuple(variants(token, edits))
-        marks = ", ".join("?" * len(probes))
+    if edits and room:
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
-        candidates = {row[0] for row in db.execute_sql(
-            f"SELECT DISTINCT term FROM search_variant WHERE variant IN ({marks})", probes)}
+        candidates = set()
+        for (term,) in _in_chunks(db, "SELECT DISTINCT term FROM search_variant "
+                                      f"WHERE variant IN ({{marks}}) LIMIT {room}",
+                                  variants(token, edits)):
+            candidates.add(term)
+            if len(candidates) >= room:
+                break
         for term in candidates - {token}:
             cost = distance(token, term, edits)
             if cost <= edits:
@@ -120,6 +202,16 @@ def _grade(doc_tokens, group):
     return best
 
 
+def _query_groups(db, query_tokens):
+    """One group of alternatives per query token. Typo look-ups are bounded per query:
+    the tokens whose variants fit the budget a document has (`within_budget`) get typos,
+    and they share MAX_TYPO_CANDIDATES candidate terms equally."""
+    typos = within_budget(query_tokens, allowed_edits)
+    room = MAX_TYPO_CANDIDATES // max(len(typos), 1)
+    return [_alternatives(db, token, i == len(query_tokens) - 1, typos.get(token, 0), room)
+            for i, token in enumerate(query_tokens)]
+
+
 @dataclass
 class Found:
     ids: list  # best first, at most CANDIDATES
@@ -135,11 +227,10 @@ def find(db, kind, text, *, where="", params=(), count=True):
     None and the statement that counts every match is saved (type-ahead needs no total).
     """
     table, columns, tie_column, weights = KINDS[kind]
-    query_tokens = tokens(text)[:10]
+    query_tokens = tokens(text)[:MAX_QUERY_TOKENS]
     if not query_tokens:
         return Found([], 0, set())
-    groups = [_alternatives(db, token, i == len(query_tokens) - 1)
-              for i, token in enumerate(query_tokens)]
+    groups = _query_groups(db, query_tokens)
     match = _match_expression(groups)
     condition = f" AND ({where})" if where else ""
     # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a

@@ -99,7 +99,6 @@ class Organizations:
         now = self._store.now()
         with write_transaction():
             self._check_slug_free(slug)
-            text_search.remember(database, name, slug, domain)
             org = Organization.create(
                 id=self._store.new_uuid(),
                 name=name,
@@ -110,6 +109,7 @@ class Organizations:
                 created_at=now,
                 updated_at=now,
             )
+            text_search.index_document(database, after=text_search.indexed("organization", org))
             self._emit("organization.created", org)
             return org
 
@@ -119,8 +119,10 @@ class Organizations:
             org = self.get(org_id, scope=scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
-            text_search.remember(database, *(changes.get(c) for c in ("name", "slug", "domain")))
-            return self._updated(org, changes)
+            before = text_search.indexed("organization", org)
+            self._updated(org, changes)
+            text_search.index_document(database, before, text_search.indexed("organization", org))
+            return org
 
     def set_verified(self, org_id, value=None, *, scope=None):
         """Set verification to `value`, or flip it when `value` is None."""
@@ -139,6 +141,7 @@ class Organizations:
                                         [org.id])
             self._emit("organization.deleted", org)
             org.delete_instance()  # its keys go with it, and their counter moves (m0009)
+            text_search.index_document(database, before=text_search.indexed("organization", org))
         return org
 
     def _updated(self, org, changes):

@@ -63,7 +63,6 @@ class Users:
         now = self._store.now()
         with write_transaction():
             self._check_email_free(email)
-            text_search.remember(database, email, first_name, last_name)
             user = User.create(
                 id=self._store.new_uuid(),
                 email=email,
@@ -77,6 +76,7 @@ class Users:
                 created_at=now,
                 updated_at=now,
             )
+            text_search.index_document(database, after=text_search.indexed("user", user))
             self._store.events.emit("user.created", records.user(user), [scope] if scope else [])
             if scope is not None:
                 membership = Membership.create(
@@ -107,9 +107,9 @@ class Users:
                     self._check_email_free(changes["email"])
                 changes = {**changes, "email_key": key}
             if changes:
-                text_search.remember(database, *(changes.get(c) for c in
-                                                 ("email", "first_name", "last_name")))
+                before = text_search.indexed("user", user)
                 user.apply(changes, self._store.now())
+                text_search.index_document(database, before, text_search.indexed("user", user))
                 self._store.events.emit("user.updated", records.user(user), organizations_of(user.id))
             return user
 
@@ -130,6 +130,7 @@ class Users:
             self._store.events.emit("user.deleted", records.user(user),
                                     [m.organization_id for m in memberships])
             user.delete_instance()
+            text_search.index_document(database, before=text_search.indexed("user", user))
             return user
 
     @staticmethod

@@ -126,3 +126,23 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
+
+def variant_rows(db):
+    """The typo-variant index as a set of (variant, term) rows."""
+    return set(db.execute_sql("SELECT variant, term FROM search_variant").fetchall())
+
+
+def variant_bytes(db):
+    """Bytes the variant index's rows hold (variant and term, UTF-8): what a write adds."""
+    return db.execute_sql("SELECT coalesce(sum(length(CAST(variant AS BLOB)) + "
+                          "length(CAST(term AS BLOB))), 0) FROM search_variant").fetchone()[0]
+
+
+def orphan_terms(db):
+    """Indexed terms with variant rows that no organization or user holds any more."""
+    terms = {row[0] for row in db.execute_sql(
+        "SELECT term FROM search_term UNION SELECT term FROM search_variant")}
+    return {term for term in terms
+            if not any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ?",
+                                      (f'"{term}"',)).fetchone()
+                       for table in ("organization", "user"))}

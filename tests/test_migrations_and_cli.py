@@ -115,3 +115,24 @@ def test_an_existing_database_upgrades_in_place_without_loss(tmp_path, monkeypat
                                   (org.id,)).fetchone()
     assert row == ("Kept", "kept", "")
     reopened.close()
+
+
+def test_migration_12_drops_orphaned_and_unbounded_typo_variants(tmp_path):
+    """A database written before the variant index had bounds and upkeep: the rows left
+    by deleted names, and every 2-deletion variant of a 40-letter term, go; the variants
+    of the names still there are those a rebuild makes."""
+    from goldenrecord import search
+
+    opened = store.Store(tmp_path / "v.db")
+    opened.migrate()
+    opened.organizations.create(name="Acme Corporation", slug="acme")
+    long_term = "x" * 20 + "y" * 20
+    left = {(v, t) for t in ("umbrella", long_term) for v in search.typos.variants(t)}
+    opened.db.execute_sql("INSERT INTO search_term VALUES ('umbrella'), (?)", (long_term,))
+    opened.db.connection().executemany("INSERT INTO search_variant VALUES (?, ?)", left)
+    opened.db.execute_sql("DELETE FROM schema_migrations WHERE version = 12")
+    kept = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall()) - left
+    assert opened.migrate() == [12]
+    rows = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall())
+    assert rows == kept and {t for _, t in rows} >= {"acme", "corporation"}
+    opened.close()

@@ -11,11 +11,12 @@ import apps
 import goldenrecord
 from conftest import UNLIMITED
 from fake_workos import API_KEY, FakeWorkOS, workos_user
+from goldenrecord.search import typos
 from goldenrecord.store.models import Event, User, WorkosEvent
 from goldenrecord.workos_sync import client as workos_client
 from goldenrecord.workos_sync import signature
 from process import ROOT, clean_env
-from support import assert_envelope
+from support import assert_envelope, orphan_terms, variant_bytes, variant_rows
 
 SECRET = "whsec_workos_test_secret"
 
@@ -268,6 +269,26 @@ def test_an_email_held_by_a_user_linked_elsewhere_is_a_conflict(api, clock):
     error = assert_envelope(deliver(api, clock, event("event_2", "user.created", clash)), 409)
     assert error["field"] == "email"
     assert WorkosEvent.select().count() == 1  # not recorded: a retry after a fix may succeed
+
+
+def test_workos_users_are_indexed_within_the_search_bounds(api, clock, gr):
+    """Names from WorkOS go through the same variant budget and upkeep as the API's."""
+    squares = "".join(map(chr, range(0x3300, 0x3358)))
+    pairs = " ".join(squares[i:i + 2] for i in range(0, 66, 2))  # 33 tokens of 4-12 letters
+    words = "vexillologically quintessentials labyrinthinely " * 2
+    before = variant_bytes(gr.store.db)
+    hostile = workos_user(1, first_name=pairs, last_name=words[:100])
+    assert assert_envelope(deliver(api, clock, event("event_1", "user.created", hostile)),
+                           200)["outcome"] == "created"
+    assert 0 < variant_bytes(gr.store.db) - before <= typos.MAX_VARIANT_BYTES
+    renamed = workos_user(1, first_name="Quentin", last_name="Vexley",
+                          updated_at="2026-01-10T00:00:00.000Z")
+    assert assert_envelope(deliver(api, clock, event("event_2", "user.updated", renamed)),
+                           200)["outcome"] == "updated"
+    terms = {term for _, term in variant_rows(gr.store.db)}
+    assert {"quentin", "vexley"} <= terms
+    assert not terms & {"vexillologically", "quintessentials", "labyrinthinely"}
+    assert orphan_terms(gr.store.db) == set()
 
 
 @pytest.mark.parametrize("case", ["tampered", "wrong secret", "stale", "missing header",
