@@ -1,5 +1,4 @@
 """Per-key tier limits, per-address limits on failed authentication, bounded memory."""
-import threading
 from datetime import datetime, timezone
 
 import falcon.testing
@@ -7,7 +6,7 @@ import pytest
 
 import goldenrecord
 from goldenrecord.restapi.ratelimit import FixedWindowLimiter, address_bucket
-from support import FakeClock, assert_envelope
+from support import FakeClock, assert_envelope, race
 
 ROLES = "/api/v1/roles"
 
@@ -87,21 +86,9 @@ def test_exact_under_threads(tmp_path, clock):
     service = goldenrecord.GoldenRecord(config, clock=clock)
     client = falcon.testing.TestClient(service.app)
     headers = _key(service)
-    codes, lock = [], threading.Lock()
-    barrier = threading.Barrier(8)
-
-    def hammer():
-        barrier.wait()
-        for _ in range(20):
-            status = client.simulate_get("/api/v1/permissions", headers=headers).status_code
-            with lock:
-                codes.append(status)
-
-    threads = [threading.Thread(target=hammer) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    batches = race(8, lambda i: [client.simulate_get("/api/v1/permissions", headers=headers).status_code
+                                 for _ in range(20)])
+    codes = [code for batch in batches for code in batch]
     assert codes.count(200) == 50 and codes.count(429) == 110
     service.close()
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from process import ROOT, ServerProcess, clean_env, new_key
-from support import Receiver, sqlite_locks_seen_from_another_process
+from support import Receiver, race, sqlite_locks_seen_from_another_process
 
 
 @pytest.fixture
@@ -124,28 +124,14 @@ def test_reads_from_memory_see_another_process_change_within_the_poll_bound(db, 
 
 
 def test_same_slug_race_through_real_threads(server):
-    statuses = []
-    barrier = threading.Barrier(20)
-
     def create(i, slug):
-        barrier.wait()
-        response = server.api("POST", "/api/v1/organizations", json={"name": f"R{i}", "slug": slug(i)})
-        statuses.append((response.status_code, response.json()["errors"][0]["code"]
-                         if response.status_code >= 400 else None))
+        response = server.api("POST", "/api/v1/organizations", json={"name": f"R{i}", "slug": slug})
+        return (response.status_code, response.json()["errors"][0]["code"]
+                if response.status_code >= 400 else None)
 
-    threads = [threading.Thread(target=create, args=(i, lambda i: "contested")) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = race(20, lambda i: create(i, "contested"))
     assert sorted(statuses, key=str) == sorted([(201, None)] + [(409, "GR_DUPLICATE_SLUG")] * 19, key=str)
-    statuses.clear()
-    barrier.reset()
-    threads = [threading.Thread(target=create, args=(i, lambda i: f"org-{i}")) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = race(20, lambda i: create(i, f"org-{i}"))
     assert [s for s, _ in statuses] == [201] * 20
     listed = server.api("GET", "/api/v1/organizations?includeStaging=true").json()
     assert listed["meta"]["total"] == 21
