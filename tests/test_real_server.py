@@ -200,16 +200,18 @@ def test_pending_deliveries_resume_after_restart_or_crash(db, tmp_path, how):
         assert first.proc.returncode == 0
     receiver.respond = lambda n, headers, body: 200  # the receiver recovers
     second = ServerProcess(db, key=key, args=args)
-    deadline = time.time() + 15
-    while time.time() < deadline and not any(r["status"] == 200 for r in receiver.requests):
-        time.sleep(0.05)
+    # the background threads' path, end to end: the delivery must arrive (bounded wait)
+    _seconds_until(lambda: any(r["status"] == 200 for r in receiver.requests), limit=15)
     delivered = [json.loads(r["body"]) for r in receiver.requests if r["status"] == 200]
     assert [d["data"]["id"] for d in delivered] == [org["id"]]
     ids = {r["headers"]["X-Webhook-Id"] for r in receiver.requests}
     assert len(ids) == 1  # every attempt, before and after, carried the same id
-    time.sleep(0.3)
-    log = second.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries").json()["data"]
-    assert [d["status"] for d in log] == ["succeeded"]
+
+    def statuses():
+        return [d["status"] for d in
+                second.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries").json()["data"]]
+
+    _seconds_until(lambda: statuses() == ["succeeded"], limit=5)  # the outcome is written
     second.stop()
     receiver.close()
 
