@@ -19,7 +19,14 @@ from .routes import add_routes
 from .usage import Usage, UsageRecorder
 from .workos import WorkosLink  # noqa: F401  (re-exported)
 
-__all__ = ["build_app", "UsageRecorder", "WorkosLink"]
+__all__ = ["Api", "build_app", "UsageRecorder", "WorkosLink"]
+
+
+class Api(falcon.App):
+    """The Falcon app, plus `routes`: the route table it serves (routes.Routes), from which
+    the OpenAPI document and the scope table are made."""
+
+    routes = ()
 
 
 def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_proxies=(),
@@ -39,7 +46,7 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
     if usage is not None:
         middleware.append(Usage(usage))
     middleware.append(Idempotency(store.idempotency))
-    app = falcon.App(middleware=middleware)
+    app = Api(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
@@ -47,4 +54,5 @@ def build_app(store, *, clock, usage, tier_limits, failed_auth_per_ip, trusted_p
                      workos=workos)
     admin_ui.install(app, add, authentication=authentication, sessions=sessions,
                      client_address=client_address, clock=clock)
+    app.routes = add
     return app
