@@ -7,6 +7,7 @@ The `live_hub` tests keep the background threads, for what only they show.
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 import falcon.testing
@@ -365,14 +366,39 @@ def test_deleting_a_subscription_stops_its_deliveries(api, hub, clock):
 
 
 def test_a_hanging_receiver_does_not_block_the_api(tmp_path):
-    receiver = Receiver(lambda n, headers, body: time.sleep(3) or 200)
-    service = _service(tmp_path, timeout_seconds="5")  # the background sender runs
+    arrived, released = threading.Event(), threading.Event()
+    receiver = Receiver(lambda n, headers, body: (arrived.set(), released.wait(10), 200)[-1])
+    service = _service(tmp_path, timeout_seconds="15")  # the background sender runs
     client = _client(service)
     _subscribe(client, receiver.url)
     started = time.monotonic()
-    for i in range(10):
+    _org(client, "org-0")
+    assert arrived.wait(5)  # a delivery now hangs in the receiver ...
+    for i in range(1, 10):
         _org(client, f"org-{i}")
-    assert time.monotonic() - started < 2.5  # ten writes answered while the receiver sleeps
+    assert time.monotonic() - started < 5  # ... and ten writes were answered meanwhile
+    released.set()
+    service.close()
+    receiver.close()
+
+
+def test_stopping_waits_only_for_sends_already_started(tmp_path):
+    """Sends still queued when the sender stops are dropped (they stay pending), so stopping
+    waits for the one in progress, not for the whole grace period."""
+    arrived, released = threading.Event(), threading.Event()
+    receiver = Receiver(lambda n, headers, body: (arrived.set(), released.wait(10), 200)[-1])
+    service = _service(tmp_path, workers="1")
+    client = _client(service)
+    hook = _subscribe(client, receiver.url)
+    for i in range(3):
+        _org(client, f"org-{i}")
+    assert arrived.wait(5)  # the only worker hangs in the first send; two sends queue behind it
+    threading.Timer(0.2, released.set).start()  # the receiver answers while stop() waits
+    started = time.monotonic()
+    service.webhooks.stop(grace_seconds=30)
+    assert time.monotonic() - started < 10
+    statuses = sorted(d.status for d in service.store.events.deliveries(hook["id"], limit=5).items)
+    assert statuses == ["pending", "pending", "succeeded"]
     service.close()
     receiver.close()
 

@@ -10,6 +10,7 @@ dead receiver cannot slow the API.
 `deliver_due()` does one round of that work on the calling thread instead, so tests (and
 tools) can step delivery with an injected clock rather than wait for the threads.
 """
+import functools
 import logging
 import random
 import threading
@@ -152,7 +153,15 @@ class WebhookSender:
         for delivery in self._events.due(self._clock(), room, skip=busy):
             with self._lock:
                 self._in_flight.add(delivery.id)
-            self._pool.submit(self._send, delivery)
+            future = self._pool.submit(self._send, delivery)
+            future.add_done_callback(functools.partial(self._forget_if_cancelled, delivery.id))
+
+    def _forget_if_cancelled(self, delivery_id, future):
+        """A send stop() cancelled before it started never reports an outcome: stop waiting
+        for it (the delivery stays pending in the database and is sent after a restart)."""
+        if future.cancelled():
+            with self._lock:
+                self._in_flight.discard(delivery_id)
 
     def _sleep_seconds(self):
         with self._lock:
