@@ -13,6 +13,8 @@ import requests
 from process import ROOT, ServerProcess, clean_env, new_key
 from support import Receiver, race, sqlite_locks_seen_from_another_process
 
+pytestmark = pytest.mark.slow  # real `goldenrecord serve` processes
+
 
 @pytest.fixture
 def db(tmp_path):
