@@ -17,7 +17,14 @@ from .routes import add_routes
 from .usage import Usage, UsageRecorder
 from .workos import WorkosLink  # noqa: F401  (re-exported)
 
-__all__ = ["build_app", "UsageRecorder", "WorkosLink"]
+__all__ = ["Api", "build_app", "UsageRecorder", "WorkosLink"]
+
+
+class Api(falcon.App):
+    """The Falcon app, plus `routes`: the route table it serves (routes.Routes), from which
+    the OpenAPI document and the scope table are made."""
+
+    routes = ()
 
 
 def build_app(store, config, *, clock, usage=None, access_log=None, version="0", workos=None,
@@ -42,7 +49,7 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
     if usage is not None:
         middleware.append(Usage(usage))
     middleware.append(Idempotency(store.idempotency))
-    app = falcon.App(middleware=middleware)
+    app = Api(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
@@ -50,4 +57,5 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
                      version=version, workos=workos, failure=authentication.failure)
     for install in extensions:
         install(app, add, authentication=authentication, client_address=client_address)
+    app.routes = add
     return app

@@ -10,7 +10,7 @@ import re
 from . import schemas
 from .errors import ERROR_CODES
 from .inputs import MAX_BODY_BYTES, MAX_BODY_DEPTH
-from .operations import camel, declared_operations
+from .operations import camel, route_operations
 from .responses import MAX_LIMIT
 
 JSON = "application/json"
@@ -53,13 +53,9 @@ the top-level field it is in."""
 def build(routes, *, version):
     """The document for `routes`, a list of (path template, resource, suffix)."""
     paths = {}
-    for template, resource, suffix in routes:
-        item = paths.setdefault(template, {})
-        for method, declared in declared_operations(resource, suffix):
-            if declared is None:
-                raise TypeError(f"{method.upper()} {template} has no @operation declaration")
-            public = getattr(resource, "public", False)  # as Authentication reads it
-            item[method] = _operation(template, method, declared, public)
+    for template, method, resource, declared in route_operations(routes):
+        public = getattr(resource, "public", False)  # as Authentication reads it
+        paths.setdefault(template, {})[method] = _operation(template, method, declared, public)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Golden Record API", "version": version, "description": DESCRIPTION},

@@ -82,3 +82,14 @@ def declared_operations(resource, suffix=None):
         if responder is not None:
             found.append((method, getattr(responder, "operation", None)))
     return found
+
+
+def route_operations(routes):
+    """(template, method, resource, Operation) for every responder of `routes`, a list of
+    (path template, resource, suffix). A responder without a declaration is a TypeError:
+    what it would check and what the document and scope table say could not agree."""
+    for template, resource, suffix in routes:
+        for method, declared in declared_operations(resource, suffix):
+            if declared is None:
+                raise TypeError(f"{method.upper()} {template} has no @operation declaration")
+            yield template, method, resource, declared

@@ -1,11 +1,15 @@
 """Every route the API serves, in the spec's order.
 
-Routes are added through `Routes`, which remembers them: the OpenAPI document is made
-from this same list, and a test checks it against what Falcon actually serves.
+Routes are added through `Routes`, which remembers them: the OpenAPI document and the
+scope table (`Routes.scope_table()`, reachable as `app.routes`) are made from this same
+list, and tests check it against what Falcon actually serves.
 """
+from typing import NamedTuple
+
 from .analytics import AnalyticsResource
 from .health import HealthResource
 from .keys import KeyResource, KeysResource
+from .operations import route_operations
 from .memberships import MembershipResource, MembershipsResource
 from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
                             OrganizationsResource)
@@ -19,6 +23,15 @@ from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
 V1 = "/api/v1"
 
 
+class Endpoint(NamedTuple):
+    """One operation as the scope table lists it."""
+
+    method: str  # "GET", "POST", ...
+    template: str  # the path template, as added: "/api/v1/organizations/{id}"
+    scope: str | None  # the scope its declaration requires; None: any key, or none if public
+    public: bool  # served without an API key (Authentication skips the resource)
+
+
 class Routes(list):
     """(template, resource, suffix) for every route added to `app`."""
 
@@ -29,6 +42,14 @@ class Routes(list):
     def __call__(self, template, resource, suffix=None):
         self._app.add_route(template, resource, **({"suffix": suffix} if suffix else {}))
         self.append((template, resource, suffix))
+
+    def scope_table(self):
+        """An Endpoint for every operation these routes serve, read from the responders'
+        own @operation declarations, the ones the hooks enforce. Tests are generated from
+        it, so a new route cannot be left out of the scope checks."""
+        return [Endpoint(method.upper(), template, declared.scope,
+                         getattr(resource, "public", False))  # as Authentication reads it
+                for template, method, resource, declared in route_operations(self)]
 
 
 def add_routes(app, store, cursors, *, allow_private_targets, version, workos=None,

@@ -1,7 +1,9 @@
 """The peewee models: the shape of the golden record.
 
 The tables themselves are created by the numbered migrations in store/migrations;
-these classes describe the current schema for queries.
+these classes describe the current schema for queries, indexes included (`Meta.indexes`,
+and `index=False` on a foreign key the migrations index only as part of a wider index),
+so that tests/test_schema.py can hold the two to the same shape.
 """
 import functools
 
@@ -41,6 +43,10 @@ class BaseModel(pw.Model):
         return self
 
 
+# Lists page by (created_at, id): each listed table has that index.
+CREATED = (("created_at", "id"), False)
+
+
 class Organization(BaseModel):
     id = pw.TextField(primary_key=True)
     name = pw.TextField()
@@ -53,6 +59,9 @@ class Organization(BaseModel):
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("is_verified", "created_at", "id"), False))
 
 
 class User(BaseModel):
@@ -70,6 +79,9 @@ class User(BaseModel):
     updated_at = UtcDateTimeField()
     workos_updated_at = UtcDateTimeField(null=True)
 
+    class Meta:
+        indexes = (CREATED,)
+
 
 class Permission(BaseModel):
     id = pw.TextField(primary_key=True)
@@ -78,6 +90,9 @@ class Permission(BaseModel):
     resource = pw.TextField()
     action = pw.TextField()
     created_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED,)
 
 
 class Role(BaseModel):
@@ -88,10 +103,15 @@ class Role(BaseModel):
     is_system = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
 
+    class Meta:
+        indexes = (CREATED,)
+
 
 class RolePermission(BaseModel):
-    role = pw.ForeignKeyField(Role, column_name="role_id", on_delete="CASCADE")
-    permission = pw.ForeignKeyField(Permission, column_name="permission_id", on_delete="CASCADE")
+    # indexed by the primary key only (m0001)
+    role = pw.ForeignKeyField(Role, column_name="role_id", on_delete="CASCADE", index=False)
+    permission = pw.ForeignKeyField(Permission, column_name="permission_id", on_delete="CASCADE",
+                                    index=False)
 
     class Meta:
         primary_key = pw.CompositeKey("role", "permission")
@@ -99,12 +119,17 @@ class RolePermission(BaseModel):
 
 class Membership(BaseModel):
     id = pw.TextField(primary_key=True)
-    organization = pw.ForeignKeyField(Organization, column_name="organization_id", on_delete="CASCADE")
+    # indexed by the unique (organization, user) below
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
     user = pw.ForeignKeyField(User, column_name="user_id", on_delete="CASCADE")
     role = pw.ForeignKeyField(Role, column_name="role_id")
     is_owner = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("organization", "user"), True))  # one membership per pair
 
 
 class ApiKey(BaseModel):
@@ -123,6 +148,9 @@ class ApiKey(BaseModel):
     revoked_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField()
 
+    class Meta:
+        indexes = (CREATED,)
+
     def is_usable(self, now):
         """Not revoked and not past its expiry."""
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
@@ -138,6 +166,9 @@ class RequestLog(BaseModel):
     endpoint = pw.TextField()
     status = pw.IntegerField()
     duration_ms = pw.FloatField()
+
+    class Meta:
+        indexes = ((("created_at",), False), (("organization_id", "created_at"), False))
 
 
 class Webhook(BaseModel):
@@ -157,6 +188,9 @@ class Webhook(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
 
+    class Meta:
+        indexes = (CREATED,)
+
 
 class Event(BaseModel):
     """The outbox: one row per change, written in the change's own transaction."""
@@ -167,13 +201,18 @@ class Event(BaseModel):
     organization_ids = JSONField()
     created_at = UtcDateTimeField()
 
+    class Meta:
+        indexes = ((("created_at",), False),)
+
 
 class Delivery(BaseModel):
     """One event on its way to one subscription, with the outcome of its last attempt."""
 
     id = pw.TextField(primary_key=True)
     event = pw.ForeignKeyField(Event, column_name="event_id", on_delete="CASCADE")
-    webhook = pw.ForeignKeyField(Webhook, column_name="webhook_id", on_delete="CASCADE")
+    # indexed by (webhook, created_at, id) below, the delivery log's order
+    webhook = pw.ForeignKeyField(Webhook, column_name="webhook_id", on_delete="CASCADE",
+                                 index=False)
     status = pw.TextField()  # pending | succeeded | failed
     attempts = pw.IntegerField(default=0)
     next_attempt_at = UtcDateTimeField(null=True)
@@ -183,6 +222,10 @@ class Delivery(BaseModel):
     delivered_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),  # the sender's due query
+                   (("webhook", "created_at", "id"), False))
 
 
 class Setting(BaseModel):
@@ -205,3 +248,6 @@ class WorkosEvent(BaseModel):
     event = pw.TextField()
     outcome = pw.TextField()
     received_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("received_at",), False),)

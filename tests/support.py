@@ -2,7 +2,9 @@
 import re
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
@@ -50,6 +52,51 @@ def sqlite_locks_seen_from_another_process(shm):
     """Lines "<offset> taken|free" for the lock bytes of the WAL index at `shm`."""
     return subprocess.run([sys.executable, "-c", _LOCK_PROBE, shm], check=True, timeout=30,
                           capture_output=True, text=True).stdout.splitlines()
+
+
+@contextmanager
+def traced_statements(store):
+    """Collect the SQL of every statement `store` runs on this thread while inside.
+
+    Yields a list that fills as statements run (SQLite's trace callback on this thread's
+    connection; falcon.testing runs a request on the calling thread, so a simulated
+    request's statements are caught). Other threads' connections are not traced.
+    """
+    statements = []
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        connection.set_trace_callback(None)
+
+
+def race(count, action, *, timeout=60.0):
+    """Call `action(i)` for i in range(count), each on a thread of its own, all released
+    together by a barrier so the calls really overlap; return their results in order of i.
+
+    An exception in any thread is raised here once every thread has ended, so a racer that
+    fails fails the test instead of vanishing into its thread.
+    """
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def run(i):
+        try:
+            barrier.wait(timeout)
+            results[i] = action(i)
+        except BaseException as error:  # re-raised on the test's thread below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), f"a racer was still running after {timeout} s"
+    if errors:
+        raise errors[0]
+    return results
 
 
 class FakeClock:
@@ -104,7 +151,7 @@ class Receiver:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def wait_for(self, count, timeout=10.0):

@@ -10,6 +10,8 @@ import pytest
 from browser import CHROMIUM, NARROW, WIDE, launch
 from process import ServerProcess, new_key
 
+pytestmark = pytest.mark.slow  # a real browser against a real server process
+
 # Where the browser is required (.ci/run sets this), a missing one fails instead of skipping.
 if os.environ.get("GOLDENRECORD_REQUIRE_BROWSER"):
     import playwright.sync_api as sync_api

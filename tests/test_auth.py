@@ -2,7 +2,7 @@
 import pytest
 
 import apps
-from support import assert_envelope
+from support import assert_envelope, traced_statements
 
 ORGS = "/api/v1/organizations"
 
@@ -62,14 +62,9 @@ def test_a_revocation_written_by_another_process_is_seen_at_the_next_poll(client
 def test_a_key_is_read_once_while_nothing_changes(client, store, keys):
     headers = keys.headers("*:*")
     assert_envelope(client.simulate_get(ORGS, headers=headers), 200)
-    statements = []
-    connection = store.db.connection()
-    connection.set_trace_callback(statements.append)
-    try:
+    with traced_statements(store) as statements:
         assert_envelope(client.simulate_get(ORGS, headers=headers), 200)
-    finally:
-        connection.set_trace_callback(None)
-    assert not any("api_key" in s for s in statements), statements
+    assert statements and not any("api_key" in s for s in statements), statements
 
 
 def test_expired_key_is_401_invalid(client, keys, clock):

@@ -1,27 +1,9 @@
 """Many threads at once: uniqueness holds, and nothing answers 5xx."""
-import threading
-
-from support import assert_envelope
-
-
-def _race(n, action):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        results[i] = action(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+from support import assert_envelope, race
 
 
 def test_same_slug_from_many_threads_gives_exactly_one_201(client, admin):
-    results = _race(16, lambda i: client.simulate_post(
+    results = race(16, lambda i: client.simulate_post(
         "/api/v1/organizations", json={"name": f"Racer {i}", "slug": "contested"}, headers=admin))
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201] + [409] * 15
@@ -31,7 +13,7 @@ def test_same_slug_from_many_threads_gives_exactly_one_201(client, admin):
 
 
 def test_same_email_from_many_threads_gives_exactly_one_201(client, admin):
-    results = _race(16, lambda i: client.simulate_post(
+    results = race(16, lambda i: client.simulate_post(
         "/api/v1/users", json={"email": "SAME@example.com" if i % 2 else "same@example.com"},
         headers=admin))
     assert sorted(r.status_code for r in results) == [201] + [409] * 15
@@ -47,7 +29,7 @@ def test_mixed_load_never_5xx(client, admin, make):
         listed = client.simulate_get("/api/v1/memberships", headers=admin)
         return [user.status_code, member.status_code, listed.status_code]
 
-    results = _race(12, work)
+    results = race(12, work)
     assert all(codes == [201, 201, 200] for codes in results), results
     total = client.simulate_get("/api/v1/memberships", headers=admin).json["meta"]["total"]
     assert total == 12

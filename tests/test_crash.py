@@ -14,10 +14,13 @@ import sys
 import threading
 import time
 
+import pytest
 import requests
 
 from process import ROOT, ServerProcess, clean_env, new_key
 from support import Receiver
+
+pytestmark = pytest.mark.slow  # real server processes, killed under load
 
 WRITERS = 6
 LOAD_SECONDS = 2.0

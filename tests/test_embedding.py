@@ -12,6 +12,8 @@ import goldenrecord
 from goldenrecord.embedding import instance, running, template
 from process import clean_env
 
+pytestmark = pytest.mark.slow  # `running()` and the probes start real child processes
+
 
 def _alive(pid):
     try:

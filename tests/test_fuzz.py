@@ -21,6 +21,8 @@ from goldenrecord.restapi.errors import ApiError
 from goldenrecord.restapi.inputs import Url
 from process import ServerProcess, new_key
 
+pytestmark = pytest.mark.slow  # fuzzing a live server process
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, negative_data_rejection]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))

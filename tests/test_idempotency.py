@@ -1,7 +1,6 @@
 """Idempotency-Key on POST: replays, conflicts, expiry, per-key scope, concurrency, and
 the secrets in stored answers."""
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from goldenrecord import store as store_package
 from goldenrecord.store import migrations
 from goldenrecord.store.sealing import SealingKey, Tampered
 import apps
-from support import assert_envelope
+from support import assert_envelope, race
 
 ORGS = "/api/v1/organizations"
 
@@ -84,18 +83,7 @@ def test_actions_and_rotation_replay_too(client, admin, make):
 
 
 def test_concurrent_duplicates_act_once(client, admin, store):
-    results = []
-    barrier = threading.Barrier(8)
-
-    def send():
-        barrier.wait()
-        results.append(_post(client, admin, "race", {"name": "Race", "slug": "race"}))
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(8, lambda i: _post(client, admin, "race", {"name": "Race", "slug": "race"}))
     assert [r.status_code for r in results] == [201] * 8
     assert len({r.json["data"]["id"] for r in results}) == 1
     assert sum(1 for r in results if r.headers.get("Idempotent-Replayed")) == 7

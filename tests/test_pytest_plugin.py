@@ -2,6 +2,10 @@
 its own top-level `store` and `search` packages, run by pytest in a separate process."""
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs a consuming project's pytest in a child process
+
 pytest_plugins = ["pytester"]
 
 CONSUMER_TESTS = """

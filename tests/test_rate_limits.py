@@ -1,5 +1,4 @@
 """Per-key tier limits, per-address limits on failed authentication, bounded memory."""
-import threading
 from datetime import datetime, timedelta, timezone
 
 import falcon.testing
@@ -7,7 +6,7 @@ import pytest
 
 import apps
 from goldenrecord.restapi.ratelimit import FixedWindowLimiter, address_bucket
-from support import FakeClock, assert_envelope
+from support import FakeClock, assert_envelope, race
 
 ROLES = "/api/v1/roles"
 
@@ -84,28 +83,11 @@ def test_exact_under_threads(tmp_path, clock):
     with apps.service(config, clock=clock) as service:
         client = falcon.testing.TestClient(service.app)
         headers = _key(service)
-        codes = _hammered(client, headers, threads=8, requests=20)
+        batches = race(8, lambda i: [client.simulate_get("/api/v1/permissions",
+                                                         headers=headers).status_code
+                                     for _ in range(20)])
+    codes = [code for batch in batches for code in batch]
     assert codes.count(200) == 50 and codes.count(429) == 110
-
-
-def _hammered(client, headers, *, threads, requests):
-    """The statuses of `requests` GETs by each of `threads` threads started together."""
-    codes, lock = [], threading.Lock()
-    barrier = threading.Barrier(threads)
-
-    def hammer():
-        barrier.wait()
-        for _ in range(requests):
-            status = client.simulate_get("/api/v1/permissions", headers=headers).status_code
-            with lock:
-                codes.append(status)
-
-    started = [threading.Thread(target=hammer) for _ in range(threads)]
-    for t in started:
-        t.start()
-    for t in started:
-        t.join()
-    return codes
 
 
 WRONG = {"Authorization": "Bearer gr_live_" + "z" * 43}

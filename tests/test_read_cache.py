@@ -14,19 +14,14 @@ import pytest
 from goldenrecord.store import OutOfScope, records, write_transaction
 from goldenrecord.store.changes import ChangeCounters, CommitWatch
 from goldenrecord.store.db import database
-from support import assert_envelope, sqlite_locks_seen_from_another_process
+from support import assert_envelope, sqlite_locks_seen_from_another_process, traced_statements
 
 ORGS = "/api/v1/organizations"
 
 
 def _statements(store, action):
-    statements = []
-    connection = store.db.connection()
-    connection.set_trace_callback(statements.append)
-    try:
+    with traced_statements(store) as statements:
         result = action()
-    finally:
-        connection.set_trace_callback(None)
     return result, statements
 
 

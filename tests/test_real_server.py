@@ -11,7 +11,9 @@ import pytest
 import requests
 
 from process import ROOT, ServerProcess, clean_env, new_key
-from support import Receiver, sqlite_locks_seen_from_another_process
+from support import Receiver, race, sqlite_locks_seen_from_another_process
+
+pytestmark = pytest.mark.slow  # real `goldenrecord serve` processes
 
 
 @pytest.fixture
@@ -124,28 +126,14 @@ def test_reads_from_memory_see_another_process_change_within_the_poll_bound(db, 
 
 
 def test_same_slug_race_through_real_threads(server):
-    statuses = []
-    barrier = threading.Barrier(20)
-
     def create(i, slug):
-        barrier.wait()
-        response = server.api("POST", "/api/v1/organizations", json={"name": f"R{i}", "slug": slug(i)})
-        statuses.append((response.status_code, response.json()["errors"][0]["code"]
-                         if response.status_code >= 400 else None))
+        response = server.api("POST", "/api/v1/organizations", json={"name": f"R{i}", "slug": slug})
+        return (response.status_code, response.json()["errors"][0]["code"]
+                if response.status_code >= 400 else None)
 
-    threads = [threading.Thread(target=create, args=(i, lambda i: "contested")) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = race(20, lambda i: create(i, "contested"))
     assert sorted(statuses, key=str) == sorted([(201, None)] + [(409, "GR_DUPLICATE_SLUG")] * 19, key=str)
-    statuses.clear()
-    barrier.reset()
-    threads = [threading.Thread(target=create, args=(i, lambda i: f"org-{i}")) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = race(20, lambda i: create(i, f"org-{i}"))
     assert [s for s, _ in statuses] == [201] * 20
     listed = server.api("GET", "/api/v1/organizations?includeStaging=true").json()
     assert listed["meta"]["total"] == 21
@@ -214,16 +202,18 @@ def test_pending_deliveries_resume_after_restart_or_crash(db, tmp_path, how):
         assert first.proc.returncode == 0
     receiver.respond = lambda n, headers, body: 200  # the receiver recovers
     second = ServerProcess(db, key=key, args=args)
-    deadline = time.time() + 15
-    while time.time() < deadline and not any(r["status"] == 200 for r in receiver.requests):
-        time.sleep(0.05)
+    # the background threads' path, end to end: the delivery must arrive (bounded wait)
+    _seconds_until(lambda: any(r["status"] == 200 for r in receiver.requests), limit=15)
     delivered = [json.loads(r["body"]) for r in receiver.requests if r["status"] == 200]
     assert [d["data"]["id"] for d in delivered] == [org["id"]]
     ids = {r["headers"]["X-Webhook-Id"] for r in receiver.requests}
     assert len(ids) == 1  # every attempt, before and after, carried the same id
-    time.sleep(0.3)
-    log = second.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries").json()["data"]
-    assert [d["status"] for d in log] == ["succeeded"]
+
+    def statuses():
+        return [d["status"] for d in
+                second.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries").json()["data"]]
+
+    _seconds_until(lambda: statuses() == ["succeeded"], limit=5)  # the outcome is written
     second.stop()
     receiver.close()
 

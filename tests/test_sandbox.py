@@ -3,6 +3,7 @@ import os
 import re
 import sys
 
+import pytest
 import requests
 
 import goldenrecord
@@ -63,6 +64,7 @@ def test_seed_demo_twice_changes_nothing_and_refuses_other_data(tmp_path, capsys
     assert [o[1] for o in _contents(other)["organizations"]] == ["mine"]
 
 
+@pytest.mark.slow  # a real `serve --ephemeral` process
 def test_serve_ephemeral_demo_prints_a_key_serves_the_demo_and_removes_its_database():
     server = process.ServerProcess(
         [sys.executable, str(ROOT / "goldenrecord.py"), "serve", "--ephemeral", "--demo", "--port", "0"],

@@ -1,23 +1,60 @@
-"""Every endpoint enforces the spec's scope table: denied without it, allowed with it."""
+"""Every endpoint enforces its scope: denied without it, allowed with it.
+
+The scope each operation needs is read from the app's route table (`app.routes`, made from
+the responders' own declarations), and every scoped operation in it must have a way to call
+it below: a route added without one fails `test_every_scoped_operation_is_called_here`.
+"""
+import dataclasses
+
+import falcon.inspect
 import pytest
 
+from fake_workos import API_KEY, FakeWorkOS
+from goldenrecord.store.apikeys import FULL_ACCESS, SCOPES
 from support import assert_envelope
 
-SCOPES = [
-    "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
-    "users:read", "users:create", "users:update", "users:delete", "roles:read",
-    "permissions:read", "api_keys:read", "api_keys:create", "api_keys:revoke",
-    "webhooks:read", "webhooks:write",
-]
+# The operations served without an API key; a new public one must be added here on purpose.
+PUBLIC = {
+    ("GET", "/healthz"), ("GET", "/api/v1/openapi.json"), ("GET", "/docs"),
+    ("POST", "/api/webhooks/workos"),  # proven by WorkOS's signature instead (test_workos.py)
+    ("GET", "/admin"), ("GET", "/admin/session"), ("POST", "/admin/session"),
+    ("DELETE", "/admin/session"),  # the dashboard's session (test_admin_session.py)
+}
+# The dashboard's static files are files, not operations (as in test_contract.py).
+STATIC_FILES = "/admin/static/{path:path}"
 
 
 @pytest.fixture
-def world(make):
-    org = make.org()
+def workos():
+    server = FakeWorkOS()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def config(config, workos):
+    """The suite's config, with loopback webhook targets allowed and a fake WorkOS, so the
+    webhook and sync operations can succeed once their scope check passes."""
+    return dataclasses.replace(
+        config,
+        webhooks=dataclasses.replace(config.webhooks, allow_private_targets=True),
+        workos=dataclasses.replace(config.workos, api_key=API_KEY, base_url=workos.url))
+
+
+@pytest.fixture
+def world(client, admin, make, module_receiver):
+    """One of everything a path can name, made as the admin."""
+    hook = assert_envelope(client.simulate_post("/api/v1/webhooks", headers=admin, json={
+        "name": "h", "url": module_receiver.url, "events": ["organization.created"]}), 201)
+    org = make.org()  # queues a delivery to the subscription
     user = make.user()
     membership = make.membership(org, user)
     key = make.key(scopes=["api_keys:revoke"])  # within what a revoking key holds
-    return {"org": org["id"], "user": user["id"], "membership": membership["id"], "key": key["id"]}
+    [delivery] = assert_envelope(client.simulate_get(f"/api/v1/webhooks/{hook['id']}/deliveries",
+                                                     headers=admin), 200)
+    return {"organizations": org["id"], "users": user["id"], "memberships": membership["id"],
+            "keys": key["id"], "webhooks": hook["id"], "delivery_id": delivery["id"],
+            "extra_user": make.user()["id"]}
 
 
 def _unique():
@@ -27,70 +64,106 @@ def _unique():
 
 _unique.n = 0
 
-# (scope, method, path template, body factory, success status)
-ENDPOINTS = [
-    ("organizations:read", "GET", "/api/v1/organizations", None, 200),
-    ("organizations:read", "GET", "/api/v1/organizations/{org}", None, 200),
-    ("organizations:create", "POST", "/api/v1/organizations",
-     lambda w: {"name": "New", "slug": f"new-{_unique()}"}, 201),
-    ("organizations:update", "PUT", "/api/v1/organizations/{org}", lambda w: {"name": "Renamed"}, 200),
-    ("organizations:update", "POST", "/api/v1/organizations/{org}/verify", None, 200),
-    ("organizations:delete", "DELETE", "/api/v1/organizations/{org}", None, 200),
-    ("users:read", "GET", "/api/v1/users", None, 200),
-    ("users:read", "GET", "/api/v1/users/{user}", None, 200),
-    ("users:create", "POST", "/api/v1/users", lambda w: {"email": f"n{_unique()}@example.com"}, 201),
-    ("users:update", "PUT", "/api/v1/users/{user}", lambda w: {"firstName": "Jo"}, 200),
-    ("users:delete", "DELETE", "/api/v1/users/{user}", None, 200),
-    ("users:read", "GET", "/api/v1/memberships", None, 200),
-    ("users:read", "GET", "/api/v1/memberships/{membership}", None, 200),
-    ("users:create", "POST", "/api/v1/memberships",
-     lambda w: {"organizationId": w["org"], "userId": w["extra_user"]}, 201),
-    ("users:update", "PUT", "/api/v1/memberships/{membership}", lambda w: {"isOwner": True}, 200),
-    ("users:delete", "DELETE", "/api/v1/memberships/{membership}", None, 200),
-    ("roles:read", "GET", "/api/v1/roles", None, 200),
-    ("permissions:read", "GET", "/api/v1/permissions", None, 200),
-    ("api_keys:read", "GET", "/api/v1/keys", None, 200),
-    ("api_keys:read", "GET", "/api/v1/keys/{key}", None, 200),
-    ("api_keys:create", "POST", "/api/v1/keys", lambda w: {"name": "n", "scopes": ["api_keys:create"]}, 201),
-    # only a global *:* key rotates another key, so the caller rotates itself ({me})
-    ("api_keys:create", "POST", "/api/v1/keys/{me}?action=rotate", None, 201),
-    ("api_keys:revoke", "DELETE", "/api/v1/keys/{key}", None, 200),
-    ("api_keys:read", "GET", "/api/v1/analytics", None, 200),
-]
+V1 = "/api/v1"
+# (method, path template) -> (body factory, query string, success status). The required
+# scope is not written here: it comes from the route table.
+CALLS = {
+    ("GET", f"{V1}/organizations"): (None, "", 200),
+    ("POST", f"{V1}/organizations"): (lambda w: {"name": "New", "slug": f"new-{_unique()}"}, "", 201),
+    ("GET", f"{V1}/organizations/autocomplete"): (None, "q=org", 200),
+    ("GET", f"{V1}/organizations/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/organizations/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
+    ("DELETE", f"{V1}/organizations/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/organizations/{{id}}/verify"): (None, "", 200),
+    ("GET", f"{V1}/users"): (None, "", 200),
+    ("POST", f"{V1}/users"): (lambda w: {"email": f"n{_unique()}@example.com"}, "", 201),
+    ("GET", f"{V1}/users/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/users/{{id}}"): (lambda w: {"firstName": "Jo"}, "", 200),
+    ("DELETE", f"{V1}/users/{{id}}"): (None, "", 200),
+    ("GET", f"{V1}/memberships"): (None, "", 200),
+    ("POST", f"{V1}/memberships"): (
+        lambda w: {"organizationId": w["organizations"], "userId": w["extra_user"]}, "", 201),
+    ("GET", f"{V1}/memberships/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/memberships/{{id}}"): (lambda w: {"isOwner": True}, "", 200),
+    ("DELETE", f"{V1}/memberships/{{id}}"): (None, "", 200),
+    ("GET", f"{V1}/roles"): (None, "", 200),
+    ("GET", f"{V1}/permissions"): (None, "", 200),
+    ("GET", f"{V1}/keys"): (None, "", 200),
+    ("POST", f"{V1}/keys"): (lambda w: {"name": "n", "scopes": ["api_keys:create"]}, "", 201),
+    ("GET", f"{V1}/keys/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/keys/{{id}}"): (None, "action=rotate", 201),
+    ("DELETE", f"{V1}/keys/{{id}}"): (None, "", 200),
+    ("GET", f"{V1}/analytics"): (None, "", 200),
+    ("GET", f"{V1}/webhooks"): (None, "", 200),
+    ("POST", f"{V1}/webhooks"): (lambda w: {"name": "n", "url": "http://127.0.0.1:9/",
+                                            "events": ["user.created"]}, "", 201),
+    ("GET", f"{V1}/webhooks/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/webhooks/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
+    ("DELETE", f"{V1}/webhooks/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/webhooks/{{id}}/test"): (None, "", 202),
+    ("GET", f"{V1}/webhooks/{{id}}/deliveries"): (None, "", 200),
+    ("POST", f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver"): (None, "", 202),
+    ("POST", "/api/workos/sync-users"): (None, "", 200),
+}
+# Only a global *:* key rotates another key: a caller with the scope rotates itself.
+ON_ITSELF = {("POST", f"{V1}/keys/{{id}}")}
+# A subscription receives only what its creator may read: user.* events need users:read.
+ALSO_NEEDS = {("POST", f"{V1}/webhooks"): ("users:read",)}
 
 
-def _caller(keys, *scopes):
-    """Headers of a new key holding `scopes`, and that key's id (paths may name it as {me})."""
-    headers = keys.headers(*scopes)
-    return headers, keys.store.api_keys.find(headers["Authorization"].split()[1]).id
+def _path(template, world):
+    """`template` with its ids filled from `world`: `{id}` by the collection it follows."""
+    collection = template.removeprefix(f"{V1}/").split("/")[0]
+    return template.format(id=world.get(collection), delivery_id=world["delivery_id"])
 
 
-def _call(client, caller, method, path, body, world):
-    headers, me = caller
-    path, _, query = path.format(me=me, **world).partition("?")
+def _call(client, keys, headers, method, template, world):
+    body, query, _ = CALLS[(method, template)]
+    if (method, template) in ON_ITSELF:
+        world = {**world, "keys": keys.store.api_keys.find(headers["Authorization"].split()[1]).id}
     kwargs = {"headers": headers, "query_string": query}
     if body is not None:
         kwargs["json"] = body(world)
-    return client.simulate_request(method, path, **kwargs)
+    return client.simulate_request(method, _path(template, world), **kwargs)
 
 
-@pytest.mark.parametrize("scope, method, path, body, status", ENDPOINTS,
-                         ids=[f"{m} {p}" for _, m, p, _, _ in ENDPOINTS])
-def test_scope_denied_then_allowed(client, keys, make, world, scope, method, path, body, status):
-    world["extra_user"] = make.user()["id"]
-    others = [s for s in SCOPES if s != scope]
-    denied = _call(client, _caller(keys, *others), method, path, body, world)
+def _scoped(app):
+    return {(e.method, e.template): e.scope for e in app.routes.scope_table() if not e.public}
+
+
+def test_every_served_operation_is_in_the_scope_table(app):
+    """The table is what Falcon serves, nothing left out (static files are not operations)."""
+    served = {(m.method, route.path) for route in falcon.inspect.inspect_routes(app)
+              if route.path != STATIC_FILES for m in route.methods if not m.internal}
+    assert {(e.method, e.template) for e in app.routes.scope_table()} == served
+
+
+def test_every_scoped_operation_is_called_here(app):
+    assert set(CALLS) == set(_scoped(app))
+
+
+def test_the_public_operations_are_exactly_the_known_ones(app):
+    table = app.routes.scope_table()
+    assert {(e.method, e.template) for e in table if e.public} == PUBLIC
+    assert all(e.scope for e in table if not e.public)  # no operation takes just any key
+
+
+@pytest.mark.parametrize("method, template", sorted(CALLS), ids=[f"{m} {t}" for m, t in sorted(CALLS)])
+def test_scope_denied_then_allowed(client, app, keys, world, method, template):
+    scope = _scoped(app)[(method, template)]
+    others = [s for s in SCOPES if s not in (scope, FULL_ACCESS)]
+    denied = _call(client, keys, keys.headers(*others), method, template, world)
     error = assert_envelope(denied, 403, "GR_FORBIDDEN")
     assert scope in error["message"]
-    allowed = _call(client, _caller(keys, scope), method, path, body, world)
-    assert_envelope(allowed, status)
-    full = _call(client, _caller(keys, "*:*"), "GET", "/api/v1/roles", None, world)
-    assert_envelope(full, 200)
+    allowed = _call(client, keys, keys.headers(scope, *ALSO_NEEDS.get((method, template), ())),
+                    method, template, world)
+    assert_envelope(allowed, CALLS[(method, template)][2])
 
 
 def test_scope_denied_changes_nothing(client, keys, world, admin):
-    result = client.simulate_put(f"/api/v1/organizations/{world['org']}", json={"name": "X"},
+    org_id = world["organizations"]
+    result = client.simulate_put(f"{V1}/organizations/{org_id}", json={"name": "X"},
                                  headers=keys.headers("organizations:read"))
     assert_envelope(result, 403, "GR_FORBIDDEN")
-    org = client.simulate_get(f"/api/v1/organizations/{world['org']}", headers=admin).json["data"]
+    org = client.simulate_get(f"{V1}/organizations/{org_id}", headers=admin).json["data"]
     assert org["name"] != "X"

@@ -2,7 +2,7 @@
 import pytest
 
 from goldenrecord import search
-from support import assert_envelope
+from support import assert_envelope, traced_statements
 
 ORGS = "/api/v1/organizations"
 
@@ -198,14 +198,9 @@ def _autocomplete(client, admin, q, **params):
 
 def test_autocomplete_answers_are_cached_until_an_organization_changes(client, admin, named, store):
     orgs = named("Acme Corporation", "Acmeo Labs")
-    statements = []
-    connection = store.db.connection()
     assert _autocomplete(client, admin, "acme") == ["Acme Corporation", "Acmeo Labs"]
-    connection.set_trace_callback(statements.append)
-    try:
+    with traced_statements(store) as statements:
         assert _autocomplete(client, admin, "ACME") == ["Acme Corporation", "Acmeo Labs"]
-    finally:
-        connection.set_trace_callback(None)
     assert not any("_fts" in s or "search_variant" in s for s in statements), statements
     # Every kind of change is seen at once: a rename, unverifying, a delete.
     client.simulate_put(f"{ORGS}/{orgs['Acmeo Labs']['id']}", json={"name": "Acme Zeta"},

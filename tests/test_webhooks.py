@@ -1,7 +1,13 @@
-"""Webhook subscriptions and delivery, against real HTTP receivers on loopback."""
+"""Webhook subscriptions and delivery, against real HTTP receivers on loopback.
+
+Most tests step the sender (`deliver_due()`) on a FakeClock instead of sleeping: each
+step's outcomes are asserted, so a sender that sends nothing fails rather than passes.
+The `live_hub` tests keep the background threads, for what only they show.
+"""
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 import falcon.testing
@@ -37,27 +43,61 @@ def verify_webhook(raw_body: str, headers: dict, secret: str) -> bool:
     return hmac.compare_digest(signature, expected_sig)
 
 
-def _service(tmp_path, **webhooks):
+def _service(tmp_path, clock=goldenrecord.utc_now, **webhooks):
     settings = {"allow_private_targets": "true", "backoff_base_seconds": "0.1",
                 "timeout_seconds": "2", "max_attempts": "3", **webhooks}
     overrides = {"database.path": str(tmp_path / "wh.db"),
                  **{f"webhooks.{k}": v for k, v in settings.items()},
                  **{f"rate_limits.{t}": 10**9 for t in ("free", "basic", "pro", "enterprise")}}
-    return apps.service(goldenrecord.load_config(env={}, overrides=overrides))
+    # built, not started: no sender thread runs until start() (or `with`), so a test can
+    # deliver what is due itself, with deliver_due()
+    return goldenrecord.GoldenRecord(goldenrecord.load_config(env={}, overrides=overrides),
+                                     clock=clock)
+
+
+def _client(service):
+    """A test client of `service` holding a full-access key's headers."""
+    client = falcon.testing.TestClient(service.app)
+    _, key = service.store.api_keys.create(name="admin", scopes=["*:*"])
+    client.headers = {"Authorization": f"Bearer {key}"}
+    return client
 
 
 @pytest.fixture
-def hub(tmp_path):
+def hub(tmp_path, clock):
+    """A service whose sender the test steps (deliver_due()) on the fake clock."""
+    service = _service(tmp_path, clock)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def live_hub(tmp_path):
+    """A started service: its background sender runs, on the wall clock."""
     with _service(tmp_path) as service:
         yield service
 
 
 @pytest.fixture
 def api(hub):
-    client = falcon.testing.TestClient(hub.app)
-    _, key = hub.store.api_keys.create(name="admin", scopes=["*:*"])
-    client.headers = {"Authorization": f"Bearer {key}"}
-    return client
+    return _client(hub)
+
+
+def _attempts(service, clock, count):
+    """Step `count` attempts of the one delivery, moving the clock to each retry's time."""
+    outcomes = []
+    for _ in range(count):
+        [outcome] = service.webhooks.deliver_due()
+        outcomes.append(outcome)
+        if outcome["next_attempt_at"] is not None:
+            clock.now = outcome["next_attempt_at"]
+    return outcomes
+
+
+def _step(service):
+    """Deliver what is due now; sorted (event, status, response code) of the attempts made."""
+    return sorted((o["event"], o["status"], o["response_code"])
+                  for o in service.webhooks.deliver_due())
 
 
 @pytest.fixture
@@ -142,9 +182,10 @@ def test_ipv6_forms_of_a_public_ipv4_address_are_allowed(tmp_path, url):
     assert_envelope(_subscribe_without_private_targets(tmp_path, url), 201)
 
 
-def test_delivery_is_signed_for_both_schemes(api, receiver):
+def test_delivery_is_signed_for_both_schemes(api, hub, receiver):
     hook = _subscribe(api, receiver.url)
     org = _org(api)
+    assert _step(hub) == [("organization.created", "succeeded", 200)]
     request = receiver.wait_for(1)[0]
     headers, body = request["headers"], request["body"]
     payload = json.loads(body)
@@ -164,7 +205,7 @@ def test_delivery_is_signed_for_both_schemes(api, receiver):
     assert not verify_webhook(body.decode(), headers, other_secret)
 
 
-def test_every_event_type_is_delivered(api, receiver):
+def test_every_event_type_is_delivered(api, hub, receiver):
     _subscribe(api, receiver.url)
     org = _org(api)
     api.simulate_put(f"/api/v1/organizations/{org['id']}", json={"name": "Acme 2"}, headers=api.headers)
@@ -177,6 +218,7 @@ def test_every_event_type_is_delivered(api, receiver):
     api.simulate_delete(f"/api/v1/memberships/{member['id']}", headers=api.headers)
     api.simulate_delete(f"/api/v1/users/{user['id']}", headers=api.headers)
     api.simulate_delete(f"/api/v1/organizations/{org['id']}", headers=api.headers)
+    assert [status for _, status, _ in _step(hub)] == ["succeeded"] * 9
     receiver.wait_for(9)
     assert sorted(receiver.events()) == sorted([
         "organization.created", "organization.updated", "user.created", "user.updated",
@@ -187,25 +229,32 @@ def test_every_event_type_is_delivered(api, receiver):
     assert set(membership["data"]) >= {"id", "organizationId", "userId", "roleId", "createdAt"}
 
 
-def test_event_filters_and_wildcard(api, receiver):
+def test_event_filters_and_wildcard(api, hub, receiver):
     only_users = Receiver()
-    _subscribe(api, only_users.url, ["user.created"])
+    users_hook = _subscribe(api, only_users.url, ["user.created"])
     _subscribe(api, receiver.url, ["*"])
     _org(api)
     api.simulate_post("/api/v1/users", json={"email": "b@example.com"}, headers=api.headers)
+    sent = hub.webhooks.deliver_due()
+    assert sorted(o["event"] for o in sent if o["webhook"] == users_hook["id"]) == ["user.created"]
+    assert sorted(o["event"] for o in sent) == ["organization.created", "user.created",
+                                                "user.created"]
     receiver.wait_for(2)
-    only_users.wait_for(1)
-    time.sleep(0.3)
-    assert only_users.events() == ["user.created"]
+    assert [json.loads(r["body"])["event"] for r in only_users.wait_for(1)] == ["user.created"]
     only_users.close()
 
 
-def test_disabled_subscription_receives_nothing(api, receiver):
+def test_disabled_subscription_receives_nothing(api, hub, receiver):
+    control = Receiver()
     hook = _subscribe(api, receiver.url)
+    active = _subscribe(api, control.url)
     api.simulate_put(f"{HOOKS}/{hook['id']}", json={"isActive": False}, headers=api.headers)
     _org(api)
-    time.sleep(0.5)
+    [sent] = hub.webhooks.deliver_due()  # the active subscription's delivery, and only that
+    assert (sent["webhook"], sent["status"]) == (active["id"], "succeeded")
+    control.wait_for(1)
     assert receiver.requests == []
+    control.close()
 
 
 def test_organization_scoped_subscription_gets_only_its_organization(api, hub, receiver):
@@ -218,10 +267,10 @@ def test_organization_scoped_subscription_gets_only_its_organization(api, hub, r
     api.simulate_post("/api/v1/users", json={"email": "outsider@example.com"}, headers=api.headers)
     api.simulate_put(f"/api/v1/organizations/{org_a['id']}", json={"name": "A2"}, headers=api.headers)
     api.simulate_post("/api/v1/users", json={"email": "insider@example.com"}, headers=scoped)
+    assert len(_step(hub)) == 3
     receiver.wait_for(3)
-    time.sleep(0.3)
     bodies = {json.loads(r["body"])["event"]: json.loads(r["body"]) for r in receiver.requests}
-    assert len(receiver.requests) == 3  # deliveries run in parallel: order is not promised
+    assert len(receiver.requests) == 3  # sent in order of due time and id, not of events
     assert set(bodies) == {"organization.updated", "user.created", "membership.created"}
     assert bodies["organization.updated"]["data"]["id"] == org_a["id"]
     assert bodies["user.created"]["data"]["email"] == "insider@example.com"
@@ -232,104 +281,141 @@ def test_organization_scoped_subscription_gets_only_its_organization(api, hub, r
     assert api.simulate_get(HOOKS, headers=other).json["data"] == []
 
 
-def test_retries_with_growing_gaps_and_the_same_id(tmp_path):
+def test_retries_with_growing_gaps_and_the_same_id(tmp_path, clock):
+    from datetime import timedelta
+
     receiver = Receiver(lambda n, headers, body: 500 if n <= 2 else 200)
-    with _service(tmp_path, backoff_base_seconds="0.2") as service:
-        client = falcon.testing.TestClient(service.app)
-        _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
-        client.headers = {"Authorization": f"Bearer {key}"}
-        hook = _subscribe(client, receiver.url)
-        _org(client)
-        first, second, third = receiver.wait_for(3)
-        assert first["headers"]["X-Webhook-Id"] == second["headers"]["X-Webhook-Id"] == third["headers"]["X-Webhook-Id"]
-        gap1, gap2 = second["at"] - first["at"], third["at"] - second["at"]
-        assert 0.2 <= gap1 < gap2 and gap2 >= 0.4
-        time.sleep(0.2)
-        deliveries = client.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=client.headers)
-        [delivery] = assert_envelope(deliveries, 200)
-        assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("succeeded", 3, 200)
-        assert delivery["event"] == "organization.created" and delivery["deliveredAt"]
+    service = (_service(tmp_path, clock, backoff_base_seconds="0.2"))
+    client = _client(service)
+    hook = _subscribe(client, receiver.url)
+    _org(client)
+    [first] = service.webhooks.deliver_due()
+    gap1 = first["next_attempt_at"] - clock()
+    clock.now = first["next_attempt_at"] - timedelta(milliseconds=5)
+    assert service.webhooks.deliver_due() == []  # not due before its backoff
+    clock.advance(milliseconds=5)
+    [second] = service.webhooks.deliver_due()
+    gap2 = second["next_attempt_at"] - clock()
+    clock.now = second["next_attempt_at"]
+    [third] = service.webhooks.deliver_due()
+    assert [o["status"] for o in (first, second, third)] == ["pending", "pending", "succeeded"]
+    # base * 2**(n-1) after the n-th failure, stretched by at most 10 % jitter
+    assert 0.2 <= gap1.total_seconds() <= 0.22 and 0.4 <= gap2.total_seconds() <= 0.44
+    ids = {r["headers"]["X-Webhook-Id"] for r in receiver.wait_for(3)}
+    assert len(ids) == 1
+    deliveries = client.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=client.headers)
+    [delivery] = assert_envelope(deliveries, 200)
+    assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("succeeded", 3, 200)
+    assert delivery["event"] == "organization.created" and delivery["deliveredAt"]
+    service.close()
     receiver.close()
 
 
-def test_gives_up_after_max_attempts(api, hub):
+def test_gives_up_after_max_attempts(api, hub, clock):
     receiver = Receiver(lambda n, headers, body: 503)
     hook = _subscribe(api, receiver.url)
     _org(api)
-    receiver.wait_for(3)
-    time.sleep(1.0)
-    assert len(receiver.requests) == 3
+    outcomes = _attempts(hub, clock, 3)
+    assert [o["status"] for o in outcomes] == ["pending", "pending", "failed"]
+    clock.advance(days=1)
+    assert hub.webhooks.deliver_due() == []  # given up: never due again
+    assert len(receiver.wait_for(3)) == 3
     [delivery] = api.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=api.headers).json["data"]
     assert (delivery["status"], delivery["attempts"], delivery["responseCode"]) == ("failed", 3, 503)
     assert delivery["nextAttemptAt"] is None and delivery["error"] == "HTTP 503"
     receiver.close()
 
 
-def test_redirects_are_not_followed(api):
+def test_redirects_are_not_followed(api, hub, clock):
     receiver = Receiver(lambda n, headers, body: 302)
     _subscribe(api, receiver.url)
     _org(api)
-    receiver.wait_for(3)
-    time.sleep(0.5)
-    assert [r["path"] for r in receiver.requests] == ["/"] * 3
+    outcomes = _attempts(hub, clock, 3)
+    assert [(o["response_code"], o["error"]) for o in outcomes] == [(302, "HTTP 302")] * 3
+    assert [r["path"] for r in receiver.wait_for(3)] == ["/"] * 3
     receiver.close()
 
 
-def test_410_gone_disables_the_subscription(api):
+def test_410_gone_disables_the_subscription(api, hub):
     receiver = Receiver(lambda n, headers, body: 410)
     hook = _subscribe(api, receiver.url)
     _org(api)
-    receiver.wait_for(1)
-    time.sleep(0.3)
+    assert _step(hub) == [("organization.created", "failed", 410)]
     shown = api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers).json["data"]
     assert shown["isActive"] is False and "410" in shown["disabledReason"]
     _org(api, "second")
-    time.sleep(0.5)
-    assert len(receiver.requests) == 1
+    assert hub.webhooks.deliver_due() == []  # nothing is queued for a disabled subscription
+    assert len(receiver.wait_for(1)) == 1
     receiver.close()
 
 
-def test_ping_and_redeliver(api, receiver):
+def test_ping_and_redeliver(api, hub, receiver):
     hook = _subscribe(api, receiver.url, ["user.created"])
     result = api.simulate_post(f"{HOOKS}/{hook['id']}/test", headers=api.headers)
     queued = assert_envelope(result, 202)
+    assert _step(hub) == [("ping", "succeeded", 200)]
     [ping] = receiver.wait_for(1)
     assert json.loads(ping["body"])["event"] == "ping" and ping["headers"]["X-Webhook-Id"] == queued["eventId"]
     assert verify_webhook(ping["body"].decode(), ping["headers"], hook["secret"])
-    time.sleep(0.2)
     [delivery] = api.simulate_get(f"{HOOKS}/{hook['id']}/deliveries", headers=api.headers).json["data"]
     again = api.simulate_post(f"{HOOKS}/{hook['id']}/deliveries/{delivery['id']}/redeliver",
                               headers=api.headers)
     fresh = assert_envelope(again, 202)
     assert fresh["id"] != delivery["id"] and fresh["eventId"] == delivery["eventId"]
+    assert _step(hub) == [("ping", "succeeded", 200)]
     second = receiver.wait_for(2)[1]
     assert second["headers"]["X-Webhook-Id"] == queued["eventId"]
     missing = api.simulate_post(f"{HOOKS}/{hook['id']}/deliveries/dlv_nope/redeliver", headers=api.headers)
     assert_envelope(missing, 404, "GR_NOT_FOUND")
 
 
-def test_deleting_a_subscription_stops_its_deliveries(api):
+def test_deleting_a_subscription_stops_its_deliveries(api, hub, clock):
     receiver = Receiver(lambda n, headers, body: 500)
     hook = _subscribe(api, receiver.url)
     _org(api)
-    receiver.wait_for(1)
+    [outcome] = _attempts(hub, clock, 1)  # failed: retried at next_attempt_at, now on the clock
+    assert outcome["status"] == "pending"
     api.simulate_delete(f"{HOOKS}/{hook['id']}", headers=api.headers)
-    time.sleep(0.6)
-    assert len(receiver.requests) == 1
+    assert hub.webhooks.deliver_due() == []
+    assert len(receiver.wait_for(1)) == 1
     receiver.close()
 
 
 def test_a_hanging_receiver_does_not_block_the_api(tmp_path):
-    receiver = Receiver(lambda n, headers, body: time.sleep(3) or 200)
-    with _service(tmp_path, timeout_seconds="5") as service:
-        client = falcon.testing.TestClient(service.app)
-        _, key = service.store.api_keys.create(name="a", scopes=["*:*"])
-        client.headers = {"Authorization": f"Bearer {key}"}
-        _subscribe(client, receiver.url)
-        started = time.monotonic()
-        for i in range(10):
-            _org(client, f"org-{i}")
-        assert time.monotonic() - started < 2.5  # ten writes answered while the receiver sleeps
+    arrived, released = threading.Event(), threading.Event()
+    receiver = Receiver(lambda n, headers, body: (arrived.set(), released.wait(10), 200)[-1])
+    service = _service(tmp_path, timeout_seconds="15").start()  # the background sender runs
+    client = _client(service)
+    _subscribe(client, receiver.url)
+    started = time.monotonic()
+    _org(client, "org-0")
+    assert arrived.wait(5)  # a delivery now hangs in the receiver ...
+    for i in range(1, 10):
+        _org(client, f"org-{i}")
+    assert time.monotonic() - started < 5  # ... and ten writes were answered meanwhile
+    released.set()
+    service.close()
+    receiver.close()
+
+
+def test_stopping_waits_only_for_sends_already_started(tmp_path):
+    """Sends still queued when the sender stops are dropped (they stay pending), so stopping
+    waits for the one in progress, not for the whole grace period."""
+    arrived, released = threading.Event(), threading.Event()
+    receiver = Receiver(lambda n, headers, body: (arrived.set(), released.wait(10), 200)[-1])
+    service = _service(tmp_path, workers="1").start()
+    client = _client(service)
+    hook = _subscribe(client, receiver.url)
+    for i in range(3):
+        _org(client, f"org-{i}")
+    assert arrived.wait(5)  # the only worker hangs in the first send; two sends queue behind it
+    threading.Timer(0.2, released.set).start()  # the receiver answers while stop() waits
+    started = time.monotonic()
+    service.webhooks.stop(grace_seconds=30)
+    assert time.monotonic() - started < 10
+    statuses = sorted(d.status for d in service.store.events.deliveries(hook["id"], limit=5).items)
+    assert statuses == ["pending", "pending", "succeeded"]
+    service.close()
     receiver.close()
 
 
@@ -348,41 +434,36 @@ def test_webhook_scopes(api, hub, receiver):
     assert_envelope(api.simulate_get(HOOKS, headers={"Authorization": f"Bearer {writer}"}), 403, "GR_FORBIDDEN")
 
 
-def _first_attempt(service, url):
-    """The delivery of an event to a subscription on `url`, saved straight in the store (as
-    an earlier configuration allowed), once the sender has attempted it."""
-    hook = service.store.webhooks.create(name="h", url=url, events=["*"])
-    service.store.organizations.create(name="Acme", slug="acme")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        page = service.store.events.deliveries(hook.id, limit=5)
-        if page.items and page.items[0].attempts >= 1:
-            return page.items[0]
-        time.sleep(0.05)
-    raise AssertionError("the sender never attempted the delivery")
-
-
-def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver):
+def test_targets_are_checked_again_at_delivery_time(tmp_path, receiver, clock):
     """A subscription saved when private targets were allowed is refused once they are not."""
-    with _service(tmp_path, allow_private_targets="false") as service:
-        delivery = _first_attempt(service, receiver.url)
-        assert "refused target" in delivery.error
-        assert receiver.requests == []
+    service = (_service(tmp_path, clock, allow_private_targets="false"))
+    hook = service.store.webhooks.create(name="h", url=receiver.url, events=["*"])  # as saved earlier
+    service.store.organizations.create(name="Acme", slug="acme")
+    [outcome] = service.webhooks.deliver_due()
+    assert outcome["response_code"] is None and "refused target" in outcome["error"]
+    [delivery] = service.store.events.deliveries(hook.id, limit=5).items
+    assert delivery.attempts == 1 and "refused target" in delivery.error
+    assert receiver.requests == []
+    service.close()
 
 
-def test_delivery_refuses_a_tunnel_to_the_metadata_address_even_with_private_targets(tmp_path):
-    with _service(tmp_path) as service:  # allow_private_targets = true
-        delivery = _first_attempt(service, "http://[2002:a9fe:a9fe::1]/latest/meta-data")
-        assert "refused target" in delivery.error and "169.254.169.254" in delivery.error
+def test_delivery_refuses_a_tunnel_to_the_metadata_address_even_with_private_targets(tmp_path,
+                                                                                    clock):
+    service = _service(tmp_path, clock)  # allow_private_targets = true
+    service.store.webhooks.create(name="h", url="http://[2002:a9fe:a9fe::1]/latest/meta-data",
+                                  events=["*"])
+    service.store.organizations.create(name="Acme", slug="acme")
+    [outcome] = service.webhooks.deliver_due()
+    assert "refused target" in outcome["error"] and "169.254.169.254" in outcome["error"]
+    service.close()
 
 
-def test_a_delivery_log_cursor_belongs_to_its_subscription(api, receiver):
+def test_a_delivery_log_cursor_belongs_to_its_subscription(api, hub, receiver):
     first = _subscribe(api, receiver.url)
     second = _subscribe(api, receiver.url)
     for slug in ("one", "two"):
         _org(api, slug)
-    receiver.wait_for(4)
-    time.sleep(0.3)
+    assert [status for _, status, _ in _step(hub)] == ["succeeded"] * 4
     page = api.simulate_get(f"{HOOKS}/{first['id']}/deliveries", params={"limit": 1}, headers=api.headers)
     cursor = page.json["meta"]["nextCursor"]
     foreign = api.simulate_get(f"{HOOKS}/{second['id']}/deliveries", params={"cursor": cursor},
@@ -390,8 +471,9 @@ def test_a_delivery_log_cursor_belongs_to_its_subscription(api, receiver):
     assert_envelope(foreign, 400, "GR_VALIDATION_ERROR", "cursor")
 
 
-def test_a_change_made_with_an_idempotency_key_is_delivered_at_once(api, receiver):
+def test_a_change_made_with_an_idempotency_key_is_delivered_at_once(live_hub, receiver):
     """The change commits with the outer idempotency transaction; the sender is woken then."""
+    api = _client(live_hub)
     _subscribe(api, receiver.url, events=["organization.created"])
     started = time.monotonic()
     result = api.simulate_post("/api/v1/organizations", json={"name": "Acme", "slug": "acme"},

@@ -10,8 +10,11 @@ from pathlib import Path
 import falcon
 import itsdangerous
 import peewee
+import pytest
 import requests
 import waitress
+
+pytestmark = pytest.mark.slow  # builds a wheel, installs it and runs it in child processes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -502,6 +502,7 @@ def run_cli(tmp_path, *args, env=None):
                           cwd=str(tmp_path))
 
 
+@pytest.mark.slow  # the CLI in a child process
 def test_cli_sync_prints_counts_and_reports_progress(tmp_path, fake):
     config = tmp_path / "gr.toml"
     config.write_text(f'[workos]\nbase_url = "{fake.url}"\n')
@@ -514,12 +515,14 @@ def test_cli_sync_prints_counts_and_reports_progress(tmp_path, fake):
     assert API_KEY not in result.stderr
 
 
+@pytest.mark.slow  # the CLI in a child process
 def test_cli_sync_without_an_api_key_is_a_clear_error(tmp_path):
     result = run_cli(tmp_path, "workos", "sync-users")
     assert result.returncode == 2
     assert "workos.api_key" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # the CLI in a child process
 def test_cli_sync_reports_workos_refusing_without_a_traceback(tmp_path, fake):
     config = tmp_path / "gr.toml"
     config.write_text(f'[workos]\nbase_url = "{fake.url}"\napi_key = "sk_wrong"\n')
@@ -542,6 +545,7 @@ def test_workos_secrets_can_come_from_the_environment():
 
 # ------------------------------------------------------------- real server process
 
+@pytest.mark.slow  # a real server process
 def test_real_server_workos_webhook_in_golden_record_webhook_out(tmp_path, fake):
     """End to end over real HTTP: WorkOS signs an event, the server applies it once, and
     its own signed `user.created` reaches a subscriber; the sync runs against the fake."""

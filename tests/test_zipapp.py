@@ -8,6 +8,8 @@ import pytest
 import goldenrecord
 from process import ServerProcess, clean_env, new_key
 
+pytestmark = pytest.mark.slow  # builds the zipapp and serves from it in a child process
+
 BARE = [sys.executable, "-I", "-S"]  # isolated, and no site: no site-packages at all
 
 

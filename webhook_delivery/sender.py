@@ -6,7 +6,11 @@ A delivery stays `pending` in the database until its outcome is written, so a st
 a crash at any point leaves it to be sent again: delivery is at least once, and
 receivers dedupe on `X-Webhook-Id`. Sends never run on a request thread, so a slow or
 dead receiver cannot slow the API.
+
+`deliver_due()` does one round of that work on the calling thread instead, so tests (and
+tools) can step delivery with an injected clock rather than wait for the threads.
 """
+import functools
 import logging
 import random
 import threading
@@ -74,6 +78,39 @@ class WebhookSender:
         self._write_outcomes()
         self._dispatcher = None
 
+    def deliver_due(self):
+        """Send every delivery due by the clock now, on this thread, and write the outcomes.
+
+        Returns the outcomes written, one dict per attempt (`id`, `event` type, `webhook`,
+        `status`, `attempts`, `response_code`, `error`, `next_attempt_at`, ...), in the order
+        sent. Each delivery is attempted at most once per call, so a call always ends; one
+        the background threads are sending is left to them. This is how tests
+        advance delivery deterministically: move the FakeClock, step, assert on what came
+        back — a sender that cannot send fails that assertion instead of passing by silence.
+        """
+        done = []
+        while True:
+            batch = self._claim_due(skip={outcome["id"] for outcome in done})
+            if not batch:
+                return done
+            outcomes = [self._attempt_safely(delivery) for delivery in batch]
+            try:
+                self._events.record_outcomes(outcomes)
+            finally:
+                with self._lock:
+                    self._in_flight -= {delivery.id for delivery in batch}
+            done.extend(outcomes)
+
+    def _claim_due(self, skip):
+        """Due deliveries not in flight and not in `skip`, marked in flight under the lock."""
+        with self._lock:
+            busy = self._in_flight | skip
+        batch = self._events.due(self._clock(), self._window(), skip=busy)
+        with self._lock:
+            batch = [delivery for delivery in batch if delivery.id not in self._in_flight]
+            self._in_flight.update(delivery.id for delivery in batch)
+        return batch
+
     def _in_flight_unfinished(self):
         with self._lock:
             finished = {outcome["id"] for outcome in self._outcomes}
@@ -116,7 +153,15 @@ class WebhookSender:
         for delivery in self._events.due(self._clock(), room, skip=busy):
             with self._lock:
                 self._in_flight.add(delivery.id)
-            self._pool.submit(self._send, delivery)
+            future = self._pool.submit(self._send, delivery)
+            future.add_done_callback(functools.partial(self._forget_if_cancelled, delivery.id))
+
+    def _forget_if_cancelled(self, delivery_id, future):
+        """A send stop() cancelled before it started never reports an outcome: stop waiting
+        for it (the delivery stays pending in the database and is sent after a restart)."""
+        if future.cancelled():
+            with self._lock:
+                self._in_flight.discard(delivery_id)
 
     def _sleep_seconds(self):
         with self._lock:
@@ -158,14 +203,20 @@ class WebhookSender:
         return session
 
     def _send(self, delivery):
-        try:
-            outcome = self._attempt(delivery)
-        except Exception as error:  # a bug here must not strand the delivery in flight
-            log.exception("webhook attempt crashed for delivery %s", delivery.id)
-            outcome = self._failed(delivery, None, f"internal error: {type(error).__name__}", 0.0)
+        """A worker's job: attempt, then queue the outcome for the dispatcher to write."""
+        outcome = self._attempt_safely(delivery)
         with self._lock:
             self._outcomes.append(outcome)
         self._wake.set()
+
+    def _attempt_safely(self, delivery):
+        """The outcome of one attempt; a bug in the attempt must not strand the delivery in
+        flight, so it becomes a failed attempt (retried like any other)."""
+        try:
+            return self._attempt(delivery)
+        except Exception as error:
+            log.exception("webhook attempt crashed for delivery %s", delivery.id)
+            return self._failed(delivery, None, f"internal error: {type(error).__name__}", 0.0)
 
     def _attempt(self, delivery):
         import requests
@@ -214,7 +265,9 @@ class WebhookSender:
         return timedelta(seconds=seconds * (1 + random.uniform(0, self._jitter)))
 
     def _outcome(self, delivery, status, code, error, elapsed, delivered_at=None):
-        return {"id": delivery.id, "status": status, "attempts": delivery.attempts + 1,
+        # `event` and `webhook` say what went where; only deliver_due()'s callers read them
+        return {"id": delivery.id, "event": delivery.event.type, "webhook": delivery.webhook_id,
+                "status": status, "attempts": delivery.attempts + 1,
                 "response_code": code, "error": error, "duration_ms": round(elapsed, 1),
                 "delivered_at": delivered_at, "next_attempt_at": None,
                 "updated_at": self._clock()}

@@ -1,0 +1,127 @@
+"""The peewee models (store/models.py) describe the schema the migrations build.
+
+A fresh database is built from the migrations, the models' own DDL in an empty in-memory
+database, and the two are read back through SQLite's pragmas and compared table by table:
+columns (type affinity, nullability), defaults, indexes and foreign keys.
+"""
+import peewee as pw
+import pytest
+
+from goldenrecord.store import models
+from goldenrecord.store.migrations import migrate
+
+MODELS = sorted((m for m in vars(models).values() if isinstance(m, type)
+                 and issubclass(m, models.BaseModel) and m is not models.BaseModel),
+                key=lambda m: m._meta.table_name)
+
+# Tables the migrations build that no model describes, and who reads them instead.
+WITHOUT_MODEL = {
+    "schema_migrations": "the migrations' own history (store/migrations)",
+    "search_generation": "the change counters, read by SQL (store/changes.py)",
+    "search_term": "the typo index, by SQL (search/)",
+    "search_variant": "the typo index, by SQL (search/)",
+    "idempotent_answer": "sealed stored answers, by SQL (store/idempotency.py)",
+    "admin_session_ended": "signed-out dashboard sessions, by SQL (store/adminsessions.py)",
+}
+
+
+def _affinity(declared):
+    """SQLite's type affinity of a declared column type (sqlite.org/datatype3.html, 3.1)."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return "INTEGER"
+    if any(part in declared for part in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in declared or not declared:
+        return "BLOB"
+    if any(part in declared for part in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def _columns(connection, table):
+    """name -> (affinity, not null). A primary key column counts as not null: SQLite lets a
+    non-INTEGER key hold NULL unless it says NOT NULL (a legacy quirk, see
+    sqlite.org/lang_createtable.html), which the migrations do not and the models do."""
+    return {name: (_affinity(declared), bool(notnull or pk))
+            for _, name, declared, notnull, _, pk in
+            connection.execute(f'PRAGMA table_info("{table}")')}
+
+
+def _indexes(connection, table):
+    """{(columns, unique)}, whatever the index is called or however it was declared
+    (inline UNIQUE, PRIMARY KEY or CREATE INDEX)."""
+    found = set()
+    for _, name, unique, *_ in connection.execute(f'PRAGMA index_list("{table}")'):
+        columns = tuple(row[2] for row in connection.execute(f'PRAGMA index_info("{name}")'))
+        found.add((columns, bool(unique)))
+    return found
+
+
+def _foreign_keys(connection, table):
+    """{(column, referenced table, referenced column, on update, on delete)}."""
+    return {(column, target, to, on_update, on_delete) for _, _, target, column, to, on_update,
+            on_delete, _ in connection.execute(f'PRAGMA foreign_key_list("{table}")')}
+
+
+def _shape(connection, table):
+    return {"columns": _columns(connection, table), "indexes": _indexes(connection, table),
+            "foreign keys": _foreign_keys(connection, table)}
+
+
+def _tables(connection):
+    """The ordinary tables (not FTS5's virtual and shadow tables, not SQLite's own)."""
+    return {name for name, kind in connection.execute(
+        "SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
+        if kind == "table" and not name.startswith("sqlite_")}
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """A connection to a fresh database built by every migration in order."""
+    db = pw.SqliteDatabase(str(tmp_path_factory.mktemp("schema") / "migrated.db"))
+    migrate(db)
+    yield db.connection()
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def declared():
+    """A connection to an in-memory database holding the tables as the models declare them."""
+    db = pw.SqliteDatabase(":memory:")
+    with db.bind_ctx(MODELS):
+        db.create_tables(MODELS)
+    yield db.connection()
+    db.close()
+
+
+def test_every_migrated_table_has_a_model_or_a_reason(migrated, declared):
+    assert _tables(declared) == {m._meta.table_name for m in MODELS}
+    assert _tables(migrated) - _tables(declared) == set(WITHOUT_MODEL)
+    assert _tables(declared) <= _tables(migrated)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
+def test_the_model_declares_the_migrated_table(migrated, declared, model):
+    table = model._meta.table_name
+    assert _shape(declared, table) == _shape(migrated, table)
+
+
+def _stored(connection, value):
+    """`value` as SQLite stores it (True as 1, ...), for comparing with a column default."""
+    return connection.execute("SELECT ?", (value,)).fetchone()[0]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
+def test_defaults_agree(migrated, model):
+    """A row written by SQL (the CLI, a migration) gets what the model would have written:
+    the column's DEFAULT is the model's default, and a column without one has none in the
+    model either."""
+    defaults = {name: default for _, name, _, _, default, _ in
+                migrated.execute(f'PRAGMA table_info("{model._meta.table_name}")')}
+    for field in model._meta.sorted_fields:
+        column = defaults[field.column_name]
+        in_table = None if column is None else migrated.execute(f"SELECT {column}").fetchone()[0]
+        value = field.default() if callable(field.default) else field.default
+        in_model = None if value is None else _stored(migrated, field.db_value(value))
+        assert in_model == in_table, (model.__name__, field.name)
