@@ -5,7 +5,7 @@ from goldenrecord.webhook_delivery import UnsafeTarget, check_target
 
 from . import schemas
 from .errors import ApiError
-from .inputs import Body, Bool, Choice, Metadata, OpaqueId, StringList, Text, Url
+from .inputs import Body, Bool, Choice, Metadata, OpaqueId, StringList, Text, Url, invalid
 from .listing import paging_query, respond_with_page
 from .operations import operation
 from .resource import Resource
@@ -40,9 +40,10 @@ def require_readable(caller, events):
     the records themselves, so `webhooks:write` alone would be a way around the read scopes."""
     for scope in scopes_to_receive(events):
         if not caller.has(scope):
-            raise ApiError.forbidden(f"Subscribing to these events needs the '{scope}' scope: "
-                                     "a subscription receives only what its creator could "
-                                     "read", field="events")
+            raise ApiError("GR_FORBIDDEN",
+                           f"Subscribing to these events needs the '{scope}' scope: a "
+                           "subscription receives only what its creator could read",
+                           field="events")
 
 
 class _WebhookResource(Resource):
@@ -60,7 +61,7 @@ class _WebhookResource(Resource):
             try:
                 check_target(fields["url"], allow_private=self.allow_private_targets)
             except UnsafeTarget as error:
-                raise ApiError.validation("url", str(error))
+                raise invalid("url", str(error))
         return fields
 
 
