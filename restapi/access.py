@@ -19,7 +19,7 @@ class Caller:
     key: object  # store.models.ApiKey
 
     @property
-    def scope(self):
+    def org_scope(self):
         """The organization the key is confined to, or None for a global key."""
         return self.key.organization_id
 
@@ -36,7 +36,7 @@ def require_scope(caller, scope):
 def require_global(caller):
     """Refuse an organization-scoped caller, whatever its scopes, an operation that acts on
     every organization at once (403 GR_ORG_SCOPE_VIOLATION)."""
-    if caller.scope is not None:
+    if caller.org_scope is not None:
         raise ApiError(
             "GR_ORG_SCOPE_VIOLATION",
             "This operation acts on every organization; an organization-scoped API key "

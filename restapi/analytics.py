@@ -33,7 +33,7 @@ class AnalyticsResource(Resource):
         group_by = params.get("group_by", "day")
         report = self.store.analytics.report(
             start=start, end=end, endpoint=params.get("endpoint"),
-            scope=req.context.caller.scope, by_hour=group_by == "hour")
+            org_scope=req.context.caller.org_scope, by_hour=group_by == "hour")
         ok(req, resp, report, meta={"startDate": timestamp(start), "endDate": timestamp(end),
                                     "groupBy": group_by})
 
