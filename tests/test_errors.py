@@ -2,13 +2,12 @@
 code is raised from the one table (restapi/errors.py)."""
 import ast
 import re
-from pathlib import Path
 
 import falcon
 import pytest
 
 from goldenrecord.restapi.errors import ERROR_CODES, ApiError
-from support import assert_envelope
+from support import ROOT, assert_envelope, source_files
 
 ORGS = "/api/v1/organizations"
 
@@ -147,9 +146,6 @@ def test_falcons_rarer_errors_pass_through_with_their_status(app, client):
     assert_envelope(client.simulate_get("/raises"), 410, "GR_HTTP_410")
 
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted([ROOT / "goldenrecord.py", *(path for package in ROOT.glob("*/__init__.py")
-                                              for path in package.parent.rglob("*.py"))])
 CODE = re.compile(r"GR_[A-Z0-9_]*[A-Z0-9]")
 
 
@@ -176,5 +172,6 @@ def _table_breaches(path):
 
 
 def test_codes_are_named_only_from_the_table_and_statuses_only_in_it():
-    assert len(SOURCES) > 50
-    assert [breach for path in SOURCES for breach in _table_breaches(path)] == []
+    sources = source_files()
+    assert len(sources) > 50
+    assert [breach for path in sources for breach in _table_breaches(path)] == []
