@@ -22,7 +22,11 @@ class ErrorCode(NamedTuple):
 
     status: int
     description: str
-    message: str
+    message: str | None = None  # None: the description is a good message as it stands
+
+    @property
+    def default_message(self):
+        return self.message or self.description
 
 
 # Every code the API answers with: the README's table and the OpenAPI document's are made
@@ -34,9 +38,7 @@ ERROR_CODES = {
     "GR_UNAUTHORIZED": ErrorCode(
         401, "No API key, or a malformed Authorization header",
         "Authentication required: send 'Authorization: Bearer <api key>'"),
-    "GR_INVALID_API_KEY": ErrorCode(
-        401, "The API key is invalid, expired, or has been revoked",
-        "The API key is invalid, expired, or has been revoked"),
+    "GR_INVALID_API_KEY": ErrorCode(401, "The API key is invalid, expired, or has been revoked"),
     "GR_FORBIDDEN": ErrorCode(
         403, "The API key lacks the scope this operation needs, or would grant, rotate, revoke "
              "or subscribe to more than it holds; `field` names what asks for too much",
@@ -53,21 +55,15 @@ ERROR_CODES = {
         "The requested resource was not found"),
     "GR_ORG_NOT_FOUND": ErrorCode(
         404, "No organization with this id", "The organization does not exist"),
-    "GR_USER_NOT_FOUND": ErrorCode(
-        404, "No user with this id", "The user does not exist"),
+    "GR_USER_NOT_FOUND": ErrorCode(404, "No user with this id", "The user does not exist"),
     "GR_KEY_NOT_FOUND": ErrorCode(
         404, "No active API key with this id", "The API key does not exist"),
     "GR_METHOD_NOT_ALLOWED": ErrorCode(
         405, "The endpoint does not answer this method (see the Allow header)",
         "This method is not allowed on this endpoint"),
-    "GR_DUPLICATE_SLUG": ErrorCode(
-        409, "An organization with this slug already exists",
-        "An organization with this slug already exists"),
-    "GR_DUPLICATE_EMAIL": ErrorCode(
-        409, "A user with this email already exists", "A user with this email already exists"),
-    "GR_DUPLICATE_MEMBERSHIP": ErrorCode(
-        409, "The user is already a member of this organization",
-        "The user is already a member of this organization"),
+    "GR_DUPLICATE_SLUG": ErrorCode(409, "An organization with this slug already exists"),
+    "GR_DUPLICATE_EMAIL": ErrorCode(409, "A user with this email already exists"),
+    "GR_DUPLICATE_MEMBERSHIP": ErrorCode(409, "The user is already a member of this organization"),
     "GR_IDEMPOTENCY_KEY_REUSED": ErrorCode(
         409, "This Idempotency-Key was used with a different request (method, path or body) "
              "within the last 24 hours",
@@ -84,8 +80,7 @@ ERROR_CODES = {
     "GR_WORKOS_NOT_CONFIGURED": ErrorCode(
         400, "The WorkOS integration lacks workos.api_key or workos.webhook_secret",
         "The WorkOS integration is not configured"),
-    "GR_SYNC_IN_PROGRESS": ErrorCode(
-        409, "A WorkOS user sync is already running", "A WorkOS user sync is already running"),
+    "GR_SYNC_IN_PROGRESS": ErrorCode(409, "A WorkOS user sync is already running"),
     "GR_WORKOS_ERROR": ErrorCode(
         502, "WorkOS refused or failed the request, after retries; details carry WorkOS's "
              "status and code",
@@ -121,7 +116,7 @@ class ApiError(Exception):
         if message is not None and not isinstance(message, str):
             raise TypeError(f"the message of {code} must be text, not {message!r}: the status "
                             "comes from ERROR_CODES")
-        message = row.message if message is None else message
+        message = row.default_message if message is None else message
         super().__init__(message)
         self.code = code
         self.status = row.status

@@ -128,7 +128,7 @@ def _raising(app, error):
 def test_an_error_raised_by_its_code_takes_status_and_message_from_the_table(app, client):
     _raising(app, lambda: ApiError("GR_SYNC_IN_PROGRESS"))
     error = assert_envelope(client.simulate_get("/raises"), 409, "GR_SYNC_IN_PROGRESS")
-    assert error["message"] == ERROR_CODES["GR_SYNC_IN_PROGRESS"].message
+    assert error["message"] == ERROR_CODES["GR_SYNC_IN_PROGRESS"].default_message
     assert "field" not in error
 
 
