@@ -29,7 +29,7 @@ def snake(name):
 
 
 def invalid(field, message, **details):
-    return ApiError.validation(field, message, details or None)
+    return ApiError("GR_VALIDATION_ERROR", message, field=field, details=details or None)
 
 
 class Field:
@@ -366,7 +366,7 @@ def raw_body(req):
 
 
 def _too_large():
-    return ApiError("GR_PAYLOAD_TOO_LARGE", 413,
+    return ApiError("GR_PAYLOAD_TOO_LARGE",
                     f"The request body must be at most {MAX_BODY_BYTES} bytes", field="body",
                     details={"maxBytes": MAX_BODY_BYTES})
 

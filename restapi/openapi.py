@@ -8,7 +8,7 @@ contract test builds it), so no route can be served undocumented.
 import re
 
 from . import schemas
-from .errors import ERROR_CODES
+from .errors import ERROR_CODES, PASSTHROUGH_CODE
 from .inputs import MAX_BODY_BYTES, MAX_BODY_DEPTH
 from .operations import camel, route_operations
 from .responses import MAX_LIMIT
@@ -61,8 +61,8 @@ def build(routes, *, version):
         "info": {"title": "Golden Record API", "version": version, "description": DESCRIPTION},
         "paths": paths,
         "components": _components(),
-        "x-error-codes": [{"code": code, "status": status, "description": text}
-                          for code, (status, text) in ERROR_CODES.items()],
+        "x-error-codes": [{"code": code, "status": row.status, "description": row.description}
+                          for code, row in ERROR_CODES.items()],
     }
 
 
@@ -149,7 +149,7 @@ def _success(op, method, authenticated):
 def _failures(codes):
     by_status = {}
     for code in dict.fromkeys(codes):
-        by_status.setdefault(ERROR_CODES[code][0], []).append(code)
+        by_status.setdefault(ERROR_CODES[code].status, []).append(code)
     return {str(status): {
         "description": ", ".join(found),
         "headers": {"X-Request-Id": {"required": True, "schema": REQUEST_ID}},
@@ -177,14 +177,14 @@ def _components():
         "schemas": {
             **schemas.COMPONENTS,
             "ErrorCode": {"type": "string", "enum": list(ERROR_CODES),
-                          "description": "; ".join(f"{c} ({s}): {t}"
-                                                   for c, (s, t) in ERROR_CODES.items())},
+                          "description": "; ".join(f"{c} ({row.status}): {row.description}"
+                                                   for c, row in ERROR_CODES.items())},
             "Error": {
                 "type": "object", "additionalProperties": False, "required": ["code", "message"],
                 "properties": {
                     # Falcon's rarer HTTP errors pass through as GR_HTTP_<status>
                     "code": {"anyOf": [schemas.ref("ErrorCode"),
-                                       {"type": "string", "pattern": "^GR_HTTP_[0-9]{3}$"}]},
+                                       {"type": "string", "pattern": f"^{PASSTHROUGH_CODE}$"}]},
                     "message": {"type": "string"},
                     "field": {"type": ["string", "null"],
                               "description": "the input field at fault (camelCase, or `body`)"},

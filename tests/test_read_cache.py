@@ -143,7 +143,7 @@ def test_the_store_refuses_a_cached_read_out_of_scope(make, store):
     mine, theirs = make.org(), make.org()
     store.organizations.presented(theirs["id"], records.organization)
     with pytest.raises(OutOfScope):
-        store.organizations.presented(theirs["id"], records.organization, scope=mine["id"])
+        store.organizations.presented(theirs["id"], records.organization, org_scope=mine["id"])
 
 
 def test_readers_racing_a_writer_end_on_the_last_write(make, store):
