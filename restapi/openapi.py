@@ -33,7 +33,7 @@ DESCRIPTION = f"""\
 Golden Record: the one authoritative record of organizations, users, memberships, roles and
 permissions.
 
-Every request but `/healthz`, this document and `/docs` needs `Authorization: Bearer gr_live_…`;
+Every request but `/`, `/healthz`, this document and `/docs` needs `Authorization: Bearer gr_live_…`;
 each operation names the scope it needs (`x-required-scope`; `*:*` passes every check).
 Every answer is the envelope `{{success, data, meta?, errors?, requestId}}`; failures carry one
 error with a `code` (see `x-error-codes`) and, for invalid input, the `field` at fault.
@@ -80,6 +80,8 @@ def _operation(template, method, op, public):
         "parameters": _parameters(template, method, op, authenticated),
         "responses": {str(op.status): _success(op, method, authenticated), **_failures(codes)},
     }
+    if op.redirect:
+        result["responses"]["303"] = _redirect(op, method, authenticated)
     if op.description:
         result["description"] = op.description
     if op.every_organization:
@@ -146,6 +148,14 @@ def _success(op, method, authenticated):
     return {"description": op.summary, "headers": headers, "content": {JSON: {"schema": envelope}}}
 
 
+def _redirect(op, method, authenticated):
+    """The 303 an operation may answer instead: the success answer, plus a Location."""
+    answer = _success(op, method, authenticated)
+    answer["description"] = f"See Other: {op.redirect}"
+    answer["headers"]["Location"] = {"required": True, "schema": {"type": "string"}}
+    return answer
+
+
 def _failures(codes):
     by_status = {}
     for code in dict.fromkeys(codes):
@@ -164,7 +174,7 @@ def _schema(response):
 
 def _operation_id(method, template):
     words = [w for w in re.split(r"[/{}_.]", template.removeprefix("/api/v1")) if w]
-    return method + "".join(w[:1].upper() + w[1:] for w in words)
+    return method + ("".join(w[:1].upper() + w[1:] for w in words) or "Index")
 
 
 def _tag(template):
