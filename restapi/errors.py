@@ -133,7 +133,7 @@ def from_store_error(error):
     if isinstance(error, store.Forbidden):
         return ApiError.forbidden(error.message, error.field)
     if isinstance(error, store.Invalid):
-        return ApiError.validation(error.field, error.message)
+        return ApiError.validation(error.field, error.message, error.details)
     raise TypeError(f"unmapped store error {error!r}")
 
 

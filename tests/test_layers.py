@@ -1,6 +1,6 @@
 """Layers point one way: the command line → the composition root (goldenrecord.py) → HTTP
-(restapi/, then the dashboard admin_ui/ on top of it) → rules and storage (store/, search/)
-→ nothing above; and the embedding package uses only public names of Golden Record."""
+(restapi/, then the dashboard admin_ui/ on top of it) and the integrations (workos_sync/,
+webhook_delivery/) → rules and storage (store/, search/) → nothing above; and the embedding package uses only public names of Golden Record."""
 import ast
 from pathlib import Path
 
@@ -17,6 +17,7 @@ NEVER = {
     "search": HTTP_AND_ABOVE | {"store", "webhook_delivery", "workos_sync"},
     "store": HTTP_AND_ABOVE | {"webhook_delivery", "workos_sync"},
     "webhook_delivery": HTTP_AND_ABOVE,
+    "workos_sync": HTTP_AND_ABOVE | {"webhook_delivery"},
     "restapi": {"admin_ui", "cli", "embedding", TOP},
     "admin_ui": {"cli", "embedding", TOP},
 }
