@@ -90,7 +90,7 @@ class Engine(abc.ABC):
     @property
     @abc.abstractmethod
     def text(self):
-        """The TextIndex of this database."""
+        """The TextIndex of this database, once it is open."""
 
     @abc.abstractmethod
     def migrate(self, now):
