@@ -63,9 +63,10 @@ def workos_clients(config):
 
 
 def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on `config.database.path`, migrated to the current schema."""
+    """The store on the database `config.database` names, migrated to the current schema.
+    ConfigError when it names an engine there is none of."""
     from goldenrecord import store
-    opened = store.Store(config.database.path, clock=clock, uuidgen=uuidgen)
+    opened = store.Store(store.engine_for(config.database), clock=clock, uuidgen=uuidgen)
     opened.migrate()
     return opened
 

@@ -171,7 +171,8 @@ def from_store_error(error):
                         error.message, field=error.field)
     for kind, code in _REFUSAL_CODES:
         if isinstance(error, kind):
-            return ApiError(code, error.message, field=error.field)
+            return ApiError(code, error.message, field=error.field,
+                            details=getattr(error, "details", None))
     raise TypeError(f"unmapped store error {error!r}")
 
 

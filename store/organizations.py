@@ -1,7 +1,7 @@
 """Organizations: create, read, update, delete, verify."""
 from goldenrecord import search as text_search
 from .cache import GenerationCache
-from .db import database, write_transaction
+from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
 from .models import Membership, Organization
@@ -68,8 +68,8 @@ class Organizations:
         if org_scope is not None:
             conditions.append("d.id = ?")
             params.append(org_scope)
-        return text_search.find(database, "organization", text,
-                                where=" AND ".join(conditions), params=params, count=count)
+        return self._store.text.find("organization", text, where=" AND ".join(conditions),
+                                     params=params, count=count)
 
     def autocomplete(self, text, *, limit, include_staging=False, org_scope=None):
         """The best `limit` matches for a type-ahead box, each with the character ranges of
@@ -109,7 +109,7 @@ class Organizations:
                 created_at=now,
                 updated_at=now,
             )
-            text_search.index_document(database, after=text_search.indexed("organization", org))
+            self._store.text.index_document(after=text_search.indexed("organization", org))
             self._emit("organization.created", org)
             return org
 
@@ -121,7 +121,7 @@ class Organizations:
                 self._check_slug_free(changes["slug"])
             before = text_search.indexed("organization", org)
             self._updated(org, changes)
-            text_search.index_document(database, before, text_search.indexed("organization", org))
+            self._store.text.index_document(before, text_search.indexed("organization", org))
             return org
 
     def set_verified(self, org_id, value=None, *, org_scope=None):
@@ -141,7 +141,7 @@ class Organizations:
                                         [org.id])
             self._emit("organization.deleted", org)
             org.delete_instance()  # its keys go with it, and their counter moves (m0009)
-            text_search.index_document(database, before=text_search.indexed("organization", org))
+            self._store.text.index_document(before=text_search.indexed("organization", org))
         return org
 
     def _updated(self, org, changes):

@@ -1,7 +1,7 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
 from . import records
-from .db import database, write_transaction
+from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .organizations import check_org_scope
 from .models import Membership, Role, User
@@ -50,7 +50,7 @@ class Users:
         if organization_id is not None:
             where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
             params = (organization_id,)
-        found = text_search.find(database, "user", text, where=where, params=params)
+        found = self._store.text.find("user", text, where=where, params=params)
         return ranked_page(User, found.ids, found.total, limit, after)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
@@ -76,7 +76,7 @@ class Users:
                 created_at=now,
                 updated_at=now,
             )
-            text_search.index_document(database, after=text_search.indexed("user", user))
+            self._store.text.index_document(after=text_search.indexed("user", user))
             self._store.events.emit("user.created", records.user(user),
                                     [org_scope] if org_scope else [])
             if org_scope is not None:
@@ -110,7 +110,7 @@ class Users:
             if changes:
                 before = text_search.indexed("user", user)
                 user.apply(changes, self._store.now())
-                text_search.index_document(database, before, text_search.indexed("user", user))
+                self._store.text.index_document(before, text_search.indexed("user", user))
                 self._store.events.emit("user.updated", records.user(user), organizations_of(user.id))
             return user
 
@@ -131,7 +131,7 @@ class Users:
             self._store.events.emit("user.deleted", records.user(user),
                                     [m.organization_id for m in memberships])
             user.delete_instance()
-            text_search.index_document(database, before=text_search.indexed("user", user))
+            self._store.text.index_document(before=text_search.indexed("user", user))
             return user
 
     @staticmethod

@@ -12,7 +12,8 @@ import threading
 import pytest
 
 from goldenrecord.store import OutOfScope, records, write_transaction
-from goldenrecord.store.changes import ChangeCounters, CommitWatch
+from goldenrecord.store.changes import ChangeCounters
+from goldenrecord.store.sqlite.watch import CommitWatch
 from goldenrecord.store.db import database
 from support import assert_envelope, sqlite_locks_seen_from_another_process, traced_statements
 
