@@ -119,7 +119,8 @@ def _held(db, term):
 
 
 def reindex_terms(db):
-    """Recompute the variant index from every document, as `index_document` builds it."""
+    """Recompute the variant index from every document, as `index_document` builds it, in
+    the caller's transaction (migrations; `rebuild.reindex` does it while serving)."""
     db.execute_sql("DELETE FROM search_variant")
     db.execute_sql("DELETE FROM search_term")
     terms = {}
@@ -127,13 +128,6 @@ def reindex_terms(db):
         for row in db.execute_sql(f"SELECT {', '.join(columns)} FROM {table}"):
             terms.update(document_terms(row))
     _add_terms(db, _searchable(db, terms))
-
-
-def reindex(db):
-    """Rebuild the FTS indexes from their tables, then the variant index."""
-    for table, *_ in KINDS.values():
-        db.execute_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
-    reindex_terms(db)
 
 
 @dataclass

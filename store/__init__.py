@@ -77,11 +77,11 @@ class Store:
     def new_id(self, prefix):
         return f"{prefix}_{self._uuidgen().hex}"
 
-    def reindex_search(self):
-        """Rebuild the search indexes from the tables, in one write transaction: safe while
-        serving (readers go on; writers wait for it)."""
-        with write_transaction():
-            self.text.reindex()
+    def reindex_search(self, progress=None):
+        """Rebuild the search indexes from the tables while the service serves: in write
+        transactions of a few tens of milliseconds, so writers are never held up for long
+        (search/rebuild.py). `progress(done, total)` is told as it goes."""
+        self.text.reindex(progress=progress)
 
     def setting(self, key):
         return Setting.get_by_id(key).value

@@ -39,9 +39,11 @@ class TextIndex(abc.ABC):
         SQL condition on the base table, alias `d`, with `params`: the caller's filters."""
 
     @abc.abstractmethod
-    def reindex(self):
-        """Rebuild the index from the tables, inside the caller's write transaction: the
-        repair for an index that a crash or a hand edit left behind."""
+    def reindex(self, progress=None):
+        """Rebuild the index from the tables, in short write transactions of its own so
+        that API writes go on meanwhile: the repair for an index that a crash or a hand
+        edit left behind. The result is what a rebuild in one transaction would make.
+        `progress(done, total)` is called as it goes."""
 
 
 class ChangeWatch(abc.ABC):

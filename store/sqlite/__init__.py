@@ -24,10 +24,12 @@ __all__ = ["SqliteEngine", "copy_template"]
 
 
 class SqliteTextIndex(TextIndex):
-    """search/engine.py's FTS5 index on the peewee database `db`."""
+    """search/engine.py's FTS5 index on the peewee database `db`, rebuilt in write
+    transactions taken by `transaction()`."""
 
-    def __init__(self, db):
+    def __init__(self, db, transaction):
         self._db = db
+        self._transaction = transaction
 
     def index_document(self, before=(), after=()):
         search.index_document(self._db, before, after)
@@ -35,8 +37,8 @@ class SqliteTextIndex(TextIndex):
     def find(self, kind, text, *, where="", params=(), count=True):
         return search.find(self._db, kind, text, where=where, params=params, count=count)
 
-    def reindex(self):
-        search.reindex(self._db)
+    def reindex(self, progress=None):
+        search.reindex(self._db, self._transaction, progress=progress)
 
 
 class SqliteEngine(Engine):
@@ -53,7 +55,7 @@ class SqliteEngine(Engine):
 
     def open(self):
         self._db = open_database(self.path)
-        self._text = SqliteTextIndex(self._db)
+        self._text = SqliteTextIndex(self._db, self.write_transaction)
         return self._db
 
     def write_transaction(self):

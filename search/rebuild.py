@@ -1,0 +1,271 @@
+"""Rebuilding the text index while the service serves, in short write transactions.
+
+One transaction over the whole rebuild held SQLite's write lock for tens of seconds at
+100,000 records, and every API write queued behind it until its busy timeout ran out (a
+500 after 10 s). Here no transaction lasts longer than about `BUDGET_SECONDS`, and after
+each one the rebuild pauses for as long as it held the lock, so writers of other
+processes, whose busy handler polls at most every 100 ms, get in between.
+
+The result is what a rebuild from scratch in one transaction makes (FTS5's 'rebuild'
+and `reindex_terms`), even while writers change records during it:
+
+1. Full-text indexes: each is built aside, as a new FTS5 table filled by rowid ranges,
+   one range per transaction. A row past the range copied so far is copied later with
+   the values it has then; a row within it is kept in step by triggers like those of the
+   live index, which fire only up to that point (`search_reindex.upto`). Once every row
+   is copied, one transaction drops the old index and renames the new one into its place;
+   searches use the old index until that moment.
+2. Typo variants: the documents are read in rowid ranges and every term they hold that
+   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild. A write
+   meanwhile keeps the variants of its own document (`index_document`), as always.
+3. Sweep: terms no document holds within its budget lose their rows, and variant rows
+   that are not a variant of a term still indexed are dropped. Each check runs under the
+   write lock, so it sees every write before it.
+
+A rebuild cut short (killed, a full disk) leaves its new table and triggers behind; the
+next rebuild removes them first. Two rebuilds must not run at once.
+"""
+import time
+
+from .engine import KINDS, _add_terms, _held, _searchable, document_terms
+from .typos import term_edits
+
+# Work per write transaction: short enough that a waiting API write hardly notices it.
+BUDGET_SECONDS = 0.05
+# Rows of one step, each step a statement or two; a transaction runs steps until its
+# budget is spent.
+COPY_ROWS = 500
+DOCUMENT_ROWS = 20
+TERM_ROWS = 200
+VARIANT_ROWS = 2000
+# A pause at least this long after each transaction, whatever it lasted.
+MIN_PAUSE_SECONDS = 0.005
+
+_SHADOW = "{table}_reindex_fts"
+_SHADOW_TRIGGERS = ("insert", "delete", "update")
+_LIVE_TRIGGERS = ("{table}_fts_insert", "{table}_fts_delete", "{table}_fts_update")
+
+
+def reindex(db, transaction, *, progress=None, pause=time.sleep, budget=BUDGET_SECONDS,
+            rows=None):
+    """Rebuild the full-text and variant indexes of `db` from the tables, each step in a
+    write transaction of its own taken by `transaction()`.
+
+    `progress(done, total)` is called after each transaction. `pause(seconds)` is called
+    between transactions (tests step writes in there); `rows` sets every step's size
+    (tests use tiny steps).
+    """
+    Rebuild(db, transaction, progress=progress, pause=pause, budget=budget, rows=rows).run()
+
+
+class Rebuild:
+    """One run of `reindex`; its phases are the module's three steps."""
+
+    def __init__(self, db, transaction, *, progress, pause, budget, rows):
+        self._db = db
+        self._transaction = transaction
+        self._progress = progress
+        self._pause = pause
+        self._budget = budget
+        self._rows = rows
+        self._done = 0
+        self._total = 0
+        self._seen_terms = set()  # terms whose variants this run has written
+
+    def run(self):
+        with self._transaction():
+            self._remove_leftovers()
+            self._total = self._count()
+        for kind in KINDS:
+            self._start_copy(kind)
+            self._in_batches(lambda upto, kind=kind: self._copy(kind, upto), 0)
+        for kind in KINDS:
+            self._in_batches(lambda after, kind=kind: self._add_variants(kind, after), 0)
+        self._in_batches(self._sweep_terms, "")
+        self._in_batches(self._sweep_variants, ("", ""))
+        if self._progress is not None:
+            self._progress(self._total, self._total)
+
+    def _size(self, default):
+        return self._rows or default
+
+    def _count(self):
+        """Rows the three phases will visit (documents twice), for `progress`."""
+        query = self._db.execute_sql
+        documents = sum(query(f"SELECT count(*) FROM {table}").fetchone()[0]
+                        for table, *_ in KINDS.values())
+        return (2 * documents + query("SELECT count(*) FROM search_term").fetchone()[0]
+                + query("SELECT count(*) FROM search_variant").fetchone()[0])
+
+    def _in_batches(self, step, cursor):
+        """Run `step(cursor) -> (next cursor or None when finished, rows visited)` in write
+        transactions of about `budget` seconds each, pausing after each as long as it
+        lasted: the lock is free at least half of the time."""
+        while cursor is not None:
+            began = time.monotonic()
+            with self._transaction():
+                while cursor is not None:
+                    cursor, visited = step(cursor)
+                    self._done += visited
+                    if time.monotonic() - began >= self._budget:
+                        break
+            if self._progress is not None:
+                self._progress(min(self._done, self._total), self._total)
+            self._pause(max(time.monotonic() - began, MIN_PAUSE_SECONDS))
+
+    # ------------------------------------------------------------ 1. full-text indexes
+
+    def _remove_leftovers(self):
+        """Drop what a rebuild cut short left: its new tables, its triggers, its progress."""
+        for table, *_ in KINDS.values():
+            for name in _SHADOW_TRIGGERS:
+                self._db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_reindex_{name}")
+            self._db.execute_sql(f"DROP TABLE IF EXISTS {_SHADOW.format(table=table)}")
+        self._db.execute_sql("DROP TABLE IF EXISTS search_reindex")
+
+    def _start_copy(self, kind):
+        """Create the new index of `kind`, empty, with the triggers that keep the rows
+        copied so far in step. Its definition is the live index's own, renamed."""
+        table, columns, *_ = KINDS[kind]
+        shadow, live = _SHADOW.format(table=table), f"{table}_fts"
+        with self._transaction():
+            definition = self._schema_sql(live)
+            self._db.execute_sql(definition.replace(live, shadow, 1))
+            self._db.execute_sql(
+                "CREATE TABLE search_reindex (kind TEXT PRIMARY KEY, upto INTEGER NOT NULL)")
+            self._db.execute_sql("INSERT INTO search_reindex VALUES (?, 0)", (kind,))
+            for sql in _shadow_triggers(kind, shadow):
+                self._db.execute_sql(sql)
+
+    def _copy(self, kind, upto):
+        """Copy the next rows after rowid `upto` into the new index, or swap it in when
+        there are none left."""
+        table, columns, *_ = KINDS[kind]
+        query = self._db.execute_sql
+        last = query(f"SELECT rowid FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1 "
+                     f"OFFSET ?", (upto, self._size(COPY_ROWS) - 1)).fetchone()
+        last = last[0] if last else query(f"SELECT max(rowid) FROM {table}").fetchone()[0]
+        if last is None or last <= upto:
+            self._swap(kind)
+            return None, 0
+        cols = ", ".join(columns)
+        copied = query(f"INSERT INTO {_SHADOW.format(table=table)} (rowid, {cols}) "
+                       f"SELECT rowid, {cols} FROM {table} WHERE rowid > ? AND rowid <= ?",
+                       (upto, last)).rowcount
+        query("UPDATE search_reindex SET upto = ? WHERE kind = ?", (last, kind))
+        return last, copied
+
+    def _swap(self, kind):
+        """Put the new index of `kind` in the live one's place. The live triggers are
+        dropped while their table is renamed (SQLite checks every trigger on a rename)
+        and created again from their own definitions."""
+        table, *_ = KINDS[kind]
+        for name in _SHADOW_TRIGGERS:
+            self._db.execute_sql(f"DROP TRIGGER {table}_reindex_{name}")
+        triggers = [self._schema_sql(name.format(table=table)) for name in _LIVE_TRIGGERS]
+        for name in _LIVE_TRIGGERS:
+            self._db.execute_sql(f"DROP TRIGGER {name.format(table=table)}")
+        self._db.execute_sql(f"DROP TABLE {table}_fts")
+        self._db.execute_sql(f"ALTER TABLE {_SHADOW.format(table=table)} RENAME TO {table}_fts")
+        for sql in triggers:
+            self._db.execute_sql(sql)
+        self._db.execute_sql("DROP TABLE search_reindex")
+
+    def _schema_sql(self, name):
+        return self._db.execute_sql("SELECT sql FROM sqlite_master WHERE name = ?",
+                                    (name,)).fetchone()[0]
+
+    # ------------------------------------------------------------ 2. typo variants
+
+    def _add_variants(self, kind, after):
+        """Write every variant of the terms of the documents after rowid `after` that a
+        search finds, unless this run wrote that term's already."""
+        table, columns, *_ = KINDS[kind]
+        documents = self._db.execute_sql(
+            f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE rowid > ? ORDER BY rowid "
+            "LIMIT ?", (after, self._size(DOCUMENT_ROWS))).fetchall()
+        if not documents:
+            return None, 0
+        terms = {}
+        for row in documents:
+            terms.update(document_terms(row[1:]))
+        new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
+        self._seen_terms.update(new)
+        _add_terms(self._db, _searchable(self._db, new))
+        return documents[-1][0], len(documents)
+
+    # ------------------------------------------------------------ 3. sweep
+
+    def _sweep_terms(self, after):
+        """Drop the next terms after `after` that no document holds within its budget,
+        with the variant rows they have."""
+        terms = [row[0] for row in self._db.execute_sql(
+            "SELECT term FROM search_term WHERE term > ? ORDER BY term LIMIT ?",
+            (after, self._size(TERM_ROWS)))]
+        if not terms:
+            return None, 0
+        connection = self._db.connection()
+        for term in terms:
+            if not _indexed_by_some_document(self._db, term):
+                connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
+        return terms[-1], len(terms)
+
+    def _sweep_variants(self, after):
+        """Drop the next variant rows after `after` (variant, term) whose term is not
+        indexed or which are not one of its variants."""
+        rows = self._db.execute_sql(
+            "SELECT v.variant, v.term, t.term IS NOT NULL FROM search_variant v "
+            "LEFT JOIN search_term t ON t.term = v.term WHERE (v.variant, v.term) > (?, ?) "
+            "ORDER BY v.variant, v.term LIMIT ?", (*after, self._size(VARIANT_ROWS))).fetchall()
+        if not rows:
+            return None, 0
+        stale = [(variant, term) for variant, term, indexed in rows
+                 if not (indexed and _is_variant(variant, term))]
+        self._db.connection().executemany(
+            "DELETE FROM search_variant WHERE variant = ? AND term = ?", stale)
+        return tuple(rows[-1][:2]), len(rows)
+
+
+def _shadow_triggers(kind, shadow):
+    """Triggers that keep `shadow` in step with the rows of `kind` at or below the rowid
+    copied so far (rows beyond are copied later, as they are then)."""
+    table, columns, *_ = KINDS[kind]
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    copied = f"(SELECT upto FROM search_reindex WHERE kind = '{kind}')"
+    insert = f"INSERT INTO {shadow} (rowid, {cols}) VALUES (new.rowid, {new});"
+    delete = f"INSERT INTO {shadow} ({shadow}, rowid, {cols}) VALUES ('delete', old.rowid, {old});"
+    return [
+        f"CREATE TRIGGER {table}_reindex_insert AFTER INSERT ON {table} "
+        f"WHEN new.rowid <= {copied} BEGIN {insert} END",
+        f"CREATE TRIGGER {table}_reindex_delete AFTER DELETE ON {table} "
+        f"WHEN old.rowid <= {copied} BEGIN {delete} END",
+        f"CREATE TRIGGER {table}_reindex_update AFTER UPDATE OF {cols} ON {table} "
+        f"WHEN old.rowid <= {copied} BEGIN {delete} {insert} END",
+    ]
+
+
+def _indexed_by_some_document(db, term):
+    """Whether a rebuild from scratch indexes `term`: some document the full-text index
+    finds by it holds it among its budgeted terms (`document_terms`). Usually the first
+    document found does; only a term left out of every document's budget reads them all."""
+    if not _held(db, term):
+        return False
+    for table, columns, *_ in KINDS.values():
+        cursor = db.execute_sql(
+            f"SELECT {', '.join('d.' + c for c in columns)} FROM {table}_fts f "
+            f"JOIN {table} d ON d.rowid = f.rowid WHERE {table}_fts MATCH ?", (f'"{term}"',))
+        if any(term in document_terms(row) for row in cursor):
+            return True
+    return False
+
+
+def _is_variant(variant, term):
+    """Whether `variant` is `term` with at most its `term_edits` letters deleted, the rows
+    `variants` makes: a subsequence, checked without building them all."""
+    missing = len(term) - len(variant)
+    if not 0 <= missing <= term_edits(term):
+        return False
+    letters = iter(term)
+    return all(letter in letters for letter in variant)
