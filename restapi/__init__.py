@@ -52,7 +52,7 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
     middleware.append(Idempotency(store.idempotency))
     app = Api(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
-    errors.install(app)
+    errors.install(app, storage_fault=store.storage_fault)
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
                      allow_private_targets=config.webhooks.allow_private_targets,
                      version=version, workos=workos, failure=authentication.failure)

@@ -5,6 +5,7 @@ Responders raise ApiError by its code (or let a store error escape); Falcon's ow
 envelope by the handlers installed here, and nowhere else. A code's status is written once,
 in ERROR_CODES, and nowhere else either.
 """
+import functools
 import logging
 import re
 from typing import NamedTuple
@@ -85,6 +86,11 @@ ERROR_CODES = {
         502, "WorkOS refused or failed the request, after retries; details carry WorkOS's "
              "status and code",
         "WorkOS refused or failed the request"),
+    "GR_SERVICE_UNAVAILABLE": ErrorCode(
+        503, "The database cannot serve for now (locked by another process, disk full, "
+             "read-only, failing); nothing was changed: retry after Retry-After seconds",
+        "The service is unavailable for now; nothing was changed. Retry after Retry-After "
+        "seconds"),
     "GR_INTERNAL_ERROR": ErrorCode(
         500, "An unexpected server error occurred; retry, or report the requestId",
         "An unexpected server error occurred. Retry, or contact support with the requestId"),
@@ -157,6 +163,9 @@ _REFUSAL_CODES = (
     (store.Invalid, "GR_VALIDATION_ERROR"),
 )
 _NOUNS = {"api_key": "API key"}
+# What a client told GR_SERVICE_UNAVAILABLE waits before retrying: a lock another process
+# holds, or a disk an operator frees, takes a few seconds at least.
+RETRY_AFTER_SECONDS = 5
 
 
 def from_store_error(error):
@@ -166,6 +175,9 @@ def from_store_error(error):
         noun = _NOUNS.get(error.resource, error.resource.capitalize())
         return ApiError(_NOT_FOUND_CODES.get(error.resource, "GR_NOT_FOUND"),
                         f"{noun} '{error.id}' does not exist", field=error.field)
+    if isinstance(error, store.Unavailable):
+        return ApiError("GR_SERVICE_UNAVAILABLE",
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(error, store.Conflict):
         return ApiError(_CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP"),
                         error.message, field=error.field)
@@ -207,6 +219,10 @@ def _handle_api_error(req, resp, error, params):
 
 
 def _handle_store_error(req, resp, error, params):
+    if isinstance(error, store.Unavailable):
+        # the cause is for the operator: the client learns only that it may retry
+        log.warning("storage unavailable requestId=%s %s %s: %s", req.context.request_id,
+                    req.method, req.path, error.cause)
     render(req, resp, from_store_error(error))
 
 
@@ -214,15 +230,24 @@ def _handle_falcon_error(req, resp, error, params):
     render(req, resp, _falcon_error(error))
 
 
-def _handle_unexpected(req, resp, error, params):
+def _handle_unexpected(req, resp, error, params, storage_fault):
+    """A storage fault (as the store's engine tells it) is a 503 the client may retry;
+    anything else a 500 with the traceback in the log."""
+    fault = storage_fault(error)
+    if fault is not None:
+        _handle_store_error(req, resp, fault, params)
+        return
     log.exception("unhandled error requestId=%s %s %s", req.context.request_id,
                   req.method, req.path)
     render(req, resp, ApiError("GR_INTERNAL_ERROR"))
 
 
-def install(app):
-    """Route every exception to the envelope; the most specific handler wins."""
-    app.add_error_handler(Exception, _handle_unexpected)
+def install(app, storage_fault=lambda error: None):
+    """Route every exception to the envelope; the most specific handler wins.
+    `storage_fault(error)` is the store's: a store.Unavailable for an exception that
+    means the database cannot serve for now, else None."""
+    app.add_error_handler(Exception, functools.partial(_handle_unexpected,
+                                                       storage_fault=storage_fault))
     app.add_error_handler(falcon.HTTPError, _handle_falcon_error)
     app.add_error_handler(store.StoreError, _handle_store_error)
     app.add_error_handler(ApiError, _handle_api_error)

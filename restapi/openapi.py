@@ -19,10 +19,14 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 255
 
 # Codes any operation may answer, beyond its own: every request is checked in this order.
-PUBLIC_CODES = ("GR_VALIDATION_ERROR", "GR_INTERNAL_ERROR")
+PUBLIC_CODES = ("GR_VALIDATION_ERROR", "GR_INTERNAL_ERROR", "GR_SERVICE_UNAVAILABLE")
 AUTHENTICATED_CODES = ("GR_VALIDATION_ERROR", "GR_UNAUTHORIZED", "GR_INVALID_API_KEY",
                        "GR_IP_NOT_ALLOWED", "GR_FORBIDDEN", "GR_ORG_SCOPE_VIOLATION",
-                       "GR_RATE_LIMITED", "GR_INTERNAL_ERROR")
+                       "GR_RATE_LIMITED", "GR_INTERNAL_ERROR", "GR_SERVICE_UNAVAILABLE")
+# Headers an error answer carries beyond X-Request-Id, by status.
+RETRY_AFTER = {"required": True, "description": "seconds to wait before retrying",
+               "schema": {"type": "integer", "minimum": 1}}
+ERROR_HEADERS = {503: {"Retry-After": RETRY_AFTER}}
 BODY_CODES = ("GR_PAYLOAD_TOO_LARGE",)
 POST_CODES = ("GR_IDEMPOTENCY_KEY_REUSED",)
 
@@ -162,7 +166,8 @@ def _failures(codes):
         by_status.setdefault(ERROR_CODES[code].status, []).append(code)
     return {str(status): {
         "description": ", ".join(found),
-        "headers": {"X-Request-Id": {"required": True, "schema": REQUEST_ID}},
+        "headers": {"X-Request-Id": {"required": True, "schema": REQUEST_ID},
+                    **ERROR_HEADERS.get(status, {})},
         "content": {JSON: {"schema": schemas.ref("ErrorEnvelope")}},
         "x-error-codes": found,
     } for status, found in sorted(by_status.items())}

@@ -65,7 +65,8 @@ def _apply(config, dotted, value, *, from_text, source):
 def _check(config):
     if not 0 <= config.server.port <= 65535:
         raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
-    for key in ("server.threads", "server.connection_limit", "webhooks.workers",
+    for key in ("server.threads", "server.connection_limit", "database.busy_timeout_ms",
+                "webhooks.workers",
                 "webhooks.max_attempts", "analytics.retention_days"):
         section, name = key.split(".")
         if getattr(getattr(config, section), name) < 1:

@@ -24,6 +24,9 @@ class DatabaseConfig:
     path: str = "goldenrecord.db"
     # Another engine's database, by URL (store/engine.py); empty: SQLite at `path`.
     url: str = ""
+    # How long a write waits for the database's write lock (held by another process, or
+    # by this one's other writers) before it is answered 503 GR_SERVICE_UNAVAILABLE.
+    busy_timeout_ms: int = 10000
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .db import bind, write_transaction
 from .engine import BackupError, Engine, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
-from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
+from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError, Unavailable
 from .memberships import Memberships
 from .models import Setting
 from .organizations import Organizations
@@ -28,7 +28,7 @@ from .workos import Workos
 
 __all__ = [
     "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound", "OutOfScope",
-    "Store", "StoreError", "engine_for", "records",
+    "Store", "StoreError", "Unavailable", "engine_for", "records",
 ]
 
 
@@ -82,6 +82,11 @@ class Store:
         transactions of a few tens of milliseconds, so writers are never held up for long
         (search/rebuild.py). `progress(done, total)` is told as it goes."""
         self.text.reindex(progress=progress)
+
+    def storage_fault(self, error):
+        """A store.Unavailable when `error` means the database cannot serve for now (the
+        engine says which of its errors do), else None."""
+        return self.engine.storage_fault(error)
 
     def setting(self, key):
         return Setting.get_by_id(key).value

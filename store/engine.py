@@ -104,6 +104,13 @@ class Engine(abc.ABC):
         """The version of the last migration applied (0 for a new database)."""
 
     @abc.abstractmethod
+    def storage_fault(self, error):
+        """A store.Unavailable when the exception `error` (the driver's, the operating
+        system's) means the storage cannot serve for now — locked by another process past
+        the busy timeout, disk full, file read-only, I/O failing — else None. Only the
+        engine knows its driver's errors; the HTTP layer answers 503 for what it names."""
+
+    @abc.abstractmethod
     def backup(self, target):
         """Copy the database, consistent to one moment and safe while it serves, to the
         new file `target`, which opens on its own; returns its size in bytes. BackupError
@@ -123,7 +130,7 @@ def engine_for(database):
     from .sqlite import SqliteEngine
 
     if not database.url:
-        return SqliteEngine(database.path)
+        return SqliteEngine(database.path, database.busy_timeout_ms)
     scheme = urllib.parse.urlsplit(database.url).scheme or "(no scheme)"
     raise ConfigError(f"database.url: no engine for '{scheme}' is available yet; leave "
                       "database.url empty to use SQLite at database.path")

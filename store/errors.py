@@ -53,3 +53,14 @@ class Forbidden(StoreError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Unavailable(StoreError):
+    """The database cannot serve this now, for a cause outside the request: its write lock
+    held by another process beyond the busy timeout, a full disk, a read-only file, an I/O
+    error. Nothing was changed (the transaction rolled back), and the same request may
+    succeed once the cause is gone. `cause` says what happened, for the log only."""
+
+    def __init__(self, cause):
+        super().__init__(cause)
+        self.cause = cause

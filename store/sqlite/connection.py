@@ -6,24 +6,28 @@ import threading
 
 import peewee as pw
 
+from ..errors import Unavailable
+
 log = logging.getLogger("goldenrecord.store")
 
 # WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
-# durable before it returns, because a 2xx response promises the change is on disk.
+# durable before it returns, because a 2xx response promises the change is on disk. The
+# busy timeout (how long to wait for another process's write lock) is the configuration's.
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 10000,
     "cache_size": -32000,
     "temp_store": "memory",
 }
+DEFAULT_BUSY_TIMEOUT_MS = 10000
 
 
-def open_database(path):
+def open_database(path, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
     """Open (creating if needed) the SQLite file at `path`; returns its peewee handle."""
     create_owner_only(str(path))
-    db = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    db = pw.SqliteDatabase(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_timeout_ms},
+                           check_same_thread=False)
     db.connect(reuse_if_open=True)
     warn_if_exposed(str(path))
     return db
@@ -93,17 +97,24 @@ def after_each_write(listener):
 
 
 @contextlib.contextmanager
-def immediate_transaction(database):
+def immediate_transaction(database, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
     """A transaction on `database` that takes the write lock up front.
 
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
     applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
+    The queue of this process's writers is bounded by the same `timeout` (seconds): the
+    eighth writer behind a lock another process holds is told Unavailable after one
+    timeout, not after eight in a row.
     Once it has ended, whichever way, the listeners of `after_each_write` are told.
     """
+    if not _writer.acquire(timeout=timeout):
+        raise Unavailable(f"the write lock stayed with another writer of this process for "
+                          f"{timeout:g} s")
     try:
-        with _writer, database.atomic("IMMEDIATE") as transaction:
+        with database.atomic("IMMEDIATE") as transaction:
             yield transaction
     finally:
+        _writer.release()
         for listener in tuple(_after_write):
             listener()
