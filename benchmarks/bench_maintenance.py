@@ -30,8 +30,10 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import common  # noqa: E402
 from bench_search import SUFFIXES, words  # noqa: E402
+from support import index_state, rebuilt_from_scratch  # noqa: E402
 
 BOUND_SECONDS = 2.0
 
@@ -139,28 +141,15 @@ def under_load(command, writer, writes, spread):
 
 
 def equals_a_rebuild(path):
-    """Whether the database at `path` holds the indexes a rebuild from scratch makes."""
+    """Whether the database at `path` holds the indexes a rebuild from scratch makes;
+    and how many variant rows it holds."""
     import peewee as pw
 
-    from goldenrecord import search
-
     db = pw.SqliteDatabase(str(path))
-
-    def state():
-        return [db.execute_sql(sql).fetchall() for sql in (
-            "SELECT term, doc, cnt FROM organization_terms ORDER BY term",
-            "SELECT term, doc, cnt FROM user_terms ORDER BY term",
-            "SELECT variant, term FROM search_variant ORDER BY variant, term",
-            "SELECT term FROM search_term ORDER BY term")]
-
-    before = state()
-    with db.atomic():
-        for table in ("organization", "user"):
-            db.execute_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
-        search.reindex_terms(db)
-    after = state()
+    before = index_state(db)
+    equal = before == rebuilt_from_scratch(db, db.atomic)
     db.close()
-    return before == after, len(before[2])
+    return equal, len(before[3])
 
 
 def main():

@@ -75,7 +75,7 @@ class Rebuild:
     def run(self):
         with self._transaction():
             self._remove_leftovers()
-            self._total = self._count()
+        self._total = self._count()  # a read: no need to hold the lock for it
         for kind in KINDS:
             self._start_copy(kind)
             self._in_batches(lambda upto, kind=kind: self._copy(kind, upto), 0)

@@ -196,6 +196,28 @@ def orphan_terms(db):
                        for table in ("organization", "user"))}
 
 
+def index_state(db):
+    """Everything the text index holds: both full-text vocabularies (term, documents,
+    occurrences), the indexed terms and their variants."""
+    return [db.execute_sql(sql).fetchall() for sql in (
+        "SELECT term, doc, cnt FROM organization_terms ORDER BY term",
+        "SELECT term, doc, cnt FROM user_terms ORDER BY term",
+        "SELECT term FROM search_term ORDER BY term",
+        "SELECT variant, term FROM search_variant ORDER BY variant, term")]
+
+
+def rebuilt_from_scratch(db, transaction):
+    """`index_state` after rebuilding everything in one `transaction()`, as `search
+    reindex` did before it worked in batches: the reference a batched rebuild must equal."""
+    from goldenrecord import search
+
+    with transaction():
+        for table in ("organization", "user"):
+            db.execute_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
+        search.reindex_terms(db)
+    return index_state(db)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -6,29 +6,15 @@ import time
 
 import pytest
 
+import support
 from goldenrecord import search
-from support import assert_envelope, orphan_terms
+from support import assert_envelope, index_state, orphan_terms
 
 ORGS, USERS = "/api/v1/organizations", "/api/v1/users"
 
 
-def index_state(db):
-    """Everything the text index holds: both full-text vocabularies (term, documents,
-    occurrences) and the variant index."""
-    return [db.execute_sql(sql).fetchall() for sql in (
-        "SELECT term, doc, cnt FROM organization_terms ORDER BY term",
-        "SELECT term, doc, cnt FROM user_terms ORDER BY term",
-        "SELECT term FROM search_term ORDER BY term",
-        "SELECT variant, term FROM search_variant ORDER BY variant, term")]
-
-
 def rebuilt_from_scratch(store):
-    """The index state after a rebuild of everything in one transaction, as before."""
-    with store.engine.write_transaction():
-        for table in ("organization", "user"):
-            store.db.execute_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
-        search.reindex_terms(store.db)
-    return index_state(store.db)
+    return support.rebuilt_from_scratch(store.db, store.engine.write_transaction)
 
 
 def leftovers(db):

@@ -12,15 +12,17 @@ log = logging.getLogger("goldenrecord.store")
 
 # WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
 # durable before it returns, because a 2xx response promises the change is on disk. The
-# busy timeout (how long to wait for another process's write lock) is the configuration's.
+# busy timeout (how long to wait for another process's write lock) is the configuration's
+# (database.busy_timeout_ms); this is its default.
+DEFAULT_BUSY_TIMEOUT_MS = 10000
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
+    "busy_timeout": DEFAULT_BUSY_TIMEOUT_MS,
     "cache_size": -32000,
     "temp_store": "memory",
 }
-DEFAULT_BUSY_TIMEOUT_MS = 10000
 
 
 def open_database(path, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
