@@ -9,7 +9,6 @@ sessions share it safely.
 """
 import hashlib
 import os
-import secrets
 import shutil
 import sqlite3
 import stat
@@ -53,7 +52,7 @@ def template_path():
 
 
 def copy_template(destination):
-    """Copy the template to `destination` with a cursor secret of its own; False when
+    """Copy the template to `destination`, without the template's secrets; False when
     there is no template yet."""
     path = template_path()
     if path is None or not os.path.exists(path):
@@ -63,12 +62,13 @@ def copy_template(destination):
     private = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(path, "rb") as source, open(private, "wb") as target:
         shutil.copyfileobj(source, target)
-    # m0001 wrote one cursor-signing secret into the template; every copy gets a new one,
-    # so a cursor of one instance is refused by another, as between any two databases.
+    # The template's signing secrets are sealed under the key of the database it was
+    # migrated from, which is gone. A copy drops them: the store makes secrets of its own
+    # for it, and a secret key with them, when it is first opened (store/vault.py), so a
+    # cursor or a dashboard session of one instance is refused by another.
     with sqlite3.connect(destination) as db:
         db.execute("PRAGMA synchronous = OFF")  # a new temporary file: no fsync needed
-        db.execute("UPDATE setting SET value = ? WHERE key = 'cursor_secret'",
-                   (secrets.token_hex(32),))
+        db.execute("DELETE FROM setting")
     db.close()
     return True
 

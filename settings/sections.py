@@ -22,6 +22,10 @@ class ServerConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     path: str = "goldenrecord.db"
+    # The key that seals the secrets inside (store/vault.py): a file, by default the
+    # database's path + ".key", or the key itself (kept out of repr, hence out of logs).
+    secret_key_file: str = ""
+    secret_key: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Never imports the HTTP layer: everything here is plain Python called with plain values,
 so it is quick to test and reusable from the CLI.
 """
+import secrets
 import uuid
 from datetime import datetime, timezone
 
@@ -22,11 +23,13 @@ from .models import Setting
 from .organizations import Organizations
 from .rbac import Rbac
 from .users import Users
+from .vault import SecretKeyError, open_vault
 from .webhooks import Webhooks
 from .workos import Workos
 
 __all__ = [
-    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
+    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "SecretKeyError", "Store",
+    "StoreError", "records",
 ]
 
 
@@ -38,14 +41,23 @@ class Store:
     """The golden record on one SQLite file, with one collaborator per noun.
 
     `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID; tests pass their
-    own to control expiry and ids without sleeping or patching.
+    own to control expiry and ids without sleeping or patching. The secrets inside are
+    sealed under `secret_key` (32 bytes) when given, else under the key in `key_file`
+    (default: the database's path + ".key"; see store/vault.py); SecretKeyError when that
+    key is missing or wrong for a database whose secrets are sealed already.
     """
 
-    def __init__(self, path, *, clock=utc_now, uuidgen=uuid.uuid4):
+    def __init__(self, path, *, clock=utc_now, uuidgen=uuid.uuid4, secret_key=None, key_file=""):
         self.path = str(path)
         self.now = clock
         self._uuidgen = uuidgen
         self.db = open_database(self.path)
+        try:
+            self.vault = open_vault(self.db.connection(), self.path, key=secret_key,
+                                    key_file=key_file)
+        except SecretKeyError:
+            self.db.close()
+            raise
         self.changes = ChangeCounters(database, CommitWatch(self.path))
         self.organizations = Organizations(self)
         self.users = Users(self)
@@ -61,7 +73,7 @@ class Store:
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""
-        return migrate(self.db, self.now())
+        return migrate(self.db, self.now(), self.vault.seal)
 
     def new_uuid(self):
         return str(self._uuidgen())
@@ -76,7 +88,14 @@ class Store:
             search.reindex(database)
 
     def setting(self, key):
-        return Setting.get_by_id(key).value
+        """The per-database secret `key` (unsealed), made on first use: the migrations made
+        those of a migrated database, and a copy of the template database has none."""
+        row = Setting.get_or_none(Setting.key == key)
+        if row is None:
+            with write_transaction():
+                Setting.insert(key=key, value=secrets.token_hex(32)).on_conflict_ignore().execute()
+            row = Setting.get_by_id(key)
+        return row.value
 
     def ping(self):
         self.db.execute_sql("SELECT 1").fetchone()

@@ -36,8 +36,8 @@ def open_database(path):
     return db
 
 
-# The database holds the secrets that sign dashboard sessions and cursors: anyone who can
-# read it can forge them.
+# The database holds every record, and its secrets sealed under the key file kept beside
+# it (store/vault.py, made owner-only the same way): its files are the owner's alone.
 OWNER_ONLY = 0o600
 COMPANIONS = ("", "-wal", "-shm")
 IN_MEMORY = ("", ":memory:")
@@ -66,8 +66,8 @@ def warn_if_exposed(path):
     """
     exposed = [path + suffix for suffix in COMPANIONS if _open_to_others(path + suffix)]
     if exposed:
-        log.warning("%s: open to other users, who could forge dashboard sessions with the "
-                    "secrets inside; run chmod 600 %s", ", ".join(exposed), " ".join(exposed))
+        log.warning("%s: open to other users, who could read and change every record; "
+                    "run chmod 600 %s", ", ".join(exposed), " ".join(exposed))
 
 
 def _open_to_others(path):
