@@ -140,16 +140,26 @@ def _seed_demo(config):
 
 
 def run_backup(args, log_handler):
-    """`backup PATH`."""
+    """`backup PATH`: the database, and its secret key file beside the copy (none when the
+    key is given as GOLDENRECORD_SECRET_KEY: the operator keeps it elsewhere on purpose)."""
     from goldenrecord.store.backup import BackupError, backup
+    from goldenrecord.store.vault import key_path
     config, path = _configuration(args), args.path
+    database = config.database
+    key_file = None if database.secret_key else key_path(database.path, database.secret_key_file)
     started = time.monotonic()
     try:
-        size = backup(config.database.path, path)
+        size, key_copy = backup(database.path, path, key_file=key_file)
     except BackupError as error:
         raise CommandError(f"backup: {error}")
-    log.info("backed up %s to %s (%d bytes, integrity ok) in %.2f s", config.database.path, path,
+    log.info("backed up %s to %s (%d bytes, integrity ok) in %.2f s", database.path, path,
              size, time.monotonic() - started)
+    if key_copy:
+        log.info("its secrets are sealed with the key copied to %s: restoring needs both "
+                 "files; keep the key apart from where the backup travels", key_copy)
+    elif database.secret_key:
+        log.info("its secrets are sealed with the key in GOLDENRECORD_SECRET_KEY: restoring "
+                 "needs that same key")
 
 
 def run_create_key(args, log_handler):
