@@ -193,3 +193,12 @@ def orphan_terms(db):
             if not any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ?",
                                       (f'"{term}"',)).fetchone()
                        for table in ("organization", "user"))}
+
+
+def database_bytes(path):
+    """The raw bytes of the database file at `path` and of its WAL, as they are on disk
+    now (no checkpoint first): what a copy of the files would hold."""
+    import os
+
+    return b"".join(open(name, "rb").read() for name in (str(path), f"{path}-wal")
+                    if os.path.exists(name))
