@@ -63,22 +63,20 @@ def workos_clients(config):
 
 
 def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on `config.database.path`, migrated to the current schema.
+    """The store on the database `config.database` names, migrated to the current schema.
 
-    A secret key that is missing, malformed or not the database's is a ConfigError (one
-    line, exit status 2) naming the setting that points at it.
+    ConfigError when it names an engine there is none of, and when its secret key is
+    missing, malformed or not the database's (one line, exit status 2, naming the setting
+    that points at the key).
     """
     from goldenrecord import store
-    from goldenrecord.store import vault
 
     database = config.database
-    setting = ("database.secret_key (GOLDENRECORD_SECRET_KEY)" if database.secret_key
-               else "database.secret_key_file")
     try:
-        key = vault.parse_key(database.secret_key, "the key given") if database.secret_key else None
-        opened = store.Store(database.path, clock=clock, uuidgen=uuidgen, secret_key=key,
-                             key_file=database.secret_key_file)
+        opened = store.Store(store.engine_for(database), clock=clock, uuidgen=uuidgen)
     except store.SecretKeyError as error:
+        setting = ("database.secret_key (GOLDENRECORD_SECRET_KEY)" if database.secret_key
+                   else "database.secret_key_file")
         raise ConfigError(f"{setting}: {error}") from None
     opened.migrate()
     return opened

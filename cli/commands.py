@@ -56,11 +56,8 @@ def run_seed(args, log_handler):
 def run_migrate(args, log_handler):
     """`migrate`: opening the store migrates it; says which version it is at."""
     config = _configuration(args)
-    store = open_store(config)
-    from goldenrecord.store.migrations import current_version
-
     log.info("database %s is at schema version %d", config.database.path,
-             current_version(store.db))
+             open_store(config).schema_version())
 
 
 def run_reindex(args, log_handler):
@@ -142,21 +139,19 @@ def _seed_demo(config):
 def run_backup(args, log_handler):
     """`backup PATH`: the database, and its secret key file beside the copy (none when the
     key is given as GOLDENRECORD_SECRET_KEY: the operator keeps it elsewhere on purpose)."""
-    from goldenrecord.store.backup import BackupError, backup
-    from goldenrecord.store.vault import key_path
+    from goldenrecord import store
     config, path = _configuration(args), args.path
     database = config.database
-    key_file = None if database.secret_key else key_path(database.path, database.secret_key_file)
     started = time.monotonic()
     try:
-        size, key_copy = backup(database.path, path, key_file=key_file)
-    except BackupError as error:
+        made = store.engine_for(database).backup(path)
+    except store.BackupError as error:
         raise CommandError(f"backup: {error}")
     log.info("backed up %s to %s (%d bytes, integrity ok) in %.2f s", database.path, path,
-             size, time.monotonic() - started)
-    if key_copy:
+             made.size, time.monotonic() - started)
+    if made.key_file:
         log.info("its secrets are sealed with the key copied to %s: restoring needs both "
-                 "files; keep the key apart from where the backup travels", key_copy)
+                 "files; keep the key apart from where the backup travels", made.key_file)
     elif database.secret_key:
         log.info("its secrets are sealed with the key in GOLDENRECORD_SECRET_KEY: restoring "
                  "needs that same key")

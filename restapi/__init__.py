@@ -35,8 +35,9 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
     holds the WorkOS webhook secret and client factory (default: not configured);
     `sessions` signs in browsers that send its cookie (the admin dashboard's, default none).
     Each of `extensions` adds routes of its own, called as `install(app, add,
-    authentication=..., client_address=...)` once the API's routes are in (the dashboard:
-    this layer does not know it)."""
+    authentication=..., client_address=..., index=...)` once the API's routes are in (the
+    dashboard: this layer does not know it); `index` is the IndexResource at `/`, to list
+    them."""
     limits = config.rate_limits
     client_address = ClientAddress(config.server.trusted_proxies)
     authentication = Authentication(store.api_keys, client_address, clock,
@@ -56,6 +57,7 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
                      allow_private_targets=config.webhooks.allow_private_targets,
                      version=version, workos=workos, failure=authentication.failure)
     for install in extensions:
-        install(app, add, authentication=authentication, client_address=client_address)
+        install(app, add, authentication=authentication, client_address=client_address,
+                index=add.resource("/"))
     app.routes = add
     return app

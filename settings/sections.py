@@ -22,6 +22,8 @@ class ServerConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     path: str = "goldenrecord.db"
+    # Another engine's database, by URL (store/engine.py); empty: SQLite at `path`.
+    url: str = ""
     # The key that seals the secrets inside (store/vault.py): a file, by default the
     # database's path + ".key", or the key itself (kept out of repr, hence out of logs).
     secret_key_file: str = ""

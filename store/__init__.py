@@ -1,4 +1,5 @@
-"""Persistence for Golden Record: peewee models on SQLite, migrations and queries.
+"""Persistence for Golden Record: peewee models, migrations and queries, on the database
+engine the configuration names (store/engine.py; SQLite's is store/sqlite/).
 
 Never imports the HTTP layer: everything here is plain Python called with plain values,
 so it is quick to test and reusable from the CLI.
@@ -11,25 +12,25 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
-from .changes import ChangeCounters, CommitWatch
-from goldenrecord import search
-from .db import database, open_database, write_transaction
+from .changes import ChangeCounters
+from .db import bind, write_transaction
+from .engine import Backup, BackupError, Engine, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
 from .memberships import Memberships
-from .migrations import migrate
 from .models import Setting
 from .organizations import Organizations
 from .rbac import Rbac
+from .sqlite import SqliteEngine
 from .users import Users
-from .vault import SecretKeyError, open_vault
+from .vault import SecretKeyError
 from .webhooks import Webhooks
 from .workos import Workos
 
 __all__ = [
-    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "SecretKeyError", "Store",
-    "StoreError", "records",
+    "Backup", "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound",
+    "OutOfScope", "SecretKeyError", "Store", "StoreError", "engine_for", "records",
 ]
 
 
@@ -38,27 +39,24 @@ def utc_now():
 
 
 class Store:
-    """The golden record on one SQLite file, with one collaborator per noun.
+    """The golden record on one database, with one collaborator per noun.
 
+    `database` is an Engine (`engine_for(config.database)`), or the path of a SQLite file.
     `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID; tests pass their
     own to control expiry and ids without sleeping or patching. The secrets inside are
-    sealed under `secret_key` (32 bytes) when given, else under the key in `key_file`
-    (default: the database's path + ".key"; see store/vault.py); SecretKeyError when that
-    key is missing or wrong for a database whose secrets are sealed already.
+    sealed under the engine's secret key (a SQLite file's: by default in the file beside
+    it, path + ".key"; store/vault.py); SecretKeyError when that key is missing or wrong
+    for a database whose secrets are sealed already.
     """
 
-    def __init__(self, path, *, clock=utc_now, uuidgen=uuid.uuid4, secret_key=None, key_file=""):
-        self.path = str(path)
+    def __init__(self, database, *, clock=utc_now, uuidgen=uuid.uuid4):
+        self.engine = database if isinstance(database, Engine) else SqliteEngine(database)
+        self.path = self.engine.path
         self.now = clock
         self._uuidgen = uuidgen
-        self.db = open_database(self.path)
-        try:
-            self.vault = open_vault(self.db.connection(), self.path, key=secret_key,
-                                    key_file=key_file)
-        except SecretKeyError:
-            self.db.close()
-            raise
-        self.changes = ChangeCounters(database, CommitWatch(self.path))
+        self.db = bind(self.engine)
+        self.text = self.engine.text
+        self.changes = ChangeCounters(self.db, self.engine.commit_watch())
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
@@ -73,7 +71,10 @@ class Store:
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""
-        return migrate(self.db, self.now(), self.vault.seal)
+        return self.engine.migrate(self.now())
+
+    def schema_version(self):
+        return self.engine.schema_version()
 
     def new_uuid(self):
         return str(self._uuidgen())
@@ -85,7 +86,7 @@ class Store:
         """Rebuild the search indexes from the tables, in one write transaction: safe while
         serving (readers go on; writers wait for it)."""
         with write_transaction():
-            search.reindex(database)
+            self.text.reindex()
 
     def setting(self, key):
         """The per-database secret `key` (unsealed), made on first use: the migrations made
@@ -105,6 +106,12 @@ class Store:
         answered from memory (store/changes.py). Until then every read asks SQLite."""
         self.changes.start()
 
+    def backup(self, target):
+        """Copy the database to the new file `target` while it serves, with its secret key
+        file beside it; returns a Backup (its size, the key copy). BackupError when it
+        cannot be made."""
+        return self.engine.backup(target)
+
     def close(self):
         self.changes.close()
-        self.db.close()
+        self.engine.close()

@@ -25,12 +25,14 @@ class Conflict(StoreError):
 
 
 class Invalid(StoreError):
-    """A value is well-formed but breaks a domain rule (unknown scope, past expiry...)."""
+    """A value breaks a rule: an input rule (store/rules.py) or a domain rule (unknown
+    scope, past expiry...). `details` says which limit, when there is one to say."""
 
-    def __init__(self, field, message):
+    def __init__(self, field, message, details=None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.details = details
 
 
 class OutOfScope(StoreError):

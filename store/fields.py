@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import peewee as pw
 
-from .vault import sealer
+from .db import sealer
 
 _STORED = "%Y-%m-%dT%H:%M:%S.%fZ"
 

@@ -5,39 +5,34 @@ lets nobody sign webhooks or forge a dashboard session. Webhook signing secrets 
 per-database secrets of the `setting` table are sealed (store/sealing.py) under a 32-byte
 key kept outside the database:
 
-- by default in the key file `<database>.key` beside it, made readable by its owner only
-  when a database that holds no sealed secret yet is first opened;
-- or in a key file of the operator's choosing, or given as text (64 hex digits or base64)
-  for keys kept in a secret manager;
-- an in-memory database gets a random key for the process.
+- in a key file, made readable by its owner only when a database that holds no sealed
+  secret yet is first opened; where it is by default is the engine's to say (SQLite's:
+  `<database>.key` beside the file, store/sqlite/keys.py);
+- or given as text (64 hex digits or base64), for keys kept in a secret manager;
+- a database in memory gets a random key for the process.
 
 A key is never made for a database that already holds sealed secrets: a missing or wrong
 key is a SecretKeyError, which stops start-up, because a new key would orphan them for good.
 
-`sealer` is bound at run time, like the database proxy, so SealedField columns seal and
-unseal without every query passing the key. Unsealed values are cached: the webhook
-sender reads a subscription's secret for every delivery.
+The engine opens the Vault with its database; store/db.py binds it to `sealer` at run
+time, like the database proxy, so SealedField columns seal and unseal without every query
+passing the key. Unsealed values are cached: the webhook sender reads a subscription's
+secret for every delivery.
 """
 import base64
 import functools
 import logging
 import os
 import secrets
-import sqlite3
 
-import peewee as pw
-
-from .db import IN_MEMORY, OWNER_ONLY
 from .sealing import SealingKey, Tampered
 
 KEY_BYTES = 32
 PREFIX = "sealed:v1:"
 _LABEL = b"goldenrecord.at-rest."
-# Any one sealed value tells whether a key is the one the database's secrets need.
-_SAMPLE = (f"SELECT value FROM setting WHERE value LIKE '{PREFIX}%' UNION ALL "
-           f"SELECT secret FROM webhook WHERE secret LIKE '{PREFIX}%' LIMIT 1")
+# A key file is as private as the database files it opens (store/sqlite/connection.py).
+KEY_FILE_MODE = 0o600
 
-sealer = pw.Proxy()
 log = logging.getLogger("goldenrecord.store")
 
 
@@ -73,11 +68,6 @@ class Vault:
         return True
 
 
-def key_path(database_path, key_file=""):
-    """Where the key of the database at `database_path` is kept: `key_file`, or beside it."""
-    return key_file or f"{database_path}.key"
-
-
 def parse_key(text, source):
     """The 32 bytes of a key written as 64 hex digits or base64 (standard or URL-safe);
     SecretKeyError naming `source` for anything else."""
@@ -106,7 +96,7 @@ def write_key_file(path, key):
     there is one. Staged and linked into place, so no reader ever sees half a key, and
     synced with its folder, so a key whose secrets were committed survives a crash."""
     staged = f"{path}.{secrets.token_hex(4)}.partial"
-    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
+    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
     try:
         with open(descriptor, "w") as handle:
             handle.write(base64.b64encode(key).decode() + "\n")
@@ -127,42 +117,30 @@ def _sync_folder(folder):
             os.close(descriptor)
 
 
-def sealed_sample(connection):
-    """One sealed value of the database on the sqlite3 `connection`, or None when it
-    holds none yet (new, or from before secrets were sealed)."""
-    try:
-        row = connection.execute(_SAMPLE).fetchone()
-    except sqlite3.OperationalError:  # no such table: a new database
-        return None
-    return row[0] if row else None
-
-
-def open_vault(connection, database_path, *, key=None, key_file=""):
-    """The vault of the database at `database_path` (open on the sqlite3 `connection`),
-    bound to `sealer`. `key` (bytes) is used when given; else the key file
-    (`key_path`), made when missing only if the database holds no sealed secret."""
-    sample = sealed_sample(connection)
-    if key is not None:
-        vault, origin = Vault(key), "the secret key given"
-    elif database_path in IN_MEMORY:
-        vault, origin = Vault(secrets.token_bytes(KEY_BYTES)), "a new key"
+def open_vault(sample, database, *, key_text="", key_file=None):
+    """The vault of the database named `database` (for messages), whose secrets sealed
+    already include `sample` (None while none is). Under the key `key_text` when given;
+    else the key in `key_file`, made there only when it is missing and nothing is sealed
+    yet; with neither (a database in memory) under a random key of this process."""
+    if key_text:
+        vault, origin = Vault(parse_key(key_text, "the key given")), "the secret key given"
+    elif key_file:
+        vault, origin = Vault(key_from_file(key_file, database, sample)), key_file
     else:
-        origin = key_path(database_path, key_file)
-        vault = Vault(_key_from_file(origin, database_path, sample))
+        vault, origin = Vault(secrets.token_bytes(KEY_BYTES)), "a new key"
     if sample is not None and not vault.opens(sample):
-        raise SecretKeyError(f"{origin} does not open the secrets sealed in {database_path}: use "
+        raise SecretKeyError(f"{origin} does not open the secrets sealed in {database}: use "
                              "the key made with this database (a backup's is BACKUP.key beside it)")
-    sealer.initialize(vault)
     return vault
 
 
-def _key_from_file(path, database_path, sample):
+def key_from_file(path, database, sample):
     """The key in `path`; a new one written there when there is none and nothing is
-    sealed yet."""
+    sealed yet (`sample` is None)."""
     if os.path.exists(path):
         return read_key_file(path)
     if sample is not None:
-        raise SecretKeyError(f"{path} is missing, but {database_path} holds secrets sealed with "
+        raise SecretKeyError(f"{path} is missing, but {database} holds secrets sealed with "
                              "it: put that key file back (a backup's is BACKUP.key beside it)")
     key = secrets.token_bytes(KEY_BYTES)
     try:
@@ -172,5 +150,5 @@ def _key_from_file(path, database_path, sample):
     except OSError as error:
         raise SecretKeyError(f"{path}: cannot write the secret key file: {error.strerror}")
     log.info("made the secret key file %s for %s; keep it with the database: its secrets "
-             "cannot be read without it", path, database_path)
+             "cannot be read without it", path, database)
     return key

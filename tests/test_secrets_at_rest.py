@@ -385,7 +385,7 @@ def test_instances_opening_one_new_database_at_once_share_one_key(tmp_path):
     from goldenrecord.store import vault
 
     db = str(tmp_path / "new.db")
-    keys = race(8, lambda i: vault._key_from_file(f"{db}.key", db, None))
+    keys = race(8, lambda i: vault.key_from_file(f"{db}.key", db, None))
     assert len(set(keys)) == 1
     assert vault.read_key_file(f"{db}.key") == keys[0]
     assert [name for name in os.listdir(tmp_path) if name.endswith(".partial")] == []

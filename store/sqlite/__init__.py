@@ -1,0 +1,102 @@
+"""SQLite as the store's engine (store/engine.py): one file, WAL mode, and for each part
+of the seam what SQLite offers for it.
+
+- connecting: connection.py's pragmas (WAL, synchronous=FULL, foreign keys, a busy
+  timeout) on a file created readable by its owner only;
+- the write lock: BEGIN IMMEDIATE, behind a thread lock for this process's writers;
+- the change watch: `PRAGMA data_version` on a connection of its own (watch.py);
+- backup: SQLite's online backup API, checked by `PRAGMA integrity_check`, with the
+  secret key file copied beside it (backup.py);
+- the vault: the secret key in `<database>.key` beside the file unless configured
+  otherwise (keys.py; store/vault.py);
+- the text index: FTS5 tables kept by triggers, and a table of typo variants
+  (search/engine.py);
+- migrations: store/migrations/, each in its own IMMEDIATE transaction.
+"""
+import sqlite3
+
+from goldenrecord import search
+
+from ..engine import Engine, TextIndex
+from ..migrations import current_version, migrate
+from ..vault import SecretKeyError, open_vault
+from .backup import backup, copy_template
+from .connection import immediate_transaction, open_database
+from .keys import key_path, sealed_sample
+from .watch import CommitWatch
+
+__all__ = ["SqliteEngine", "copy_template"]
+
+
+class SqliteTextIndex(TextIndex):
+    """search/engine.py's FTS5 index on the peewee database `db`."""
+
+    def __init__(self, db):
+        self._db = db
+
+    def index_document(self, before=(), after=()):
+        search.index_document(self._db, before, after)
+
+    def find(self, kind, text, *, where="", params=(), count=True):
+        return search.find(self._db, kind, text, where=where, params=params, count=count)
+
+    def reindex(self):
+        search.reindex(self._db)
+
+
+class SqliteEngine(Engine):
+    """The SQLite file at `path`, its secrets sealed under the key `secret_key` (text: 64
+    hex digits or base64) when given, else under the key in `key_file` (by default the
+    database's path + ".key")."""
+
+    # The library's version: a file built by one SQLite may differ from another's (the
+    # embedding's template database is kept per version).
+    version = sqlite3.sqlite_version
+
+    def __init__(self, path, *, secret_key="", key_file=""):
+        self.path = str(path)
+        self._secret_key = secret_key
+        self._key_file = key_path(self.path, key_file)
+        self._db = None
+        self._text = None
+        self._vault = None
+
+    def open(self):
+        db = open_database(self.path)
+        try:
+            self._vault = open_vault(sealed_sample(db.connection()), self.path,
+                                     key_text=self._secret_key, key_file=self._key_file)
+        except SecretKeyError:
+            db.close()
+            raise
+        self._db = db
+        self._text = SqliteTextIndex(db)
+        return db
+
+    def write_transaction(self):
+        return immediate_transaction(self._db)
+
+    def commit_watch(self):
+        return CommitWatch(self.path)
+
+    @property
+    def text(self):
+        return self._text
+
+    @property
+    def vault(self):
+        return self._vault
+
+    def migrate(self, now):
+        return migrate(self._db, now, self._vault.seal)
+
+    def schema_version(self):
+        return current_version(self._db)
+
+    def backup(self, target):
+        # A key given as text is kept elsewhere on purpose: it is not written beside a copy.
+        return backup(self.path, target, key_file=None if self._secret_key else self._key_file)
+
+    def close(self):
+        if self._db is not None:
+            self._db.close()
