@@ -62,11 +62,12 @@ def workos_clients(config):
     return new_client
 
 
-def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on `config.database.path`, migrated to the current schema."""
+def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
+    """The store on `config.database.path`, migrated to the current schema (`progress`
+    hears of each migration)."""
     from goldenrecord import store
     opened = store.Store(config.database.path, clock=clock, uuidgen=uuidgen)
-    opened.migrate()
+    opened.migrate(progress)
     return opened
 
 

@@ -59,9 +59,10 @@ class Store:
         self.idempotency = IdempotentRequests(self)
         self.ended_sessions = EndedSessions(self)
 
-    def migrate(self):
-        """Create or upgrade the schema; returns the migration versions applied."""
-        return migrate(self.db, self.now())
+    def migrate(self, progress=None):
+        """Create or upgrade the schema; returns the migration versions applied.
+        `progress(count, total)` hears of each migration (see migrations.migrate)."""
+        return migrate(self.db, self.now(), progress)
 
     def new_uuid(self):
         return str(self._uuidgen())
@@ -69,11 +70,12 @@ class Store:
     def new_id(self, prefix):
         return f"{prefix}_{self._uuidgen().hex}"
 
-    def reindex_search(self):
+    def reindex_search(self, progress=None):
         """Rebuild the search indexes from the tables, in one write transaction: safe while
-        serving (readers go on; writers wait for it)."""
+        serving (readers go on; writers wait for it). `progress(count, total)` hears of
+        each step (see search.reindex)."""
         with write_transaction():
-            search.reindex(database)
+            search.reindex(database, progress)
 
     def setting(self, key):
         return Setting.get_by_id(key).value
