@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import sqlite3
+from pathlib import Path
 
 import falcon.testing
 import pytest
@@ -333,3 +334,18 @@ def test_bind_errors_are_explained():
     in_use = bind_failure("127.0.0.1", 8080, OSError(errno.EADDRINUSE, "in use"))
     assert in_use.startswith("server.port: 127.0.0.1:8080 is in use")
     assert bind_failure("127.0.0.1", 8080, OSError(errno.ENOBUFS, "no")) is None
+
+
+def test_every_command_is_in_the_readme():
+    from goldenrecord.cli.commands import COMMANDS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Command line"):readme.index("## Configuration")]
+    assert [name for name in COMMANDS if f"`goldenrecord {name}" not in section] == []
+
+
+def test_the_zipapp_takes_tqdm_without_its_windows_only_dependency():
+    """tqdm requires colorama on Windows only; the bundle must not look for it here."""
+    from goldenrecord.embedding import bundle
+
+    assert bundle.dependencies("tqdm") == []
