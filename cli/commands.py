@@ -14,7 +14,7 @@ from goldenrecord import workos_clients
 from goldenrecord.settings import ConfigError
 
 from . import keys
-from .database import checked_database_path, opened
+from .database import checked_database_path, describe, open_checked, opened
 from .errors import CommandError
 from .parser import configuration
 from .serve import serve
@@ -50,9 +50,13 @@ def run_migrate(args, log_handler):
     """`migrate`: opening the store migrates it; says which version it is at."""
     from goldenrecord.store.migrations import current_version
 
-    with args.progress.reporter("migrate", "migrations") as report, \
-            opened(configuration(args), progress=report) as (store, where):
-        log.info("%s is at schema version %d", where, current_version(store.db))
+    with args.progress.reporter("migrate", "migrations") as report:
+        store, created = open_checked(configuration(args), progress=report)
+    try:
+        log.info("%s is at schema version %d", describe(store.path, created),
+                 current_version(store.db))
+    finally:
+        store.close()
 
 
 def run_reindex(args, log_handler):

@@ -33,8 +33,9 @@ def opened(config, **options):
 
 
 def open_checked(config, **options):
-    """The migrated store of `config` (options are open_store's), after the checks above;
-    returns (store, created): created is True when this call made a new database file."""
+    """The migrated store of `config` (options are open_store's), once its path passed
+    checked_database_path and it proved writable; returns (store, created): created is
+    True when this call made a new database file."""
     path = checked_database_path(config.database.path)
     created = not os.path.exists(path) or os.path.getsize(path) == 0
     try:
