@@ -10,12 +10,14 @@ of the seam what SQLite offers for it.
   (search/engine.py);
 - migrations: store/migrations/, each in its own IMMEDIATE transaction.
 """
+import os
 import sqlite3
 
 from goldenrecord import search
 
 from ..engine import Engine, TextIndex
 from ..migrations import current_version, migrate
+from . import checks
 from .backup import backup, copy_template
 from .connection import immediate_transaction, open_database
 from .watch import CommitWatch
@@ -35,8 +37,8 @@ class SqliteTextIndex(TextIndex):
     def find(self, kind, text, *, where="", params=(), count=True):
         return search.find(self._db, kind, text, where=where, params=params, count=count)
 
-    def reindex(self):
-        search.reindex(self._db)
+    def reindex(self, progress=None):
+        search.reindex(self._db, progress)
 
 
 class SqliteEngine(Engine):
@@ -66,14 +68,23 @@ class SqliteEngine(Engine):
     def text(self):
         return self._text
 
-    def migrate(self, now):
-        return migrate(self._db, now)
+    def migrate(self, now, progress=None):
+        return migrate(self._db, now, progress)
 
     def schema_version(self):
         return current_version(self._db)
 
-    def backup(self, target):
-        return backup(self.path, target)
+    def check_location(self):
+        return checks.check_location(self.path)
+
+    def check_writable(self):
+        checks.check_writable(self.path)
+
+    def explain(self, error):
+        return checks.explain(os.path.abspath(self.path), error)
+
+    def backup(self, target, progress=None):
+        return backup(self.path, target, progress)
 
     def close(self):
         if self._db is not None:
