@@ -62,8 +62,9 @@ def workos_clients(config):
     return new_client
 
 
-def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on the database `config.database` names, migrated to the current schema.
+def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
+    """The store on the database `config.database` names, migrated to the current schema
+    (`progress` hears of each migration).
 
     ConfigError when it names an engine there is none of, and when its secret key is
     missing, malformed or not the database's (one line, exit status 2, naming the setting
@@ -78,7 +79,7 @@ def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
         setting = ("database.secret_key (GOLDENRECORD_SECRET_KEY)" if database.secret_key
                    else "database.secret_key_file")
         raise ConfigError(f"{setting}: {error}") from None
-    opened.migrate()
+    opened.migrate(progress)
     return opened
 
 

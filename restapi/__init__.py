@@ -11,7 +11,7 @@ from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
-from .middleware import RequestContext
+from .middleware import RequestContext, log_request
 from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
 from .usage import Usage, UsageRecorder
@@ -43,7 +43,7 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
     authentication = Authentication(store.api_keys, client_address, clock,
                                     failures=FixedWindowLimiter(clock),
                                     failure_limit=limits.failed_auth_per_ip, sessions=sessions)
-    middleware = [RequestContext(access_log) if access_log else RequestContext(), authentication]
+    middleware = [RequestContext(access_log or log_request, client_address), authentication]
     tier_limits = limits.by_tier()
     if tier_limits is not None:
         middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))

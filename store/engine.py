@@ -28,6 +28,11 @@ class Backup(NamedTuple):
     key_file: str | None
 
 
+class Unusable(Exception):
+    """The database cannot be used at all (a folder, a missing folder, another kind of
+    file, no permission, read-only); the message is one line saying what to do."""
+
+
 class TextIndex(abc.ABC):
     """Typo-tolerant search over organizations and users (kinds in `search.KINDS`).
 
@@ -49,9 +54,10 @@ class TextIndex(abc.ABC):
         SQL condition on the base table, alias `d`, with `params`: the caller's filters."""
 
     @abc.abstractmethod
-    def reindex(self):
+    def reindex(self, progress=None):
         """Rebuild the index from the tables, inside the caller's write transaction: the
-        repair for an index that a crash or a hand edit left behind."""
+        repair for an index that a crash or a hand edit left behind. `progress(done,
+        total)`, if given, hears how far it got."""
 
 
 class ChangeWatch(abc.ABC):
@@ -110,21 +116,37 @@ class Engine(abc.ABC):
         is missing, or is not the one the database's secrets were sealed with."""
 
     @abc.abstractmethod
-    def migrate(self, now):
+    def migrate(self, now, progress=None):
         """Create or upgrade the schema with this engine's migrations, each applied once
         even when two processes migrate at once, sealing secrets with the vault; returns
-        the versions applied."""
+        the versions applied. `progress(done, total)`, if given, hears of each migration."""
 
     @abc.abstractmethod
     def schema_version(self):
         """The version of the last migration applied (0 for a new database)."""
 
     @abc.abstractmethod
-    def backup(self, target):
+    def check_location(self):
+        """Unusable when the database cannot be where it is configured to be, before
+        anything is opened or created; returns whether it is new (nothing there yet)."""
+
+    @abc.abstractmethod
+    def check_writable(self):
+        """Unusable when the opened database cannot be written (an engine may open a
+        read-only database without a word, and a current schema needs no write)."""
+
+    @abc.abstractmethod
+    def explain(self, error):
+        """The Unusable an error raised while opening means, or None for one this engine
+        cannot explain (which then keeps its traceback)."""
+
+    @abc.abstractmethod
+    def backup(self, target, progress=None):
         """Copy the database, consistent to one moment and safe while it serves, to the
         new file `target`, which opens on its own, and the secret key file that opens its
         secrets beside it; returns a Backup. BackupError when it cannot be made; a failed
-        backup leaves nothing at `target`."""
+        backup leaves nothing at `target`. `progress(done, total)`, if given, hears how far
+        the copy got."""
 
     @abc.abstractmethod
     def close(self):

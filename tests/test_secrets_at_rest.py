@@ -204,7 +204,7 @@ def test_no_secret_made_through_the_api_is_in_the_database_files(tmp_path, recei
 
 
 def _database_before_sealing(path, monkeypatch):
-    """A database as the release before migration 13 left it, holding a subscription whose
+    """A database as the release before migration 14 left it, holding a subscription whose
     secret is plain text; returns that secret and the plain setting secrets."""
     monkeypatch.setattr(migrations, "MIGRATIONS",
                         [m for m in migrations.MIGRATIONS if m[1] != "secrets_sealed"])

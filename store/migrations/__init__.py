@@ -2,8 +2,9 @@
 
 Each migration is a module with `apply(db, now)`; one that seals secrets
 (`SEALS_SECRETS = True`) has `apply(db, now, seal)` and is given the database's sealing
-function, since the key that seals them is kept outside the database. They are listed here by import rather
-than discovered on disk, so they work the same from a checkout, a wheel or a zipapp.
+function, since the key that seals them is kept outside the database. They are listed
+here by import rather than discovered on disk, so they work the same from a checkout, a
+wheel or a zipapp.
 A released migration is never edited: a later change is a new module appended below.
 """
 from datetime import datetime, timezone
@@ -11,7 +12,8 @@ from datetime import datetime, timezone
 from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
                m0006_search_generation, m0007_admin, m0008_idempotency,
                m0009_api_key_generation, m0010_admin_sign_out,
-               m0011_idempotency_sealed, m0012_search_variant_bounds, m0013_secrets_sealed)
+               m0011_idempotency_sealed, m0012_search_variant_bounds,
+               m0013_operator_keys_enterprise, m0014_secrets_sealed)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -26,7 +28,8 @@ MIGRATIONS = [
     (10, "admin_sign_out", m0010_admin_sign_out),
     (11, "idempotency_sealed", m0011_idempotency_sealed),
     (12, "search_variant_bounds", m0012_search_variant_bounds),
-    (13, "secrets_sealed", m0013_secrets_sealed),
+    (13, "operator_keys_enterprise", m0013_operator_keys_enterprise),
+    (14, "secrets_sealed", m0014_secrets_sealed),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -40,27 +43,29 @@ def applied_versions(db):
     return {row[0] for row in db.execute_sql("SELECT version FROM schema_migrations")}
 
 
-def migrate(db, now=None, seal=None):
+def migrate(db, now=None, progress=None, seal=None):
     """Bring the schema up to date; returns the versions applied (empty when current).
 
     Each migration runs in its own IMMEDIATE transaction together with its history row,
-    so two processes migrating the same file at once cannot both apply it. `seal` (text
-    -> sealed text) is for the migrations that seal secrets. Once any has run, the WAL is
-    checkpointed and emptied: the page images it held from before (plaintext secrets that
-    m0011 and m0013 wiped among them) do not stay in the file.
+    so two processes migrating the same file at once cannot both apply it.
+    `progress(count, total)`, if given, hears of each migration checked or applied. `seal`
+    (text -> sealed text) is for the migrations that seal secrets. Once any has run, the
+    WAL is checkpointed and emptied: the page images it held from before (plaintext
+    secrets that m0011 and m0014 wiped among them) do not stay in the file.
     """
     done = []
-    for version, name, module in MIGRATIONS:
+    for checked, (version, name, module) in enumerate(MIGRATIONS, start=1):
         with db.atomic("IMMEDIATE"):
-            if version in applied_versions(db):
-                continue
-            stamp = now or datetime.now(timezone.utc)
-            _apply(module, db, stamp, seal)
-            db.execute_sql(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                (version, name, stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
-            )
-            done.append(version)
+            if version not in applied_versions(db):
+                stamp = now or datetime.now(timezone.utc)
+                _apply(module, db, stamp, seal)
+                db.execute_sql(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+                )
+                done.append(version)
+        if progress is not None:
+            progress(checked, len(MIGRATIONS))
     if done:
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return done

@@ -13,6 +13,7 @@ of the seam what SQLite offers for it.
   (search/engine.py);
 - migrations: store/migrations/, each in its own IMMEDIATE transaction.
 """
+import os
 import sqlite3
 
 from goldenrecord import search
@@ -20,6 +21,7 @@ from goldenrecord import search
 from ..engine import Engine, TextIndex
 from ..migrations import current_version, migrate
 from ..vault import SecretKeyError, open_vault
+from . import checks
 from .backup import backup, copy_template
 from .connection import immediate_transaction, open_database
 from .keys import key_path, sealed_sample
@@ -40,8 +42,8 @@ class SqliteTextIndex(TextIndex):
     def find(self, kind, text, *, where="", params=(), count=True):
         return search.find(self._db, kind, text, where=where, params=params, count=count)
 
-    def reindex(self):
-        search.reindex(self._db)
+    def reindex(self, progress=None):
+        search.reindex(self._db, progress)
 
 
 class SqliteEngine(Engine):
@@ -87,15 +89,25 @@ class SqliteEngine(Engine):
     def vault(self):
         return self._vault
 
-    def migrate(self, now):
-        return migrate(self._db, now, self._vault.seal)
+    def migrate(self, now, progress=None):
+        return migrate(self._db, now, progress, seal=self._vault.seal)
 
     def schema_version(self):
         return current_version(self._db)
 
-    def backup(self, target):
+    def check_location(self):
+        return checks.check_location(self.path)
+
+    def check_writable(self):
+        checks.check_writable(self.path)
+
+    def explain(self, error):
+        return checks.explain(os.path.abspath(self.path), error)
+
+    def backup(self, target, progress=None):
         # A key given as text is kept elsewhere on purpose: it is not written beside a copy.
-        return backup(self.path, target, key_file=None if self._secret_key else self._key_file)
+        return backup(self.path, target, progress,
+                      key_file=None if self._secret_key else self._key_file)
 
     def close(self):
         if self._db is not None:
