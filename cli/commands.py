@@ -104,6 +104,42 @@ def run_sync_users(args, log_handler):
     return 0
 
 
+def run_import(args, log_handler):
+    """`import FILE --kind K`: per-line errors and progress on stderr, counts on stdout."""
+    import json
+
+    from . import importing
+
+    if args.batch_size < 1:
+        raise CommandError("--batch-size: must be at least 1")
+    opened = open_store(_configuration(args))
+    started = time.monotonic()
+
+    def progress(outcome):
+        for error in outcome.errors[progress.reported:]:
+            log.error("%s: %s", args.file, error)
+        progress.reported = len(outcome.errors)
+        log.info("import: %d %s written (%.0f/s), %d batches refused", outcome.written,
+                 args.kind, outcome.written / max(time.monotonic() - started, 1e-9),
+                 outcome.refused_batches)
+
+    progress.reported = 0
+    try:
+        with open(args.file, newline="", encoding="utf-8") as lines:
+            outcome = importing.import_records(
+                opened, args.kind, importing.records(lines, importing.format_of(args.file, args.format)),
+                batch_size=args.batch_size, progress=progress)
+    except OSError as error:
+        raise CommandError(f"import: {error.strerror}: {args.file}")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"import: {args.file} is not UTF-8 text ({error.reason})")
+    finally:
+        opened.close()
+    print(json.dumps({"written": outcome.written, "refusedBatches": outcome.refused_batches,
+                      "errors": len(outcome.errors)}))
+    return 1 if outcome.refused_batches else 0
+
+
 @contextlib.contextmanager
 def _temporary_database(args):
     """The database of `serve --ephemeral`: in a new temporary folder, removed on exit."""
@@ -171,5 +207,6 @@ COMMANDS = {
     "keys create": run_create_key,
     "search reindex": run_reindex,
     "workos sync-users": run_sync_users,
+    "import": run_import,
     "zipapp": run_zipapp,
 }
