@@ -9,10 +9,9 @@ alternating subjects so that machine noise hits each alike:
   read         GET /api/v1/organizations/{random id}, alone
   read+writes  the same read while a second wrk keeps creating organizations
 Targets (issue 17): create >= 1,500/s with 16 connections, each 2xx durable (fsync done);
-read throughput during writes >= 80% of read throughput alone. The server's fsyncs per
-create (from /proc/PID/io is not possible; counted by strace-free means: the WAL syncs the
-group commit reports in its log line at exit are not needed) are shown as creates per
-second against the machine's measured fsync rate.
+read throughput during writes >= 80% of read throughput alone. Creates per second are
+shown beside the disk's measured write+fsync rate on one thread: the bound that one fsync
+per request (synchronous=FULL) would put on them.
 """
 import argparse
 import os
