@@ -101,6 +101,42 @@ def run_sync_users(args, log_handler):
     return 0
 
 
+def run_import(args, log_handler):
+    """`import FILE --kind K`: per-line errors and progress on stderr, counts on stdout.
+    The total of a progress report is unknown (None): the file is read as it goes."""
+    import json
+
+    from . import importing
+
+    if args.batch_size < 1:
+        raise CommandError("--batch-size: must be at least 1")
+    with opened(configuration(args)) as (store, where), \
+            args.progress.reporter("import", args.kind) as report:
+        log.info("importing %s into %s", args.kind, where)
+        reported = 0
+
+        def progress(outcome):
+            nonlocal reported
+            for error in outcome.errors[reported:]:
+                log.error("%s: %s", args.file, error)
+            reported = len(outcome.errors)
+            report(outcome.written, None)
+
+        try:
+            with open(args.file, newline="", encoding="utf-8") as lines:
+                outcome = importing.import_records(
+                    store, args.kind,
+                    importing.records(lines, importing.format_of(args.file, args.format)),
+                    batch_size=args.batch_size, progress=progress)
+        except OSError as error:
+            raise CommandError(f"import: {error.strerror}: {args.file}")
+        except UnicodeDecodeError as error:
+            raise CommandError(f"import: {args.file} is not UTF-8 text ({error.reason})")
+    print(json.dumps({"written": outcome.written, "refusedBatches": outcome.refused_batches,
+                      "errors": len(outcome.errors)}))
+    return 1 if outcome.refused_batches else 0
+
+
 @contextlib.contextmanager
 def _temporary_database(args):
     """The database of `serve --ephemeral`: in a new temporary folder, removed on exit."""
@@ -173,5 +209,6 @@ COMMANDS = {
     "keys rotate": keys.run_rotate,
     "search reindex": run_reindex,
     "workos sync-users": run_sync_users,
+    "import": run_import,
     "zipapp": run_zipapp,
 }

@@ -122,6 +122,20 @@ def build_parser():
                      "keeps working for 7 days (as POST /api/v1/keys/:id?action=rotate).",
                      within=keys)
     rotate.add_argument("id", metavar="ID", help="the key's id (key_…), from `keys list`")
+    load = command("import", "Create organizations, users or memberships from an NDJSON or CSV file.",
+                   "Create the records of FILE, each what the API's create takes (camelCase "
+                   "fields; CSV: a header row of field names, empty cells absent, metadata and "
+                   "isOwner as JSON), checked by the API's rules. Written in batches of one "
+                   "transaction each: a batch with a bad line is not written at all, and every "
+                   "bad line is reported by number and field on stderr. Progress on stderr; "
+                   "exit status 1 when any batch was refused.", long=True)
+    load.add_argument("file", metavar="FILE", help="the records, one per line (NDJSON) or row (CSV)")
+    load.add_argument("--kind", required=True, choices=("organizations", "users", "memberships"),
+                      help="what the records are")
+    load.add_argument("--format", choices=("ndjson", "csv"),
+                      help="default: csv for a .csv file, else ndjson")
+    load.add_argument("--batch-size", type=int, default=500, metavar="N",
+                      help="records per transaction (default 500)")
 
     command("sync-users", "Create, link and update users from every WorkOS user.",
             "Page through WorkOS's User Management users (workos.api_key, workos.base_url) and "

@@ -97,7 +97,14 @@ class Engine(abc.ABC):
     def write_transaction(self):
         """A context manager: a transaction holding the write lock from its start, so
         read-then-write sequences (uniqueness checks, counters) cannot interleave with
-        another writer, in this process or another."""
+        another writer, in this process or another; once it has committed, the change is
+        on disk before the context manager returns."""
+
+    @abc.abstractmethod
+    def make_durable(self):
+        """Return once every transaction this process has committed is on disk. Writes
+        through `write_transaction` are durable when it returns; this is for a reader
+        that is about to act outside the database on what it read (the webhook sender)."""
 
     @abc.abstractmethod
     def commit_watch(self):

@@ -1,9 +1,11 @@
 """SQLite as the store's engine (store/engine.py): one file, WAL mode, and for each part
 of the seam what SQLite offers for it.
 
-- connecting: connection.py's pragmas (WAL, synchronous=FULL, foreign keys, a busy
+- connecting: connection.py's pragmas (WAL, synchronous=NORMAL, foreign keys, a busy
   timeout) on a file created readable by its owner only;
 - the write lock: BEGIN IMMEDIATE, behind a thread lock for this process's writers;
+- durability: group commit, one fsync of the WAL for the commits of many writers, each
+  waiting for it before it answers (durability.py);
 - the change watch: `PRAGMA data_version` on a connection of its own (watch.py);
 - backup: SQLite's online backup API, checked by `PRAGMA integrity_check`, with the
   secret key file copied beside it (backup.py);
@@ -62,21 +64,26 @@ class SqliteEngine(Engine):
         self._db = None
         self._text = None
         self._vault = None
+        self.durable = None  # a GroupSync once open: tests and benchmarks count its fsyncs
 
     def open(self):
-        db = open_database(self.path)
+        db, durable = open_database(self.path)
         try:
             self._vault = open_vault(sealed_sample(db.connection()), self.path,
                                      key_text=self._secret_key, key_file=self._key_file)
         except SecretKeyError:
             db.close()
             raise
-        self._db = db
+        self._db, self.durable = db, durable
         self._text = SqliteTextIndex(db)
         return db
 
     def write_transaction(self):
-        return immediate_transaction(self._db)
+        return immediate_transaction(self._db, self.durable)
+
+    def make_durable(self):
+        if self.durable is not None:
+            self.durable.sync_all()
 
     def commit_watch(self):
         return CommitWatch(self.path)
@@ -90,7 +97,9 @@ class SqliteEngine(Engine):
         return self._vault
 
     def migrate(self, now, progress=None):
-        return migrate(self._db, now, progress, seal=self._vault.seal)
+        applied = migrate(self._db, now, progress, seal=self._vault.seal)
+        self.durable.sync_all()  # migrations commit by themselves, outside write_transaction
+        return applied
 
     def schema_version(self):
         return current_version(self._db)
@@ -111,4 +120,5 @@ class SqliteEngine(Engine):
 
     def close(self):
         if self._db is not None:
+            self.make_durable()
             self._db.close()
