@@ -78,27 +78,35 @@ class GoldenRecord:
     writing what it buffered, and closes the database. `with GoldenRecord(config) as gr:`
     does both. `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can
     control time and ids; `store` is an open store to use instead of opening one.
+    `metrics` is this instance's own Prometheus registry and instruments, served at
+    /metrics; `write_probe_seconds` is how long /readyz waits for the write lock (None:
+    restapi.health.WRITE_PROBE_SECONDS).
     """
 
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
-                 access_log=None):
+                 access_log=None, write_probe_seconds=None):
         from goldenrecord import admin_ui, restapi
+        from goldenrecord.metrics import Metrics
         from goldenrecord.webhook_delivery import WebhookSender
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
+        self.metrics = Metrics(queue_depth=self.store.events.queue_depth,
+                               database_bytes=self.store.database_bytes)
         analytics = self.config.analytics
         self.usage = restapi.UsageRecorder(
             self.store.analytics, analytics, clock=clock) if analytics.enabled else None
         # The dashboard is HTTP too, but on top of the API: its sessions sign API requests in.
         sessions = admin_ui.sessions_for(self.store, clock)
         self.app = restapi.build_app(
-            self.store, self.config, clock=clock, usage=self.usage, access_log=access_log,
-            version=__version__, sessions=sessions,
+            self.store, self.config, clock=clock, metrics=self.metrics, usage=self.usage,
+            access_log=access_log, version=__version__, sessions=sessions,
+            write_probe_seconds=write_probe_seconds,
             workos=restapi.WorkosLink(self.config.workos.webhook_secret,
                                       workos_clients(self.config)),
             extensions=[functools.partial(admin_ui.install, sessions=sessions, clock=clock)])
-        self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock)
+        self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock,
+                                      on_outcome=self.metrics.delivered)
         self._state = "built"
 
     def start(self):

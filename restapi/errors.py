@@ -69,6 +69,10 @@ class ApiError(Exception):
         return cls(code, 409, message, field=field)
 
     @classmethod
+    def service_unavailable(cls, message):
+        return cls("GR_SERVICE_UNAVAILABLE", 503, message)
+
+    @classmethod
     def internal(cls):
         return cls("GR_INTERNAL_ERROR", 500,
                    "An unexpected server error occurred. Retry, or contact support with the requestId")
@@ -107,6 +111,8 @@ ERROR_CODES = {
     "GR_WORKOS_ERROR": (502, "WorkOS refused or failed the request, after retries; details carry "
                              "WorkOS's status and code"),
     "GR_INTERNAL_ERROR": (500, "An unexpected server error occurred; retry, or report the requestId"),
+    "GR_SERVICE_UNAVAILABLE": (503, "Not ready: a database migration is pending or running, or "
+                                    "the database cannot be written now; retry later"),
 }
 
 _NOT_FOUND_CODES = {
@@ -134,6 +140,8 @@ def from_store_error(error):
         return ApiError.forbidden(error.message, error.field)
     if isinstance(error, store.Invalid):
         return ApiError.validation(error.field, error.message)
+    if isinstance(error, store.Unavailable):
+        return ApiError.service_unavailable(error.message)
     raise TypeError(f"unmapped store error {error!r}")
 
 

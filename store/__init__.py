@@ -12,12 +12,13 @@ from .analytics import Analytics
 from .apikeys import ApiKeys
 from .changes import ChangeCounters, CommitWatch
 from goldenrecord import search
-from .db import database, open_database, write_transaction
+from .db import database, open_database, takes_writes, write_transaction
 from .events import Events
 from .idempotency import IdempotentRequests
-from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
+from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
+                     Unavailable)
 from .memberships import Memberships
-from .migrations import migrate
+from .migrations import migrate, pending
 from .models import Setting
 from .organizations import Organizations
 from .rbac import Rbac
@@ -26,7 +27,8 @@ from .webhooks import Webhooks
 from .workos import Workos
 
 __all__ = [
-    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError", "records",
+    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError",
+    "Unavailable", "records",
 ]
 
 
@@ -80,6 +82,23 @@ class Store:
 
     def ping(self):
         self.db.execute_sql("SELECT 1").fetchone()
+
+    def check_ready(self, write_timeout):
+        """Raise Unavailable unless every migration is applied and a write would get the
+        lock within `write_timeout` seconds: whether this instance can do its work now."""
+        missing = pending(self.db)
+        if missing:
+            raise Unavailable("Database migrations are pending or running: "
+                              + ", ".join(map(str, missing)))
+        if not takes_writes(self.db, write_timeout):
+            raise Unavailable(f"The database took no write within {write_timeout:g} s: "
+                              "another connection holds its write lock, or it is read-only")
+
+    def database_bytes(self):
+        """The size of the database's pages: its file's size once the WAL is checkpointed."""
+        pages, = self.db.execute_sql("PRAGMA page_count").fetchone()
+        size, = self.db.execute_sql("PRAGMA page_size").fetchone()
+        return pages * size
 
     def start(self):
         """Start watching for commits by other processes, so that hot reads can be

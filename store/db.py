@@ -7,7 +7,9 @@ serves one Golden Record database.
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
+import time
 
 import peewee as pw
 
@@ -114,3 +116,28 @@ def write_transaction():
     finally:
         for listener in tuple(_after_write):
             listener()
+
+
+def takes_writes(db, seconds):
+    """Whether this thread's connection gets SQLite's write lock within `seconds`.
+
+    The probe is BEGIN IMMEDIATE then ROLLBACK: the lock every write needs, taken and given
+    back without writing anything. Like every writer of this process it queues on the
+    in-process lock first, so it never jumps ahead of a write under way here; the busy
+    timeout is cut to the time left for the duration of the probe.
+    """
+    deadline = time.monotonic() + seconds
+    if not _writer.acquire(timeout=seconds):
+        return False
+    connection = db.connection()
+    try:
+        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        connection.execute(f"PRAGMA busy_timeout = {left_ms}")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # locked past the timeout, or a read-only file
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {PRAGMAS['busy_timeout']}")
+        _writer.release()

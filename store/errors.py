@@ -51,3 +51,12 @@ class Forbidden(StoreError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Unavailable(StoreError):
+    """The database cannot take this process's work now: a migration is pending or running,
+    or the write lock is out of reach. Passing, unlike the errors above: retry later."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message

@@ -42,7 +42,7 @@ def test_operations_name_scope_security_and_codes(document):
     for path, item in document["paths"].items():
         for method, op in item.items():
             public = op["security"] == []
-            assert public == (path in ("/healthz", "/api/v1/openapi.json", "/docs",
+            assert public == (path in ("/healthz", "/readyz", "/api/v1/openapi.json", "/docs",
                                        "/api/webhooks/workos", "/admin", "/admin/session")), path
             if not public:
                 assert op["x-required-scope"] in op["description"]
@@ -62,7 +62,7 @@ def test_grant_and_tenant_rules_are_published_on_their_operations(document):
     sync = paths["/api/workos/sync-users"]["post"]
     assert sync["x-global-keys-only"] is True and "GR_ORG_SCOPE_VIOLATION" in sync["description"]
     assert [path for path, item in paths.items() for op in item.values()
-            if op.get("x-global-keys-only")] == ["/api/workos/sync-users"]
+            if op.get("x-global-keys-only")] == ["/metrics", "/api/workos/sync-users"]
     create_key = paths["/api/v1/keys"]["post"]["description"]
     assert all(word in create_key for word in ("tier", "allowedIps", "expiresAt", "GR_FORBIDDEN"))
     key = paths["/api/v1/keys/{id}"]
@@ -122,11 +122,13 @@ def _declared_fields(store):
     """Every field of every declaration, as (name, Field), found through the route table."""
     from types import SimpleNamespace
 
+    from goldenrecord.metrics import Metrics
     from goldenrecord.restapi.operations import declared_operations
     from goldenrecord.restapi.routes import add_routes
 
+    metrics = Metrics(queue_depth=store.events.queue_depth, database_bytes=store.database_bytes)
     routes = add_routes(SimpleNamespace(add_route=lambda *a, **k: None), store, None,
-                        allow_private_targets=True, version="test")
+                        allow_private_targets=True, version="test", metrics=metrics)
     for template, resource, suffix in routes:
         for _, op in declared_operations(resource, suffix):
             for group in (op.body, op.query):
