@@ -63,11 +63,19 @@ def workos_clients(config):
 
 
 def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on `config.database.path`, migrated to the current schema."""
+    """The store on the database `config.database` names, migrated to the current schema.
+    ConfigError when it names an engine there is none of."""
     from goldenrecord import store
-    opened = store.Store(config.database.path, clock=clock, uuidgen=uuidgen)
+    opened = store.Store(store.engine_for(config.database), clock=clock, uuidgen=uuidgen)
     opened.migrate()
     return opened
+
+
+def metrics_for(store):
+    """A new registry and its instruments (goldenrecord.metrics), its gauges read from
+    `store` at each scrape: one per instance, never the process-wide default."""
+    from goldenrecord.metrics import Metrics
+    return Metrics(queue_depth=store.events.queue_depth, database_bytes=store.database_bytes)
 
 
 class GoldenRecord:
@@ -86,13 +94,11 @@ class GoldenRecord:
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
                  access_log=None, write_probe_seconds=None):
         from goldenrecord import admin_ui, restapi
-        from goldenrecord.metrics import Metrics
         from goldenrecord.webhook_delivery import WebhookSender
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
-        self.metrics = Metrics(queue_depth=self.store.events.queue_depth,
-                               database_bytes=self.store.database_bytes)
+        self.metrics = metrics_for(self.store)
         analytics = self.config.analytics
         self.usage = restapi.UsageRecorder(
             self.store.analytics, analytics, clock=clock) if analytics.enabled else None

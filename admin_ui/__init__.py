@@ -20,11 +20,13 @@ def sessions_for(store, clock):
     return Sessions(store.setting(SECRET_SETTING), clock, store.ended_sessions)
 
 
-def install(app, add, *, authentication, sessions, client_address, clock):
+def install(app, add, *, authentication, sessions, client_address, clock, index):
     """Add the dashboard's routes: its page and session through `add` (the API's route
     recorder, so the OpenAPI document describes them), its static files straight to `app`
-    — files, not operations."""
+    — files, not operations; and list the page on the `index` at /, where browsers are
+    sent on to it."""
     assets = load_assets()
     add("/admin", PageResource(assets))
     add("/admin/session", SessionResource(authentication, sessions, client_address, clock))
     app.add_route("/admin/static/{path:path}", AssetResource(assets))
+    index.link("admin", "/admin", browsers=True)

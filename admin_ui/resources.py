@@ -47,7 +47,7 @@ class AssetResource:
 
     def on_get(self, req, resp, path="index.html"):
         if path not in self._assets:
-            raise ApiError.not_found()
+            raise ApiError("GR_NOT_FOUND")
         body, content_type = self._assets[path]
         resp.set_headers(SECURITY_HEADERS)
         resp.content_type = content_type
@@ -123,7 +123,7 @@ def _refuse_cross_site(req, *, https):
     origin = req.get_header("Origin")
     if (site is not None and site not in ("same-origin", "none")) or (
             origin is not None and _origin(origin) not in _own_origins(req, https)):
-        raise ApiError.forbidden("Sign in from the dashboard's own page")
+        raise ApiError("GR_FORBIDDEN", "Sign in from the dashboard's own page")
 
 
 def _own_origins(req, https):
@@ -151,7 +151,7 @@ def _submitted_key(req):
         return SIGN_IN.parse(read_json(req))["key"]
     raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError("GR_PAYLOAD_TOO_LARGE", 413, "The request body is too large")
+        raise ApiError("GR_PAYLOAD_TOO_LARGE")
     try:
         fields = parse_qs(raw.decode("utf-8"), strict_parsing=bool(raw.strip()))
     except (UnicodeDecodeError, ValueError):

@@ -106,6 +106,7 @@ class Sessions:
                 "The admin session is invalid, has expired or was signed out: sign in again")
         if csrf and not hmac.compare_digest(self.csrf_token(cookie).encode(),
                                             (req.get_header(CSRF_HEADER) or "").encode()):
-            raise ApiError.forbidden(
+            raise ApiError(
+                "GR_FORBIDDEN",
                 f"A request signed in by cookie needs the {CSRF_HEADER} header of its session")
         return session

@@ -56,11 +56,8 @@ def run_seed(args, log_handler):
 def run_migrate(args, log_handler):
     """`migrate`: opening the store migrates it; says which version it is at."""
     config = _configuration(args)
-    store = open_store(config)
-    from goldenrecord.store.migrations import current_version
-
     log.info("database %s is at schema version %d", config.database.path,
-             current_version(store.db))
+             open_store(config).schema_version())
 
 
 def run_reindex(args, log_handler):
@@ -141,12 +138,12 @@ def _seed_demo(config):
 
 def run_backup(args, log_handler):
     """`backup PATH`."""
-    from goldenrecord.store.backup import BackupError, backup
+    from goldenrecord import store
     config, path = _configuration(args), args.path
     started = time.monotonic()
     try:
-        size = backup(config.database.path, path)
-    except BackupError as error:
+        size = store.engine_for(config.database).backup(path)
+    except store.BackupError as error:
         raise CommandError(f"backup: {error}")
     log.info("backed up %s to %s (%d bytes, integrity ok) in %.2f s", config.database.path, path,
              size, time.monotonic() - started)

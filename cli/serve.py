@@ -94,6 +94,9 @@ def _waitress_options(server):
     `channel_timeout` seconds (whole seconds, so rounded up), looking every
     `cleanup_interval` seconds. poll() rather than select(), which fails outright on a
     descriptor numbered 1024 or above, i.e. past about a thousand connections.
+    Forwarded headers reach the app untouched: waitress would otherwise delete them
+    (its `trusted_proxy` takes one address, not server.trusted_proxies' ranges), and the
+    app decides itself whose to believe (restapi/clientip.py).
     """
     return {
         "host": server.host,
@@ -105,6 +108,7 @@ def _waitress_options(server):
         "asyncore_use_poll": True,
         "ident": "goldenrecord",
         "expose_tracebacks": False,
+        "clear_untrusted_proxy_headers": False,
     }
 
 

@@ -5,13 +5,11 @@ milliseconds. The template lives in a folder of this user's alone (mode 0700) in
 system's temporary folder, named by a digest of the migration sources and the SQLite
 version, so a code change never meets a stale template. It is built once, in a child
 process (`goldenrecord migrate`), and moved into place atomically, so concurrent test
-sessions share it safely.
+sessions share it safely. What is done to the files themselves is the store's
+(store/sqlite/backup.py); the store is imported only when a template is first needed.
 """
 import hashlib
 import os
-import secrets
-import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -44,7 +42,9 @@ def template_path():
     migrations, folder = _migrations_folder(), _private_folder()
     if folder is None or not os.path.isdir(migrations):
         return None
-    digest = hashlib.sha256(sqlite3.sqlite_version.encode())
+    from goldenrecord.store.sqlite import SqliteEngine
+
+    digest = hashlib.sha256(SqliteEngine.version.encode())
     for name in sorted(os.listdir(migrations)):
         if name.endswith(".py"):
             with open(os.path.join(migrations, name), "rb") as handle:
@@ -53,23 +53,14 @@ def template_path():
 
 
 def copy_template(destination):
-    """Copy the template to `destination` with a cursor secret of its own; False when
-    there is no template yet."""
+    """Make `destination` a new database copied from the template, with a cursor secret of
+    its own; False when there is no template yet."""
     path = template_path()
     if path is None or not os.path.exists(path):
         return False
-    # Readable by the owner only, as the server creates its databases (store.db); the
-    # host does not import the store for this.
-    private = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(path, "rb") as source, open(private, "wb") as target:
-        shutil.copyfileobj(source, target)
-    # m0001 wrote one cursor-signing secret into the template; every copy gets a new one,
-    # so a cursor of one instance is refused by another, as between any two databases.
-    with sqlite3.connect(destination) as db:
-        db.execute("PRAGMA synchronous = OFF")  # a new temporary file: no fsync needed
-        db.execute("UPDATE setting SET value = ? WHERE key = 'cursor_secret'",
-                   (secrets.token_hex(32),))
-    db.close()
+    from goldenrecord.store.sqlite import copy_template as copy
+
+    copy(path, destination)
     return True
 
 
@@ -84,9 +75,9 @@ def build_template():
         subprocess.run([sys.executable, "-P", "-m", "goldenrecord", "migrate", "--db", migrated],
                        env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=True, timeout=60)
-        # VACUUM INTO writes one self-contained file, whatever the WAL still held.
+        # The backup is one self-contained file, whatever the WAL still held.
         staged = os.path.join(work, "template.db")
-        source = sqlite3.connect(migrated)
-        source.execute("VACUUM INTO ?", (staged,))
-        source.close()
+        from goldenrecord.store.sqlite import SqliteEngine
+
+        SqliteEngine(migrated).backup(staged)
         os.replace(staged, path)

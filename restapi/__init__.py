@@ -38,8 +38,9 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     holds the WorkOS webhook secret and client factory (default: not configured);
     `sessions` signs in browsers that send its cookie (the admin dashboard's, default none).
     Each of `extensions` adds routes of its own, called as `install(app, add,
-    authentication=..., client_address=...)` once the API's routes are in (the dashboard:
-    this layer does not know it)."""
+    authentication=..., client_address=..., index=...)` once the API's routes are in (the
+    dashboard: this layer does not know it); `index` is the IndexResource at `/`, to list
+    them."""
     limits = config.rate_limits
     client_address = ClientAddress(config.server.trusted_proxies)
     authentication = Authentication(
@@ -63,6 +64,7 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
                      version=version, workos=workos, failure=authentication.failure,
                      metrics=metrics, write_probe_seconds=write_probe_seconds)
     for install in extensions:
-        install(app, add, authentication=authentication, client_address=client_address)
+        install(app, add, authentication=authentication, client_address=client_address,
+                index=add.resource("/"))
     app.routes = add
     return app

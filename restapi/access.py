@@ -19,7 +19,7 @@ class Caller:
     key: object  # store.models.ApiKey
 
     @property
-    def scope(self):
+    def org_scope(self):
         """The organization the key is confined to, or None for a global key."""
         return self.key.organization_id
 
@@ -30,14 +30,15 @@ class Caller:
 def require_scope(caller, scope):
     """Refuse a caller whose key lacks `scope` (403 GR_FORBIDDEN)."""
     if not caller.has(scope):
-        raise ApiError.forbidden(f"This API key lacks the '{scope}' scope")
+        raise ApiError("GR_FORBIDDEN", f"This API key lacks the '{scope}' scope")
 
 
 def require_global(caller):
     """Refuse an organization-scoped caller, whatever its scopes, an operation that acts on
     every organization at once (403 GR_ORG_SCOPE_VIOLATION)."""
-    if caller.scope is not None:
-        raise ApiError.org_scope_violation(
+    if caller.org_scope is not None:
+        raise ApiError(
+            "GR_ORG_SCOPE_VIOLATION",
             "This operation acts on every organization; an organization-scoped API key "
             "cannot run it")
 
@@ -109,5 +110,6 @@ class Authentication:
             raise self.failure(req, ApiError.invalid_api_key())
         address = self._client_address.of(req)
         if not ip_allowed(key.allowed_ips, address):
-            raise ApiError.ip_not_allowed(address)
+            raise ApiError("GR_IP_NOT_ALLOWED",
+                           f"Requests from {address} are not allowed for this API key")
         return key

@@ -4,8 +4,7 @@ from datetime import datetime, timedelta, timezone
 from goldenrecord.store.records import timestamp
 
 from . import schemas
-from .errors import ApiError
-from .inputs import Choice, DateTime, Query, Text
+from .inputs import Choice, DateTime, Query, Text, invalid
 from .operations import operation
 from .resource import Resource
 from .responses import ok
@@ -30,11 +29,11 @@ class AnalyticsResource(Resource):
         end = params.get("end_date") or self.store.now()
         start = params.get("start_date") or _period_before(end)
         if start >= end:
-            raise ApiError.validation("startDate", "startDate must be before endDate")
+            raise invalid("startDate", "startDate must be before endDate")
         group_by = params.get("group_by", "day")
         report = self.store.analytics.report(
             start=start, end=end, endpoint=params.get("endpoint"),
-            scope=req.context.caller.scope, by_hour=group_by == "hour")
+            org_scope=req.context.caller.org_scope, by_hour=group_by == "hour")
         ok(req, resp, report, meta={"startDate": timestamp(start), "endDate": timestamp(end),
                                     "groupBy": group_by})
 

@@ -21,8 +21,8 @@ class Cursors:
         try:
             data = self._signer.loads(token)
         except itsdangerous.BadData:
-            raise ApiError.validation("cursor", "The cursor is invalid or was modified")
+            raise ApiError("GR_VALIDATION_ERROR", "The cursor is invalid or was modified", field="cursor")
         if (not isinstance(data, list) or len(data) != 3 or data[0] != list_name
                 or not all(isinstance(part, str) for part in data[1:])):
-            raise ApiError.validation("cursor", "The cursor belongs to a different list")
+            raise ApiError("GR_VALIDATION_ERROR", "The cursor belongs to a different list", field="cursor")
         return tuple(data[1:])

@@ -1,10 +1,13 @@
 """The one error path: every failure leaves as the spec's envelope.
 
-Responders raise ApiError (or let a store error escape); Falcon's own errors (unknown
-route, wrong method, bad media) and unexpected exceptions are turned into the same
-envelope by the handlers installed here, and nowhere else.
+Responders raise ApiError by its code (or let a store error escape); Falcon's own errors
+(unknown route, wrong method, bad media) and unexpected exceptions are turned into the same
+envelope by the handlers installed here, and nowhere else. A code's status is written once,
+in ERROR_CODES, and nowhere else either.
 """
 import logging
+import re
+from typing import NamedTuple
 
 import falcon
 
@@ -12,13 +15,114 @@ from goldenrecord import store
 log = logging.getLogger("goldenrecord")
 
 
-class ApiError(Exception):
-    """An error as the API reports it: a code from the spec's table, a status, a message."""
+class ErrorCode(NamedTuple):
+    """One row of the error table: the status a code always has, what it means (the README's
+    and the OpenAPI document's text), and the message an error carries when whoever raises
+    it has nothing more specific to say."""
 
-    def __init__(self, code, status, message, field=None, details=None, headers=None):
+    status: int
+    description: str
+    message: str | None = None  # None: the description is a good message as it stands
+
+    @property
+    def default_message(self):
+        return self.message or self.description
+
+
+# Every code the API answers with: the README's table and the OpenAPI document's are made
+# from this one, and ApiError takes its status and default message from it.
+ERROR_CODES = {
+    "GR_VALIDATION_ERROR": ErrorCode(
+        400, "Request body or parameters failed validation; `field` names the culprit",
+        "The request failed validation"),
+    "GR_UNAUTHORIZED": ErrorCode(
+        401, "No API key, or a malformed Authorization header",
+        "Authentication required: send 'Authorization: Bearer <api key>'"),
+    "GR_INVALID_API_KEY": ErrorCode(401, "The API key is invalid, expired, or has been revoked"),
+    "GR_FORBIDDEN": ErrorCode(
+        403, "The API key lacks the scope this operation needs, or would grant, rotate, revoke "
+             "or subscribe to more than it holds; `field` names what asks for too much",
+        "This API key may not do this"),
+    "GR_IP_NOT_ALLOWED": ErrorCode(
+        403, "The client address is not in the key's allowedIps",
+        "Requests from this address are not allowed for this API key"),
+    "GR_ORG_SCOPE_VIOLATION": ErrorCode(
+        403, "An organization-scoped key reached for another organization's data, for a user "
+             "who also belongs elsewhere, or for every organization at once",
+        "This API key is scoped to a different organization"),
+    "GR_NOT_FOUND": ErrorCode(
+        404, "No such endpoint, or no such resource (memberships, roles, webhooks, deliveries)",
+        "The requested resource was not found"),
+    "GR_ORG_NOT_FOUND": ErrorCode(
+        404, "No organization with this id", "The organization does not exist"),
+    "GR_USER_NOT_FOUND": ErrorCode(404, "No user with this id", "The user does not exist"),
+    "GR_KEY_NOT_FOUND": ErrorCode(
+        404, "No active API key with this id", "The API key does not exist"),
+    "GR_METHOD_NOT_ALLOWED": ErrorCode(
+        405, "The endpoint does not answer this method (see the Allow header)",
+        "This method is not allowed on this endpoint"),
+    "GR_DUPLICATE_SLUG": ErrorCode(409, "An organization with this slug already exists"),
+    "GR_DUPLICATE_EMAIL": ErrorCode(409, "A user with this email already exists"),
+    "GR_DUPLICATE_MEMBERSHIP": ErrorCode(409, "The user is already a member of this organization"),
+    "GR_IDEMPOTENCY_KEY_REUSED": ErrorCode(
+        409, "This Idempotency-Key was used with a different request (method, path or body) "
+             "within the last 24 hours",
+        "This Idempotency-Key was already used with a different request; use a new key for "
+        "a new request"),
+    "GR_PAYLOAD_TOO_LARGE": ErrorCode(
+        413, "The request body is larger than 1 MiB", "The request body is too large"),
+    "GR_RATE_LIMITED": ErrorCode(
+        429, "Too many requests; retry after Retry-After seconds", "Rate limit exceeded"),
+    "GR_INVALID_SIGNATURE": ErrorCode(
+        401, "A WorkOS webhook's WorkOS-Signature header is missing, malformed, wrong or more "
+             "than 180 seconds from the server's clock",
+        "The WorkOS-Signature header is invalid"),
+    "GR_WORKOS_NOT_CONFIGURED": ErrorCode(
+        400, "The WorkOS integration lacks workos.api_key or workos.webhook_secret",
+        "The WorkOS integration is not configured"),
+    "GR_SYNC_IN_PROGRESS": ErrorCode(409, "A WorkOS user sync is already running"),
+    "GR_WORKOS_ERROR": ErrorCode(
+        502, "WorkOS refused or failed the request, after retries; details carry WorkOS's "
+             "status and code",
+        "WorkOS refused or failed the request"),
+    "GR_INTERNAL_ERROR": ErrorCode(
+        500, "An unexpected server error occurred; retry, or report the requestId",
+        "An unexpected server error occurred. Retry, or contact support with the requestId"),
+    "GR_SERVICE_UNAVAILABLE": ErrorCode(
+        503, "Not ready: a database migration is pending or running, or the database cannot "
+             "be written now; retry later"),
+}
+
+# Falcon's rarer HTTP errors (those _falcon_error does not name) pass through as
+# GR_HTTP_<status>: a family, published in the OpenAPI document as this pattern, whose
+# status is in the name rather than in the table.
+PASSTHROUGH_CODE = r"GR_HTTP_([0-9]{3})"
+
+
+def error_code(code):
+    """The table's row for `code`. A code in neither the table nor the pass-through family
+    is a programming error, refused when the error is made rather than sent to a client."""
+    if code in ERROR_CODES:
+        return ERROR_CODES[code]
+    passthrough = re.fullmatch(PASSTHROUGH_CODE, code)
+    if passthrough is None:
+        raise LookupError(f"{code!r} is not in ERROR_CODES (restapi/errors.py)")
+    return ErrorCode(int(passthrough[1]), "Falcon's own HTTP error", "Request failed")
+
+
+class ApiError(Exception):
+    """An error as the API reports it, raised by its code: the status and, unless the raiser
+    says something more specific, the message come from ERROR_CODES."""
+
+    def __init__(self, code, message=None, *, field=None, details=None, headers=None):
+        row = error_code(code)
+        if message is not None and not isinstance(message, str):
+            raise TypeError(f"the message of {code} must be text, not {message!r}: the status "
+                            "comes from ERROR_CODES")
+        message = row.default_message if message is None else message
         super().__init__(message)
         self.code = code
-        self.status = status
+        self.status = row.status
         self.message = message
         self.field = field
         self.details = details
@@ -32,88 +136,16 @@ class ApiError(Exception):
             error["details"] = self.details
         return error
 
-    # Factories, one per code the API uses.
+    # Factories only where a code carries more than the table holds: the challenge header.
     @classmethod
-    def unauthorized(cls, message="Authentication required: send 'Authorization: Bearer <api key>'"):
-        return cls("GR_UNAUTHORIZED", 401, message, headers={"WWW-Authenticate": "Bearer"})
+    def unauthorized(cls, message=None):
+        return cls("GR_UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
 
     @classmethod
     def invalid_api_key(cls):
-        return cls("GR_INVALID_API_KEY", 401, "The API key is invalid, expired, or has been revoked",
+        return cls("GR_INVALID_API_KEY",
                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
-    @classmethod
-    def ip_not_allowed(cls, address):
-        return cls("GR_IP_NOT_ALLOWED", 403,
-                   f"Requests from {address} are not allowed for this API key")
-
-    @classmethod
-    def forbidden(cls, message, field=None):
-        return cls("GR_FORBIDDEN", 403, message, field=field)
-
-    @classmethod
-    def org_scope_violation(cls, message, field=None):
-        return cls("GR_ORG_SCOPE_VIOLATION", 403, message, field=field)
-
-    @classmethod
-    def validation(cls, field, message, details=None):
-        return cls("GR_VALIDATION_ERROR", 400, message, field=field, details=details)
-
-    @classmethod
-    def not_found(cls, message="The requested resource was not found", code="GR_NOT_FOUND",
-                  field=None):
-        return cls(code, 404, message, field=field)
-
-    @classmethod
-    def conflict(cls, code, field, message):
-        return cls(code, 409, message, field=field)
-
-    @classmethod
-    def service_unavailable(cls, message):
-        return cls("GR_SERVICE_UNAVAILABLE", 503, message)
-
-    @classmethod
-    def internal(cls):
-        return cls("GR_INTERNAL_ERROR", 500,
-                   "An unexpected server error occurred. Retry, or contact support with the requestId")
-
-
-# Every code the API answers with, its status and meaning: the README's table and the
-# OpenAPI document's are made from this one.
-ERROR_CODES = {
-    "GR_VALIDATION_ERROR": (400, "Request body or parameters failed validation; `field` names the culprit"),
-    "GR_UNAUTHORIZED": (401, "No API key, or a malformed Authorization header"),
-    "GR_INVALID_API_KEY": (401, "The API key is invalid, expired, or has been revoked"),
-    "GR_FORBIDDEN": (403, "The API key lacks the scope this operation needs, or would grant, "
-                          "rotate, revoke or subscribe to more than it holds; `field` names "
-                          "what asks for too much"),
-    "GR_IP_NOT_ALLOWED": (403, "The client address is not in the key's allowedIps"),
-    "GR_ORG_SCOPE_VIOLATION": (403, "An organization-scoped key reached for another "
-                                    "organization's data, for a user who also belongs "
-                                    "elsewhere, or for every organization at once"),
-    "GR_NOT_FOUND": (404, "No such endpoint, or no such resource (memberships, roles, webhooks, deliveries)"),
-    "GR_ORG_NOT_FOUND": (404, "No organization with this id"),
-    "GR_USER_NOT_FOUND": (404, "No user with this id"),
-    "GR_KEY_NOT_FOUND": (404, "No active API key with this id"),
-    "GR_METHOD_NOT_ALLOWED": (405, "The endpoint does not answer this method (see the Allow header)"),
-    "GR_DUPLICATE_SLUG": (409, "An organization with this slug already exists"),
-    "GR_DUPLICATE_EMAIL": (409, "A user with this email already exists"),
-    "GR_DUPLICATE_MEMBERSHIP": (409, "The user is already a member of this organization"),
-    "GR_IDEMPOTENCY_KEY_REUSED": (409, "This Idempotency-Key was used with a different request "
-                                       "(method, path or body) within the last 24 hours"),
-    "GR_PAYLOAD_TOO_LARGE": (413, "The request body is larger than 1 MiB"),
-    "GR_RATE_LIMITED": (429, "Too many requests; retry after Retry-After seconds"),
-    "GR_INVALID_SIGNATURE": (401, "A WorkOS webhook's WorkOS-Signature header is missing, malformed, "
-                                  "wrong or more than 180 seconds from the server's clock"),
-    "GR_WORKOS_NOT_CONFIGURED": (400, "The WorkOS integration lacks workos.api_key or "
-                                      "workos.webhook_secret"),
-    "GR_SYNC_IN_PROGRESS": (409, "A WorkOS user sync is already running"),
-    "GR_WORKOS_ERROR": (502, "WorkOS refused or failed the request, after retries; details carry "
-                             "WorkOS's status and code"),
-    "GR_INTERNAL_ERROR": (500, "An unexpected server error occurred; retry, or report the requestId"),
-    "GR_SERVICE_UNAVAILABLE": (503, "Not ready: a database migration is pending or running, or "
-                                    "the database cannot be written now; retry later"),
-}
 
 _NOT_FOUND_CODES = {
     "organization": "GR_ORG_NOT_FOUND",
@@ -121,27 +153,30 @@ _NOT_FOUND_CODES = {
     "api_key": "GR_KEY_NOT_FOUND",
 }
 _CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL"}
+# Checked in order: the first class the error is an instance of names its code.
+_REFUSAL_CODES = (
+    (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),
+    (store.Forbidden, "GR_FORBIDDEN"),
+    (store.Invalid, "GR_VALIDATION_ERROR"),
+    (store.Unavailable, "GR_SERVICE_UNAVAILABLE"),
+)
 _NOUNS = {"api_key": "API key"}
 
 
 def from_store_error(error):
-    """The ApiError a store error means to an API caller."""
+    """The ApiError a store error means to an API caller: the store names what went wrong,
+    the tables above name the code, and ERROR_CODES the status."""
     if isinstance(error, store.NotFound):
         noun = _NOUNS.get(error.resource, error.resource.capitalize())
-        return ApiError.not_found(f"{noun} '{error.id}' does not exist",
-                                  _NOT_FOUND_CODES.get(error.resource, "GR_NOT_FOUND"),
-                                  error.field)
+        return ApiError(_NOT_FOUND_CODES.get(error.resource, "GR_NOT_FOUND"),
+                        f"{noun} '{error.id}' does not exist", field=error.field)
     if isinstance(error, store.Conflict):
-        code = _CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP")
-        return ApiError.conflict(code, error.field, error.message)
-    if isinstance(error, store.OutOfScope):
-        return ApiError.org_scope_violation(error.message, error.field)
-    if isinstance(error, store.Forbidden):
-        return ApiError.forbidden(error.message, error.field)
-    if isinstance(error, store.Invalid):
-        return ApiError.validation(error.field, error.message)
-    if isinstance(error, store.Unavailable):
-        return ApiError.service_unavailable(error.message)
+        return ApiError(_CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP"),
+                        error.message, field=error.field)
+    for kind, code in _REFUSAL_CODES:
+        if isinstance(error, kind):
+            return ApiError(code, error.message, field=error.field,
+                            details=getattr(error, "details", None))
     raise TypeError(f"unmapped store error {error!r}")
 
 
@@ -149,16 +184,14 @@ def _falcon_error(error):
     """Falcon's own HTTP errors (routing, methods, media) in our codes."""
     status = error.status_code
     if status == 404:
-        return ApiError.not_found("No such endpoint")
+        return ApiError("GR_NOT_FOUND", "No such endpoint")
     if status == 405:
-        return ApiError("GR_METHOD_NOT_ALLOWED", 405, "This method is not allowed on this endpoint",
-                        headers=error.headers)
+        return ApiError("GR_METHOD_NOT_ALLOWED", headers=error.headers)
     if status == 413:
-        return ApiError("GR_PAYLOAD_TOO_LARGE", 413, "The request body is too large")
+        return ApiError("GR_PAYLOAD_TOO_LARGE")
     if status == 400:
-        return ApiError.validation(None, error.description or error.title)
-    return ApiError(f"GR_HTTP_{status}", status, error.title or "Request failed",
-                    headers=error.headers)
+        return ApiError("GR_VALIDATION_ERROR", error.description or error.title)
+    return ApiError(f"GR_HTTP_{status}", error.title, headers=error.headers)
 
 
 def render(req, resp, error):
@@ -188,7 +221,7 @@ def _handle_falcon_error(req, resp, error, params):
 def _handle_unexpected(req, resp, error, params):
     log.exception("unhandled error requestId=%s %s %s", req.context.request_id,
                   req.method, req.path)
-    render(req, resp, ApiError.internal())
+    render(req, resp, ApiError("GR_INTERNAL_ERROR"))
 
 
 def install(app):

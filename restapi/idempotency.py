@@ -23,7 +23,7 @@ import re
 from goldenrecord.store.db import write_transaction
 
 from .errors import ApiError
-from .inputs import raw_body
+from .inputs import invalid, raw_body
 
 HEADER = "Idempotency-Key"
 WELL_FORMED = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -41,8 +41,8 @@ class Idempotency:
             return
         key = key.strip(" \t")  # as HTTP does: spaces around a header value do not count
         if not WELL_FORMED.match(key):
-            raise ApiError.validation(HEADER, f"{HEADER} must be 1 to 255 printable ASCII "
-                                              "characters without spaces")
+            raise invalid(HEADER, f"{HEADER} must be 1 to 255 printable ASCII characters "
+                                  "without spaces")
         fingerprint = _fingerprint(req)
         api_key_id = req.context.caller.key.id
         transaction = contextlib.ExitStack()
@@ -57,9 +57,7 @@ class Idempotency:
             return
         transaction.close()
         if stored.fingerprint != fingerprint:
-            raise ApiError("GR_IDEMPOTENCY_KEY_REUSED", 409,
-                           f"This {HEADER} was already used with a different request; "
-                           "use a new key for a new request", field=HEADER)
+            raise ApiError("GR_IDEMPOTENCY_KEY_REUSED", field=HEADER)
         _replay(req, resp, stored)
 
     def process_response(self, req, resp, resource, req_succeeded):

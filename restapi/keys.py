@@ -46,8 +46,8 @@ class KeysResource(_KeyResource):
                errors=("GR_ORG_NOT_FOUND",), description=GRANT_BOUNDS)
     def on_post(self, req, resp):
         caller = req.context.caller
-        key, plaintext = self.store.api_keys.create(granted_by=caller.key, scope=caller.scope,
-                                                    **req.context.input)
+        key, plaintext = self.store.api_keys.create(
+            granted_by=caller.key, org_scope=caller.org_scope, **req.context.input)
         created(req, resp, {**self._serialize(key), "key": plaintext})
 
 
@@ -66,7 +66,7 @@ class KeyResource(_KeyResource):
     def on_post(self, req, resp, id):
         caller = req.context.caller
         req.context.input.pop("action")
-        old, new, plaintext = self.store.api_keys.rotate(id, scope=caller.scope,
+        old, new, plaintext = self.store.api_keys.rotate(id, org_scope=caller.org_scope,
                                                          granted_by=caller.key)
         created(req, resp, {
             "oldKey": {
@@ -84,5 +84,5 @@ class KeyResource(_KeyResource):
                            "all) may revoke it; otherwise 403 `GR_FORBIDDEN`, field `id`.")
     def on_delete(self, req, resp, id):
         caller = req.context.caller
-        key = self.store.api_keys.revoke(id, scope=caller.scope, revoked_by=caller.key)
+        key = self.store.api_keys.revoke(id, org_scope=caller.org_scope, revoked_by=caller.key)
         deleted(req, resp, key.id)

@@ -8,7 +8,7 @@ contract test builds it), so no route can be served undocumented.
 import re
 
 from . import schemas
-from .errors import ERROR_CODES
+from .errors import ERROR_CODES, PASSTHROUGH_CODE
 from .inputs import MAX_BODY_BYTES, MAX_BODY_DEPTH
 from .operations import camel, route_operations
 from .responses import MAX_LIMIT
@@ -33,7 +33,7 @@ DESCRIPTION = f"""\
 Golden Record: the one authoritative record of organizations, users, memberships, roles and
 permissions.
 
-Every request but `/healthz`, `/readyz`, this document and `/docs` needs
+Every request but `/`, `/healthz`, `/readyz`, this document and `/docs` needs
 `Authorization: Bearer gr_live_…`; each operation names the scope it needs
 (`x-required-scope`; `*:*` passes every check). Every answer is the envelope
 `{{success, data, meta?, errors?, requestId}}` — but for this document, `/docs` and the
@@ -63,8 +63,8 @@ def build(routes, *, version):
         "info": {"title": "Golden Record API", "version": version, "description": DESCRIPTION},
         "paths": paths,
         "components": _components(),
-        "x-error-codes": [{"code": code, "status": status, "description": text}
-                          for code, (status, text) in ERROR_CODES.items()],
+        "x-error-codes": [{"code": code, "status": row.status, "description": row.description}
+                          for code, row in ERROR_CODES.items()],
     }
 
 
@@ -82,6 +82,8 @@ def _operation(template, method, op, public):
         "parameters": _parameters(template, method, op, authenticated),
         "responses": {str(op.status): _success(op, method, authenticated), **_failures(codes)},
     }
+    if op.redirect:
+        result["responses"]["303"] = _redirect(op, method, authenticated)
     if op.description:
         result["description"] = op.description
     if op.every_organization:
@@ -148,10 +150,18 @@ def _success(op, method, authenticated):
     return {"description": op.summary, "headers": headers, "content": {JSON: {"schema": envelope}}}
 
 
+def _redirect(op, method, authenticated):
+    """The 303 an operation may answer instead: the success answer, plus a Location."""
+    answer = _success(op, method, authenticated)
+    answer["description"] = f"See Other: {op.redirect}"
+    answer["headers"]["Location"] = {"required": True, "schema": {"type": "string"}}
+    return answer
+
+
 def _failures(codes):
     by_status = {}
     for code in dict.fromkeys(codes):
-        by_status.setdefault(ERROR_CODES[code][0], []).append(code)
+        by_status.setdefault(ERROR_CODES[code].status, []).append(code)
     return {str(status): {
         "description": ", ".join(found),
         "headers": {"X-Request-Id": {"required": True, "schema": REQUEST_ID}},
@@ -166,7 +176,7 @@ def _schema(response):
 
 def _operation_id(method, template):
     words = [w for w in re.split(r"[/{}_.]", template.removeprefix("/api/v1")) if w]
-    return method + "".join(w[:1].upper() + w[1:] for w in words)
+    return method + ("".join(w[:1].upper() + w[1:] for w in words) or "Index")
 
 
 def _tag(template):
@@ -179,14 +189,14 @@ def _components():
         "schemas": {
             **schemas.COMPONENTS,
             "ErrorCode": {"type": "string", "enum": list(ERROR_CODES),
-                          "description": "; ".join(f"{c} ({s}): {t}"
-                                                   for c, (s, t) in ERROR_CODES.items())},
+                          "description": "; ".join(f"{c} ({row.status}): {row.description}"
+                                                   for c, row in ERROR_CODES.items())},
             "Error": {
                 "type": "object", "additionalProperties": False, "required": ["code", "message"],
                 "properties": {
                     # Falcon's rarer HTTP errors pass through as GR_HTTP_<status>
                     "code": {"anyOf": [schemas.ref("ErrorCode"),
-                                       {"type": "string", "pattern": "^GR_HTTP_[0-9]{3}$"}]},
+                                       {"type": "string", "pattern": f"^{PASSTHROUGH_CODE}$"}]},
                     "message": {"type": "string"},
                     "field": {"type": ["string", "null"],
                               "description": "the input field at fault (camelCase, or `body`)"},

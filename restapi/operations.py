@@ -36,6 +36,7 @@ class Operation:
     description: str = ""
     media_type: str = "application/json"
     envelope: bool = True  # False: the answer is the bare document, not the envelope
+    redirect: str = ""  # when the answer may also be a 303 See Other: to whom, and where
     every_organization: bool = False  # acts on all organizations: global keys only
 
     def __post_init__(self):

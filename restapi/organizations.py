@@ -45,7 +45,7 @@ class OrganizationResource(Resource):
                path=BY_ID, errors=_FOUND)
     def on_get(self, req, resp, id):
         ok(req, resp, self.store.organizations.presented(
-            id, _encoded_organization, scope=req.context.caller.scope))
+            id, _encoded_organization, org_scope=req.context.caller.org_scope))
 
     @operation("Update an organization", scope="organizations:update", response="Organization",
                path=BY_ID, body=UPDATE, partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG"))
@@ -62,7 +62,8 @@ class OrganizationResource(Resource):
                body_optional=True, errors=_FOUND)
     def on_post_verify(self, req, resp, id):
         wanted = req.context.input.get("is_verified")
-        org = self.store.organizations.set_verified(id, wanted, scope=req.context.caller.scope)
+        org = self.store.organizations.set_verified(
+            id, wanted, org_scope=req.context.caller.org_scope)
         message = ("Organization verified successfully" if org.is_verified
                    else "Organization moved to staging")
         ok(req, resp, {"id": org.id, "isVerified": org.is_verified, "message": message})
@@ -82,7 +83,8 @@ class OrganizationAutocompleteResource(Resource):
         params = req.context.input
         hits = self.store.organizations.autocomplete(
             params.get("q", ""), limit=params.get("limit", 8),
-            include_staging=params.get("include_staging", False), scope=req.context.caller.scope)
+            include_staging=params.get("include_staging", False),
+            org_scope=req.context.caller.org_scope)
         ok(req, resp, [{"id": org.id, "name": org.name, "slug": org.slug, "domain": org.domain,
                         "isVerified": org.is_verified, "matches": matches}
                        for org, matches in hits])

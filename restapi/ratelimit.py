@@ -88,7 +88,7 @@ class FixedWindowLimiter:
 
 def rate_limited(decision, headers=True):
     seconds = decision.retry_after
-    error = ApiError("GR_RATE_LIMITED", 429, f"Rate limit exceeded. Try again in {seconds} seconds.")
+    error = ApiError("GR_RATE_LIMITED", f"Rate limit exceeded. Try again in {seconds} seconds.")
     error.headers["Retry-After"] = str(seconds)
     if headers:
         error.headers.update(decision.headers())

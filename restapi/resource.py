@@ -14,22 +14,24 @@ class Resource:
         self.cursors = cursors
 
     def list_page(self, req, resp, name, fetch, serialize):
-        """A page from `fetch(limit=, after=, scope=, **filters)`."""
-        scope = req.context.caller.scope
+        """A page from `fetch(limit=, after=, org_scope=, **filters)`."""
+        org_scope = req.context.caller.org_scope
         respond_with_page(req, resp, self.cursors, name=name,
-                          fetch=lambda **kw: fetch(scope=scope, **kw), serialize=serialize)
+                          fetch=lambda **kw: fetch(org_scope=org_scope, **kw), serialize=serialize)
 
     def create(self, req, resp, action, serialize):
-        """201 with what `action(scope=, **fields)` made of the checked body."""
-        created(req, resp, serialize(action(scope=req.context.caller.scope, **req.context.input)))
+        """201 with what `action(org_scope=, **fields)` made of the checked body."""
+        org_scope = req.context.caller.org_scope
+        created(req, resp, serialize(action(org_scope=org_scope, **req.context.input)))
 
     def show(self, req, resp, row_id, fetch, serialize):
-        ok(req, resp, serialize(fetch(row_id, scope=req.context.caller.scope)))
+        ok(req, resp, serialize(fetch(row_id, org_scope=req.context.caller.org_scope)))
 
     def update(self, req, resp, row_id, action, serialize):
-        """200 with the row after `action(row_id, changes, scope=)` applied the partial body."""
-        ok(req, resp, serialize(action(row_id, req.context.input, scope=req.context.caller.scope)))
+        """200 with the row after `action(row_id, changes, org_scope=)` applied the partial body."""
+        org_scope = req.context.caller.org_scope
+        ok(req, resp, serialize(action(row_id, req.context.input, org_scope=org_scope)))
 
     def delete(self, req, resp, row_id, action):
-        row = action(row_id, scope=req.context.caller.scope)
+        row = action(row_id, org_scope=req.context.caller.org_scope)
         deleted(req, resp, row.id)

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from .analytics import AnalyticsResource
 from .health import HealthResource, ReadyResource
+from .index import IndexResource
 from .keys import KeyResource, KeysResource
 from .operations import route_operations
 from .memberships import MembershipResource, MembershipsResource
@@ -44,6 +45,13 @@ class Routes(list):
         self._app.add_route(template, resource, **({"suffix": suffix} if suffix else {}))
         self.append((template, resource, suffix))
 
+    def resource(self, template):
+        """The resource added at `template` (KeyError if none was)."""
+        for added, resource, _suffix in self:
+            if added == template:
+                return resource
+        raise KeyError(template)
+
     def scope_table(self):
         """An Endpoint for every operation these routes serve, read from the responders'
         own @operation declarations, the ones the hooks enforce. Tests are generated from
@@ -58,6 +66,8 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     """Add every route to `app`; `failure` is Authentication.failure, which a resource that
     authenticates its callers itself (WorkOS's webhook) reports refusals through."""
     add = Routes(app)
+    add("/", IndexResource(version, {"docs": "/docs", "openapi": f"{V1}/openapi.json",
+                                     "health": "/healthz", "ready": "/readyz"}))
     add("/healthz", HealthResource(store))
     add("/readyz", ReadyResource(store, write_probe_seconds))
     add("/metrics", MetricsResource(metrics))

@@ -1,19 +1,14 @@
 """/api/v1/users"""
 from goldenrecord.store import records
+from goldenrecord.store.rules import NEW_USER, USER_PROFILE
 
-from .inputs import Body, Bool, Email, Metadata, Text, Url, Uuid
+from .inputs import Body, Bool, Email, Text, Uuid
 from .listing import paging_query
 from .operations import operation
 from .resource import Resource
 
-_PROFILE = dict(
-    firstName=Text(max_length=100, nullable=True),
-    lastName=Text(max_length=100, nullable=True),
-    avatarUrl=Url(nullable=True),
-    metadata=Metadata(),
-)
-CREATE = Body(email=Email(required=True), **_PROFILE)
-UPDATE = Body(email=Email(), isActive=Bool(), **_PROFILE)
+CREATE = NEW_USER  # the WorkOS mapping creates users by the same rules
+UPDATE = Body(email=Email(), isActive=Bool(), **USER_PROFILE)
 LIST = paging_query(search=Text(min_length=0), organizationId=Uuid())
 BY_ID = {"id": Uuid()}
 _FOUND = ("GR_USER_NOT_FOUND",)

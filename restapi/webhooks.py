@@ -5,7 +5,7 @@ from goldenrecord.webhook_delivery import UnsafeTarget, check_target
 
 from . import schemas
 from .errors import ApiError
-from .inputs import Body, Bool, Choice, Metadata, OpaqueId, StringList, Text, Url
+from .inputs import Body, Bool, Choice, Metadata, OpaqueId, StringList, Text, Url, invalid
 from .listing import paging_query, respond_with_page
 from .operations import operation
 from .resource import Resource
@@ -40,9 +40,10 @@ def require_readable(caller, events):
     the records themselves, so `webhooks:write` alone would be a way around the read scopes."""
     for scope in scopes_to_receive(events):
         if not caller.has(scope):
-            raise ApiError.forbidden(f"Subscribing to these events needs the '{scope}' scope: "
-                                     "a subscription receives only what its creator could "
-                                     "read", field="events")
+            raise ApiError("GR_FORBIDDEN",
+                           f"Subscribing to these events needs the '{scope}' scope: a "
+                           "subscription receives only what its creator could read",
+                           field="events")
 
 
 class _WebhookResource(Resource):
@@ -60,7 +61,7 @@ class _WebhookResource(Resource):
             try:
                 check_target(fields["url"], allow_private=self.allow_private_targets)
             except UnsafeTarget as error:
-                raise ApiError.validation("url", str(error))
+                raise invalid("url", str(error))
         return fields
 
 
@@ -74,7 +75,8 @@ class WebhooksResource(_WebhookResource):
                response="CreatedWebhook", status=201, body=CREATE,
                description=RECEIVES_ONLY_READABLE)
     def on_post(self, req, resp):
-        webhook = self.store.webhooks.create(scope=req.context.caller.scope, **self.checked(req))
+        webhook = self.store.webhooks.create(org_scope=req.context.caller.org_scope,
+                                             **self.checked(req))
         created(req, resp, {**records.webhook(webhook), "secret": webhook.secret})
 
 
@@ -88,7 +90,8 @@ class WebhookResource(_WebhookResource):
                path=BY_ID, body=UPDATE, partial=True, errors=_FOUND,
                description=RECEIVES_ONLY_READABLE)
     def on_put(self, req, resp, id):
-        webhook = self.store.webhooks.update(id, self.checked(req), scope=req.context.caller.scope)
+        webhook = self.store.webhooks.update(id, self.checked(req),
+                                             org_scope=req.context.caller.org_scope)
         ok(req, resp, records.webhook(webhook))
 
     @operation("Delete a webhook subscription and its pending deliveries",
@@ -100,7 +103,7 @@ class WebhookResource(_WebhookResource):
                response=schemas.PING, status=202, path=BY_ID, body=Body(), body_optional=True,
                errors=_FOUND)
     def on_post_test(self, req, resp, id):
-        event_id = self.store.webhooks.ping(id, scope=req.context.caller.scope)
+        event_id = self.store.webhooks.ping(id, org_scope=req.context.caller.org_scope)
         ok(req, resp, {"eventId": event_id, "event": "ping", "queued": True}, status=202)
 
 
@@ -108,7 +111,7 @@ class DeliveriesResource(Resource):
     @operation("A subscription's delivery log", scope="webhooks:read", response="Delivery",
                path=BY_ID, query=LIST, page=True, errors=_FOUND)
     def on_get(self, req, resp, id):
-        webhook = self.store.webhooks.get(id, scope=req.context.caller.scope)
+        webhook = self.store.webhooks.get(id, org_scope=req.context.caller.org_scope)
         respond_with_page(req, resp, self.cursors, name=f"deliveries:{webhook.id}",
                           fetch=lambda **kw: self.store.events.deliveries(webhook.id, **kw),
                           serialize=records.delivery)
@@ -119,6 +122,6 @@ class RedeliverResource(Resource):
                response="Delivery", status=202, path={"id": OpaqueId(), "delivery_id": OpaqueId()},
                body=Body(), body_optional=True, errors=_FOUND)
     def on_post(self, req, resp, id, delivery_id):
-        webhook = self.store.webhooks.get(id, scope=req.context.caller.scope)
+        webhook = self.store.webhooks.get(id, org_scope=req.context.caller.org_scope)
         delivery = self.store.events.redeliver(webhook.id, delivery_id)
         ok(req, resp, records.delivery(delivery), status=202)

@@ -31,7 +31,7 @@ class WorkosLink:
 
 
 def not_configured(key):
-    return ApiError("GR_WORKOS_NOT_CONFIGURED", 400,
+    return ApiError("GR_WORKOS_NOT_CONFIGURED",
                     f"The WorkOS integration is not configured: set workos.{key}")
 
 
@@ -67,7 +67,7 @@ class WorkosWebhookResource:
             signature.verify(req.get_header("WorkOS-Signature"), raw, self.secret,
                              self.store.now().timestamp())
         except signature.InvalidSignature as error:
-            raise self.failure(req, ApiError("GR_INVALID_SIGNATURE", 401, str(error),
+            raise self.failure(req, ApiError("GR_INVALID_SIGNATURE", str(error),
                                              field="WorkOS-Signature"))
         event = read_json(req)
         event_id, event_type = _event_fields(event)
@@ -111,9 +111,9 @@ class WorkosSyncResource:
         try:
             counts = self._run(client)
         except sync.SyncInProgress as error:
-            raise ApiError("GR_SYNC_IN_PROGRESS", 409, str(error))
+            raise ApiError("GR_SYNC_IN_PROGRESS", str(error))
         except workos_client.WorkOSError as error:
-            raise ApiError("GR_WORKOS_ERROR", 502, error.message,
+            raise ApiError("GR_WORKOS_ERROR", error.message,
                            details={"workosStatus": error.status, "workosCode": error.code})
         finally:
             client.close()

@@ -22,6 +22,8 @@ class ServerConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     path: str = "goldenrecord.db"
+    # Another engine's database, by URL (store/engine.py); empty: SQLite at `path`.
+    url: str = ""
 
 
 @dataclass(frozen=True)

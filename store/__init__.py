@@ -1,4 +1,5 @@
-"""Persistence for Golden Record: peewee models on SQLite, migrations and queries.
+"""Persistence for Golden Record: peewee models, migrations and queries, on the database
+engine the configuration names (store/engine.py; SQLite's is store/sqlite/).
 
 Never imports the HTTP layer: everything here is plain Python called with plain values,
 so it is quick to test and reusable from the CLI.
@@ -10,25 +11,25 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
-from .changes import ChangeCounters, CommitWatch
-from goldenrecord import search
-from .db import database, open_database, takes_writes, write_transaction
+from .changes import ChangeCounters
+from .db import bind, write_transaction
+from .engine import BackupError, Engine, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
 from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
 from .memberships import Memberships
-from .migrations import migrate, pending
 from .models import Setting
 from .organizations import Organizations
 from .rbac import Rbac
+from .sqlite import SqliteEngine
 from .users import Users
 from .webhooks import Webhooks
 from .workos import Workos
 
 __all__ = [
-    "Conflict", "Forbidden", "Invalid", "NotFound", "OutOfScope", "Store", "StoreError",
-    "Unavailable", "records",
+    "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound", "OutOfScope",
+    "Store", "StoreError", "Unavailable", "engine_for", "records",
 ]
 
 
@@ -37,18 +38,21 @@ def utc_now():
 
 
 class Store:
-    """The golden record on one SQLite file, with one collaborator per noun.
+    """The golden record on one database, with one collaborator per noun.
 
+    `database` is an Engine (`engine_for(config.database)`), or the path of a SQLite file.
     `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID; tests pass their
     own to control expiry and ids without sleeping or patching.
     """
 
-    def __init__(self, path, *, clock=utc_now, uuidgen=uuid.uuid4):
-        self.path = str(path)
+    def __init__(self, database, *, clock=utc_now, uuidgen=uuid.uuid4):
+        self.engine = database if isinstance(database, Engine) else SqliteEngine(database)
+        self.path = self.engine.path
         self.now = clock
         self._uuidgen = uuidgen
-        self.db = open_database(self.path)
-        self.changes = ChangeCounters(database, CommitWatch(self.path))
+        self.db = bind(self.engine)
+        self.text = self.engine.text
+        self.changes = ChangeCounters(self.db, self.engine.commit_watch())
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
@@ -63,7 +67,10 @@ class Store:
 
     def migrate(self):
         """Create or upgrade the schema; returns the migration versions applied."""
-        return migrate(self.db, self.now())
+        return self.engine.migrate(self.now())
+
+    def schema_version(self):
+        return self.engine.schema_version()
 
     def new_uuid(self):
         return str(self._uuidgen())
@@ -75,7 +82,7 @@ class Store:
         """Rebuild the search indexes from the tables, in one write transaction: safe while
         serving (readers go on; writers wait for it)."""
         with write_transaction():
-            search.reindex(database)
+            self.text.reindex()
 
     def setting(self, key):
         return Setting.get_by_id(key).value
@@ -86,25 +93,28 @@ class Store:
     def check_ready(self, write_timeout):
         """Raise Unavailable unless every migration is applied and a write would get the
         lock within `write_timeout` seconds: whether this instance can do its work now."""
-        missing = pending(self.db)
+        missing = self.engine.pending_migrations()
         if missing:
             raise Unavailable("Database migrations are pending or running: "
                               + ", ".join(map(str, missing)))
-        if not takes_writes(self.db, write_timeout):
+        if not self.engine.takes_writes(write_timeout):
             raise Unavailable(f"The database took no write within {write_timeout:g} s: "
                               "another connection holds its write lock, or it is read-only")
 
     def database_bytes(self):
-        """The size of the database's pages: its file's size once the WAL is checkpointed."""
-        pages, = self.db.execute_sql("PRAGMA page_count").fetchone()
-        size, = self.db.execute_sql("PRAGMA page_size").fetchone()
-        return pages * size
+        """How large the database is, as its engine measures it (for /metrics)."""
+        return self.engine.database_bytes()
 
     def start(self):
         """Start watching for commits by other processes, so that hot reads can be
         answered from memory (store/changes.py). Until then every read asks SQLite."""
         self.changes.start()
 
+    def backup(self, target):
+        """Copy the database to the new file `target` while it serves; returns its size.
+        BackupError when it cannot be made."""
+        return self.engine.backup(target)
+
     def close(self):
         self.changes.close()
-        self.db.close()
+        self.engine.close()

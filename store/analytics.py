@@ -53,16 +53,16 @@ class Analytics:
         with write_transaction():
             return RequestLog.delete().where(RequestLog.created_at < before).execute()
 
-    def report(self, *, start, end, endpoint=None, scope=None, by_hour=False):
+    def report(self, *, start, end, endpoint=None, org_scope=None, by_hour=False):
         """Counts and timings for requests from `start` to `end` inclusive, optionally of one endpoint.
 
-        A caller confined to `scope` sees only requests made with that organization's keys.
+        A caller confined to `org_scope` sees only requests made with that organization's keys.
         """
         query = RequestLog.select().where(RequestLog.created_at >= start, RequestLog.created_at <= end)
         if endpoint is not None:
             query = query.where(RequestLog.endpoint == endpoint)
-        if scope is not None:
-            query = query.where(RequestLog.organization_id == scope)
+        if org_scope is not None:
+            query = query.where(RequestLog.organization_id == org_scope)
         report = {
             "summary": _summary(query),
             "byEndpoint": _by_endpoint(query),

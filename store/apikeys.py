@@ -17,7 +17,7 @@ from .cache import GenerationCache
 from .db import write_transaction
 from .errors import Forbidden, Invalid, NotFound
 from .models import ApiKey
-from .organizations import check_scope, owned_row
+from .organizations import check_org_scope, owned_row
 from .pages import keyset_page
 from .records import timestamp
 
@@ -205,17 +205,17 @@ class ApiKeys:
         self._cache = GenerationCache(max_entries=10_000)
 
     def create(self, *, name, scopes, organization_id=None, tier="free", allowed_ips=INHERIT,
-               expires_at=INHERIT, plaintext=None, granted_by=None, scope=None):
+               expires_at=INHERIT, plaintext=None, granted_by=None, org_scope=None):
         """Mint a key; returns (row, plaintext). The plaintext exists only in the return value.
 
         `granted_by` is the API key asking (None for the operator), bounded by check_grant;
-        `allowed_ips` and `expires_at` not given are its own. A caller confined to `scope`
+        `allowed_ips` and `expires_at` not given are its own. A caller confined to `org_scope`
         mints keys of that organization unless it names one. `plaintext` lets a harness
         choose the key (GOLDENRECORD_BOOTSTRAP_KEY).
         """
         now = self._store.now()
         if organization_id is None:
-            organization_id = scope
+            organization_id = org_scope
         scopes = check_scopes(scopes)
         tier = check_tier(tier)
         if allowed_ips is not INHERIT:
@@ -245,19 +245,19 @@ class ApiKeys:
             )
         return key, plaintext
 
-    def get(self, key_id, *, scope=None):
-        """Key `key_id`; a caller confined to `scope` sees only that organization's keys."""
-        return owned_row(ApiKey, "api_key", key_id, scope)
+    def get(self, key_id, *, org_scope=None):
+        """Key `key_id`; a caller confined to `org_scope` sees only that organization's keys."""
+        return owned_row(ApiKey, "api_key", key_id, org_scope)
 
-    def list(self, *, limit, after=None, organization_id=None, scope=None):
-        check_scope(organization_id, scope)
-        organization_id = organization_id or scope
+    def list(self, *, limit, after=None, organization_id=None, org_scope=None):
+        check_org_scope(organization_id, org_scope)
+        organization_id = organization_id or org_scope
         query = ApiKey.select()
         if organization_id is not None:
             query = query.where(ApiKey.organization == organization_id)
         return keyset_page(query, ApiKey, limit, after)
 
-    def rotate(self, key_id, *, scope=None, granted_by=None):
+    def rotate(self, key_id, *, org_scope=None, granted_by=None):
         """A new key with the old one's settings; the old one lives on for the grace period.
 
         Returns (old, new, plaintext). The old key now expires ROTATION_GRACE from now, or
@@ -267,7 +267,7 @@ class ApiKeys:
         """
         now = self._store.now()
         with write_transaction():
-            old = self._usable(key_id, scope, now)
+            old = self._usable(key_id, org_scope, now)
             check_rotation(granted_by, old)
             check_grant(granted_by, scopes=old.scopes, organization_id=old.organization_id,
                         tier=old.tier, allowed_ips=old.allowed_ips, expires_at=old.expires_at)
@@ -289,19 +289,19 @@ class ApiKeys:
             old.save()
         return old, new, plaintext
 
-    def revoke(self, key_id, *, scope=None, revoked_by=None):
+    def revoke(self, key_id, *, org_scope=None, revoked_by=None):
         """Revoke at once; a key already revoked or expired is not found. `revoked_by` (the
         key asking, None for the operator) must hold every scope of the key it revokes."""
         now = self._store.now()
         with write_transaction():
-            key = self._usable(key_id, scope, now)
+            key = self._usable(key_id, org_scope, now)
             check_revocation(revoked_by, key)
             key.revoked_at = now
             key.save()
         return key
 
-    def _usable(self, key_id, scope, now):
-        key = self.get(key_id, scope=scope)
+    def _usable(self, key_id, org_scope, now):
+        key = self.get(key_id, org_scope=org_scope)
         if not key.is_usable(now):
             raise NotFound("api_key", key_id)
         return key

@@ -1,4 +1,4 @@
-"""Telling that nothing was committed since a moment, without a statement per request.
+"""What changed since an answer was kept in memory, told without a statement per request.
 
 Every statement through Python's sqlite3 module lets go of the GIL two or three times
 (its step and reset calls). On a loaded server each let-go hands the GIL to another
@@ -6,126 +6,14 @@ thread and back — a pair of context switches — so a one-row read by primary 
 more in hand-offs than in SQLite: about a third of the throughput of a single read.
 Hot answers are therefore kept in memory, and kept only while nothing has changed.
 
-"Nothing has changed" is told by a token read without a statement on the request path:
-a number that moves whenever SQLite's documented `PRAGMA data_version`
-(https://www.sqlite.org/pragma.html#pragma_data_version), asked on a connection of the
-watch's own, has changed — which it does whenever any other connection has committed.
-It is asked
-
-- by this process's writers as each write transaction ends (`after_each_write` in
-  store/db.py), before they answer, so a change made here — a revoked key above all — is
-  seen by the very next read;
-- every `interval` seconds on a thread of the watch's own, off the request path, for
-  commits by anyone else (another process, the CLI, a connection opened by hand); so an
-  answer cached here is at most about one interval staler than a fresh read after another
-  process's write (README, *Storage*).
-
-Until the watch is started — and for a database no second connection can open (in
-memory) — it vouches for nothing, and the change counters are read by a statement on
-every call: slower, but exact.
-
-What changed is told by counters that triggers keep in the writing transaction
-(migration m0006), read again only when the token has moved.
+Whether anything was committed at all is the engine's change watch's to tell (its token;
+SQLite's is store/sqlite/watch.py). What changed is told by counters that triggers keep
+in the writing transaction (migration m0006), read again only when the token has moved.
 """
-import itertools
-import sqlite3
-import threading
-import urllib.parse
-
-from .db import after_each_write
-
-# How often another process's commits are looked for: the staleness bound of a cached
-# answer after such a commit. 20 ms costs ~50 cheap statements a second on one thread.
-POLL_SECONDS = 0.02
-
-
-class CommitWatch:
-    """Equal tokens from `token()` mean no transaction was committed in between,
-    by this process (at once) or by another (within about `interval` seconds)."""
-
-    def __init__(self, database_path, *, interval=POLL_SECONDS):
-        self._path = database_path
-        self._interval = interval
-        self._connection = None
-        self._seen_version = None
-        self._generation = itertools.count()
-        self._current = None  # the generation number; None while nothing is watched
-        self._stopped = threading.Event()
-        self._thread = None
-        self._stop_listening = None
-        self._lock = threading.Lock()  # poll() and close() never share the connection
-
-    def _open(self):
-        path = self._path
-        if path in ("", ":memory:") or path.startswith("file:"):
-            return None
-        # mode=rw: watching must never create a database
-        uri = f"file:{urllib.parse.quote(path)}?mode=rw"
-        try:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-        except sqlite3.Error:
-            return None
-
-    def start(self):
-        """Open the watching connection and poll it on a daemon thread until `close()`.
-        Does nothing for a database that cannot be watched."""
-        with self._lock:
-            if self._connection is not None or self._stopped.is_set():
-                return
-            self._connection = self._open()
-            if self._connection is None:
-                return
-        if self.poll():
-            self._stop_listening = after_each_write(self.poll)
-            self._thread = threading.Thread(target=self._run, name="goldenrecord-commit-watch",
-                                            daemon=True)
-            self._thread.start()
-
-    def _run(self):
-        while not self._stopped.wait(self._interval):
-            self.poll()
-
-    def poll(self):
-        """Look once for commits by other connections; True while watching. The thread
-        calls this every interval; tests call it to step the watch."""
-        with self._lock:
-            if self._connection is None:
-                return False
-            try:
-                version = self._connection.execute("PRAGMA data_version").fetchone()[0]
-            except sqlite3.Error:
-                self._current = None  # cannot vouch until a poll succeeds again
-                self._seen_version = None
-                return True
-            if version != self._seen_version:
-                self._seen_version = version
-                self._current = next(self._generation)
-            return True
-
-    @property
-    def watching(self):
-        return self._current is not None
-
-    def token(self):
-        """A value that changes on every commit, or None when the watch cannot vouch."""
-        return self._current
-
-    def close(self):
-        self._stopped.set()
-        if self._stop_listening is not None:
-            self._stop_listening()
-            self._stop_listening = None
-        if self._thread is not None:
-            self._thread.join()
-        with self._lock:
-            connection, self._connection = self._connection, None
-            self._current = None
-        if connection is not None:
-            connection.close()
 
 
 class ChangeCounters:
-    """The change counters of migration m0006, read from SQLite only after a commit.
+    """The change counters of migration m0006, read again only after a commit.
 
     `current(kind)` returns a number that differs whenever `kind`'s table has changed,
     or None when it cannot vouch for one: an answer cached under a number is valid for

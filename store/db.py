@@ -1,143 +1,26 @@
-"""The one database handle and the SQLite settings every connection gets.
+"""The one database handle of this process, and its write transactions.
 
-The database is bound at run time through a proxy (peewee's DatabaseProxy), so the
-models can be imported before anyone knows which file they live in. One process
-serves one Golden Record database.
+The handle is bound at run time through a proxy (peewee's DatabaseProxy), so the models
+can be imported before anyone knows which database they live in: `bind` binds it to an
+engine's (store/engine.py) when a store opens. One process serves one Golden Record
+database.
 """
-import contextlib
-import logging
-import os
-import sqlite3
-import threading
-import time
-
 import peewee as pw
 
 database = pw.DatabaseProxy()
-log = logging.getLogger("goldenrecord.store")
-
-# WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
-# durable before it returns, because a 2xx response promises the change is on disk.
-PRAGMAS = {
-    "journal_mode": "wal",
-    "synchronous": "full",
-    "foreign_keys": 1,
-    "busy_timeout": 10000,
-    "cache_size": -32000,
-    "temp_store": "memory",
-}
+_engine = None
 
 
-def open_database(path):
-    """Open (creating if needed) the SQLite file at `path` and bind the models to it."""
-    create_owner_only(str(path))
-    db = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
-    database.initialize(db)
-    db.connect(reuse_if_open=True)
-    warn_if_exposed(str(path))
-    return db
+def bind(engine):
+    """Open `engine`'s database and bind the models to it; returns the peewee database."""
+    global _engine
+    handle = engine.open()
+    database.initialize(handle)
+    _engine = engine
+    return handle
 
 
-# The database holds the secrets that sign dashboard sessions and cursors: anyone who can
-# read it can forge them.
-OWNER_ONLY = 0o600
-COMPANIONS = ("", "-wal", "-shm")
-IN_MEMORY = ("", ":memory:")
-
-
-def create_owner_only(path):
-    """Create `path` as an empty file readable by its owner only, unless it exists.
-
-    SQLite takes an empty file for a new database, and gives the -wal, -shm and -journal
-    files it creates beside a database the database's own permissions; so creating the
-    file first, 0600, is what keeps all of them private whatever the umask.
-    """
-    if path in IN_MEMORY:
-        return
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
-    except FileExistsError:
-        pass
-
-
-def warn_if_exposed(path):
-    """Log one warning naming the database files that other users may read or write.
-
-    Existing files are left as they are (an administrator may share them on purpose),
-    but the risk is said at every start, with the command that removes it.
-    """
-    exposed = [path + suffix for suffix in COMPANIONS if _open_to_others(path + suffix)]
-    if exposed:
-        log.warning("%s: open to other users, who could forge dashboard sessions with the "
-                    "secrets inside; run chmod 600 %s", ", ".join(exposed), " ".join(exposed))
-
-
-def _open_to_others(path):
-    """True when group or others have any access to the file at `path` (POSIX modes)."""
-    if os.name != "posix":
-        return False
-    try:
-        return bool(os.stat(path).st_mode & 0o077)
-    except FileNotFoundError:
-        return False
-
-
-# Writers of this process queue here before asking SQLite for its write lock. SQLite's
-# busy handler sleeps and polls (up to 100 ms a try), so under steady write load a writer
-# could lose the race again and again; a thread lock hands over at once.
-_writer = threading.RLock()
-
-
-# Called with no argument after each write transaction of this process has ended: the
-# commit watch (store/changes.py) looks for the commit at once, so this process's own
-# changes — a revoked key above all — are seen by the very next read.
-_after_write = []
-
-
-def after_each_write(listener):
-    """Call `listener()` after every write transaction ends; returns a function that
-    stops it."""
-    _after_write.append(listener)
-    return lambda: _after_write.remove(listener)
-
-
-@contextlib.contextmanager
 def write_transaction():
-    """A transaction that takes the write lock up front.
-
-    BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
-    interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
-    applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
-    Once it has ended, whichever way, the listeners of `after_each_write` are told.
-    """
-    try:
-        with _writer, database.atomic("IMMEDIATE") as transaction:
-            yield transaction
-    finally:
-        for listener in tuple(_after_write):
-            listener()
-
-
-def takes_writes(db, seconds):
-    """Whether this thread's connection gets SQLite's write lock within `seconds`.
-
-    The probe is BEGIN IMMEDIATE then ROLLBACK: the lock every write needs, taken and given
-    back without writing anything. Like every writer of this process it queues on the
-    in-process lock first, so it never jumps ahead of a write under way here; the busy
-    timeout is cut to the time left for the duration of the probe.
-    """
-    deadline = time.monotonic() + seconds
-    if not _writer.acquire(timeout=seconds):
-        return False
-    connection = db.connection()
-    try:
-        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        connection.execute(f"PRAGMA busy_timeout = {left_ms}")
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:  # locked past the timeout, or a read-only file
-        return False
-    finally:
-        connection.execute(f"PRAGMA busy_timeout = {PRAGMAS['busy_timeout']}")
-        _writer.release()
+    """A transaction that holds the write lock from its start (the bound engine's
+    `write_transaction`): every change of the store is made in one."""
+    return _engine.write_transaction()

@@ -25,12 +25,14 @@ class Conflict(StoreError):
 
 
 class Invalid(StoreError):
-    """A value is well-formed but breaks a domain rule (unknown scope, past expiry...)."""
+    """A value breaks a rule: an input rule (store/rules.py) or a domain rule (unknown
+    scope, past expiry...). `details` says which limit, when there is one to say."""
 
-    def __init__(self, field, message):
+    def __init__(self, field, message, details=None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.details = details
 
 
 class OutOfScope(StoreError):
@@ -55,7 +57,10 @@ class Forbidden(StoreError):
 
 class Unavailable(StoreError):
     """The database cannot take this process's work now: a migration is pending or running,
-    or the write lock is out of reach. Passing, unlike the errors above: retry later."""
+    or the write lock is out of reach. Passing, unlike the errors above: retry later. No
+    input is at fault, so `field` is always None."""
+
+    field = None
 
     def __init__(self, message):
         super().__init__(message)

@@ -3,7 +3,7 @@ from . import records
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .models import Membership, Organization, Role, User
-from .organizations import check_scope
+from .organizations import check_org_scope
 from .pages import keyset_page
 from .users import member_elsewhere
 
@@ -26,20 +26,20 @@ class Memberships:
     def __init__(self, store):
         self._store = store
 
-    def get(self, membership_id, *, scope=None):
+    def get(self, membership_id, *, org_scope=None):
         membership = _expanded().where(Membership.id == membership_id).get_or_none()
         if membership is None:
             raise NotFound("membership", membership_id)
-        check_scope(membership.organization_id, scope)
+        check_org_scope(membership.organization_id, org_scope)
         return membership
 
-    def list(self, *, limit, after=None, organization_id=None, user_id=None, scope=None):
+    def list(self, *, limit, after=None, organization_id=None, user_id=None, org_scope=None):
         """A page of memberships, filtered by organization and/or user.
 
-        A caller confined to `scope` sees only memberships of that organization.
+        A caller confined to `org_scope` sees only memberships of that organization.
         """
-        check_scope(organization_id, scope)
-        organization_id = organization_id or scope
+        check_org_scope(organization_id, org_scope)
+        organization_id = organization_id or org_scope
         query = _expanded()
         if organization_id is not None:
             query = query.where(Membership.organization == organization_id)
@@ -47,14 +47,14 @@ class Memberships:
             query = query.where(Membership.user == user_id)
         return keyset_page(query, Membership, limit, after)
 
-    def create(self, *, organization_id, user_id, role_id=None, is_owner=False, scope=None):
+    def create(self, *, organization_id, user_id, role_id=None, is_owner=False, org_scope=None):
         """Add the user to the organization; the Member role unless `role_id` says otherwise.
 
-        A caller confined to `scope` adds only users who belong to no other organization
+        A caller confined to `org_scope` adds only users who belong to no other organization
         (check_unclaimed), checked in the same write transaction as the insert, so two
         organizations' keys cannot both claim one user at the same time.
         """
-        check_scope(organization_id, scope)
+        check_org_scope(organization_id, org_scope)
         now = self._store.now()
         with write_transaction():
             org = self._store.organizations.get(organization_id, field="organizationId")
@@ -65,8 +65,8 @@ class Memberships:
             )
             if taken.exists():
                 raise Conflict("userId", "This user is already a member of the organization")
-            if scope is not None:
-                check_unclaimed(user.id, scope)
+            if org_scope is not None:
+                check_unclaimed(user.id, org_scope)
             membership_id = self._store.new_id("mem")
             membership = Membership.create(
                 id=membership_id,
@@ -80,10 +80,10 @@ class Memberships:
             self._emit("membership.created", membership)
             return self.get(membership_id)
 
-    def update(self, membership_id, changes, *, scope=None):
+    def update(self, membership_id, changes, *, org_scope=None):
         """Change the role (`role_id`) and/or ownership (`is_owner`) of a membership."""
         with write_transaction():
-            membership = self.get(membership_id, scope=scope)
+            membership = self.get(membership_id, org_scope=org_scope)
             if "role_id" in changes:
                 changes = {**changes, "role_id": _role(changes["role_id"]).id}
             if changes:
@@ -91,9 +91,9 @@ class Memberships:
                 self._emit("membership.updated", membership)
             return self.get(membership_id)
 
-    def delete(self, membership_id, *, scope=None):
+    def delete(self, membership_id, *, org_scope=None):
         with write_transaction():
-            membership = self.get(membership_id, scope=scope)
+            membership = self.get(membership_id, org_scope=org_scope)
             self._emit("membership.deleted", membership)
             membership.delete_instance()
             return membership

@@ -1,7 +1,7 @@
 """Organizations: create, read, update, delete, verify."""
 from goldenrecord import search as text_search
 from .cache import GenerationCache
-from .db import database, write_transaction
+from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
 from .models import Membership, Organization
@@ -18,18 +18,18 @@ class Organizations:
         self._autocomplete_cache = GenerationCache()
         self._presented = GenerationCache(max_entries=PRESENTED_CACHED)
 
-    def get(self, org_id, *, scope=None, field=None):
-        """The organization `org_id`; with `scope`, only if it is that organization.
+    def get(self, org_id, *, org_scope=None, field=None):
+        """The organization `org_id`; with `org_scope`, only if it is that organization.
 
         NotFound names `field` when the id came from a request body.
         """
         org = Organization.first_by("id", org_id)
         if org is None:
             raise NotFound("organization", org_id, field)
-        check_scope(org_id, scope)
+        check_org_scope(org_id, org_scope)
         return org
 
-    def presented(self, org_id, present, *, scope=None):
+    def presented(self, org_id, present, *, org_scope=None):
         """`present(organization)` for `org_id` — the hot read, kept in memory.
 
         An answer is served again while no organization has changed since it was made
@@ -39,49 +39,49 @@ class Organizations:
         found = self._presented.get_or_make((org_id, present),
                                             self._store.changes.current("organization"),
                                             lambda: present(self.get(org_id)))
-        check_scope(org_id, scope)
+        check_org_scope(org_id, org_scope)
         return found
 
-    def list(self, *, limit, after=None, include_staging=False, search=None, scope=None):
+    def list(self, *, limit, after=None, include_staging=False, search=None, org_scope=None):
         """A page of organizations; staging ones only with `include_staging`.
 
-        A caller confined to `scope` sees that one organization at most.
+        A caller confined to `org_scope` sees that one organization at most.
         """
         if search:
-            return self._search(search, limit, after, include_staging, scope)
+            return self._search(search, limit, after, include_staging, org_scope)
         query = Organization.select()
         if not include_staging:
             query = query.where(Organization.is_verified == True)  # noqa: E712
-        if scope is not None:
-            query = query.where(Organization.id == scope)
+        if org_scope is not None:
+            query = query.where(Organization.id == org_scope)
         return keyset_page(query, Organization, limit, after)
 
-    def _search(self, text, limit, after, include_staging, scope):
-        found = self._find(text, include_staging, scope)
+    def _search(self, text, limit, after, include_staging, org_scope):
+        found = self._find(text, include_staging, org_scope)
         return ranked_page(Organization, found.ids, found.total, limit, after)
 
-    def _find(self, text, include_staging, scope, count=True):
+    def _find(self, text, include_staging, org_scope, count=True):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
             conditions.append("d.is_verified = 1")
-        if scope is not None:
+        if org_scope is not None:
             conditions.append("d.id = ?")
-            params.append(scope)
-        return text_search.find(database, "organization", text,
-                                where=" AND ".join(conditions), params=params, count=count)
+            params.append(org_scope)
+        return self._store.text.find("organization", text, where=" AND ".join(conditions),
+                                     params=params, count=count)
 
-    def autocomplete(self, text, *, limit, include_staging=False, scope=None):
+    def autocomplete(self, text, *, limit, include_staging=False, org_scope=None):
         """The best `limit` matches for a type-ahead box, each with the character ranges of
         its name, slug and domain that matched.
 
         Answers are cached until any organization changes (see search.cache): the same
         prefixes come back keystroke after keystroke, user after user.
         """
-        key = (tuple(text_search.tokens(text)), limit, include_staging, scope)
+        key = (tuple(text_search.tokens(text)), limit, include_staging, org_scope)
 
         def search():
-            found = self._find(text, include_staging, scope, count=False)
+            found = self._find(text, include_staging, org_scope, count=False)
             page = ranked_page(Organization, found.ids, None, limit)
             return [(org, {field: text_search.spans(getattr(org, field), found.terms)
                            for field in ("name", "slug", "domain")}) for org in page.items]
@@ -89,12 +89,12 @@ class Organizations:
         return self._autocomplete_cache.get_or_make(
             key, self._store.changes.current("organization"), search)
 
-    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, scope=None):
+    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, org_scope=None):
         """A new organization, staging (unverified) until verified.
 
         A caller confined to one organization cannot create another.
         """
-        if scope is not None:
+        if org_scope is not None:
             raise OutOfScope("An organization-scoped API key cannot create organizations")
         now = self._store.now()
         with write_transaction():
@@ -109,39 +109,39 @@ class Organizations:
                 created_at=now,
                 updated_at=now,
             )
-            text_search.index_document(database, after=text_search.indexed("organization", org))
+            self._store.text.index_document(after=text_search.indexed("organization", org))
             self._emit("organization.created", org)
             return org
 
-    def update(self, org_id, changes, *, scope=None):
+    def update(self, org_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values."""
         with write_transaction():
-            org = self.get(org_id, scope=scope)
+            org = self.get(org_id, org_scope=org_scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
             before = text_search.indexed("organization", org)
             self._updated(org, changes)
-            text_search.index_document(database, before, text_search.indexed("organization", org))
+            self._store.text.index_document(before, text_search.indexed("organization", org))
             return org
 
-    def set_verified(self, org_id, value=None, *, scope=None):
+    def set_verified(self, org_id, value=None, *, org_scope=None):
         """Set verification to `value`, or flip it when `value` is None."""
         with write_transaction():
-            org = self.get(org_id, scope=scope)
+            org = self.get(org_id, org_scope=org_scope)
             verified = (not org.is_verified) if value is None else value
             return self._updated(org, {"is_verified": verified})
 
-    def delete(self, org_id, *, scope=None):
+    def delete(self, org_id, *, org_scope=None):
         """Delete the organization; memberships, its scoped API keys and its webhook
         subscriptions go with it. Each membership removed emits membership.deleted."""
         with write_transaction():
-            org = self.get(org_id, scope=scope)
+            org = self.get(org_id, org_scope=org_scope)
             for membership in Membership.select().where(Membership.organization == org.id):
                 self._store.events.emit("membership.deleted", records.membership_event(membership),
                                         [org.id])
             self._emit("organization.deleted", org)
             org.delete_instance()  # its keys go with it, and their counter moves (m0009)
-            text_search.index_document(database, before=text_search.indexed("organization", org))
+            self._store.text.index_document(before=text_search.indexed("organization", org))
         return org
 
     def _updated(self, org, changes):
@@ -158,24 +158,24 @@ class Organizations:
             raise Conflict("slug", f"An organization with slug '{slug}' already exists")
 
 
-def owned_row(model, resource, row_id, scope):
+def owned_row(model, resource, row_id, org_scope):
     """Row `row_id` of `model`, which belongs to one organization or (None) to none.
 
-    NotFound if there is no such row; OutOfScope when a caller confined to `scope` asks
+    NotFound if there is no such row; OutOfScope when a caller confined to `org_scope` asks
     for a row of another organization, or for a global one.
     """
     row = model.first_by("id", row_id)
     if row is None:
         raise NotFound(resource, row_id)
-    if scope is not None and row.organization_id != scope:
+    if org_scope is not None and row.organization_id != org_scope:
         raise OutOfScope(f"This {resource.replace('_', ' ')} belongs to a different organization")
     return row
 
 
-def check_scope(org_id, scope):
-    """Raise OutOfScope unless a caller confined to `scope` may touch organization `org_id`.
+def check_org_scope(org_id, org_scope):
+    """Raise OutOfScope unless a caller confined to `org_scope` may touch organization `org_id`.
 
     `org_id` None means "no particular organization", which any caller may ask for.
     """
-    if scope is not None and org_id is not None and org_id != scope:
+    if org_scope is not None and org_id is not None and org_id != org_scope:
         raise OutOfScope()

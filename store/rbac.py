@@ -9,10 +9,10 @@ class Rbac:
     def __init__(self, store):
         self._store = store
 
-    def roles(self, *, limit, after=None, scope=None):
+    def roles(self, *, limit, after=None, org_scope=None):
         """A page of roles, each with `.granted`, its permissions (two queries, not one per role).
 
-        Roles and permissions are global: `scope` is accepted and does not narrow them.
+        Roles and permissions are global: `org_scope` is accepted and does not narrow them.
         """
         page = keyset_page(Role.select(), Role, limit, after)
         grants = defaultdict(list)
@@ -28,5 +28,5 @@ class Rbac:
             role.granted = grants[role.id]
         return page
 
-    def permissions(self, *, limit, after=None, scope=None):
+    def permissions(self, *, limit, after=None, org_scope=None):
         return keyset_page(Permission.select(), Permission, limit, after)

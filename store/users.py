@@ -1,9 +1,9 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
 from . import records
-from .db import database, write_transaction
+from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
-from .organizations import check_scope
+from .organizations import check_org_scope
 from .models import Membership, Role, User
 from .pages import keyset_page, ranked_page
 
@@ -18,22 +18,22 @@ class Users:
     def __init__(self, store):
         self._store = store
 
-    def get(self, user_id, *, scope=None, field=None):
-        """The user `user_id`; with `scope` (an organization id), only a member of it."""
+    def get(self, user_id, *, org_scope=None, field=None):
+        """The user `user_id`; with `org_scope` (an organization id), only a member of it."""
         user = User.first_by("id", user_id)
         if user is None:
             raise NotFound("user", user_id, field)
-        if scope is not None and not is_member(user_id, scope):
+        if org_scope is not None and not is_member(user_id, org_scope):
             raise OutOfScope("This user is not a member of the API key's organization")
         return user
 
-    def list(self, *, limit, after=None, search=None, organization_id=None, scope=None):
+    def list(self, *, limit, after=None, search=None, organization_id=None, org_scope=None):
         """A page of users; with `organization_id`, only that organization's members.
 
-        A caller confined to `scope` sees only that organization's members.
+        A caller confined to `org_scope` sees only that organization's members.
         """
-        check_scope(organization_id, scope)
-        organization_id = organization_id or scope
+        check_org_scope(organization_id, org_scope)
+        organization_id = organization_id or org_scope
         if search:
             return self._search(search, limit, after, organization_id)
         query = User.select()
@@ -50,14 +50,14 @@ class Users:
         if organization_id is not None:
             where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
             params = (organization_id,)
-        found = text_search.find(database, "user", text, where=where, params=params)
+        found = self._store.text.find("user", text, where=where, params=params)
         return ranked_page(User, found.ids, found.total, limit, after)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
-               metadata=None, scope=None, workos_user_id=None, workos_updated_at=None):
+               metadata=None, org_scope=None, workos_user_id=None, workos_updated_at=None):
         """A new user.
 
-        Created by a caller confined to `scope`, the user also becomes a Member of that
+        Created by a caller confined to `org_scope`, the user also becomes a Member of that
         organization in the same transaction, so the caller can go on seeing them.
         """
         now = self._store.now()
@@ -76,31 +76,32 @@ class Users:
                 created_at=now,
                 updated_at=now,
             )
-            text_search.index_document(database, after=text_search.indexed("user", user))
-            self._store.events.emit("user.created", records.user(user), [scope] if scope else [])
-            if scope is not None:
+            self._store.text.index_document(after=text_search.indexed("user", user))
+            self._store.events.emit("user.created", records.user(user),
+                                    [org_scope] if org_scope else [])
+            if org_scope is not None:
                 membership = Membership.create(
                     id=self._store.new_id("mem"),
-                    organization=scope,
+                    organization=org_scope,
                     user=user,
                     role=Role.get_by_id(MEMBER_ROLE_ID),
                     created_at=now,
                     updated_at=now,
                 )
                 self._store.events.emit("membership.created", records.membership_event(membership),
-                                        [scope])
+                                        [org_scope])
             return user
 
-    def update(self, user_id, changes, *, scope=None):
+    def update(self, user_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values.
 
-        A caller confined to `scope` may not change the email or active flag of a user who
+        A caller confined to `org_scope` may not change the email or active flag of a user who
         also belongs to another organization (see check_identity_change).
         """
         with write_transaction():
-            user = self.get(user_id, scope=scope)
-            if scope is not None:
-                check_identity_change(user, changes, scope)
+            user = self.get(user_id, org_scope=org_scope)
+            if org_scope is not None:
+                check_identity_change(user, changes, org_scope)
             if "email" in changes:
                 key = email_key(changes["email"])
                 if key != user.email_key:
@@ -109,19 +110,19 @@ class Users:
             if changes:
                 before = text_search.indexed("user", user)
                 user.apply(changes, self._store.now())
-                text_search.index_document(database, before, text_search.indexed("user", user))
+                self._store.text.index_document(before, text_search.indexed("user", user))
                 self._store.events.emit("user.updated", records.user(user), organizations_of(user.id))
             return user
 
-    def delete(self, user_id, *, scope=None):
+    def delete(self, user_id, *, org_scope=None):
         """Delete the user and their memberships.
 
         An organization-scoped caller may delete only users who belong to no other
         organization: the others still rely on that user.
         """
         with write_transaction():
-            user = self.get(user_id, scope=scope)
-            if scope is not None and member_elsewhere(user_id, scope):
+            user = self.get(user_id, org_scope=org_scope)
+            if org_scope is not None and member_elsewhere(user_id, org_scope):
                 raise OutOfScope("This user also belongs to other organizations")
             memberships = list(Membership.select().where(Membership.user == user.id))
             for membership in memberships:
@@ -130,7 +131,7 @@ class Users:
             self._store.events.emit("user.deleted", records.user(user),
                                     [m.organization_id for m in memberships])
             user.delete_instance()
-            text_search.index_document(database, before=text_search.indexed("user", user))
+            self._store.text.index_document(before=text_search.indexed("user", user))
             return user
 
     @staticmethod

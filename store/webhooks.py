@@ -19,43 +19,43 @@ class Webhooks:
     def __init__(self, store):
         self._store = store
 
-    def get(self, webhook_id, *, scope=None):
-        return owned_row(Webhook, "webhook", webhook_id, scope)
+    def get(self, webhook_id, *, org_scope=None):
+        return owned_row(Webhook, "webhook", webhook_id, org_scope)
 
-    def list(self, *, limit, after=None, scope=None):
+    def list(self, *, limit, after=None, org_scope=None):
         query = Webhook.select()
-        if scope is not None:
-            query = query.where(Webhook.organization == scope)
+        if org_scope is not None:
+            query = query.where(Webhook.organization == org_scope)
         return keyset_page(query, Webhook, limit, after)
 
-    def create(self, *, name, url, events, metadata=None, scope=None):
+    def create(self, *, name, url, events, metadata=None, org_scope=None):
         now = self._store.now()
         with write_transaction():
             return Webhook.create(
                 id=self._store.new_id("wh"), name=name, url=url, secret=new_secret(),
-                events=sorted(set(events)), organization=scope, metadata=metadata or {},
+                events=sorted(set(events)), organization=org_scope, metadata=metadata or {},
                 created_at=now, updated_at=now)
 
-    def update(self, webhook_id, changes, *, scope=None):
+    def update(self, webhook_id, changes, *, org_scope=None):
         """Change name, url, events or isActive; turning it on again clears why it was off."""
         with write_transaction():
-            webhook = self.get(webhook_id, scope=scope)
+            webhook = self.get(webhook_id, org_scope=org_scope)
             if "events" in changes:
                 changes = {**changes, "events": sorted(set(changes["events"]))}
             if changes.get("is_active"):
                 changes = {**changes, "disabled_reason": None}
             return webhook.apply(changes, self._store.now())
 
-    def delete(self, webhook_id, *, scope=None):
+    def delete(self, webhook_id, *, org_scope=None):
         """Delete the subscription; its pending deliveries go with it, at once."""
         with write_transaction():
-            webhook = self.get(webhook_id, scope=scope)
+            webhook = self.get(webhook_id, org_scope=org_scope)
             webhook.delete_instance()
             return webhook
 
-    def ping(self, webhook_id, *, scope=None):
+    def ping(self, webhook_id, *, org_scope=None):
         """Queue a signed `ping` event to this one subscription; returns the event id."""
         with write_transaction():
-            webhook = self.get(webhook_id, scope=scope)
+            webhook = self.get(webhook_id, org_scope=org_scope)
             data = {"webhookId": webhook.id, "message": "Golden Record webhook test"}
             return self._store.events.emit(PING, data, [], only=webhook)

@@ -6,6 +6,7 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
 
@@ -193,3 +194,14 @@ def orphan_terms(db):
             if not any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ?",
                                       (f'"{term}"',)).fetchone()
                        for table in ("organization", "user"))}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_files(*parts):
+    """The Python files of the named packages (all of them, and the composition root, when
+    none is named): for the tests that read the code itself rather than run it."""
+    packages = parts or sorted(path.parent.name for path in ROOT.glob("*/__init__.py"))
+    found = [path for part in packages for path in sorted((ROOT / part).rglob("*.py"))]
+    return found if parts else [ROOT / "goldenrecord.py", *found]

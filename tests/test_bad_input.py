@@ -93,3 +93,20 @@ def test_analytics_end_in_the_first_week_of_year_1_starts_at_year_1(client, admi
                                  headers=admin)
     meta = assert_envelope(result, 200) and result.json["meta"]
     assert (meta["startDate"], meta["endDate"]) == ("0001-01-01T00:00:00Z", "0001-01-03T00:00:00Z")
+
+
+# The field rules live below the HTTP layer (store/rules.py); what they say about the
+# limit a value broke must still reach the client in `details`.
+@pytest.mark.parametrize("path, body, field, details", [
+    ("/api/v1/users", {"email": "jane@example.com", "firstName": "J" * 101}, "firstName",
+     {"maxLength": 100}),
+    (ORGS, {"name": "Acme", "slug": "Not A Slug"}, "slug",
+     {"pattern": "Slug must contain only lowercase letters, numbers, and hyphens"}),
+    ("/api/v1/keys", {"name": "k", "scopes": ["users:read"], "tier": "gold"}, "tier",
+     {"allowed": ["free", "basic", "pro", "enterprise"]}),
+])
+def test_a_broken_rule_says_its_limit_in_details(client, admin, path, body, field, details):
+    error = assert_envelope(client.simulate_post(path, json=body, headers=admin), 400,
+                            "GR_VALIDATION_ERROR", field)
+    assert error["details"] == details
+    assert _nothing_stored(client, admin)

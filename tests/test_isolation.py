@@ -1,10 +1,12 @@
 """Organization-scoped keys see and touch only their own organization."""
+import ast
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support import assert_envelope
+from goldenrecord.restapi.access import Caller
+from support import ROOT, assert_envelope, source_files
 
 ALL = ["*:*"]
 
@@ -216,3 +218,14 @@ def test_deleting_an_organization_revokes_its_keys(client, two, admin):
     assert_envelope(client.simulate_delete(f"/api/v1/organizations/{two['a']}", headers=admin), 200)
     assert_envelope(client.simulate_get("/api/v1/roles", headers=two["key_a"]), 401,
                     "GR_INVALID_API_KEY")
+
+
+def test_organization_scope_has_one_name():
+    """`scope` means an API scope (`@operation(scope=...)`, a key's `scopes`); the
+    organization a caller is confined to is `org_scope`, in the store and on the caller."""
+    in_store = [f"{path.relative_to(ROOT)}:{node.lineno}"
+                for path in source_files("store")
+                for node in ast.walk(ast.parse(path.read_text(), str(path)))
+                if isinstance(node, ast.arg) and node.arg == "scope"]
+    assert in_store == []
+    assert hasattr(Caller, "org_scope") and not hasattr(Caller, "scope")

@@ -1,6 +1,7 @@
 """Layers point one way: the command line → the composition root (goldenrecord.py) → HTTP
-(restapi/, then the dashboard admin_ui/ on top of it) → rules and storage (store/, search/)
-→ nothing above; and the embedding package uses only public names of Golden Record."""
+(restapi/, then the dashboard admin_ui/ on top of it) and the integrations (workos_sync/,
+webhook_delivery/) → rules and storage (store/, search/) → nothing above; only storage
+speaks to the database; and the embedding package uses only public names of Golden Record."""
 import ast
 from pathlib import Path
 
@@ -18,6 +19,7 @@ NEVER = {
     "search": HTTP_AND_ABOVE | {"store", "webhook_delivery", "workos_sync"},
     "store": HTTP_AND_ABOVE | {"webhook_delivery", "workos_sync"},
     "webhook_delivery": HTTP_AND_ABOVE,
+    "workos_sync": HTTP_AND_ABOVE | {"webhook_delivery"},
     "restapi": {"admin_ui", "cli", "embedding", TOP},
     "admin_ui": {"cli", "embedding", TOP},
 }
@@ -50,6 +52,31 @@ def test_a_part_imports_nothing_above_it(part):
     crossings = {str(path.relative_to(ROOT)): sorted(_imported_parts(path) & NEVER[part])
                  for path in _sources(part)}
     assert {path: above for path, above in crossings.items() if above} == {}
+
+
+# The database drivers: only storage may import them, so that a second engine (store/engine.py)
+# is added there and nothing above has to change.
+DRIVERS = {"sqlite3", "peewee"}
+STORAGE = {"store", "search"}
+
+
+def _imported_modules(path):
+    """The top-level names of every module that the module at `path` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("part", sorted(set(PARTS) - STORAGE) + [TOP])
+def test_only_storage_imports_a_database_driver(part):
+    sources = [ROOT / TOP] if part == TOP else _sources(part)
+    drivers = {str(path.relative_to(ROOT)): sorted(_imported_modules(path) & DRIVERS)
+               for path in sources}
+    assert {path: found for path, found in drivers.items() if found} == {}
 
 
 def _private_names_used(path):

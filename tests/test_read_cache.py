@@ -12,7 +12,8 @@ import threading
 import pytest
 
 from goldenrecord.store import OutOfScope, records, write_transaction
-from goldenrecord.store.changes import ChangeCounters, CommitWatch
+from goldenrecord.store.changes import ChangeCounters
+from goldenrecord.store.sqlite.watch import CommitWatch
 from goldenrecord.store.db import database
 from support import assert_envelope, sqlite_locks_seen_from_another_process, traced_statements
 
@@ -143,7 +144,7 @@ def test_the_store_refuses_a_cached_read_out_of_scope(make, store):
     mine, theirs = make.org(), make.org()
     store.organizations.presented(theirs["id"], records.organization)
     with pytest.raises(OutOfScope):
-        store.organizations.presented(theirs["id"], records.organization, scope=mine["id"])
+        store.organizations.presented(theirs["id"], records.organization, org_scope=mine["id"])
 
 
 def test_readers_racing_a_writer_end_on_the_last_write(make, store):

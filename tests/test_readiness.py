@@ -8,7 +8,7 @@ import falcon.testing
 import pytest
 
 import apps
-from goldenrecord.store.db import PRAGMAS
+from goldenrecord.store.sqlite.connection import PRAGMAS
 from goldenrecord.store.migrations import LATEST
 from support import assert_envelope
 

@@ -231,3 +231,24 @@ def test_a_second_signal_does_not_cut_the_shutdown_short(db):
     summary = again.api("GET", "/api/v1/analytics").json()["data"]["summary"]
     assert summary["totalRequests"] >= 3  # the usage buffer was still written
     again.stop()
+
+
+def test_forwarded_headers_from_a_trusted_proxy_reach_the_app(db, tmp_path):
+    """waitress deletes X-Forwarded-* before the app sees them unless told not to; the app
+    then could never tell a proxied client's address or scheme (here the test, on 127.0.0.1,
+    is the trusted proxy)."""
+    config = tmp_path / "proxied.toml"
+    config.write_text('[server]\ntrusted_proxies = ["127.0.0.1/32"]\n')
+    proc = ServerProcess(db, key=new_key(), args=["--config", str(config)])
+    try:
+        key = proc.api("POST", "/api/v1/keys", json={
+            "name": "remote", "scopes": ["roles:read"], "allowedIps": ["203.0.113.9/32"],
+        }).json()["data"]["key"]
+        forwarded = {"Authorization": f"Bearer {key}", "X-Forwarded-For": "203.0.113.9"}
+        _envelope(proc.api("GET", "/api/v1/roles", headers=forwarded), 200)
+        signed_in = proc.api("POST", "/admin/session", json={"key": proc.key},
+                             headers={"X-Forwarded-Proto": "https"})
+        _envelope(signed_in, 200)
+        assert "; Secure" in signed_in.headers["Set-Cookie"]
+    finally:
+        proc.stop()

@@ -15,7 +15,8 @@ from support import assert_envelope
 
 # The operations served without an API key; a new public one must be added here on purpose.
 PUBLIC = {
-    ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/openapi.json"), ("GET", "/docs"),
+    ("GET", "/"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/openapi.json"),
+    ("GET", "/docs"),
     ("POST", "/api/webhooks/workos"),  # proven by WorkOS's signature instead (test_workos.py)
     ("GET", "/admin"), ("GET", "/admin/session"), ("POST", "/admin/session"),
     ("DELETE", "/admin/session"),  # the dashboard's session (test_admin_session.py)

@@ -6,6 +6,9 @@ arrives from WorkOS is held to exactly the standard of one created over the API.
 from dataclasses import dataclass
 from datetime import datetime
 
+from goldenrecord.store.errors import Invalid
+from goldenrecord.store.rules import NEW_USER, DateTime, has_lone_surrogate
+
 
 class Unmappable(Exception):
     """A WorkOS user Golden Record cannot hold; `field` names the Golden Record field."""
@@ -44,24 +47,18 @@ def workos_user(data):
         "lastName": _blank_is_none(data.get("last_name")),
         "avatarUrl": _blank_is_none(data.get("profile_picture_url")),
     }
-    # Imported here, not at the top: the HTTP layer imports this package for its WorkOS
-    # endpoints, and these rules are the HTTP layer's.
-    from goldenrecord.restapi.errors import ApiError
-    from goldenrecord.restapi.inputs import DateTime, has_lone_surrogate
-    from goldenrecord.restapi.users import CREATE as USER_RULES
-
     # The sync reads WorkOS's JSON itself, past the body checks of our own endpoints; a
     # lone surrogate would fail the whole page's transaction when SQLite encodes it.
     for name, value in (("workosUserId", user_id), *candidate.items()):
         if has_lone_surrogate(value):
             raise Unmappable(name, f"WorkOS user: {name} holds an unpaired UTF-16 surrogate")
     try:
-        fields = USER_RULES.parse(candidate)
-    except ApiError as error:
+        fields = NEW_USER.parse(candidate)
+    except Invalid as error:
         raise Unmappable(error.field, f"WorkOS user {user_id}: {error.message}")
     try:
         updated_at = DateTime().clean(data.get("updated_at"), "updated_at")
-    except ApiError:
+    except Invalid:
         updated_at = None  # unreadable: the user is applied without out-of-order protection
     return WorkosUser(workos_user_id=user_id, updated_at=updated_at, **fields)
 
