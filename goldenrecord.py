@@ -62,12 +62,13 @@ def workos_clients(config):
     return new_client
 
 
-def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on the database `config.database` names, migrated to the current schema.
-    ConfigError when it names an engine there is none of."""
+def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
+    """The store on the database `config.database` names, migrated to the current schema
+    (`progress` hears of each migration). ConfigError when it names an engine there is
+    none of."""
     from goldenrecord import store
     opened = store.Store(store.engine_for(config.database), clock=clock, uuidgen=uuidgen)
-    opened.migrate()
+    opened.migrate(progress)
     return opened
 
 

@@ -11,7 +11,7 @@ from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
-from .middleware import RequestContext
+from .middleware import RequestContext, log_request
 from .monitoring import RequestMetrics
 from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
@@ -47,7 +47,7 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
         store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
         failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
         sessions=sessions)
-    middleware = [RequestContext(access_log) if access_log else RequestContext(),
+    middleware = [RequestContext(access_log or log_request, client_address),
                   RequestMetrics(metrics), authentication]
     tier_limits = limits.by_tier()
     if tier_limits is not None:

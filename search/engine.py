@@ -118,22 +118,42 @@ def _held(db, term):
                for table, *_ in KINDS.values())
 
 
-def reindex_terms(db):
-    """Recompute the variant index from every document, as `index_document` builds it."""
+def reindex_terms(db, scanned=None):
+    """Recompute the variant index from every document, as `index_document` builds it.
+    `scanned(count)`, if given, is told how many documents have been read so far."""
     db.execute_sql("DELETE FROM search_variant")
     db.execute_sql("DELETE FROM search_term")
     terms = {}
+    count = 0
     for table, columns, *_ in KINDS.values():
         for row in db.execute_sql(f"SELECT {', '.join(columns)} FROM {table}"):
             terms.update(document_terms(row))
+            count += 1
+            if scanned is not None:
+                scanned(count)
     _add_terms(db, _searchable(db, terms))
 
 
-def reindex(db):
-    """Rebuild the FTS indexes from their tables, then the variant index."""
-    for table, *_ in KINDS.values():
+def reindex(db, progress=None):
+    """Rebuild the FTS indexes from their tables, then the variant index.
+
+    `progress(count, total)`, if given, hears of each step: a full-text table rebuilt (one
+    statement each, so it cannot be divided), a document read for its terms, and the
+    variants written at the end.
+    """
+    report = progress or (lambda count, total: None)
+    total = len(KINDS) + _documents(db) + 1
+    for done, (table, *_) in enumerate(KINDS.values(), start=1):
         db.execute_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
-    reindex_terms(db)
+        report(done, total)
+    reindex_terms(db, lambda count: report(len(KINDS) + count, total))
+    report(total, total)
+
+
+def _documents(db):
+    """How many documents (organizations and users) the indexes hold."""
+    return sum(db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+               for table, *_ in KINDS.values())
 
 
 @dataclass

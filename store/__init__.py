@@ -13,7 +13,7 @@ from .analytics import Analytics
 from .apikeys import ApiKeys
 from .changes import ChangeCounters
 from .db import bind, write_transaction
-from .engine import BackupError, Engine, engine_for
+from .engine import BackupError, Engine, Unusable, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
 from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
@@ -29,7 +29,7 @@ from .workos import Workos
 
 __all__ = [
     "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound", "OutOfScope",
-    "Store", "StoreError", "Unavailable", "engine_for", "records",
+    "Store", "StoreError", "Unavailable", "Unusable", "engine_for", "records",
 ]
 
 
@@ -65,9 +65,10 @@ class Store:
         self.idempotency = IdempotentRequests(self)
         self.ended_sessions = EndedSessions(self)
 
-    def migrate(self):
-        """Create or upgrade the schema; returns the migration versions applied."""
-        return self.engine.migrate(self.now())
+    def migrate(self, progress=None):
+        """Create or upgrade the schema; returns the migration versions applied.
+        `progress(count, total)` hears of each migration."""
+        return self.engine.migrate(self.now(), progress)
 
     def schema_version(self):
         return self.engine.schema_version()
@@ -78,11 +79,12 @@ class Store:
     def new_id(self, prefix):
         return f"{prefix}_{self._uuidgen().hex}"
 
-    def reindex_search(self):
+    def reindex_search(self, progress=None):
         """Rebuild the search indexes from the tables, in one write transaction: safe while
-        serving (readers go on; writers wait for it)."""
+        serving (readers go on; writers wait for it). `progress(count, total)` hears of
+        each step (see search.reindex)."""
         with write_transaction():
-            self.text.reindex()
+            self.text.reindex(progress)
 
     def setting(self, key):
         return Setting.get_by_id(key).value

@@ -18,6 +18,11 @@ class BackupError(Exception):
     """A backup could not be made; the message says why."""
 
 
+class Unusable(Exception):
+    """The database cannot be used at all (a folder, a missing folder, another kind of
+    file, no permission, read-only); the message is one line saying what to do."""
+
+
 class TextIndex(abc.ABC):
     """Typo-tolerant search over organizations and users (kinds in `search.KINDS`).
 
@@ -39,9 +44,10 @@ class TextIndex(abc.ABC):
         SQL condition on the base table, alias `d`, with `params`: the caller's filters."""
 
     @abc.abstractmethod
-    def reindex(self):
+    def reindex(self, progress=None):
         """Rebuild the index from the tables, inside the caller's write transaction: the
-        repair for an index that a crash or a hand edit left behind."""
+        repair for an index that a crash or a hand edit left behind. `progress(done,
+        total)`, if given, hears how far it got."""
 
 
 class ChangeWatch(abc.ABC):
@@ -81,7 +87,14 @@ class Engine(abc.ABC):
     def write_transaction(self):
         """A context manager: a transaction holding the write lock from its start, so
         read-then-write sequences (uniqueness checks, counters) cannot interleave with
-        another writer, in this process or another."""
+        another writer, in this process or another; once it has committed, the change is
+        on disk before the context manager returns."""
+
+    @abc.abstractmethod
+    def make_durable(self):
+        """Return once every transaction this process has committed is on disk. Writes
+        through `write_transaction` are durable when it returns; this is for a reader
+        that is about to act outside the database on what it read (the webhook sender)."""
 
     @abc.abstractmethod
     def commit_watch(self):
@@ -93,13 +106,29 @@ class Engine(abc.ABC):
         """The TextIndex of this database, once it is open."""
 
     @abc.abstractmethod
-    def migrate(self, now):
+    def migrate(self, now, progress=None):
         """Create or upgrade the schema with this engine's migrations, each applied once
-        even when two processes migrate at once; returns the versions applied."""
+        even when two processes migrate at once; returns the versions applied.
+        `progress(done, total)`, if given, hears of each migration."""
 
     @abc.abstractmethod
     def schema_version(self):
         """The version of the last migration applied (0 for a new database)."""
+
+    @abc.abstractmethod
+    def check_location(self):
+        """Unusable when the database cannot be where it is configured to be, before
+        anything is opened or created; returns whether it is new (nothing there yet)."""
+
+    @abc.abstractmethod
+    def check_writable(self):
+        """Unusable when the opened database cannot be written (an engine may open a
+        read-only database without a word, and a current schema needs no write)."""
+
+    @abc.abstractmethod
+    def explain(self, error):
+        """The Unusable an error raised while opening means, or None for one this engine
+        cannot explain (which then keeps its traceback)."""
 
     @abc.abstractmethod
     def pending_migrations(self):
@@ -112,7 +141,8 @@ class Engine(abc.ABC):
         """Whether a writer would get the write lock within `seconds`: taken and given
         back without writing, queued behind this process's writers, never waiting longer.
         False while another connection holds the lock that long, or the database is
-        read-only."""
+        read-only. Unlike `check_writable` (once, at start, patient, explained), this is
+        asked on every readiness probe while the database serves."""
 
     @abc.abstractmethod
     def database_bytes(self):
@@ -120,10 +150,11 @@ class Engine(abc.ABC):
         /metrics)."""
 
     @abc.abstractmethod
-    def backup(self, target):
+    def backup(self, target, progress=None):
         """Copy the database, consistent to one moment and safe while it serves, to the
         new file `target`, which opens on its own; returns its size in bytes. BackupError
-        when it cannot be made; a failed backup leaves nothing at `target`."""
+        when it cannot be made; a failed backup leaves nothing at `target`.
+        `progress(done, total)`, if given, hears how far the copy got."""
 
     @abc.abstractmethod
     def close(self):

@@ -1,4 +1,5 @@
 """Helpers shared by the tests (imported as `from support import ...`)."""
+import functools
 import re
 import subprocess
 import sys
@@ -111,6 +112,32 @@ class FakeClock:
 
     def advance(self, **delta):
         self.now += timedelta(**delta)
+
+
+class Ticking:
+    """A monotonic clock (seconds) that moves one second each time it is read: progress
+    reporters under it see time pass without anyone sleeping."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
+def ticking(**options):
+    """A Progress factory for `goldenrecord.main(progress=...)` whose line reporters see
+    a second pass at every report (options: `interval`, ...)."""
+    from goldenrecord.cli.progress import Progress
+
+    return functools.partial(Progress, clock=Ticking(), **options)
+
+
+def progress_lines(caplog, label):
+    """The progress lines logged for the job `label`."""
+    return [r.getMessage() for r in caplog.records
+            if r.name == "goldenrecord.progress" and r.getMessage().startswith(label)]
 
 
 class Receiver:

@@ -59,7 +59,7 @@ def test_two_instances_side_by_side_have_their_own_data():
 
 
 def test_overrides_reach_the_server_and_bad_ones_fail_in_the_host():
-    with running({"rate_limits.enabled": True, "rate_limits.free": 7}) as gr:
+    with running({"rate_limits.enabled": True, "rate_limits.enterprise": 7}) as gr:  # the admin key's
         assert gr.session.get("/api/v1/roles").headers["X-RateLimit-Limit"] == "7"
     with pytest.raises(goldenrecord.ConfigError, match="webhooks.workers"):
         running({"webhooks.workers": "many"}).__enter__()

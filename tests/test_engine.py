@@ -48,7 +48,7 @@ def test_the_configuration_chooses_sqlite_on_database_path(config):
 
 def test_open_connects_with_the_engines_settings(opened):
     pragma = lambda name: opened.db.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
-    assert (pragma("journal_mode"), pragma("synchronous"), pragma("foreign_keys")) == ("wal", 2, 1)
+    assert (pragma("journal_mode"), pragma("synchronous"), pragma("foreign_keys")) == ("wal", 1, 1)
     assert opened.engine.text is not None
 
 

@@ -11,7 +11,8 @@ import peewee as pw
 from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
                m0006_search_generation, m0007_admin, m0008_idempotency,
                m0009_api_key_generation, m0010_admin_sign_out,
-               m0011_idempotency_sealed, m0012_search_variant_bounds)
+               m0011_idempotency_sealed, m0012_search_variant_bounds,
+               m0013_operator_keys_enterprise)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -26,6 +27,7 @@ MIGRATIONS = [
     (10, "admin_sign_out", m0010_admin_sign_out),
     (11, "idempotency_sealed", m0011_idempotency_sealed),
     (12, "search_variant_bounds", m0012_search_variant_bounds),
+    (13, "operator_keys_enterprise", m0013_operator_keys_enterprise),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -39,24 +41,26 @@ def applied_versions(db):
     return {row[0] for row in db.execute_sql("SELECT version FROM schema_migrations")}
 
 
-def migrate(db, now=None):
+def migrate(db, now=None, progress=None):
     """Bring the schema up to date; returns the versions applied (empty when current).
 
     Each migration runs in its own IMMEDIATE transaction together with its history row,
     so two processes migrating the same file at once cannot both apply it.
+    `progress(count, total)`, if given, hears of each migration checked or applied.
     """
     done = []
-    for version, name, module in MIGRATIONS:
+    for checked, (version, name, module) in enumerate(MIGRATIONS, start=1):
         with db.atomic("IMMEDIATE"):
-            if version in applied_versions(db):
-                continue
-            stamp = now or datetime.now(timezone.utc)
-            module.apply(db, stamp)
-            db.execute_sql(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                (version, name, stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
-            )
-            done.append(version)
+            if version not in applied_versions(db):
+                stamp = now or datetime.now(timezone.utc)
+                module.apply(db, stamp)
+                db.execute_sql(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+                )
+                done.append(version)
+        if progress is not None:
+            progress(checked, len(MIGRATIONS))
     return done
 
 

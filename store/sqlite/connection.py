@@ -8,13 +8,17 @@ import time
 
 import peewee as pw
 
+from .durability import GroupSync, SyncedByCommit
+
 log = logging.getLogger("goldenrecord.store")
 
-# WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
-# durable before it returns, because a 2xx response promises the change is on disk.
+# WAL lets readers run beside the single writer. A 2xx response promises the change is
+# on disk: in WAL mode a COMMIT only appends to the WAL (synchronous=NORMAL) and the
+# writer then waits for a group fsync (durability.py) before it answers; a database that
+# cannot be in WAL mode goes back to synchronous=FULL, a COMMIT that syncs by itself.
 PRAGMAS = {
     "journal_mode": "wal",
-    "synchronous": "full",
+    "synchronous": "normal",
     "foreign_keys": 1,
     "busy_timeout": 10000,
     "cache_size": -32000,
@@ -23,12 +27,19 @@ PRAGMAS = {
 
 
 def open_database(path):
-    """Open (creating if needed) the SQLite file at `path`; returns its peewee handle."""
+    """Open (creating if needed) the SQLite file at `path`; returns its peewee handle and
+    what makes its commits durable (a GroupSync in WAL mode)."""
     create_owner_only(str(path))
     db = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
     db.connect(reuse_if_open=True)
     warn_if_exposed(str(path))
-    return db
+    if db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return db, GroupSync(str(path) + "-wal")
+    db.close()  # in memory, or a file system without WAL: every COMMIT syncs itself
+    db = pw.SqliteDatabase(str(path), pragmas={**PRAGMAS, "synchronous": "full"},
+                           check_same_thread=False)
+    db.connect(reuse_if_open=True)
+    return db, SyncedByCommit()
 
 
 # The database holds the secrets that sign dashboard sessions and cursors: anyone who can
@@ -95,17 +106,25 @@ def after_each_write(listener):
 
 
 @contextlib.contextmanager
-def immediate_transaction(database):
-    """A transaction on `database` that takes the write lock up front.
+def immediate_transaction(database, durable):
+    """A transaction on `database` that takes the write lock up front, and once committed
+    is on disk before this returns (`durable`: the GroupSync of open_database).
 
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
     applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
-    Once it has ended, whichever way, the listeners of `after_each_write` are told.
+    The wait for the fsync comes after the lock is let go, so the next writer commits while
+    this one's sync runs, and shares the next. A nested transaction (a savepoint) leaves
+    the wait to the outermost. Once it has ended, whichever way, the listeners of
+    `after_each_write` are told.
     """
     try:
-        with _writer, database.atomic("IMMEDIATE") as transaction:
-            yield transaction
+        with _writer:
+            with database.atomic("IMMEDIATE") as transaction:
+                yield transaction
+            ticket = None if database.in_transaction() else durable.committed()
+        if ticket is not None:
+            durable.wait(ticket)
     finally:
         for listener in tuple(_after_write):
             listener()
