@@ -88,6 +88,9 @@ ERROR_CODES = {
     "GR_INTERNAL_ERROR": ErrorCode(
         500, "An unexpected server error occurred; retry, or report the requestId",
         "An unexpected server error occurred. Retry, or contact support with the requestId"),
+    "GR_SERVICE_UNAVAILABLE": ErrorCode(
+        503, "Not ready: a database migration is pending or running, or the database cannot "
+             "be written now; retry later"),
 }
 
 # Falcon's rarer HTTP errors (those _falcon_error does not name) pass through as
@@ -155,6 +158,7 @@ _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),
     (store.Forbidden, "GR_FORBIDDEN"),
     (store.Invalid, "GR_VALIDATION_ERROR"),
+    (store.Unavailable, "GR_SERVICE_UNAVAILABLE"),
 )
 _NOUNS = {"api_key": "API key"}
 

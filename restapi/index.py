@@ -14,7 +14,7 @@ NAME = "Golden Record"
 INDEX = schemas.closed(
     name={"type": "string", "const": NAME}, version=schemas.STRING,
     links={"type": "object", "additionalProperties": schemas.STRING,
-           "required": ["docs", "openapi", "health"],
+           "required": ["docs", "openapi", "health", "ready"],
            "description": "name -> path; `admin` while the dashboard is installed"})
 BROWSER_TYPES = ("application/json", "text/html")  # a tie (*/*, no Accept) goes to JSON
 

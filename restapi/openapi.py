@@ -33,10 +33,12 @@ DESCRIPTION = f"""\
 Golden Record: the one authoritative record of organizations, users, memberships, roles and
 permissions.
 
-Every request but `/`, `/healthz`, this document and `/docs` needs `Authorization: Bearer gr_live_…`;
-each operation names the scope it needs (`x-required-scope`; `*:*` passes every check).
-Every answer is the envelope `{{success, data, meta?, errors?, requestId}}`; failures carry one
-error with a `code` (see `x-error-codes`) and, for invalid input, the `field` at fault.
+Every request but `/`, `/healthz`, `/readyz`, this document and `/docs` needs
+`Authorization: Bearer gr_live_…`; each operation names the scope it needs
+(`x-required-scope`; `*:*` passes every check). Every answer is the envelope
+`{{success, data, meta?, errors?, requestId}}` — but for this document, `/docs` and the
+Prometheus text of `/metrics` — and failures always are: they carry one error with a `code`
+(see `x-error-codes`) and, for invalid input, the `field` at fault.
 
 Every POST takes an optional `Idempotency-Key` header (1–{MAX_IDEMPOTENCY_KEY} printable ASCII
 characters): the same key with the same request within 24 hours returns the first answer

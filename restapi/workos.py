@@ -95,9 +95,11 @@ class WorkosSyncResource:
     """The bulk sync, for global full-access keys only: it writes any user of any
     organization, so an organization-scoped `*:*` key is refused too."""
 
-    def __init__(self, store, new_client):
+    def __init__(self, store, new_client, on_run):
+        """`on_run(outcome)` hears how each sync that ran ended: succeeded or failed."""
         self.store = store
         self.new_client = new_client
+        self.on_run = on_run
 
     @operation("Create, link and update users from every WorkOS user", scope=FULL_ACCESS,
                every_organization=True, response=SYNC_COUNTS, body=Body(), body_optional=True,
@@ -107,7 +109,7 @@ class WorkosSyncResource:
             raise not_configured("api_key")
         client = self.new_client()
         try:
-            counts = sync.sync_users(client, self.store)
+            counts = self._run(client)
         except sync.SyncInProgress as error:
             raise ApiError("GR_SYNC_IN_PROGRESS", str(error))
         except workos_client.WorkOSError as error:
@@ -116,3 +118,16 @@ class WorkosSyncResource:
         finally:
             client.close()
         ok(req, resp, counts)
+
+    def _run(self, client):
+        """One sync, its outcome told to `on_run`; one refused because another is running
+        never ran, so it is not told."""
+        try:
+            counts = sync.sync_users(client, self.store)
+        except sync.SyncInProgress:
+            raise
+        except BaseException:
+            self.on_run("failed")
+            raise
+        self.on_run("succeeded")
+        return counts

@@ -17,7 +17,8 @@ from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
-from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError
+from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
+                     Unavailable)
 from .memberships import Memberships
 from .models import Setting
 from .organizations import Organizations
@@ -30,7 +31,8 @@ from .workos import Workos
 
 __all__ = [
     "Backup", "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound",
-    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unusable", "engine_for", "records",
+    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unavailable", "Unusable",
+    "engine_for", "records",
 ]
 
 
@@ -102,6 +104,21 @@ class Store:
 
     def ping(self):
         self.db.execute_sql("SELECT 1").fetchone()
+
+    def check_ready(self, write_timeout):
+        """Raise Unavailable unless every migration is applied and a write would get the
+        lock within `write_timeout` seconds: whether this instance can do its work now."""
+        missing = self.engine.pending_migrations()
+        if missing:
+            raise Unavailable("Database migrations are pending or running: "
+                              + ", ".join(map(str, missing)))
+        if not self.engine.takes_writes(write_timeout):
+            raise Unavailable(f"The database took no write within {write_timeout:g} s: "
+                              "another connection holds its write lock, or it is read-only")
+
+    def database_bytes(self):
+        """How large the database is, as its engine measures it (for /metrics)."""
+        return self.engine.database_bytes()
 
     def start(self):
         """Start watching for commits by other processes, so that hot reads can be

@@ -41,6 +41,7 @@ SCOPES = (
     "api_keys:revoke",
     "webhooks:read",
     "webhooks:write",
+    "metrics:read",
     "*:*",
 )
 TIERS = ("free", "basic", "pro", "enterprise")

@@ -148,6 +148,25 @@ class Engine(abc.ABC):
         cannot explain (which then keeps its traceback)."""
 
     @abc.abstractmethod
+    def pending_migrations(self):
+        """The versions of this engine's migrations the database lacks, read without
+        writing: each is applied in a transaction of its own, so one that another process
+        is applying right now is still listed. Readiness (/readyz) waits for none."""
+
+    @abc.abstractmethod
+    def takes_writes(self, seconds):
+        """Whether a writer would get the write lock within `seconds`: taken and given
+        back without writing, queued behind this process's writers, never waiting longer.
+        False while another connection holds the lock that long, or the database is
+        read-only. Unlike `check_writable` (once, at start, patient, explained), this is
+        asked on every readiness probe while the database serves."""
+
+    @abc.abstractmethod
+    def database_bytes(self):
+        """How large the database is, in bytes, as this engine measures it (for
+        /metrics)."""
+
+    @abc.abstractmethod
     def backup(self, target, progress=None):
         """Copy the database, consistent to one moment and safe while it serves, to the
         new file `target`, which opens on its own, and the secret key file that opens its

@@ -53,3 +53,15 @@ class Forbidden(StoreError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Unavailable(StoreError):
+    """The database cannot take this process's work now: a migration is pending or running,
+    or the write lock is out of reach. Passing, unlike the errors above: retry later. No
+    input is at fault, so `field` is always None."""
+
+    field = None
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message

@@ -112,6 +112,12 @@ class Events:
                     .scalar())
         return Delivery.next_attempt_at.python_value(earliest)
 
+    def queue_depth(self):
+        """How many deliveries to active subscriptions wait to be sent (due or not)."""
+        return (Delivery.select().join(Webhook)
+                .where(Delivery.status == "pending", Webhook.is_active == True)  # noqa: E712
+                .count())
+
     def record_outcomes(self, outcomes):
         """Write a batch of attempt outcomes in one transaction.
 

@@ -9,6 +9,8 @@ A released migration is never edited: a later change is a new module appended be
 """
 from datetime import datetime, timezone
 
+import peewee as pw
+
 from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
                m0006_search_generation, m0007_admin, m0008_idempotency,
                m0009_api_key_generation, m0010_admin_sign_out,
@@ -72,11 +74,24 @@ def migrate(db, now=None, progress=None, seal=None):
 
 
 def _apply(module, db, now, seal):
+    """Apply `module`; one that seals secrets is given `seal`, since their key is not in
+    the database for it to find."""
     if not getattr(module, "SEALS_SECRETS", False):
         return module.apply(db, now)
     if seal is None:
         raise TypeError(f"{module.__name__} seals secrets: migrate() needs `seal`")
     return module.apply(db, now, seal)
+
+
+def pending(db):
+    """The versions this code knows that `db` lacks, read without writing (a migration in
+    another process commits each version in its own transaction, so this also sees one
+    under way)."""
+    try:
+        applied = {row[0] for row in db.execute_sql("SELECT version FROM schema_migrations")}
+    except pw.OperationalError:  # no history table: nothing was ever applied
+        applied = set()
+    return [version for version, _, _ in MIGRATIONS if version not in applied]
 
 
 def current_version(db):

@@ -13,7 +13,10 @@ of the seam what SQLite offers for it.
   otherwise (keys.py; store/vault.py);
 - the text index: FTS5 tables kept by triggers, and a table of typo variants
   (search/engine.py);
-- migrations: store/migrations/, each in its own IMMEDIATE transaction.
+- migrations: store/migrations/, each in its own IMMEDIATE transaction, so one under way
+  elsewhere shows as pending until it commits;
+- the write probe: BEGIN IMMEDIATE; ROLLBACK with the busy timeout cut to the wait allowed;
+- size: page count × page size.
 """
 import os
 import sqlite3
@@ -21,11 +24,11 @@ import sqlite3
 from goldenrecord import search
 
 from ..engine import Engine, TextIndex
-from ..migrations import current_version, migrate
+from ..migrations import current_version, migrate, pending
 from ..vault import SecretKeyError, open_vault
 from . import checks
 from .backup import backup, copy_template
-from .connection import immediate_transaction, open_database
+from .connection import database_bytes, immediate_transaction, open_database, takes_writes
 from .keys import key_path, sealed_sample
 from .watch import CommitWatch
 
@@ -112,6 +115,15 @@ class SqliteEngine(Engine):
 
     def explain(self, error):
         return checks.explain(os.path.abspath(self.path), error)
+
+    def pending_migrations(self):
+        return pending(self._db)
+
+    def takes_writes(self, seconds):
+        return takes_writes(self._db, seconds)
+
+    def database_bytes(self):
+        return database_bytes(self._db)
 
     def backup(self, target, progress=None):
         # A key given as text is kept elsewhere on purpose: it is not written beside a copy.

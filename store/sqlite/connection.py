@@ -2,7 +2,9 @@
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
+import time
 
 import peewee as pw
 
@@ -126,3 +128,36 @@ def immediate_transaction(database, durable):
     finally:
         for listener in tuple(_after_write):
             listener()
+
+
+def takes_writes(database, seconds):
+    """Whether this thread's connection to `database` gets SQLite's write lock within
+    `seconds`.
+
+    The probe is BEGIN IMMEDIATE then ROLLBACK: the lock every write needs, taken and given
+    back without writing anything. Like every writer of this process it queues on the
+    in-process lock first, so it never jumps ahead of a write under way here; the busy
+    timeout is cut to the time left for the duration of the probe.
+    """
+    deadline = time.monotonic() + seconds
+    if not _writer.acquire(timeout=seconds):
+        return False
+    connection = database.connection()
+    try:
+        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        connection.execute(f"PRAGMA busy_timeout = {left_ms}")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # locked past the timeout, or a read-only file
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {PRAGMAS['busy_timeout']}")
+        _writer.release()
+
+
+def database_bytes(database):
+    """The size of `database`'s pages: its file's size once the WAL is checkpointed."""
+    pages, = database.execute_sql("PRAGMA page_count").fetchone()
+    size, = database.execute_sql("PRAGMA page_size").fetchone()
+    return pages * size
