@@ -214,7 +214,8 @@ def _parameters(template, method, op, authenticated):
                            f"(1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters).",
             # HTTP drops spaces around a header value, so they are allowed around the key
             "schema": {"type": "string", "pattern": (
-                f"^[ \\t]*[\\x21-\\x7e]{{1,{MAX_IDEMPOTENCY_KEY}}}[ \\t]*$")},
+                f"^[ \\t]*[\\x21-\\x7e]{{1,{MAX_IDEMPOTENCY_KEY}}}[ \\t]*$"),
+                "x-rule": f"1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters, no spaces"},
             "example": "order-1234-create"})
     return parameters
 
@@ -248,6 +249,8 @@ def _success(op, method, authenticated):
         return {"description": op.summary, "headers": headers,
                 "content": {op.media_type: {"schema": _schema(op.response)}}}
     data = _schema(op.response)
+    if "$ref" not in data:
+        data = {**data, "description": op.summary}
     properties = {"success": {"const": True, "description": "Always true"}, "data": data,
                   "requestId": {**REQUEST_ID, "description": "This request's id"}}
     required = ["success", "data", "requestId"]
@@ -256,7 +259,7 @@ def _success(op, method, authenticated):
         properties["meta"] = schemas.ref("PageMeta")
         required.append("meta")
     elif op.meta is not None:
-        properties["meta"] = op.meta
+        properties["meta"] = {**op.meta, "description": "About the answer"}
         required.append("meta")
     envelope = {"type": "object", "additionalProperties": False, "required": required,
                 "properties": properties}
