@@ -2,7 +2,7 @@
 from goldenrecord.store import records
 from goldenrecord.store.rules import NEW_USER, USER_PROFILE
 
-from .inputs import Body, Bool, Email, Text, Uuid
+from .inputs import Body, Bool, Email, Uuid
 from .listing import paging_query, search_field
 from .operations import operation
 from .resource import Resource

@@ -144,7 +144,8 @@ class RedeliverResource(Resource):
                             "id so a receiver can tell it has seen it, and fresh attempts. "
                             "The subscription must be active (400, field `webhookId`)."),
                scope="webhooks:write",
-               response="Delivery", status=202, path={**BY_ID, "delivery_id": OpaqueId(description="The delivery's id")},
+               response="Delivery", status=202,
+               path={**BY_ID, "delivery_id": OpaqueId(description="The delivery's id")},
                body=Body(), body_optional=True, errors=_FOUND)
     def on_post(self, req, resp, id, delivery_id):
         webhook = self.store.webhooks.get(id, org_scope=req.context.caller.org_scope)

@@ -45,7 +45,8 @@ WORKOS_SIGNATURE = {
     "description": "`t=<Unix milliseconds>, v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`, keyed "
                    "with the endpoint's secret (`workos.webhook_secret`); at most "
                    f"{signature.TOLERANCE_SECONDS} s old",
-    "schema": {"type": "string"}, "example": "t=1769850000000, v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"}
+    "schema": {"type": "string"},
+    "example": "t=1769850000000, v1=" + "5257a869e7ecebeda32affa62cdca3fa" * 2}
 
 
 @dataclass(frozen=True)
