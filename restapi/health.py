@@ -21,8 +21,10 @@ class HealthResource:
     def __init__(self, store):
         self.store = store
 
-    @operation("Liveness: the database is open and migrated", scope=None,
-               response=schemas.HEALTH)
+    @operation("Liveness: the database is open and migrated", name="getHealth", scope=None,
+               response=schemas.HEALTH, description=(
+                   "Answers 200 once the server can read its database; for scripts and "
+                   "load balancers to wait on. Needs no key."))
     def on_get(self, req, resp):
         self.store.ping()
         ok(req, resp, {"status": "ok"})
@@ -37,7 +39,7 @@ class ReadyResource:
                                     else write_probe_seconds)
 
     @operation("Readiness: every migration applied, and the database takes writes",
-               scope=None, response=schemas.HEALTH, errors=("GR_SERVICE_UNAVAILABLE",),
+               name="getReadiness", scope=None, response=schemas.HEALTH, errors=("GR_SERVICE_UNAVAILABLE",),
                description="503 `GR_SERVICE_UNAVAILABLE` while a migration is pending or "
                            "running, or while the database's write lock cannot be had "
                            f"within {WRITE_PROBE_SECONDS} s.")

@@ -28,7 +28,7 @@ class MetricsResource:
         self._metrics = metrics
 
     @operation("Counters, latencies and gauges in the Prometheus text format",
-               scope=METRICS_SCOPE, every_organization=True, response={"type": "string"},
+               name="getMetrics", scope=METRICS_SCOPE, every_organization=True, response={"type": "string"},
                media_type="text/plain",
                description="The exposition format Prometheus scrapes: requests by method, "
                            "route template and status; a latency histogram; rate-limit "
