@@ -62,13 +62,32 @@ def workos_clients(config):
     return new_client
 
 
-def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4):
-    """The store on the database `config.database` names, migrated to the current schema.
-    ConfigError when it names an engine there is none of."""
+def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
+    """The store on the database `config.database` names, migrated to the current schema
+    (`progress` hears of each migration).
+
+    ConfigError when it names an engine there is none of, and when its secret key is
+    missing, malformed or not the database's (one line, exit status 2, naming the setting
+    that points at the key).
+    """
     from goldenrecord import store
-    opened = store.Store(store.engine_for(config.database), clock=clock, uuidgen=uuidgen)
-    opened.migrate()
+
+    database = config.database
+    try:
+        opened = store.Store(store.engine_for(database), clock=clock, uuidgen=uuidgen)
+    except store.SecretKeyError as error:
+        setting = ("database.secret_key (GOLDENRECORD_SECRET_KEY)" if database.secret_key
+                   else "database.secret_key_file")
+        raise ConfigError(f"{setting}: {error}") from None
+    opened.migrate(progress)
     return opened
+
+
+def metrics_for(store):
+    """A new registry and its instruments (goldenrecord.metrics), its gauges read from
+    `store` at each scrape: one per instance, never the process-wide default."""
+    from goldenrecord.metrics import Metrics
+    return Metrics(queue_depth=store.events.queue_depth, database_bytes=store.database_bytes)
 
 
 class GoldenRecord:
@@ -79,27 +98,33 @@ class GoldenRecord:
     writing what it buffered, and closes the database. `with GoldenRecord(config) as gr:`
     does both. `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can
     control time and ids; `store` is an open store to use instead of opening one.
+    `metrics` is this instance's own Prometheus registry and instruments, served at
+    /metrics; `write_probe_seconds` is how long /readyz waits for the write lock (None:
+    restapi.health.WRITE_PROBE_SECONDS).
     """
 
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
-                 access_log=None):
+                 access_log=None, write_probe_seconds=None):
         from goldenrecord import admin_ui, restapi
         from goldenrecord.webhook_delivery import WebhookSender
 
         self.config = config or Config()
         self.store = store or open_store(self.config, clock=clock, uuidgen=uuidgen)
+        self.metrics = metrics_for(self.store)
         analytics = self.config.analytics
         self.usage = restapi.UsageRecorder(
             self.store.analytics, analytics, clock=clock) if analytics.enabled else None
         # The dashboard is HTTP too, but on top of the API: its sessions sign API requests in.
         sessions = admin_ui.sessions_for(self.store, clock)
         self.app = restapi.build_app(
-            self.store, self.config, clock=clock, usage=self.usage, access_log=access_log,
-            version=__version__, sessions=sessions,
+            self.store, self.config, clock=clock, metrics=self.metrics, usage=self.usage,
+            access_log=access_log, version=__version__, sessions=sessions,
+            write_probe_seconds=write_probe_seconds,
             workos=restapi.WorkosLink(self.config.workos.webhook_secret,
                                       workos_clients(self.config)),
             extensions=[functools.partial(admin_ui.install, sessions=sessions, clock=clock)])
-        self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock)
+        self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock,
+                                      on_outcome=self.metrics.delivered)
         self._state = "built"
 
     def start(self):

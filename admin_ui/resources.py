@@ -27,13 +27,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-SIGN_IN = Body(key=Text(required=True, max_length=200))
+SIGN_IN = Body(key=Text(required=True, max_length=200, description="An API key, `gr_live_…`"))
 FORM = "application/x-www-form-urlencoded"
 
 
-SESSION = schemas.closed(signedIn=schemas.BOOL, key=schemas.ref("ApiKey"),
-                         csrfToken=schemas.STRING, maxAgeSeconds=schemas.INT)
-SIGNED_OUT = schemas.closed(signedIn={"type": "boolean", "const": False})
+SESSION = schemas.closed(
+    signedIn=schemas.described(schemas.BOOL, "Always true"), key=schemas.ref("ApiKey"),
+    csrfToken=schemas.described(schemas.STRING, "Send back as `X-CSRF-Token` on changes"),
+    maxAgeSeconds=schemas.described(schemas.INT, "How long the session lasts"))
+SIGNED_OUT = schemas.closed(signedIn={"type": "boolean", "const": False,
+                                      "description": "Always false"})
 _KEY_REFUSALS = ("GR_UNAUTHORIZED", "GR_INVALID_API_KEY", "GR_IP_NOT_ALLOWED", "GR_RATE_LIMITED")
 
 
@@ -57,8 +60,10 @@ class AssetResource:
 class PageResource(AssetResource):
     """GET /admin: the single page."""
 
-    @operation("The admin dashboard (a single-page app)", scope=None,
-               response={"type": "string"}, media_type="text/html")
+    @operation("The admin dashboard (a single-page app)", name="getAdminPage", scope=None,
+               response={"type": "string"}, media_type="text/html", description=(
+                   "The dashboard's page; it signs in with an API key and then acts with that "
+                   "key's scopes."))
     def on_get(self, req, resp):
         super().on_get(req, resp)
 
@@ -76,14 +81,17 @@ class SessionResource:
         self._clock = clock
 
     @operation("The admin dashboard's session: who is signed in, and the CSRF token",
-               scope=None, response=SESSION, errors=_KEY_REFUSALS)
+               name="getAdminSession", scope=None, response=SESSION, errors=_KEY_REFUSALS,
+               description="The signed-in key's metadata, from the session cookie.")
     def on_get(self, req, resp):
         session = self._sessions.from_request(req, csrf=False)
         key = self._authentication.key_for_session(req, session)
         self._describe(req, resp, key, self._sessions.cookie(req))
 
     @operation("Sign in to the admin dashboard with an API key (sets the session cookie)",
-               scope=None, response=SESSION, errors=(*_KEY_REFUSALS, "GR_FORBIDDEN"),
+               name="createAdminSession", scope=None, response=SESSION,
+               errors=(*_KEY_REFUSALS, "GR_FORBIDDEN"),
+               reads_body={"application/json": SIGN_IN.schema(), FORM: SIGN_IN.schema()},
                description="The body is `{\"key\": \"gr_live_…\"}` as JSON or an HTML form.")
     def on_post(self, req, resp):
         _refuse_cross_site(req, https=self._client_address.is_https(req))
@@ -95,8 +103,10 @@ class SessionResource:
         self._describe(req, resp, key, cookie)
 
     @operation("Sign out of the admin dashboard (ends the session on the server and clears "
-               "the cookie)", scope=None, response=SIGNED_OUT,
-               errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"))
+               "the cookie)", name="deleteAdminSession", scope=None, response=SIGNED_OUT,
+               errors=("GR_UNAUTHORIZED", "GR_FORBIDDEN"), description=(
+                   "Needs the session cookie and its `X-CSRF-Token`; the session ends on the "
+                   "server too."))
     def on_delete(self, req, resp):
         # The signature and CSRF token are checked, not the key: a session whose key was
         # revoked can still be signed out of.

@@ -1,5 +1,7 @@
 """The command line, `goldenrecord COMMAND`: the parser (parser.py), one function per
-command (commands.py), `serve` with waitress (serve.py) and the batched stderr log (logs.py).
+command (commands.py, keys.py), `serve` with waitress (serve.py), the batched stderr log
+as text or JSON (logs.py), the checks and naming of a command's database (database.py)
+and the progress of long commands (progress.py).
 """
 import sys
 
@@ -8,17 +10,20 @@ from goldenrecord.settings import ConfigError
 from .commands import CommandError, run
 from .logs import BatchedStderrHandler, log_to_stderr
 from .parser import build_parser
+from .progress import Progress
 from .serve import BOOTSTRAP_VARIABLE, ensure_admin_key, serve
 
 __all__ = ["BOOTSTRAP_VARIABLE", "BatchedStderrHandler", "CommandError", "ensure_admin_key",
            "log_to_stderr", "main", "serve"]
 
 
-def main(argv=None):
+def main(argv=None, *, progress=Progress):
     """Run `goldenrecord` with `argv` (default sys.argv[1:]); returns the exit status.
-    A configuration problem or a failed command is one line on stderr and status 2."""
-    log_handler = log_to_stderr()
+    A configuration problem or a failed command is one line on stderr and status 2.
+    `progress(quiet=...)` makes the Progress of the long commands (tests give it a clock)."""
     args = build_parser().parse_args(argv)
+    log_handler = log_to_stderr(args.log_format, args.log_level)
+    args.progress = progress(quiet=getattr(args, "quiet", False))
     try:
         status = run(args, log_handler)
     except (ConfigError, CommandError) as error:

@@ -1,7 +1,8 @@
 """The commands of `goldenrecord`: one function per command, found through `COMMANDS`.
 
 Each takes the parsed arguments and the log handler (None when the host set up logging)
-and returns the exit status (None for 0). A command that cannot do its job raises
+and returns the exit status (None for 0). `args.progress` (cli.progress.Progress) makes
+the progress reporters of the long ones; each names the absolute database it used. A command that cannot do its job raises
 CommandError, a configuration problem ConfigError; `main` prints either as one line.
 """
 import contextlib
@@ -9,18 +10,16 @@ import logging
 import os
 import time
 
-from goldenrecord import open_store, workos_clients
-from goldenrecord.settings import ConfigError, load_config
+from goldenrecord import workos_clients
+from goldenrecord.settings import ConfigError
 
+from . import keys
+from .database import checked_database_path, describe, open_checked, opened
+from .errors import CommandError
+from .parser import configuration
 from .serve import serve
 
 log = logging.getLogger("goldenrecord")
-
-
-class CommandError(Exception):
-    """A command failed for a reason that is not configuration (a backup that cannot be
-    written, a seed into a database holding other data, a key the store refuses):
-    reported as one line, exit status 2."""
 
 
 def run(args, log_handler=None):
@@ -30,42 +29,40 @@ def run(args, log_handler=None):
         args, log_handler)
 
 
-def _configuration(args, **flags):
-    """The configuration of a command: its --config file, --db and `flags` ("section.key")
-    over the environment and the defaults."""
-    return load_config(args.config, overrides={"database.path": args.db, **flags})
-
-
 def run_serve(args, log_handler):
     """`serve`: migrate if needed and serve; `--ephemeral` on a new temporary database."""
     if args.ephemeral:
         with _temporary_database(args) as path:
             args.db, args.ephemeral = path, False
             return run_serve(args, log_handler)
-    config = _configuration(args, **{"server.host": args.host, "server.port": args.port})
+    config = configuration(args, **{"server.host": args.host, "server.port": args.port})
     if args.demo:
-        _seed_demo(config)
+        _seed_demo(config, args.progress)
     serve(config, log_handler=log_handler)
 
 
 def run_seed(args, log_handler):
     """`seed --demo`."""
-    _seed_demo(_configuration(args))
+    _seed_demo(configuration(args), args.progress)
 
 
 def run_migrate(args, log_handler):
     """`migrate`: opening the store migrates it; says which version it is at."""
-    config = _configuration(args)
-    log.info("database %s is at schema version %d", config.database.path,
-             open_store(config).schema_version())
+    with args.progress.reporter("migrate", "migrations") as report:
+        store, created = open_checked(configuration(args), progress=report)
+    try:
+        log.info("%s is at schema version %d", describe(store.path, created),
+                 store.schema_version())
+    finally:
+        store.close()
 
 
 def run_reindex(args, log_handler):
     """`search reindex`."""
-    config = _configuration(args)
-    opened = open_store(config)
-    opened.reindex_search()
-    log.info("search index rebuilt for %s", config.database.path)
+    with opened(configuration(args)) as (store, where), \
+            args.progress.reporter("search reindex", "steps") as report:
+        store.reindex_search(report)
+    log.info("search index rebuilt for %s", where)
 
 
 def run_zipapp(args, log_handler):
@@ -79,29 +76,65 @@ def run_zipapp(args, log_handler):
 
 
 def run_sync_users(args, log_handler):
-    """`workos sync-users`."""
+    """`workos sync-users`: progress on stderr, the counts as JSON on stdout."""
     import json
 
     from goldenrecord.workos_sync import client as workos_client, sync
 
-    config = _configuration(args)
+    config = configuration(args)
     new_client = workos_clients(config)
     if new_client is None:
         raise ConfigError("workos.api_key: not set; the WorkOS sync needs a WorkOS API key")
-    opened, client = open_store(config), new_client()
-    try:
-        counts = sync.sync_users(client, opened, progress=lambda so_far: log.info(
-            "WorkOS sync: %(total)d users so far (%(created)d created, %(updated)d updated, "
-            "%(linked)d linked, %(unchanged)d unchanged, %(failed)d failed)", so_far))
-    except workos_client.WorkOSError as error:
-        log.error("WorkOS sync stopped: %s (users synced before this are kept; run it again "
-                  "to finish)", error.message)
-        return 1
-    finally:
-        client.close()
-        opened.close()
+    with opened(config) as (store, where), \
+            args.progress.reporter("WorkOS sync", "users") as report:
+        client = new_client()
+        try:
+            counts = sync.sync_users(client, store, progress=lambda so_far: report(so_far["total"]))
+        except workos_client.WorkOSError as error:
+            log.error("WorkOS sync stopped: %s (users synced before this are kept; run it "
+                      "again to finish)", error.message)
+            return 1
+        finally:
+            client.close()
+    log.info("WorkOS users synced into %s", where)
     print(json.dumps(counts))
     return 0
+
+
+def run_import(args, log_handler):
+    """`import FILE --kind K`: per-line errors and progress on stderr, counts on stdout.
+    The total of a progress report is unknown (None): the file is read as it goes."""
+    import json
+
+    from . import importing
+
+    if args.batch_size < 1:
+        raise CommandError("--batch-size: must be at least 1")
+    with opened(configuration(args)) as (store, where), \
+            args.progress.reporter("import", args.kind) as report:
+        log.info("importing %s into %s", args.kind, where)
+        reported = 0
+
+        def progress(outcome):
+            nonlocal reported
+            for error in outcome.errors[reported:]:
+                log.error("%s: %s", args.file, error)
+            reported = len(outcome.errors)
+            report(outcome.written, None)
+
+        try:
+            with open(args.file, newline="", encoding="utf-8") as lines:
+                outcome = importing.import_records(
+                    store, args.kind,
+                    importing.records(lines, importing.format_of(args.file, args.format)),
+                    batch_size=args.batch_size, progress=progress)
+        except OSError as error:
+            raise CommandError(f"import: {error.strerror}: {args.file}")
+        except UnicodeDecodeError as error:
+            raise CommandError(f"import: {args.file} is not UTF-8 text ({error.reason})")
+    print(json.dumps({"written": outcome.written, "refusedBatches": outcome.refused_batches,
+                      "errors": len(outcome.errors)}))
+    return 1 if outcome.refused_batches else 0
 
 
 @contextlib.contextmanager
@@ -119,47 +152,49 @@ def _temporary_database(args):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _seed_demo(config):
+def _seed_demo(config, progress):
     from goldenrecord.embedding import demo
 
-    opened = open_store(config, uuidgen=demo.Ids())
-    try:
-        summary = demo.seed(opened)
-    except demo.NotEmpty as error:
-        raise CommandError(f"seed: {error}")
-    finally:
-        opened.close()
+    with opened(config, uuidgen=demo.Ids()) as (store, where), \
+            progress.reporter("seed", "records") as report:
+        try:
+            summary = demo.seed(store, report)
+        except demo.NotEmpty as error:
+            raise CommandError(f"seed: {error}")
     if summary is None:
-        log.info("the demo data set is in %s already; nothing to do", config.database.path)
+        log.info("the demo data set is in %s already; nothing to do", where)
     else:
-        log.info("demo data set written to %s: %s", config.database.path,
+        log.info("demo data set written to %s: %s", where,
                  ", ".join(f"{count} {noun}" for noun, count in summary.items()))
 
 
 def run_backup(args, log_handler):
-    """`backup PATH`."""
+    """`backup PATH`: the source is checked like any command's database, but never
+    created; the copy's folder must exist. The secret key file is copied beside the copy
+    (none when the key is given as GOLDENRECORD_SECRET_KEY: the operator keeps it
+    elsewhere on purpose)."""
     from goldenrecord import store
-    config, path = _configuration(args), args.path
+
+    config = configuration(args)
+    source = checked_database_path(config)
+    target = os.path.abspath(args.path)
     started = time.monotonic()
     try:
-        size = store.engine_for(config.database).backup(path)
+        with args.progress.reporter("backup", "pages") as report:
+            made = store.engine_for(config.database).backup(target, report)
     except store.BackupError as error:
         raise CommandError(f"backup: {error}")
-    log.info("backed up %s to %s (%d bytes, integrity ok) in %.2f s", config.database.path, path,
-             size, time.monotonic() - started)
-
-
-def run_create_key(args, log_handler):
-    """`keys create`: the plaintext key alone on stdout."""
-    from goldenrecord import store as store_package
-    opened = open_store(_configuration(args))
-    try:
-        _, plaintext = opened.api_keys.create(
-            name=args.name, scopes=args.scopes, organization_id=args.org, tier=args.tier,
-            allowed_ips=args.allowed_ips, expires_at=args.expires_at)
-    except (store_package.Invalid, store_package.NotFound) as error:
-        raise CommandError(f"{getattr(error, 'field', None) or 'org'}: {error}")
-    print(plaintext)
+    except OSError as error:
+        raise CommandError(f"backup: cannot write {target} ({error.strerror}); choose a "
+                           "folder this user can write to")
+    log.info("backed up database %s to %s (%d bytes, integrity ok) in %.2f s", source, target,
+             made.size, time.monotonic() - started)
+    if made.key_file:
+        log.info("its secrets are sealed with the key copied to %s: restoring needs both "
+                 "files; keep the key apart from where the backup travels", made.key_file)
+    elif config.database.secret_key:
+        log.info("its secrets are sealed with the key in GOLDENRECORD_SECRET_KEY: restoring "
+                 "needs that same key")
 
 
 # A command of a group (`keys create`) is named "<group> <command>".
@@ -168,8 +203,12 @@ COMMANDS = {
     "seed": run_seed,
     "migrate": run_migrate,
     "backup": run_backup,
-    "keys create": run_create_key,
+    "keys create": keys.run_create,
+    "keys list": keys.run_list,
+    "keys revoke": keys.run_revoke,
+    "keys rotate": keys.run_rotate,
     "search reindex": run_reindex,
     "workos sync-users": run_sync_users,
+    "import": run_import,
     "zipapp": run_zipapp,
 }

@@ -1,14 +1,54 @@
-"""Logging for the command line: every line to stderr, written in batches by one thread.
+"""Logging for the command line: every line to stderr, as text or JSON, written in batches
+by one thread.
 
-`log_to_stderr()` installs it unless the host (an application, pytest) set up logging
-already; `serve` hands its `log_request` to the API as the access log.
+`log_to_stderr(log_format, level)` installs it unless the host (an application, pytest)
+set up logging already; `serve` hands its `log_request` to the API as the access log.
 """
 import atexit
 import collections
+import json
 import logging
 import sys
 import threading
 import time
+from datetime import datetime, timezone
+
+FORMATS = ("text", "json")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors: time (UTC, ISO 8601), level, logger,
+    message, the traceback as `exception` if any, and a record's `fields` (the access
+    log's client, method, route, status, durationMs, requestId, keyId)."""
+
+    def format(self, record):
+        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                     timespec="milliseconds").replace("+00:00", "Z"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        entry.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def formatter(log_format):
+    """The formatter of `--log-format` ("text" or "json")."""
+    return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT)
+
+
+def _access_record(at, entry):
+    """The log record of an access entry taken at `at` (seconds since the epoch), made
+    on the writer thread, as the API's own access log would have made it."""
+    from goldenrecord.restapi.middleware import access_record_args  # loaded by now: serving
+
+    (line, values), extra = access_record_args(entry)
+    record = logging.makeLogRecord({"name": "goldenrecord.access", "msg": line, "args": values,
+                                    "levelno": logging.INFO, "levelname": "INFO", **extra})
+    record.created, record.msecs = at, int(at % 1 * 1000)
+    return record
 
 
 class BatchedStderrHandler(logging.Handler):
@@ -31,17 +71,15 @@ class BatchedStderrHandler(logging.Handler):
     def emit(self, record):
         self._records.append(record)
 
-    def log_request(self, method, path, status, elapsed_ms, request_id):
-        """The access log's fast path: a tuple now, a formatted line on the writer thread."""
-        self._records.append((time.time(), method, path, status, elapsed_ms, request_id))
+    def log_request(self, entry):
+        """The access log's fast path: the entry now, a record and a line on the writer
+        thread."""
+        self._records.append((time.time(), entry))
 
     def _line(self, item):
         if isinstance(item, logging.LogRecord):
             return self.format(item)
-        at, method, path, status, elapsed_ms, request_id = item
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) + f",{int(at % 1 * 1000):03d}"
-        return (f"{stamp} INFO goldenrecord.access: {method} {path} {status} "
-                f"{elapsed_ms:.1f}ms {request_id}")
+        return self.format(_access_record(*item))
 
     def flush(self):
         """Have the writer write what is buffered now rather than at its next turn."""
@@ -75,9 +113,10 @@ class BatchedStderrHandler(logging.Handler):
 _logging_ready = False
 
 
-def log_to_stderr():
-    """Send logging to stderr in batches; returns the handler, or None when a host
-    application (or pytest) configured logging already, which is then left alone."""
+def log_to_stderr(log_format="text", level="INFO"):
+    """Send logging to stderr in batches, as `log_format` (text or json) from `level` up;
+    returns the handler, or None when a host application (or pytest) configured logging
+    already, which is then left alone."""
     global _logging_ready
     if _logging_ready or logging.getLogger().handlers:
         return None
@@ -87,9 +126,9 @@ def log_to_stderr():
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = BatchedStderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter(log_format))
     atexit.register(handler.close)
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(level)
     return handler

@@ -2,18 +2,29 @@
 
 Shared by the command line and the embedding API's child process (embedding/child.py).
 """
+import errno
 import logging
 import math
 import os
 import signal
+import socket
 import sys
 
-from goldenrecord import GoldenRecord, __version__, open_store
+from goldenrecord import GoldenRecord, __version__
 from goldenrecord.settings import ConfigError
+
+from .database import describe, open_checked
+from .errors import CommandError
 
 log = logging.getLogger("goldenrecord")
 
 BOOTSTRAP_VARIABLE = "GOLDENRECORD_BOOTSTRAP_KEY"
+
+
+# The first-start and bootstrap keys are the operator's own, and the dashboard signs in
+# with them: a page is one to three API requests and the search dropdown up to ten a
+# second, which the `free` tier's 60 a minute cannot carry.
+OPERATOR_TIER = "enterprise"
 
 
 def ensure_admin_key(store, env, announce):
@@ -22,6 +33,7 @@ def ensure_admin_key(store, env, announce):
     With $GOLDENRECORD_BOOTSTRAP_KEY set, that key is created (scope *:*) unless a key
     with that value exists already, revoked or not. Otherwise, when no usable key is
     left, a new *:* key is minted and passed to `announce` (the only time it is shown).
+    Both are of tier OPERATOR_TIER.
     """
     from goldenrecord.store.apikeys import WELL_FORMED
 
@@ -31,10 +43,12 @@ def ensure_admin_key(store, env, announce):
             raise ConfigError(f"{BOOTSTRAP_VARIABLE}: must be gr_live_ followed by at least "
                               "32 URL-safe characters")
         if store.api_keys.find(wanted) is None:
-            store.api_keys.create(name="bootstrap", scopes=["*:*"], plaintext=wanted)
+            store.api_keys.create(name="bootstrap", scopes=["*:*"], tier=OPERATOR_TIER,
+                                  plaintext=wanted)
         return
     if not store.api_keys.any_usable():
-        _, plaintext = store.api_keys.create(name="admin (first start)", scopes=["*:*"])
+        _, plaintext = store.api_keys.create(name="admin (first start)", scopes=["*:*"],
+                                             tier=OPERATOR_TIER)
         announce(plaintext)
 
 
@@ -49,18 +63,18 @@ def _announce_admin_key(plaintext):
 
 
 def serve(config, env=None, log_handler=None):
-    """Run waitress until SIGINT or SIGTERM; in-flight requests finish before exit."""
-    import waitress
+    """Run waitress until SIGINT or SIGTERM; in-flight requests finish before exit.
 
+    The port is bound before the first-start key is made, so a start that fails (a port
+    in use) leaves the key's one showing to the start that serves.
+    """
     env = os.environ if env is None else env
-    store = open_store(config)
-    ensure_admin_key(store, env, _announce_admin_key)
-    service = GoldenRecord(config, store=store,
-                           access_log=log_handler.log_request if log_handler else None).start()
-    _allow_open_files(config.server.connection_limit)
-    server = waitress.create_server(service.app, **_waitress_options(config.server))
-    log.info("Golden Record %s serving on http://%s:%s (database %s)", __version__,
-             config.server.host, server.effective_port, config.database.path)
+    store, created = open_checked(config)
+    service = GoldenRecord(config, store=store, access_log=_access_log(log_handler))
+    server = _bind_then_admit(service, config, env)
+    service.start()
+    log.info("Golden Record %s serving on http://%s:%s from %s", __version__,
+             config.server.host, server.effective_port, describe(store.path, created))
     if log_handler:
         log_handler.flush()  # harnesses wait for this line to learn the port
 
@@ -84,6 +98,66 @@ def serve(config, env=None, log_handler=None):
         server.close()
         service.close()
         log.info("stopped")
+
+
+def _access_log(log_handler):
+    """The batched handler's fast path when access lines (INFO) are logged at all; else
+    None, the API's own, which asks the logging level."""
+    if log_handler and logging.getLogger("goldenrecord.access").isEnabledFor(logging.INFO):
+        return log_handler.log_request
+    return None
+
+
+def _bind_then_admit(service, config, env):
+    """Bind the port, then make sure an admin key exists (announcing a new one); returns
+    the waitress server. Whatever fails closes what was opened."""
+    server = None
+    try:
+        _allow_open_files(config.server.connection_limit)
+        server = _listen(service.app, config.server)
+        ensure_admin_key(service.store, env, _announce_admin_key)
+        return server
+    except BaseException:
+        if server is not None:
+            server.close()
+        service.close()
+        raise
+
+
+def _listen(app, server):
+    """A waitress server for `app`, bound to `server`'s host and port; a bind the
+    operator can fix (a port in use, reserved, an unknown host) is a CommandError."""
+    import waitress
+
+    try:
+        return waitress.create_server(app, **_waitress_options(server))
+    except (OSError, ValueError) as error:
+        # waitress turns a host it cannot resolve (socket.gaierror) into a ValueError
+        cause = error.__context__ if isinstance(error, ValueError) else error
+        line = bind_failure(server.host, server.port, cause) if isinstance(cause, OSError) else None
+        if line is None:
+            raise
+        raise CommandError(line) from None
+
+
+def bind_failure(host, port, error):
+    """The line for an error listening on `host`:`port`, or None for one we cannot
+    explain."""
+    if isinstance(error, socket.gaierror):
+        return (f"server.host: {host!r} is not a known host name or address; use an address "
+                "of this machine, such as 127.0.0.1 or 0.0.0.0 (--host)")
+    if error.errno == errno.EADDRINUSE:
+        return (f"server.port: {host}:{port} is in use by another program; stop it, or "
+                "choose another port (--port; 0 picks a free one)")
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return (f"server.port: listening on port {port} needs privileges this user lacks "
+                "(ports below 1024 are reserved); choose a port from 1024 up (--port), and "
+                "put a reverse proxy on the low port")
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (f"server.host: {host} is not an address of this machine; use one of its "
+                "addresses, 127.0.0.1 or 0.0.0.0 (--host)")
+    return None
+
 
 
 def _waitress_options(server):

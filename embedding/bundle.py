@@ -35,9 +35,23 @@ def dependencies(name="goldenrecord"):
 
 def _requires(name):
     for requirement in importlib.metadata.requires(name) or []:
-        if "extra ==" in requirement.partition(";")[2]:
+        marker = requirement.partition(";")[2]
+        if "extra ==" in marker:
             continue  # optional (the test extra, socks proxies, ...)
-        yield re.match(r"[A-Za-z0-9._-]+", requirement).group(0)
+        dist = re.match(r"[A-Za-z0-9._-]+", requirement).group(0)
+        if marker and not _installed(dist):
+            continue  # for another platform or Python (tqdm's colorama, on Windows only)
+        yield dist
+
+
+def _installed(name):
+    """Whether `name` is installed here: the zipapp copies this environment, which pip
+    filled by evaluating the markers for this platform."""
+    try:
+        importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def _copy_distribution(name, into):

@@ -41,7 +41,7 @@ def main():
     try:
         config = settings.load_config(env=env, overrides=request["overrides"])
         cli.serve(config, env=env, log_handler=log_handler)
-    except settings.ConfigError as error:
+    except (settings.ConfigError, cli.CommandError) as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2
     finally:

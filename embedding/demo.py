@@ -63,9 +63,12 @@ class NotEmpty(Exception):
     """The database holds data of its own; the demo set goes only into an empty one."""
 
 
-def seed(store):
+def seed(store, progress=None):
     """Write the demo set into `store` (opened with `uuidgen=Ids()`); returns a summary
-    such as {"organizations": 5, ...}, or None when the demo set is there already."""
+    such as {"organizations": 5, ...}, or None when the demo set is there already.
+    `progress(count, total)`, if given, hears of each organization and user written."""
+    report = progress or (lambda count, total: None)
+    total = len(ORGANIZATIONS) + len(USERS)
     organizations = store.organizations.list(limit=1, include_staging=True).total
     users = store.users.list(limit=1).total
     if organizations or users:
@@ -81,13 +84,15 @@ def seed(store):
             if verified:
                 store.organizations.set_verified(org.id, True)
             by_slug[slug] = org
+            report(len(by_slug), total)
         memberships = 0
-        for email, first, last, joins in USERS:
+        for done, (email, first, last, joins) in enumerate(USERS, start=len(by_slug) + 1):
             user = store.users.create(email=email, first_name=first, last_name=last)
             for slug, role, owner in joins:
                 store.memberships.create(organization_id=by_slug[slug].id, user_id=user.id,
                                          role_id=f"role_{role}", is_owner=owner)
                 memberships += 1
+            report(done, total)
         store.webhooks.create(**WEBHOOK)
     return {"organizations": len(ORGANIZATIONS), "users": len(USERS),
             "memberships": memberships, "webhooks": 1}

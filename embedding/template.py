@@ -53,8 +53,9 @@ def template_path():
 
 
 def copy_template(destination):
-    """Make `destination` a new database copied from the template, with a cursor secret of
-    its own; False when there is no template yet."""
+    """Make `destination` a new database copied from the template, without the template's
+    secrets (the store makes its own when it is first opened); False when there is no
+    template yet."""
     path = template_path()
     if path is None or not os.path.exists(path):
         return False

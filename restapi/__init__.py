@@ -1,8 +1,8 @@
 """The HTTP layer of Golden Record: a Falcon WSGI app over the store.
 
-`build_app` wires the middleware — request context, authentication, rate limit, usage
-recording, idempotency, in that order — the error path and the routes; the composition root in
-goldenrecord.py decides what it is given.
+`build_app` wires the middleware — request context, request metrics, authentication, rate
+limit, usage recording, idempotency, in that order — the error path and the routes; the
+composition root in goldenrecord.py decides what it is given.
 """
 import falcon
 
@@ -11,7 +11,8 @@ from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
-from .middleware import RequestContext
+from .middleware import RequestContext, log_request
+from .monitoring import RequestMetrics
 from .ratelimit import FixedWindowLimiter, RateLimit
 from .routes import add_routes
 from .usage import Usage, UsageRecorder
@@ -27,10 +28,12 @@ class Api(falcon.App):
     routes = ()
 
 
-def build_app(store, config, *, clock, usage=None, access_log=None, version="0", workos=None,
-              sessions=None, extensions=()):
+def build_app(store, config, *, clock, metrics, usage=None, access_log=None, version="0",
+              workos=None, sessions=None, extensions=(), write_probe_seconds=None):
     """The WSGI app over `store`, shaped by `config`'s rate_limits, server and webhooks
-    sections. `usage` is the UsageRecorder given every authenticated request (None: none);
+    sections. `metrics` (goldenrecord.metrics.Metrics) records requests, rate-limit refusals
+    and WorkOS sync runs, and is served at /metrics; /readyz waits `write_probe_seconds`
+    for the write lock (None: health.WRITE_PROBE_SECONDS). `usage` is the UsageRecorder given every authenticated request (None: none);
     `access_log` takes each request's log line (default: the logging module); `workos`
     holds the WorkOS webhook secret and client factory (default: not configured);
     `sessions` signs in browsers that send its cookie (the admin dashboard's, default none).
@@ -40,13 +43,16 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
     them."""
     limits = config.rate_limits
     client_address = ClientAddress(config.server.trusted_proxies)
-    authentication = Authentication(store.api_keys, client_address, clock,
-                                    failures=FixedWindowLimiter(clock),
-                                    failure_limit=limits.failed_auth_per_ip, sessions=sessions)
-    middleware = [RequestContext(access_log) if access_log else RequestContext(), authentication]
+    authentication = Authentication(
+        store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
+        failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
+        sessions=sessions)
+    middleware = [RequestContext(access_log or log_request, client_address),
+                  RequestMetrics(metrics), authentication]
     tier_limits = limits.by_tier()
     if tier_limits is not None:
-        middleware.append(RateLimit(FixedWindowLimiter(clock), tier_limits))
+        limiter = FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key"))
+        middleware.append(RateLimit(limiter, tier_limits))
     if usage is not None:
         middleware.append(Usage(usage))
     middleware.append(Idempotency(store.idempotency))
@@ -55,7 +61,8 @@ def build_app(store, config, *, clock, usage=None, access_log=None, version="0",
     errors.install(app, storage_fault=store.storage_fault)
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
                      allow_private_targets=config.webhooks.allow_private_targets,
-                     version=version, workos=workos, failure=authentication.failure)
+                     version=version, workos=workos, failure=authentication.failure,
+                     metrics=metrics, write_probe_seconds=write_probe_seconds)
     for install in extensions:
         install(app, add, authentication=authentication, client_address=client_address,
                 index=add.resource("/"))

@@ -11,10 +11,13 @@ from .responses import ok
 
 GROUPINGS = ("day", "hour", "endpoint")
 QUERY = Query(
-    startDate=DateTime(),
-    endDate=DateTime(),
-    endpoint=Text(max_length=200),
-    groupBy=Choice(*GROUPINGS),
+    startDate=DateTime(description="The period's start; not given: 7 days before `endDate`",
+                       example="2026-01-01T00:00:00Z"),
+    endDate=DateTime(description="The period's end; not given: now",
+                     example="2026-01-31T23:59:59Z"),
+    endpoint=Text(max_length=200, description="Only this route template",
+                  example="/api/v1/organizations"),
+    groupBy=Choice(*GROUPINGS, default="day", description="`hour` adds `byHour` to the answer"),
 )
 DEFAULT_PERIOD = timedelta(days=7)
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
@@ -22,7 +25,10 @@ EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 class AnalyticsResource(Resource):
     @operation("Usage from startDate to endDate inclusive (default: the last 7 days)",
-               scope="api_keys:read", response=schemas.ANALYTICS, query=QUERY,
+               name="getAnalytics", scope="api_keys:read", description=(
+                   "Requests, successes, failures and response times over the period, per "
+                   "route and per day (or hour). An organization-scoped key sees its own "
+                   "organization's keys only."), response=schemas.ANALYTICS, query=QUERY,
                meta=schemas.ANALYTICS_META)
     def on_get(self, req, resp):
         params = req.context.input
@@ -30,7 +36,7 @@ class AnalyticsResource(Resource):
         start = params.get("start_date") or _period_before(end)
         if start >= end:
             raise invalid("startDate", "startDate must be before endDate")
-        group_by = params.get("group_by", "day")
+        group_by = params["group_by"]
         report = self.store.analytics.report(
             start=start, end=end, endpoint=params.get("endpoint"),
             org_scope=req.context.caller.org_scope, by_hour=group_by == "hour")

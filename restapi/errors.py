@@ -86,14 +86,16 @@ ERROR_CODES = {
         502, "WorkOS refused or failed the request, after retries; details carry WorkOS's "
              "status and code",
         "WorkOS refused or failed the request"),
-    "GR_SERVICE_UNAVAILABLE": ErrorCode(
-        503, "The database cannot serve for now (locked by another process, disk full, "
-             "read-only, failing); nothing was changed: retry after Retry-After seconds",
-        "The service is unavailable for now; nothing was changed. Retry after Retry-After "
-        "seconds"),
     "GR_INTERNAL_ERROR": ErrorCode(
         500, "An unexpected server error occurred; retry, or report the requestId",
         "An unexpected server error occurred. Retry, or contact support with the requestId"),
+    "GR_SERVICE_UNAVAILABLE": ErrorCode(
+        503, "The database cannot serve for now: not ready (a migration pending or running, "
+             "the write lock out of reach), or a storage fault (locked by another process, "
+             "disk full, read-only, failing); nothing was changed: retry after Retry-After "
+             "seconds",
+        "The service is unavailable for now; nothing was changed. Retry after Retry-After "
+        "seconds"),
 }
 
 # Falcon's rarer HTTP errors (those _falcon_error does not name) pass through as
@@ -176,7 +178,8 @@ def from_store_error(error):
         return ApiError(_NOT_FOUND_CODES.get(error.resource, "GR_NOT_FOUND"),
                         f"{noun} '{error.id}' does not exist", field=error.field)
     if isinstance(error, store.Unavailable):
-        return ApiError("GR_SERVICE_UNAVAILABLE",
+        # readiness says what is wrong; a storage fault's cause is for the log only
+        return ApiError("GR_SERVICE_UNAVAILABLE", error.message,
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(error, store.Conflict):
         return ApiError(_CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP"),
@@ -219,7 +222,7 @@ def _handle_api_error(req, resp, error, params):
 
 
 def _handle_store_error(req, resp, error, params):
-    if isinstance(error, store.Unavailable):
+    if isinstance(error, store.Unavailable) and error.cause is not None:
         # the cause is for the operator: the client learns only that it may retry
         log.warning("storage unavailable requestId=%s %s %s: %s", req.context.request_id,
                     req.method, req.path, error.cause)

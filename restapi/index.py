@@ -11,10 +11,16 @@ from .operations import operation
 from .responses import ok
 
 NAME = "Golden Record"
+_PATH = schemas.STRING
 INDEX = schemas.closed(
-    name={"type": "string", "const": NAME}, version=schemas.STRING,
+    name={"type": "string", "const": NAME, "description": "Always `Golden Record`"},
+    version=schemas.described(schemas.STRING, "The server's version"),
     links={"type": "object", "additionalProperties": schemas.STRING,
-           "required": ["docs", "openapi", "health"],
+           "required": ["docs", "openapi", "health", "ready"],
+           "properties": {"docs": schemas.described(_PATH, "The API reference page"),
+                          "openapi": schemas.described(_PATH, "The OpenAPI document"),
+                          "health": schemas.described(_PATH, "The health check"),
+                          "ready": schemas.described(_PATH, "The readiness check")},
            "description": "name -> path; `admin` while the dashboard is installed"})
 BROWSER_TYPES = ("application/json", "text/html")  # a tie (*/*, no Accept) goes to JSON
 
@@ -34,7 +40,9 @@ class IndexResource:
             self._browser_home = path
 
     @operation("Index: the service's name, version and links to what needs no key",
-               scope=None, response=INDEX,
+               name="getIndex", scope=None, response=INDEX, description=(
+                   "Where a newcomer lands: what this is, its version, and where the "
+                   "reference and the health check are. Needs no key."),
                redirect="a browser (an Accept preferring text/html) is sent to the "
                         "dashboard, with the same body")
     def on_get(self, req, resp):

@@ -31,12 +31,28 @@ class Query(Fields):
                 raise invalid(name, f"{name} may be given only once")
             params[snake(name)] = self.fields[name].from_query(value, name)
         self._missing(req.params)
+        for name, field in self.fields.items():
+            if field.has_default and name not in req.params:
+                params[snake(name)] = field.default  # the default the document states
         return params
 
     def parameters(self):
-        """The fields as OpenAPI query parameters."""
-        return [{"name": name, "in": "query", "required": field.required, "schema": field.schema()}
-                for name, field in self.fields.items()]
+        """The fields as OpenAPI query parameters: the description and example beside the
+        schema too, where tools (generated clients, schemathesis) look for them."""
+        found = []
+        for name, field in self.fields.items():
+            schema = field.schema()
+            parameter = {"name": name, "in": "query", "required": field.required,
+                         "description": parameter_description(schema), "schema": schema}
+            if field.has_example:
+                parameter["example"] = field.example
+            found.append(parameter)
+        return found
+
+
+def parameter_description(schema):
+    """A parameter's description: what it is, then its rule in words."""
+    return f"{schema.get('description', '')} ({schema['x-rule']})".strip()
 
 
 def raw_body(req):

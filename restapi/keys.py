@@ -10,17 +10,22 @@ from .resource import Resource
 from .responses import created, deleted
 
 CREATE = Body(
-    name=Text(required=True, max_length=100),
-    scopes=StringList(Choice(*SCOPES), required=True, min_items=1, max_items=len(SCOPES)),
-    organizationId=Uuid(nullable=True),
-    tier=Choice(*TIERS),
+    name=Text(required=True, max_length=100, description="What the key is for",
+              example="CRM sync"),
+    scopes=StringList(Choice(*SCOPES), required=True, min_items=1, max_items=len(SCOPES),
+                      description="What the key may do", example=["organizations:read"]),
+    organizationId=Uuid(nullable=True, default=None, description=(
+        "Confine the key to this organization; null: every organization")),
+    tier=Choice(*TIERS, default="free", description="Its rate-limit tier", example="pro"),
     allowedIps=StringList(Text(max_length=50, description="An IPv4 or IPv6 address or CIDR range"),
-                          max_items=100),
-    expiresAt=DateTime(nullable=True, description="Must be in the future"),
+                          max_items=100, example=["203.0.113.0/24"], description=(
+                              "Addresses it may be used from; not given: the creating key's")),
+    expiresAt=DateTime(nullable=True, description=(
+        "When it stops working, in the future; not given: when the creating key does")),
 )
-LIST = paging_query(organizationId=Uuid())
-ROTATE = Query(action=Choice("rotate", required=True))
-BY_ID = {"id": OpaqueId()}
+LIST = paging_query(organizationId=Uuid(description="Only keys confined to this organization"))
+ROTATE = Query(action=Choice("rotate", required=True, description="Always `rotate`"))
+BY_ID = {"id": OpaqueId(description="The key's id (not the key itself)")}
 _FOUND = ("GR_KEY_NOT_FOUND",)
 GRANT_BOUNDS = (
     "A key grants no more than it holds (403 `GR_FORBIDDEN` naming the field): `scopes` within "
@@ -36,12 +41,14 @@ class _KeyResource(Resource):
 
 
 class KeysResource(_KeyResource):
-    @operation("List API keys (metadata only)", scope="api_keys:read", response="ApiKey",
-               query=LIST, page=True)
+    @operation("List API keys (metadata only)", name="listKeys", scope="api_keys:read",
+               response="ApiKey", query=LIST, page=True, description=(
+                   "Keys' metadata, oldest first, a page at a time: never a key itself, which "
+                   "is stored only as a hash."))
     def on_get(self, req, resp):
         self.list_page(req, resp, "keys", self.store.api_keys.list, self._serialize)
 
-    @operation("Create an API key (the plaintext is in this answer only)",
+    @operation("Create an API key (the plaintext is in this answer only)", name="createKey",
                scope="api_keys:create", response=schemas.CREATED_KEY, status=201, body=CREATE,
                errors=("GR_ORG_NOT_FOUND",), description=GRANT_BOUNDS)
     def on_post(self, req, resp):
@@ -52,12 +59,13 @@ class KeysResource(_KeyResource):
 
 
 class KeyResource(_KeyResource):
-    @operation("Get an API key's metadata", scope="api_keys:read", response="ApiKey",
-               path=BY_ID, errors=_FOUND)
+    @operation("Get an API key's metadata", name="getKey", scope="api_keys:read",
+               response="ApiKey", path=BY_ID, errors=_FOUND,
+               description="One key's metadata by id; never the key itself.")
     def on_get(self, req, resp, id):
         self.show(req, resp, id, self.store.api_keys.get, self._serialize)
 
-    @operation("Rotate an API key: a new key, the old one expires in 7 days",
+    @operation("Rotate an API key: a new key, the old one expires in 7 days", name="rotateKey",
                scope="api_keys:create", response=schemas.ROTATED, status=201, path=BY_ID,
                query=ROTATE, body=Body(), body_optional=True, errors=_FOUND,
                description="A key may rotate itself; only a global `*:*` key rotates another "
@@ -78,7 +86,8 @@ class KeyResource(_KeyResource):
             "newKey": {**self._serialize(new), "key": plaintext},
         })
 
-    @operation("Revoke an API key at once", scope="api_keys:revoke", response="Deleted",
+    @operation("Revoke an API key at once", name="revokeKey", scope="api_keys:revoke",
+               response="Deleted",
                path=BY_ID, errors=_FOUND,
                description="Only a key holding every scope of the key it revokes (`*:*` holds "
                            "all) may revoke it; otherwise 403 `GR_FORBIDDEN`, field `id`.")

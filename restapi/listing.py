@@ -7,8 +7,17 @@ from .responses import DEFAULT_LIMIT, MAX_LIMIT, page
 
 def paging_query(**filters):
     """A Query with the contract's `limit` and `cursor` beside an endpoint's own filters."""
-    return Query(limit=Integer(minimum=1, maximum=MAX_LIMIT),
-                 cursor=Text(max_length=1000), **filters)
+    return Query(limit=Integer(minimum=1, maximum=MAX_LIMIT, default=DEFAULT_LIMIT,
+                               description="Items per page"),
+                 cursor=Text(max_length=1000, description=(
+                     "The previous page's `meta.nextCursor`, for the page after it; only "
+                     "valid for the same list and filters")), **filters)
+
+
+def search_field():
+    """The `search` filter of the lists that rank by relevance."""
+    return Text(min_length=0, example="acme", description=(
+        "Words to look for (typo-tolerant); the page is then ordered by relevance"))
 
 
 def respond_with_page(req, resp, cursors, *, name, fetch, serialize):
@@ -21,7 +30,7 @@ def respond_with_page(req, resp, cursors, *, name, fetch, serialize):
         # relevance pages carry an offset into one query's ranking: bind them to it
         digest = hashlib.sha256(params["search"].encode()).hexdigest()[:16]
         name = f"{name}:search:{digest}"
-    limit = params.pop("limit", DEFAULT_LIMIT)
+    limit = params.pop("limit")
     token = params.pop("cursor", None)
     after = cursors.load(name, token) if token else None
     result = fetch(limit=limit, after=after, **params)

@@ -6,42 +6,60 @@ from .listing import paging_query
 from .operations import operation
 from .resource import Resource
 
-CREATE = Body(organizationId=Uuid(required=True), userId=Uuid(required=True),
-              roleId=OpaqueId(), isOwner=Bool())
-UPDATE = Body(roleId=OpaqueId(), isOwner=Bool())
-LIST = paging_query(organizationId=Uuid(), userId=Uuid())
-BY_ID = {"id": OpaqueId()}
+_ROLE = dict(example="role_member", description="The member's role (see `GET /api/v1/roles`)")
+_OWNER = dict(example=False, description="Whether the member owns the organization")
+CREATE = Body(organizationId=Uuid(required=True, description="The organization to join",
+                                  example="0b7e2b4e-3c1a-4c53-9d0e-6f1d2a3b4c5d"),
+              userId=Uuid(required=True, description="The user who joins",
+                          example="5f0c8a1e-7d2b-4e6f-8a9b-1c2d3e4f5a6b"),
+              roleId=OpaqueId(default="role_member", **_ROLE),
+              isOwner=Bool(default=False, **_OWNER))
+UPDATE = Body(roleId=OpaqueId(**_ROLE), isOwner=Bool(**_OWNER))  # absent: unchanged
+LIST = paging_query(organizationId=Uuid(description="Only memberships in this organization"),
+                    userId=Uuid(description="Only this user's memberships"))
+BY_ID = {"id": OpaqueId(description="The membership's id")}
 _FOUND = ("GR_NOT_FOUND",)
 
 
 class MembershipsResource(Resource):
-    @operation("List memberships", scope="users:read", response="Membership", query=LIST,
-               page=True)
+    @operation("List memberships", name="listMemberships", scope="users:read",
+               response="Membership", query=LIST, page=True, description=(
+                   "Memberships with their user, organization and role, oldest first, a page "
+                   "at a time. An organization-scoped key sees its organization's only."))
     def on_get(self, req, resp):
         self.list_page(req, resp, "memberships", self.store.memberships.list, records.membership)
 
-    @operation("Add a user to an organization", scope="users:create", response="Membership",
+    @operation("Add a user to an organization", name="createMembership", scope="users:create",
+               response="Membership",
                status=201, body=CREATE, errors=("GR_ORG_NOT_FOUND", "GR_USER_NOT_FOUND",
                                                 "GR_NOT_FOUND", "GR_DUPLICATE_MEMBERSHIP"),
                description="An organization-scoped key adds to its organization only users who "
                            "belong to no other organization (403 `GR_ORG_SCOPE_VIOLATION`, "
-                           "field `userId`); a global key adds anyone.")
+                           "field `userId`); a global key adds anyone. A user belongs to an "
+                           "organization at most once (409 `GR_DUPLICATE_MEMBERSHIP`). Emits "
+                           "`membership.created`.")
     def on_post(self, req, resp):
         self.create(req, resp, self.store.memberships.create, records.membership)
 
 
 class MembershipResource(Resource):
-    @operation("Get a membership", scope="users:read", response="Membership", path=BY_ID,
-               errors=_FOUND)
+    @operation("Get a membership", name="getMembership", scope="users:read",
+               response="Membership", path=BY_ID, errors=_FOUND,
+               description="One membership by id, with its user, organization and role.")
     def on_get(self, req, resp, id):
         self.show(req, resp, id, self.store.memberships.get, records.membership)
 
-    @operation("Change a member's role or owner flag", scope="users:update",
-               response="Membership", path=BY_ID, body=UPDATE, partial=True, errors=_FOUND)
+    @operation("Change a member's role or owner flag", name="updateMembership",
+               scope="users:update", response="Membership", path=BY_ID, body=UPDATE,
+               partial=True, errors=_FOUND, description=(
+                   "Changes the fields given and leaves the others. Emits "
+                   "`membership.updated` when something changed."))
     def on_put(self, req, resp, id):
         self.update(req, resp, id, self.store.memberships.update, records.membership)
 
-    @operation("Remove a member", scope="users:delete", response="Deleted", path=BY_ID,
-               errors=_FOUND)
+    @operation("Remove a member", name="deleteMembership", scope="users:delete",
+               response="Deleted", path=BY_ID, errors=_FOUND, description=(
+                   "Removes the user from the organization (both stay). Emits "
+                   "`membership.deleted`."))
     def on_delete(self, req, resp, id):
         self.delete(req, resp, id, self.store.memberships.delete)

@@ -23,6 +23,7 @@ def camel(name):
 class Operation:
     summary: str
     scope: str | None  # None: any valid key (or no key at all on a public resource)
+    name: str  # the operationId, camelCase (`listOrganizations`): a generated client's method
     response: object  # a component name (str) or an inline JSON Schema (dict)
     status: int = 200
     path: dict = field(default_factory=dict)  # route parameter -> Field
@@ -38,6 +39,10 @@ class Operation:
     envelope: bool = True  # False: the answer is the bare document, not the envelope
     redirect: str = ""  # when the answer may also be a 303 See Other: to whom, and where
     every_organization: bool = False  # acts on all organizations: global keys only
+    # What the responder reads and checks itself, where the hook cannot (the WorkOS webhook
+    # reads its body only once the signature over the raw bytes holds): published as is.
+    reads_body: dict | None = None  # media type -> JSON Schema of the body
+    reads_headers: tuple = ()  # OpenAPI header parameters
 
     def __post_init__(self):
         # (parameter, rule, name in errors), worked out once rather than per request
@@ -62,9 +67,9 @@ class Operation:
 _NO_QUERY = Query()
 
 
-def operation(summary, *, scope, response, **details):
+def operation(summary, *, name, scope, response, **details):
     """Declare a responder's operation; see Operation for the details it takes."""
-    declared = Operation(summary, scope, response, **details)
+    declared = Operation(summary, scope, name, response, **details)
 
     def decorate(responder):
         wrapped = falcon.before(declared.check)(responder)

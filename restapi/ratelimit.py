@@ -39,9 +39,11 @@ class Decision(NamedTuple):  # a tuple: made on every request, so cheap to make
 
 
 class FixedWindowLimiter:
-    def __init__(self, clock, *, max_buckets=100_000):
+    def __init__(self, clock, *, max_buckets=100_000, on_refusal=None):
+        """`on_refusal()`, when given, is called for every request refused (for metrics)."""
         self._clock = clock
         self._max_buckets = max_buckets
+        self._on_refusal = on_refusal
         self._lock = threading.Lock()
         self._window = None
         self._counts = {}
@@ -65,15 +67,23 @@ class FixedWindowLimiter:
         with self._lock:
             self._roll(window)
             count = self._counts.get(bucket, 0)
-            if count >= limit:
-                return Decision(False, limit, 0, reset, now)
-            if bucket in self._counts or len(self._counts) < self._max_buckets:
-                self._counts[bucket] = count + 1
-            elif not self._full_warned:
-                self._full_warned = True
-                log.warning("rate limiter tracks %d buckets this minute; new ones pass uncounted",
-                            self._max_buckets)
+            if count < limit:
+                self._count(bucket, count)
+        if count >= limit:
+            if self._on_refusal is not None:
+                self._on_refusal()
+            return Decision(False, limit, 0, reset, now)
         return Decision(True, limit, limit - count - 1, reset, now)
+
+    def _count(self, bucket, count):
+        """Store `bucket`'s new count (under the lock), unless it would be a bucket past
+        `max_buckets`."""
+        if bucket in self._counts or len(self._counts) < self._max_buckets:
+            self._counts[bucket] = count + 1
+        elif not self._full_warned:
+            self._full_warned = True
+            log.warning("rate limiter tracks %d buckets this minute; new ones pass uncounted",
+                        self._max_buckets)
 
 
 def rate_limited(decision, headers=True):

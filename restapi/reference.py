@@ -19,8 +19,10 @@ class OpenApiResource:
         self._version = version
         self._text = None
 
-    @operation("This OpenAPI 3.1 document", scope=None, response={"type": "object"},
-               envelope=False)
+    @operation("This OpenAPI 3.1 document", name="getOpenApiDocument", scope=None,
+               response={"type": "object"}, envelope=False, description=(
+                   "Every operation, its input rules and answers, made from the same "
+                   "declarations the server checks requests with. Needs no key."))
     def on_get(self, req, resp):
         if self._text is None:  # built on first use, once every route is added
             self._text = json.dumps(openapi.build(self._routes, version=self._version))
@@ -34,8 +36,10 @@ class DocsResource:
     def __init__(self):
         self._page = resources.files(__package__).joinpath("docs.html").read_text("utf-8")
 
-    @operation("The API reference, rendered from the OpenAPI document", scope=None,
-               response={"type": "string"}, media_type="text/html")
+    @operation("The API reference, rendered from the OpenAPI document", name="getDocs",
+               scope=None, response={"type": "string"}, media_type="text/html", description=(
+                   "A page that reads this document and shows it for a person: Markdown "
+                   "descriptions, field rules in words. Needs no key."))
     def on_get(self, req, resp):
         resp.content_type = "text/html; charset=utf-8"
         resp.set_header("Content-Security-Policy",

@@ -7,11 +7,12 @@ list, and tests check it against what Falcon actually serves.
 from typing import NamedTuple
 
 from .analytics import AnalyticsResource
-from .health import HealthResource
+from .health import HealthResource, ReadyResource
 from .index import IndexResource
 from .keys import KeyResource, KeysResource
 from .operations import route_operations
 from .memberships import MembershipResource, MembershipsResource
+from .monitoring import MetricsResource
 from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
                             OrganizationsResource)
 from .rbac import PermissionsResource, RolesResource
@@ -60,14 +61,16 @@ class Routes(list):
                 for template, method, resource, declared in route_operations(self)]
 
 
-def add_routes(app, store, cursors, *, allow_private_targets, version, workos=None,
-               failure=None):
+def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
+               write_probe_seconds=None, workos=None, failure=None):
     """Add every route to `app`; `failure` is Authentication.failure, which a resource that
     authenticates its callers itself (WorkOS's webhook) reports refusals through."""
     add = Routes(app)
     add("/", IndexResource(version, {"docs": "/docs", "openapi": f"{V1}/openapi.json",
-                                     "health": "/healthz"}))
+                                     "health": "/healthz", "ready": "/readyz"}))
     add("/healthz", HealthResource(store))
+    add("/readyz", ReadyResource(store, write_probe_seconds))
+    add("/metrics", MetricsResource(metrics))
     add(f"{V1}/openapi.json", OpenApiResource(add, version))
     add("/docs", DocsResource())
 
@@ -102,5 +105,5 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, workos=No
 
     workos = workos or WorkosLink()
     add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret, failure))
-    add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client))
+    add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client, metrics.synced))
     return add

@@ -3,13 +3,19 @@
 Published as the OpenAPI document's components. Every object is closed
 (`additionalProperties: false`) and lists all its keys as required, so a representation
 that gains, loses or renames a key no longer matches its schema — the contract test and the
-fuzzer both fail until the two agree again.
+fuzzer both fail until the two agree again. Every property says what it is (`described`),
+and each representation carries an example, which the linters check against its schema.
 """
 
 STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
 BOOL = {"type": "boolean"}
 INT = {"type": "integer"}
+
+
+def described(schema, text):
+    """`schema` with a description: what the value is, for a person reading the reference."""
+    return {**schema, "description": text}
 
 
 def nullable(schema):
@@ -32,69 +38,243 @@ def extended(name, **more):
     return closed(**base["properties"], **more)
 
 
-METADATA = {"type": "object", "description": "Custom data stored as given"}
+def example(schema, value):
+    """`schema` with `value` as its example."""
+    return {**schema, "examples": [value]}
+
+
+def _id(what):
+    return described(STRING, f"The {what}'s id")
+
+
+def _uuid(what):
+    return described({**STRING, "format": "uuid"}, f"The {what}'s id (a UUID)")
+
+
+def _created(what):
+    return described(TIME, f"When the {what} was created (UTC)")
+
+
+def _updated(what):
+    return described(TIME, f"When the {what} last changed (UTC)")
+
+
+METADATA = described({"type": "object"}, "Custom data, stored and returned as given")
+ORG_ID = "0b7e2b4e-3c1a-4c53-9d0e-6f1d2a3b4c5d"
+USER_ID = "5f0c8a1e-7d2b-4e6f-8a9b-1c2d3e4f5a6b"
+AT = "2026-01-31T09:00:00Z"
+LATER = "2026-02-01T10:30:00Z"
+
+_ORGANIZATION = {
+    "id": ORG_ID, "name": "Acme Corp", "slug": "acme-corp", "domain": "acme.com",
+    "logoUrl": None, "workosOrgId": None, "isVerified": True, "isActive": True,
+    "metadata": {"plan": "enterprise"}, "createdAt": AT, "updatedAt": LATER}
+_USER = {
+    "id": USER_ID, "email": "jane@acme.com", "firstName": "Jane", "lastName": "Doe",
+    "avatarUrl": None, "workosUserId": None, "isActive": True, "metadata": {},
+    "createdAt": AT, "updatedAt": AT}
+_MEMBERSHIP_EVENT = {
+    "id": "mem_4c1f0d6e2a7b4b8e9f0a1b2c3d4e5f60", "organizationId": ORG_ID, "userId": USER_ID,
+    "roleId": "role_member", "isOwner": False, "createdAt": AT, "updatedAt": AT}
+_PERMISSION = {"id": "perm_users_read", "name": "Read users", "slug": "users:read",
+               "resource": "users", "action": "read"}
+_API_KEY = {
+    "id": "key_9a8b7c6d5e4f40312a1b2c3d4e5f6a7b", "name": "CRM sync", "keyPrefix": "gr_live_AbCd",
+    "organizationId": None, "scopes": ["organizations:read", "users:read"], "tier": "pro",
+    "allowedIps": [], "expiresAt": None, "lastUsedAt": LATER, "isActive": True,
+    "createdAt": AT}
+_WEBHOOK = {
+    "id": "whk_2b3c4d5e6f7a48b9c0d1e2f3a4b5c6d7", "name": "CRM", "url": "https://crm.acme.com/hooks",
+    "events": ["organization.created"], "isActive": True, "disabledReason": None,
+    "organizationId": None, "metadata": {}, "createdAt": AT, "updatedAt": AT}
 
 COMPONENTS = {
-    "Organization": closed(
-        id={**STRING, "format": "uuid"}, name=STRING, slug=STRING, domain=nullable(STRING),
-        logoUrl=nullable(STRING), workosOrgId=nullable(STRING), isVerified=BOOL, isActive=BOOL,
-        metadata=METADATA, createdAt=TIME, updatedAt=TIME),
-    "User": closed(
-        id={**STRING, "format": "uuid"}, email=STRING, firstName=nullable(STRING),
-        lastName=nullable(STRING), avatarUrl=nullable(STRING), workosUserId=nullable(STRING),
-        isActive=BOOL, metadata=METADATA, createdAt=TIME, updatedAt=TIME),
-    "Membership": closed(
-        id=STRING, organizationId=STRING, userId=STRING, roleId=STRING, isOwner=BOOL,
-        createdAt=TIME, updatedAt=TIME,
-        user=closed(id=STRING, email=STRING, firstName=nullable(STRING), lastName=nullable(STRING)),
-        organization=closed(id=STRING, name=STRING, slug=STRING),
-        role=closed(id=STRING, name=STRING, slug=STRING)),
-    "Permission": closed(id=STRING, name=STRING, slug=STRING, resource=STRING, action=STRING),
-    "Role": closed(id=STRING, name=STRING, slug=STRING, description=nullable(STRING),
-                   isSystem=BOOL, permissions={"type": "array", "items": ref("Permission")},
-                   createdAt=TIME),
-    "ApiKey": closed(
-        id=STRING, name=STRING, keyPrefix=STRING, organizationId=nullable(STRING),
-        scopes={"type": "array", "items": STRING}, tier=STRING,
-        allowedIps={"type": "array", "items": STRING}, expiresAt=nullable(TIME),
-        lastUsedAt=nullable(TIME), isActive=BOOL, createdAt=TIME),
-    "Webhook": closed(
-        id=STRING, name=STRING, url=STRING, events={"type": "array", "items": STRING},
-        isActive=BOOL, disabledReason=nullable(STRING), organizationId=nullable(STRING),
-        metadata=METADATA, createdAt=TIME, updatedAt=TIME),
-    "Delivery": closed(
-        id=STRING, webhookId=STRING, eventId=STRING, event=STRING,
-        status={"type": "string", "enum": ["pending", "succeeded", "failed"]},
-        attempts=INT, responseCode=nullable(INT), durationMs=nullable({"type": "number"}),
-        error=nullable(STRING), nextAttemptAt=nullable(TIME), deliveredAt=nullable(TIME),
-        createdAt=TIME, updatedAt=TIME),
-    "Deleted": closed(id=STRING, deleted={"type": "boolean", "const": True}),
-    "PageMeta": closed(limit=INT, total=INT, hasMore=BOOL, nextCursor=nullable(STRING)),
+    "Organization": example(closed(
+        id=_uuid("organization"),
+        name=described(STRING, "The organization's display name"),
+        slug=described(STRING, "Unique, URL-safe name (lowercase letters, digits, hyphens)"),
+        domain=described(nullable(STRING), "The organization's email domain, if known"),
+        logoUrl=described(nullable(STRING), "An absolute URL of its logo"),
+        workosOrgId=described(nullable(STRING), "The linked WorkOS organization, if any"),
+        isVerified=described(BOOL, "Verified organizations leave staging (see `/verify`)"),
+        isActive=described(BOOL, "Inactive organizations are kept but marked as such"),
+        metadata=METADATA, createdAt=_created("organization"),
+        updatedAt=_updated("organization")), _ORGANIZATION),
+    "User": example(closed(
+        id=_uuid("user"),
+        email=described(STRING, "The user's email address, unique (compared without case)"),
+        firstName=described(nullable(STRING), "Given name"),
+        lastName=described(nullable(STRING), "Family name"),
+        avatarUrl=described(nullable(STRING), "An absolute URL of the user's picture"),
+        workosUserId=described(nullable(STRING), "The linked WorkOS user, if any"),
+        isActive=described(BOOL, "False once deactivated (e.g. deleted in WorkOS)"),
+        metadata=METADATA, createdAt=_created("user"), updatedAt=_updated("user")), _USER),
+    "MembershipEvent": example(closed(
+        id=_id("membership"),
+        organizationId=described(STRING, "The organization the user belongs to"),
+        userId=described(STRING, "The member"),
+        roleId=described(STRING, "The member's role in this organization"),
+        isOwner=described(BOOL, "Whether the member owns the organization"),
+        createdAt=_created("membership"), updatedAt=_updated("membership")),
+        _MEMBERSHIP_EVENT),
+    "Permission": example(closed(
+        id=_id("permission"), name=described(STRING, "A readable name"),
+        slug=described(STRING, "`resource:action`, as in API key scopes"),
+        resource=described(STRING, "What it applies to"),
+        action=described(STRING, "What it allows on the resource")), _PERMISSION),
 }
+COMPONENTS["Membership"] = example(extended(
+    "MembershipEvent",
+    user=described(closed(id=_uuid("user"), email=described(STRING, "The user's email"),
+                          firstName=described(nullable(STRING), "Given name"),
+                          lastName=described(nullable(STRING), "Family name")),
+                   "The member, in short"),
+    organization=described(closed(id=_uuid("organization"),
+                                  name=described(STRING, "The organization's name"),
+                                  slug=described(STRING, "The organization's slug")),
+                           "The organization, in short"),
+    role=described(closed(id=_id("role"), name=described(STRING, "The role's name"),
+                          slug=described(STRING, "The role's slug")), "The role, in short")),
+    {**_MEMBERSHIP_EVENT,
+     "user": {"id": USER_ID, "email": "jane@acme.com", "firstName": "Jane", "lastName": "Doe"},
+     "organization": {"id": ORG_ID, "name": "Acme Corp", "slug": "acme-corp"},
+     "role": {"id": "role_member", "name": "Member", "slug": "member"}})
+COMPONENTS.update({
+    "Role": example(closed(
+        id=_id("role"), name=described(STRING, "A readable name"),
+        slug=described(STRING, "Unique short name"),
+        description=described(nullable(STRING), "What the role is for"),
+        isSystem=described(BOOL, "Built in, not editable"),
+        permissions=described({"type": "array", "items": ref("Permission")},
+                              "What the role allows"),
+        createdAt=_created("role")),
+        {"id": "role_member", "name": "Member", "slug": "member", "description": "Reads",
+         "isSystem": True, "permissions": [_PERMISSION], "createdAt": AT}),
+    "ApiKey": example(closed(
+        id=_id("key"), name=described(STRING, "What the key is for"),
+        keyPrefix=described(STRING, "The key's first characters, to recognise it by"),
+        organizationId=described(nullable(STRING),
+                                 "The one organization the key may act on; null: every one"),
+        scopes=described({"type": "array", "items": STRING},
+                         "What the key may do, `resource:action` (`*:*`: everything)"),
+        tier=described(STRING, "Its rate-limit tier (requests per minute)"),
+        allowedIps=described({"type": "array", "items": STRING},
+                             "Addresses or CIDR ranges it may be used from; empty: any"),
+        expiresAt=described(nullable(TIME), "When it stops working; null: never"),
+        lastUsedAt=described(nullable(TIME), "When it was last used, to the minute"),
+        isActive=described(BOOL, "False once revoked or expired"),
+        createdAt=_created("key")), _API_KEY),
+    "Webhook": example(closed(
+        id=_id("subscription"), name=described(STRING, "What the subscription is for"),
+        url=described(STRING, "Where events are POSTed"),
+        events=described({"type": "array", "items": STRING},
+                         "The event types it receives (`*`: all)"),
+        isActive=described(BOOL, "Inactive subscriptions receive nothing"),
+        disabledReason=described(nullable(STRING), "Why the service turned it off, if it did"),
+        organizationId=described(nullable(STRING),
+                                 "Receives only this organization's events; null: all"),
+        metadata=METADATA, createdAt=_created("subscription"),
+        updatedAt=_updated("subscription")), _WEBHOOK),
+    "Delivery": example(closed(
+        id=_id("delivery"), webhookId=described(STRING, "The subscription it goes to"),
+        eventId=described(STRING, "The event sent (`X-Webhook-Id`)"),
+        event=described(STRING, "The event's type"),
+        status=described({"type": "string", "enum": ["pending", "succeeded", "failed"]},
+                         "`pending` until answered with a 2xx or out of attempts"),
+        attempts=described(INT, "Attempts made so far"),
+        responseCode=described(nullable(INT), "The HTTP status of the last attempt"),
+        durationMs=described(nullable({"type": "number"}), "How long the last attempt took"),
+        error=described(nullable(STRING), "Why the last attempt failed"),
+        nextAttemptAt=described(nullable(TIME), "When it is tried next, while pending"),
+        deliveredAt=described(nullable(TIME), "When a 2xx answered it"),
+        createdAt=_created("delivery"), updatedAt=_updated("delivery")),
+        {"id": "dlv_0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5", "webhookId": _WEBHOOK["id"],
+         "eventId": "evt_1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", "event": "organization.created",
+         "status": "succeeded", "attempts": 1, "responseCode": 200, "durationMs": 41.5,
+         "error": None, "nextAttemptAt": None, "deliveredAt": AT, "createdAt": AT,
+         "updatedAt": AT}),
+    "Deleted": example(closed(id=described(STRING, "The id of what was deleted"),
+                              deleted={"type": "boolean", "const": True,
+                                       "description": "Always true"}),
+                       {"id": ORG_ID, "deleted": True}),
+    "PageMeta": example(closed(
+        limit=described(INT, "The page size used"),
+        total=described(INT, "How many items match, over all pages"),
+        hasMore=described(BOOL, "Whether another page follows"),
+        nextCursor=described(nullable(STRING), "Pass as `cursor` for the next page; null "
+                                               "on the last")),
+        {"limit": 20, "total": 42, "hasMore": True, "nextCursor": "eyJhZnRlciI6IDF9.c2ln"}),
+})
 
 _SPANS = {"type": "array", "items": {"type": "array", "items": INT, "minItems": 2, "maxItems": 2}}
 
 # Answers that are not a stored representation, inline in their operation.
-HEALTH = closed(status={"type": "string", "const": "ok"})
-VERIFIED = closed(id=STRING, isVerified=BOOL, message=STRING)
+HEALTH = closed(status={"type": "string", "const": "ok", "description": "Always `ok`"})
+VERIFIED = closed(id=_uuid("organization"),
+                  isVerified=described(BOOL, "The verification flag, as now set"),
+                  message=described(STRING, "What happened, in words"))
 AUTOCOMPLETE = {"type": "array", "items": closed(
-    id=STRING, name=STRING, slug=STRING, domain=nullable(STRING), isVerified=BOOL,
-    matches=closed(name=_SPANS, slug=_SPANS, domain=_SPANS))}
+    id=_uuid("organization"), name=described(STRING, "The organization's name"),
+    slug=described(STRING, "The organization's slug"),
+    domain=described(nullable(STRING), "The organization's domain"),
+    isVerified=described(BOOL, "Whether it is verified"),
+    matches=described(closed(
+        name=described(_SPANS, "Matched ranges in `name`"),
+        slug=described(_SPANS, "Matched ranges in `slug`"),
+        domain=described(_SPANS, "Matched ranges in `domain`")),
+        "[start, end) character ranges that matched, per field"))}
 CREATED_KEY = "CreatedApiKey"
-COMPONENTS[CREATED_KEY] = extended("ApiKey", key={**STRING, "description": "shown only this once"})
-COMPONENTS["CreatedWebhook"] = extended(
-    "Webhook", secret={**STRING, "description": "the signing secret, shown only this once"})
+COMPONENTS[CREATED_KEY] = example(
+    extended("ApiKey", key={**STRING, "description": "The key itself: shown only this once"}),
+    {**_API_KEY, "key": "gr_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"})
+COMPONENTS["CreatedWebhook"] = example(extended(
+    "Webhook", secret={**STRING, "description": "The signing secret, shown only this once"}),
+    {**_WEBHOOK, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
 ROTATED = closed(
-    oldKey=closed(id=STRING, keyPrefix=STRING, expiresAt=nullable(TIME), message=STRING),
+    oldKey=described(closed(
+        id=_id("old key"), keyPrefix=described(STRING, "The old key's prefix"),
+        expiresAt=described(nullable(TIME), "When the old key stops working"),
+        message=described(STRING, "What happens to the old key, in words")),
+        "The key rotated, which still works for 7 days"),
     newKey=ref(CREATED_KEY))
-PING = closed(eventId=STRING, event={"type": "string", "const": "ping"}, queued=BOOL)
-_BY_ENDPOINT = closed(endpoint=STRING, method=STRING, count=INT, avgMs={"type": "number"})
+PING = closed(eventId=described(STRING, "The queued event's id"),
+              event={"type": "string", "const": "ping", "description": "Always `ping`"},
+              queued=described(BOOL, "Always true: the sender delivers it shortly"))
+_BY_ENDPOINT = closed(endpoint=described(STRING, "The route template"),
+                      method=described(STRING, "The HTTP method"),
+                      count=described(INT, "Requests"),
+                      avgMs={"type": "number", "description": "Mean response time"})
 ANALYTICS = closed(
-    summary=closed(totalRequests=INT, successfulRequests=INT, failedRequests=INT,
-                   avgResponseTimeMs={"type": "number"}, successRate={"type": "number"}),
-    byEndpoint={"type": "array", "items": _BY_ENDPOINT},
-    byDay={"type": "array", "items": closed(date=STRING, count=INT)})
+    summary=described(closed(
+        totalRequests=described(INT, "Requests in the period"),
+        successfulRequests=described(INT, "Answered below 400"),
+        failedRequests=described(INT, "Answered 400 or above"),
+        avgResponseTimeMs={"type": "number", "description": "Mean response time"},
+        successRate={"type": "number", "description": "Percent answered below 400"}),
+        "Totals over the period"),
+    byEndpoint=described({"type": "array", "items": _BY_ENDPOINT}, "Per route and method"),
+    byDay=described({"type": "array", "items": closed(
+        date=described(STRING, "The day (UTC), `YYYY-MM-DD`"),
+        count=described(INT, "Requests that day"))}, "Per day"))
 # only with groupBy=hour, so not among the required keys
-ANALYTICS["properties"]["byHour"] = {"type": "array", "items": closed(hour=STRING, count=INT)}
-ANALYTICS_META = closed(startDate=TIME, endDate=TIME,
-                        groupBy={"type": "string", "enum": ["day", "hour", "endpoint"]})
+ANALYTICS["properties"]["byHour"] = described({"type": "array", "items": closed(
+    hour=described(STRING, "The hour (UTC)"), count=described(INT, "Requests that hour"))},
+    "Per hour, with `groupBy=hour` only")
+ANALYTICS_META = closed(startDate=described(TIME, "The period's start"),
+                        endDate=described(TIME, "The period's end"),
+                        groupBy=described({"type": "string", "enum": ["day", "hour", "endpoint"]},
+                                          "The grouping asked for"))
+
+
+def event(name, data, summary):
+    """The body of an outgoing webhook event whose `data` is `data` (a schema)."""
+    return closed(
+        id=described(STRING, "The event's id, also sent as `X-Webhook-Id` and `webhook-id`; "
+                             "the same on every redelivery, so a receiver can drop duplicates"),
+        event={"type": "string", "const": name, "description": "The event type"},
+        timestamp=described(TIME, "When the change happened (UTC)"),
+        data=described(data, summary))
+
+
+PING_DATA = closed(webhookId=described(STRING, "The subscription pinged"),
+                   message=described(STRING, "A fixed greeting"))

@@ -2,35 +2,47 @@
 from goldenrecord.store import records
 from goldenrecord.store.rules import NEW_USER, USER_PROFILE
 
-from .inputs import Body, Bool, Email, Text, Uuid
-from .listing import paging_query
+from .inputs import Body, Bool, Email, Uuid
+from .listing import paging_query, search_field
 from .operations import operation
 from .resource import Resource
 
 CREATE = NEW_USER  # the WorkOS mapping creates users by the same rules
-UPDATE = Body(email=Email(), isActive=Bool(), **USER_PROFILE)
-LIST = paging_query(search=Text(min_length=0), organizationId=Uuid())
-BY_ID = {"id": Uuid()}
+UPDATE = Body(email=Email(description="The user's email address, unique",
+                          example="jane@acme.com"),
+              isActive=Bool(description="False deactivates the user", example=True),
+              **USER_PROFILE)
+LIST = paging_query(search=search_field(), organizationId=Uuid(
+    description="Only members of this organization"))
+BY_ID = {"id": Uuid(description="The user's id")}
 _FOUND = ("GR_USER_NOT_FOUND",)
 
 
 class UsersResource(Resource):
-    @operation("List users", scope="users:read", response="User", query=LIST, page=True)
+    @operation("List users", name="listUsers", scope="users:read", response="User", query=LIST,
+               page=True, description=(
+                   "Users, oldest first, a page at a time; with `search`, the best matches "
+                   "first. An organization-scoped key sees its organization's members only."))
     def on_get(self, req, resp):
         self.list_page(req, resp, "users", self.store.users.list, records.user)
 
-    @operation("Create a user", scope="users:create", response="User", status=201, body=CREATE,
-               errors=("GR_DUPLICATE_EMAIL",))
+    @operation("Create a user", name="createUser", scope="users:create", response="User",
+               status=201, body=CREATE, errors=("GR_DUPLICATE_EMAIL",), description=(
+                   "The email address must be new (409 `GR_DUPLICATE_EMAIL`, compared without "
+                   "case). Add the user to organizations with memberships. Emits "
+                   "`user.created`."))
     def on_post(self, req, resp):
         self.create(req, resp, self.store.users.create, records.user)
 
 
 class UserResource(Resource):
-    @operation("Get a user", scope="users:read", response="User", path=BY_ID, errors=_FOUND)
+    @operation("Get a user", name="getUser", scope="users:read", response="User", path=BY_ID,
+               errors=_FOUND, description="One user by id.")
     def on_get(self, req, resp, id):
         self.show(req, resp, id, self.store.users.get, records.user)
 
-    @operation("Update a user", scope="users:update", response="User", path=BY_ID, body=UPDATE,
+    @operation("Update a user", name="updateUser", scope="users:update", response="User",
+               path=BY_ID, body=UPDATE,
                partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL"),
                description="An organization-scoped key may not change `email` or `isActive` of "
                            "a user who also belongs to another organization (403 "
@@ -39,7 +51,9 @@ class UserResource(Resource):
     def on_put(self, req, resp, id):
         self.update(req, resp, id, self.store.users.update, records.user)
 
-    @operation("Delete a user with their memberships", scope="users:delete", response="Deleted",
-               path=BY_ID, errors=_FOUND)
+    @operation("Delete a user with their memberships", name="deleteUser", scope="users:delete",
+               response="Deleted", path=BY_ID, errors=_FOUND, description=(
+                   "Deletes the user and their memberships. Emits `membership.deleted` for "
+                   "each, then `user.deleted`."))
     def on_delete(self, req, resp, id):
         self.delete(req, resp, id, self.store.users.delete)

@@ -11,14 +11,21 @@ from .operations import operation
 from .resource import Resource
 from .responses import created, ok
 
-_EVENTS = dict(min_items=1, max_items=len(EVENT_TYPES) + 1)
+_EVENTS = dict(min_items=1, max_items=len(EVENT_TYPES) + 1, example=["organization.created"],
+               description="The event types to receive (`*`: all)")
 _EVENT = Choice(ALL_EVENTS, *EVENT_TYPES)
-CREATE = Body(name=Text(required=True, max_length=100), url=Url(required=True),
-              events=StringList(_EVENT, required=True, **_EVENTS), metadata=Metadata())
-UPDATE = Body(name=Text(max_length=100), url=Url(), events=StringList(_EVENT, **_EVENTS),
-              isActive=Bool(), metadata=Metadata())
+_NAME = dict(max_length=100, description="What the subscription is for", example="CRM")
+_URL = dict(description="Where events are POSTed; must not resolve to a private address unless "
+                        "the server allows it", example="https://crm.acme.com/hooks")
+_METADATA = dict(example={"team": "crm"})
+CREATE = Body(name=Text(required=True, **_NAME), url=Url(required=True, **_URL),
+              events=StringList(_EVENT, required=True, **_EVENTS), metadata=Metadata(**_METADATA))
+UPDATE = Body(name=Text(**_NAME), url=Url(**_URL), events=StringList(_EVENT, **_EVENTS),
+              isActive=Bool(description="False pauses deliveries; true re-enables a "
+                                        "subscription the service disabled", example=True),
+              metadata=Metadata(**_METADATA))
 LIST = paging_query()
-BY_ID = {"id": OpaqueId()}
+BY_ID = {"id": OpaqueId(description="The subscription's id")}
 _FOUND = ("GR_NOT_FOUND",)
 # The scope that reads what each kind of event carries (its name before the dot).
 EVENT_SCOPES = {"organization": "organizations:read", "user": "users:read",
@@ -66,12 +73,15 @@ class _WebhookResource(Resource):
 
 
 class WebhooksResource(_WebhookResource):
-    @operation("List webhook subscriptions", scope="webhooks:read", response="Webhook",
-               query=LIST, page=True)
+    @operation("List webhook subscriptions", name="listWebhooks", scope="webhooks:read",
+               response="Webhook", query=LIST, page=True, description=(
+                   "Subscriptions, oldest first, a page at a time, without their secrets. An "
+                   "organization-scoped key sees its organization's only."))
     def on_get(self, req, resp):
         self.list_page(req, resp, "webhooks", self.store.webhooks.list, records.webhook)
 
-    @operation("Subscribe (the signing secret is in this answer only)", scope="webhooks:write",
+    @operation("Subscribe (the signing secret is in this answer only)", name="createWebhook",
+               scope="webhooks:write",
                response="CreatedWebhook", status=201, body=CREATE,
                description=RECEIVES_ONLY_READABLE)
     def on_post(self, req, resp):
@@ -81,12 +91,14 @@ class WebhooksResource(_WebhookResource):
 
 
 class WebhookResource(_WebhookResource):
-    @operation("Get a webhook subscription", scope="webhooks:read", response="Webhook",
-               path=BY_ID, errors=_FOUND)
+    @operation("Get a webhook subscription", name="getWebhook", scope="webhooks:read",
+               response="Webhook", path=BY_ID, errors=_FOUND,
+               description="One subscription by id, without its secret.")
     def on_get(self, req, resp, id):
         self.show(req, resp, id, self.store.webhooks.get, records.webhook)
 
-    @operation("Update a webhook subscription", scope="webhooks:write", response="Webhook",
+    @operation("Update a webhook subscription", name="updateWebhook", scope="webhooks:write",
+               response="Webhook",
                path=BY_ID, body=UPDATE, partial=True, errors=_FOUND,
                description=RECEIVES_ONLY_READABLE)
     def on_put(self, req, resp, id):
@@ -95,11 +107,17 @@ class WebhookResource(_WebhookResource):
         ok(req, resp, records.webhook(webhook))
 
     @operation("Delete a webhook subscription and its pending deliveries",
-               scope="webhooks:write", response="Deleted", path=BY_ID, errors=_FOUND)
+               name="deleteWebhook", scope="webhooks:write", response="Deleted", path=BY_ID,
+               errors=_FOUND, description=(
+                   "Ends the subscription at once: nothing more is sent to it, pending "
+                   "deliveries included."))
     def on_delete(self, req, resp, id):
         self.delete(req, resp, id, self.store.webhooks.delete)
 
-    @operation("Queue a signed ping event to this subscription alone", scope="webhooks:write",
+    @operation("Queue a signed ping event to this subscription alone", name="pingWebhook",
+               description=("Queues a `ping` event to this one subscription, signed like any "
+                            "other: a way to test a receiver. It shows in the delivery log."),
+               scope="webhooks:write",
                response=schemas.PING, status=202, path=BY_ID, body=Body(), body_optional=True,
                errors=_FOUND)
     def on_post_test(self, req, resp, id):
@@ -108,7 +126,10 @@ class WebhookResource(_WebhookResource):
 
 
 class DeliveriesResource(Resource):
-    @operation("A subscription's delivery log", scope="webhooks:read", response="Delivery",
+    @operation("A subscription's delivery log", name="listDeliveries", scope="webhooks:read",
+               description=("Each event sent or to be sent to this subscription, with its "
+                            "status, attempts and last answer, oldest first."),
+               response="Delivery",
                path=BY_ID, query=LIST, page=True, errors=_FOUND)
     def on_get(self, req, resp, id):
         webhook = self.store.webhooks.get(id, org_scope=req.context.caller.org_scope)
@@ -118,8 +139,13 @@ class DeliveriesResource(Resource):
 
 
 class RedeliverResource(Resource):
-    @operation("Send a delivery's event again (same X-Webhook-Id)", scope="webhooks:write",
-               response="Delivery", status=202, path={"id": OpaqueId(), "delivery_id": OpaqueId()},
+    @operation("Send a delivery's event again (same X-Webhook-Id)", name="redeliverDelivery",
+               description=("Queues a new delivery of the same event, with the same event "
+                            "id so a receiver can tell it has seen it, and fresh attempts. "
+                            "The subscription must be active (400, field `webhookId`)."),
+               scope="webhooks:write",
+               response="Delivery", status=202,
+               path={**BY_ID, "delivery_id": OpaqueId(description="The delivery's id")},
                body=Body(), body_optional=True, errors=_FOUND)
     def on_post(self, req, resp, id, delivery_id):
         webhook = self.store.webhooks.get(id, org_scope=req.context.caller.org_scope)

@@ -15,10 +15,38 @@ from .responses import ok
 
 FULL_ACCESS = "*:*"
 WEBHOOK_RECEIVED = schemas.closed(
-    received=schemas.BOOL, id=schemas.STRING, event=schemas.STRING,
+    received=schemas.described(schemas.BOOL, "Always true"),
+    id=schemas.described(schemas.STRING, "The WorkOS event's id"),
+    event=schemas.described(schemas.STRING, "The WorkOS event's type"),
     outcome={"type": "string", "enum": ["created", "linked", "updated", "unchanged",
-                                        "deactivated", "ignored", "duplicate"]})
-SYNC_COUNTS = schemas.closed(**{name: schemas.INT for name in sync.OUTCOMES})
+                                        "deactivated", "ignored", "duplicate"],
+             "description": "What the event did to the user it names"})
+SYNC_COUNTS = schemas.closed(**{
+    name: schemas.described(schemas.INT, "Users seen in all" if name == "total" else
+                            f"Users {name}")
+    for name in sync.OUTCOMES})
+# WorkOS's event object; the responder checks `id` and `event` (_event_fields), and the
+# user in `data` by the users API's rules (workos_sync.mapping).
+WORKOS_EVENT = schemas.example({
+    "type": "object", "required": ["id", "event"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 200,
+               "description": "The event's id; a redelivery repeats it"},
+        "event": {"type": "string", "minLength": 1, "maxLength": 200,
+                  "description": "The event type, such as `user.created`"},
+        "data": {"type": "object", "description": "The event's object: a WorkOS user for "
+                                                  "the `user.*` events"},
+        "created_at": {"type": "string", "description": "When WorkOS recorded the event"},
+    }}, {"id": "event_01HZX5T8", "event": "user.created", "created_at": "2026-01-31T09:00:00Z",
+         "data": {"object": "user", "id": "user_01HZX5T8", "email": "jane@acme.com",
+                  "first_name": "Jane", "last_name": "Doe"}})
+WORKOS_SIGNATURE = {
+    "name": "WorkOS-Signature", "in": "header", "required": True,
+    "description": "`t=<Unix milliseconds>, v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`, keyed "
+                   "with the endpoint's secret (`workos.webhook_secret`); at most "
+                   f"{signature.TOLERANCE_SECONDS} s old",
+    "schema": {"type": "string"},
+    "example": "t=1769850000000, v1=" + "5257a869e7ecebeda32affa62cdca3fa" * 2}
 
 
 @dataclass(frozen=True)
@@ -50,8 +78,9 @@ class WorkosWebhookResource:
         self.secret = secret
         self.failure = failure  # Authentication.failure: refused signatures count as failed
 
-    @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)", scope=None,
-               response=WEBHOOK_RECEIVED,
+    @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)",
+               name="receiveWorkosWebhook", scope=None, response=WEBHOOK_RECEIVED,
+               reads_body={"application/json": WORKOS_EVENT}, reads_headers=(WORKOS_SIGNATURE,),
                errors=("GR_INVALID_SIGNATURE", "GR_WORKOS_NOT_CONFIGURED", "GR_DUPLICATE_EMAIL",
                        "GR_RATE_LIMITED"),
                description="The body is WorkOS's event object, `{id, event, data, created_at}`, "
@@ -95,11 +124,17 @@ class WorkosSyncResource:
     """The bulk sync, for global full-access keys only: it writes any user of any
     organization, so an organization-scoped `*:*` key is refused too."""
 
-    def __init__(self, store, new_client):
+    def __init__(self, store, new_client, on_run):
+        """`on_run(outcome)` hears how each sync that ran ended: succeeded or failed."""
         self.store = store
         self.new_client = new_client
+        self.on_run = on_run
 
-    @operation("Create, link and update users from every WorkOS user", scope=FULL_ACCESS,
+    @operation("Create, link and update users from every WorkOS user", name="syncWorkosUsers",
+               description=("Reads every user from WorkOS and creates, links (by email) or "
+                            "updates the matching user here, by the users API's rules; one "
+                            "sync at a time (409 `GR_SYNC_IN_PROGRESS`)."),
+               scope=FULL_ACCESS,
                every_organization=True, response=SYNC_COUNTS, body=Body(), body_optional=True,
                errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
     def on_post(self, req, resp):
@@ -107,7 +142,7 @@ class WorkosSyncResource:
             raise not_configured("api_key")
         client = self.new_client()
         try:
-            counts = sync.sync_users(client, self.store)
+            counts = self._run(client)
         except sync.SyncInProgress as error:
             raise ApiError("GR_SYNC_IN_PROGRESS", str(error))
         except workos_client.WorkOSError as error:
@@ -116,3 +151,16 @@ class WorkosSyncResource:
         finally:
             client.close()
         ok(req, resp, counts)
+
+    def _run(self, client):
+        """One sync, its outcome told to `on_run`; one refused because another is running
+        never ran, so it is not told."""
+        try:
+            counts = sync.sync_users(client, self.store)
+        except sync.SyncInProgress:
+            raise
+        except BaseException:
+            self.on_run("failed")
+            raise
+        self.on_run("succeeded")
+        return counts

@@ -70,6 +70,7 @@ class Rebuild:
         self._rows = rows
         self._done = 0
         self._total = 0
+        self._reported = None  # the last count `progress` was told
         self._seen_terms = set()  # terms whose variants this run has written
 
     def run(self):
@@ -83,8 +84,7 @@ class Rebuild:
             self._in_batches(lambda after, kind=kind: self._add_variants(kind, after), 0)
         self._in_batches(self._sweep_terms, "")
         self._in_batches(self._sweep_variants, ("", ""))
-        if self._progress is not None:
-            self._progress(self._total, self._total)
+        self._report(self._total)
 
     def _size(self, default):
         return self._rows or default
@@ -96,6 +96,14 @@ class Rebuild:
                         for table, *_ in KINDS.values())
         return (2 * documents + query("SELECT count(*) FROM search_term").fetchone()[0]
                 + query("SELECT count(*) FROM search_variant").fetchone()[0])
+
+    def _report(self, done):
+        """Tell `progress` how far the rebuild got, unless it heard that count already
+        (writers meanwhile can make the rows visited differ from those counted first, so
+        the count is capped at the total and brought to it at the end)."""
+        if self._progress is not None and done != self._reported:
+            self._reported = done
+            self._progress(done, self._total)
 
     def _in_batches(self, step, cursor):
         """Run `step(cursor) -> (next cursor or None when finished, rows visited)` in write
@@ -109,8 +117,7 @@ class Rebuild:
                     self._done += visited
                     if time.monotonic() - began >= self._budget:
                         break
-            if self._progress is not None:
-                self._progress(min(self._done, self._total), self._total)
+            self._report(min(self._done, self._total))
             self._pause(max(time.monotonic() - began, MIN_PAUSE_SECONDS))
 
     # ------------------------------------------------------------ 1. full-text indexes

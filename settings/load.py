@@ -21,6 +21,7 @@ ENVIRONMENT = {
     # Secrets are best kept out of config files:
     "GOLDENRECORD_WORKOS_API_KEY": "workos.api_key",
     "GOLDENRECORD_WORKOS_WEBHOOK_SECRET": "workos.webhook_secret",
+    "GOLDENRECORD_SECRET_KEY": "database.secret_key",
 }
 
 

@@ -27,6 +27,10 @@ class DatabaseConfig:
     # How long a write waits for the database's write lock (held by another process, or
     # by this one's other writers) before it is answered 503 GR_SERVICE_UNAVAILABLE.
     busy_timeout_ms: int = 10000
+    # The key that seals the secrets inside (store/vault.py): a file, by default the
+    # database's path + ".key", or the key itself (kept out of repr, hence out of logs).
+    secret_key_file: str = ""
+    secret_key: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

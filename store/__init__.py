@@ -4,6 +4,7 @@ engine the configuration names (store/engine.py; SQLite's is store/sqlite/).
 Never imports the HTTP layer: everything here is plain Python called with plain values,
 so it is quick to test and reusable from the CLI.
 """
+import secrets
 import uuid
 from datetime import datetime, timezone
 
@@ -13,22 +14,25 @@ from .analytics import Analytics
 from .apikeys import ApiKeys
 from .changes import ChangeCounters
 from .db import bind, write_transaction
-from .engine import BackupError, Engine, engine_for
+from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
-from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError, Unavailable
+from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
+                     Unavailable)
 from .memberships import Memberships
 from .models import Setting
 from .organizations import Organizations
 from .rbac import Rbac
 from .sqlite import SqliteEngine
 from .users import Users
+from .vault import SecretKeyError
 from .webhooks import Webhooks
 from .workos import Workos
 
 __all__ = [
-    "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound", "OutOfScope",
-    "Store", "StoreError", "Unavailable", "engine_for", "records",
+    "Backup", "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound",
+    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unavailable", "Unusable",
+    "engine_for", "records",
 ]
 
 
@@ -41,7 +45,10 @@ class Store:
 
     `database` is an Engine (`engine_for(config.database)`), or the path of a SQLite file.
     `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID; tests pass their
-    own to control expiry and ids without sleeping or patching.
+    own to control expiry and ids without sleeping or patching. The secrets inside are
+    sealed under the engine's secret key (a SQLite file's: by default in the file beside
+    it, path + ".key"; store/vault.py); SecretKeyError when that key is missing or wrong
+    for a database whose secrets are sealed already.
     """
 
     def __init__(self, database, *, clock=utc_now, uuidgen=uuid.uuid4):
@@ -64,9 +71,10 @@ class Store:
         self.idempotency = IdempotentRequests(self)
         self.ended_sessions = EndedSessions(self)
 
-    def migrate(self):
-        """Create or upgrade the schema; returns the migration versions applied."""
-        return self.engine.migrate(self.now())
+    def migrate(self, progress=None):
+        """Create or upgrade the schema; returns the migration versions applied.
+        `progress(count, total)` hears of each migration."""
+        return self.engine.migrate(self.now(), progress)
 
     def schema_version(self):
         return self.engine.schema_version()
@@ -89,10 +97,32 @@ class Store:
         return self.engine.storage_fault(error)
 
     def setting(self, key):
-        return Setting.get_by_id(key).value
+        """The per-database secret `key` (unsealed), made on first use: the migrations made
+        those of a migrated database, and a copy of the template database has none."""
+        row = Setting.get_or_none(Setting.key == key)
+        if row is None:
+            with write_transaction():
+                Setting.insert(key=key, value=secrets.token_hex(32)).on_conflict_ignore().execute()
+            row = Setting.get_by_id(key)
+        return row.value
 
     def ping(self):
         self.db.execute_sql("SELECT 1").fetchone()
+
+    def check_ready(self, write_timeout):
+        """Raise Unavailable unless every migration is applied and a write would get the
+        lock within `write_timeout` seconds: whether this instance can do its work now."""
+        missing = self.engine.pending_migrations()
+        if missing:
+            raise Unavailable("Database migrations are pending or running: "
+                              + ", ".join(map(str, missing)))
+        if not self.engine.takes_writes(write_timeout):
+            raise Unavailable(f"The database took no write within {write_timeout:g} s: "
+                              "another connection holds its write lock, or it is read-only")
+
+    def database_bytes(self):
+        """How large the database is, as its engine measures it (for /metrics)."""
+        return self.engine.database_bytes()
 
     def start(self):
         """Start watching for commits by other processes, so that hot reads can be
@@ -100,8 +130,9 @@ class Store:
         self.changes.start()
 
     def backup(self, target):
-        """Copy the database to the new file `target` while it serves; returns its size.
-        BackupError when it cannot be made."""
+        """Copy the database to the new file `target` while it serves, with its secret key
+        file beside it; returns a Backup (its size, the key copy). BackupError when it
+        cannot be made."""
         return self.engine.backup(target)
 
     def close(self):

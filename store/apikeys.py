@@ -41,6 +41,7 @@ SCOPES = (
     "api_keys:revoke",
     "webhooks:read",
     "webhooks:write",
+    "metrics:read",
     "*:*",
 )
 TIERS = ("free", "basic", "pro", "enterprise")
@@ -54,6 +55,20 @@ def hash_key(plaintext):
 
 def new_plaintext():
     return PREFIX + secrets.token_urlsafe(32)
+
+
+NAME_LENGTH = 100
+
+
+def check_name(name):
+    """A key's name, trimmed: never empty, since a list of keys (the dashboard's, `keys
+    list`) must tell them apart; at most NAME_LENGTH characters, as the API accepts."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("name", "name must not be empty")
+    if len(name) > NAME_LENGTH:
+        raise Invalid("name", f"name must be at most {NAME_LENGTH} characters")
+    return name
 
 
 def check_scopes(scopes):
@@ -109,7 +124,7 @@ INHERIT = object()
 
 def is_administrator(key):
     """A global `*:*` key: no organization, every scope. Only it may rotate other keys, and
-    its tier does not bound the tiers it grants (the first-start key is `free`)."""
+    its tier does not bound the tiers it grants."""
     return key.organization_id is None and FULL_ACCESS in key.scopes
 
 
@@ -215,6 +230,7 @@ class ApiKeys:
         now = self._store.now()
         if organization_id is None:
             organization_id = org_scope
+        name = check_name(name)
         scopes = check_scopes(scopes)
         tier = check_tier(tier)
         if allowed_ips is not INHERIT:

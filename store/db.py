@@ -2,20 +2,25 @@
 
 The handle is bound at run time through a proxy (peewee's DatabaseProxy), so the models
 can be imported before anyone knows which database they live in: `bind` binds it to an
-engine's (store/engine.py) when a store opens. One process serves one Golden Record
+engine's (store/engine.py) when a store opens, and the engine's vault with it. One process serves one Golden Record
 database.
 """
 import peewee as pw
 
 database = pw.DatabaseProxy()
+# The bound engine's Vault (store/vault.py): SealedField columns (store/fields.py) seal
+# and unseal through it, so no query has to pass the secret key.
+sealer = pw.Proxy()
 _engine = None
 
 
 def bind(engine):
-    """Open `engine`'s database and bind the models to it; returns the peewee database."""
+    """Open `engine`'s database and bind the models and their sealed columns to it;
+    returns the peewee database. SecretKeyError when its secret key will not do."""
     global _engine
     handle = engine.open()
     database.initialize(handle)
+    sealer.initialize(engine.vault)
     _engine = engine
     return handle
 

@@ -10,12 +10,27 @@ store/sqlite/; a second engine is a second implementation beside it and one line
 """
 import abc
 import urllib.parse
+from typing import NamedTuple
 
 from goldenrecord.settings import ConfigError
 
 
 class BackupError(Exception):
     """A backup could not be made; the message says why."""
+
+
+class Backup(NamedTuple):
+    """A backup made: the copy's size in bytes, and where the secret key that opens its
+    secrets was copied beside it (None when the key is not kept in a file: the operator
+    keeps it elsewhere, and restoring needs that same key)."""
+
+    size: int
+    key_file: str | None
+
+
+class Unusable(Exception):
+    """The database cannot be used at all (a folder, a missing folder, another kind of
+    file, no permission, read-only); the message is one line saying what to do."""
 
 
 class TextIndex(abc.ABC):
@@ -83,7 +98,14 @@ class Engine(abc.ABC):
     def write_transaction(self):
         """A context manager: a transaction holding the write lock from its start, so
         read-then-write sequences (uniqueness checks, counters) cannot interleave with
-        another writer, in this process or another."""
+        another writer, in this process or another; once it has committed, the change is
+        on disk before the context manager returns."""
+
+    @abc.abstractmethod
+    def make_durable(self):
+        """Return once every transaction this process has committed is on disk. Writes
+        through `write_transaction` are durable when it returns; this is for a reader
+        that is about to act outside the database on what it read (the webhook sender)."""
 
     @abc.abstractmethod
     def commit_watch(self):
@@ -94,10 +116,18 @@ class Engine(abc.ABC):
     def text(self):
         """The TextIndex of this database, once it is open."""
 
+    @property
     @abc.abstractmethod
-    def migrate(self, now):
+    def vault(self):
+        """The Vault (store/vault.py) that seals this database's secrets at rest, once it
+        is open: `open` raises SecretKeyError when the key the engine was configured with
+        is missing, or is not the one the database's secrets were sealed with."""
+
+    @abc.abstractmethod
+    def migrate(self, now, progress=None):
         """Create or upgrade the schema with this engine's migrations, each applied once
-        even when two processes migrate at once; returns the versions applied."""
+        even when two processes migrate at once, sealing secrets with the vault; returns
+        the versions applied. `progress(done, total)`, if given, hears of each migration."""
 
     @abc.abstractmethod
     def schema_version(self):
@@ -111,10 +141,46 @@ class Engine(abc.ABC):
         engine knows its driver's errors; the HTTP layer answers 503 for what it names."""
 
     @abc.abstractmethod
-    def backup(self, target):
+    def check_location(self):
+        """Unusable when the database cannot be where it is configured to be, before
+        anything is opened or created; returns whether it is new (nothing there yet)."""
+
+    @abc.abstractmethod
+    def check_writable(self):
+        """Unusable when the opened database cannot be written (an engine may open a
+        read-only database without a word, and a current schema needs no write)."""
+
+    @abc.abstractmethod
+    def explain(self, error):
+        """The Unusable an error raised while opening means, or None for one this engine
+        cannot explain (which then keeps its traceback)."""
+
+    @abc.abstractmethod
+    def pending_migrations(self):
+        """The versions of this engine's migrations the database lacks, read without
+        writing: each is applied in a transaction of its own, so one that another process
+        is applying right now is still listed. Readiness (/readyz) waits for none."""
+
+    @abc.abstractmethod
+    def takes_writes(self, seconds):
+        """Whether a writer would get the write lock within `seconds`: taken and given
+        back without writing, queued behind this process's writers, never waiting longer.
+        False while another connection holds the lock that long, or the database is
+        read-only. Unlike `check_writable` (once, at start, patient, explained), this is
+        asked on every readiness probe while the database serves."""
+
+    @abc.abstractmethod
+    def database_bytes(self):
+        """How large the database is, in bytes, as this engine measures it (for
+        /metrics)."""
+
+    @abc.abstractmethod
+    def backup(self, target, progress=None):
         """Copy the database, consistent to one moment and safe while it serves, to the
-        new file `target`, which opens on its own; returns its size in bytes. BackupError
-        when it cannot be made; a failed backup leaves nothing at `target`."""
+        new file `target`, which opens on its own, and the secret key file that opens its
+        secrets beside it; returns a Backup. BackupError when it cannot be made; a failed
+        backup leaves nothing at `target`. `progress(done, total)`, if given, hears how far
+        the copy got."""
 
     @abc.abstractmethod
     def close(self):
@@ -123,14 +189,17 @@ class Engine(abc.ABC):
 
 def engine_for(database):
     """The Engine that `database` (settings' DatabaseConfig) names: SQLite on
-    `database.path` while `database.url` is empty, the only engine there is yet.
+    `database.path` while `database.url` is empty, the only engine there is yet, with
+    the secret key (or its file) the configuration gives.
 
     A URL's credentials are never repeated in the error, only its scheme.
     """
     from .sqlite import SqliteEngine
 
     if not database.url:
-        return SqliteEngine(database.path, database.busy_timeout_ms)
+        return SqliteEngine(database.path, secret_key=database.secret_key,
+                            key_file=database.secret_key_file,
+                            busy_timeout_ms=database.busy_timeout_ms)
     scheme = urllib.parse.urlsplit(database.url).scheme or "(no scheme)"
     raise ConfigError(f"database.url: no engine for '{scheme}' is available yet; leave "
                       "database.url empty to use SQLite at database.path")

@@ -56,11 +56,20 @@ class Forbidden(StoreError):
 
 
 class Unavailable(StoreError):
-    """The database cannot serve this now, for a cause outside the request: its write lock
-    held by another process beyond the busy timeout, a full disk, a read-only file, an I/O
-    error. Nothing was changed (the transaction rolled back), and the same request may
-    succeed once the cause is gone. `cause` says what happened, for the log only."""
+    """The database cannot take this work now, for a cause outside the request: a migration
+    is pending or running, the write lock is out of reach (held by another process beyond
+    the busy timeout), the disk is full, the file read-only or failing. Passing, unlike the
+    errors above: nothing was changed (the transaction rolled back), and the same request
+    may succeed once the cause is gone. No input is at fault, so `field` is always None.
 
-    def __init__(self, cause):
-        super().__init__(cause)
+    `message` is for the client (None: the error table's default); `cause`, set when the
+    engine's storage-fault classification raised it, says what the driver reported and is
+    for the log only.
+    """
+
+    field = None
+
+    def __init__(self, message=None, *, cause=None):
+        super().__init__(message or cause)
+        self.message = message
         self.cause = cause

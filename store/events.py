@@ -91,12 +91,19 @@ class Events:
             listener()
 
     def due(self, now, limit, skip=()):
-        """Pending deliveries whose time has come, oldest first, with event and subscription."""
+        """Pending deliveries whose time has come, oldest first, with event and subscription.
+
+        They are about to be sent, so they are made durable first: a receiver never hears
+        of a change that a power cut could still take back (see store/sqlite/durability.py).
+        """
         query = (Delivery.select(Delivery, Event, Webhook).join(Event).switch(Delivery).join(Webhook)
                  .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
                         Webhook.is_active == True)  # noqa: E712
                  .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit + len(skip)))
-        return [d for d in query if d.id not in skip][:limit]
+        due = [d for d in query if d.id not in skip][:limit]
+        if due:
+            self._store.engine.make_durable()
+        return due
 
     def next_due_at(self):
         """When the earliest pending delivery of an active subscription is due, or None."""
@@ -104,6 +111,12 @@ class Events:
                     .where(Delivery.status == "pending", Webhook.is_active == True)  # noqa: E712
                     .scalar())
         return Delivery.next_attempt_at.python_value(earliest)
+
+    def queue_depth(self):
+        """How many deliveries to active subscriptions wait to be sent (due or not)."""
+        return (Delivery.select().join(Webhook)
+                .where(Delivery.status == "pending", Webhook.is_active == True)  # noqa: E712
+                .count())
 
     def record_outcomes(self, outcomes):
         """Write a batch of attempt outcomes in one transaction.

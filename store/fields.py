@@ -4,6 +4,8 @@ from datetime import datetime, timezone
 
 import peewee as pw
 
+from .db import sealer
+
 _STORED = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -39,3 +41,14 @@ class JSONField(pw.TextField):
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+
+class SealedField(pw.TextField):
+    """A secret, sealed at rest under the database's secret key (store/vault.py) and
+    plain in Python: no secret is stored in plain text."""
+
+    def db_value(self, value):
+        return None if value is None else sealer.seal(value)
+
+    def python_value(self, value):
+        return None if value is None else sealer.unseal(value)

@@ -10,7 +10,7 @@ import functools
 import peewee as pw
 
 from .db import database
-from .fields import JSONField, UtcDateTimeField
+from .fields import JSONField, SealedField, UtcDateTimeField
 
 
 class BaseModel(pw.Model):
@@ -172,12 +172,12 @@ class RequestLog(BaseModel):
 
 
 class Webhook(BaseModel):
-    """A subscription: where to POST which events, signed with `secret`."""
+    """A subscription: where to POST which events, signed with `secret` (sealed at rest)."""
 
     id = pw.TextField(primary_key=True)
     name = pw.TextField()
     url = pw.TextField()
-    secret = pw.TextField()
+    secret = SealedField()
     events = JSONField()
     is_active = pw.BooleanField(default=True)
     disabled_reason = pw.TextField(null=True)
@@ -229,10 +229,10 @@ class Delivery(BaseModel):
 
 
 class Setting(BaseModel):
-    """Small per-database values, such as the secret that signs pagination cursors."""
+    """Per-database secrets, such as the one that signs pagination cursors (sealed at rest)."""
 
     key = pw.TextField(primary_key=True)
-    value = pw.TextField()
+    value = SealedField()
 
 
 @functools.cache

@@ -36,30 +36,59 @@ def invalid(field, message, **details):
     return Invalid(field, message, details or None)
 
 
+_UNSET = object()
+
+
 class Field:
     """A value's rules. `nullable` lets a client clear an optional value with null.
 
     `schema()` states the same rules as JSON Schema for the OpenAPI document, so what is
-    published and what is enforced come from one declaration.
+    published and what is enforced come from one declaration. Beside the machine rules
+    (`pattern`, `maxLength`, ...) it carries `x-rule`, the same rule in words for a person
+    (the /docs page shows it instead of a regular expression), `description` (what the
+    value is), `default` (what an absent value means) and `examples`.
     """
 
     type_name = "value"
 
-    def __init__(self, *, required=False, nullable=False, description=None):
+    def __init__(self, *, required=False, nullable=False, description=None, default=_UNSET,
+                 example=_UNSET):
         self.required = required
         self.nullable = nullable
         self.description = description
+        self.default = default
+        self.example = example
+
+    @property
+    def has_default(self):
+        return self.default is not _UNSET
+
+    @property
+    def has_example(self):
+        return self.example is not _UNSET
 
     def schema(self):
         schema = self.own_schema()
         if self.nullable:
             schema["type"] = [schema["type"], "null"]
+        rule = self.readable_rule()
+        if self.nullable:
+            rule += "; or `null`"
+        schema["x-rule"] = rule
         if self.description:
             schema["description"] = self.description
+        if self.has_default:
+            schema["default"] = self.default
+        if self.has_example:
+            schema["examples"] = [self.example]
         return schema
 
     def own_schema(self):
         return {"type": self.type_name}
+
+    def readable_rule(self):
+        """The rule in words, for a person reading the reference."""
+        return self.type_name
 
     def clean(self, value, name):
         if value is None:
@@ -82,11 +111,13 @@ class Text(Field):
 
     type_name = "string"
 
-    def __init__(self, *, max_length=200, min_length=1, pattern=None, pattern_hint=None, **kw):
+    def __init__(self, *, max_length=200, min_length=1, pattern=None, pattern_hint=None,
+                 readable=None, **kw):
         super().__init__(**kw)
         self.max_length = max_length
         self.min_length = min_length
-        self.pattern_hint = pattern_hint
+        self.pattern_hint = pattern_hint  # sent back in a refusal's details
+        self.readable = readable or pattern_hint  # what the pattern allows, in words
         self.pattern = pattern
         if pattern:
             self.rule = rf"^[{SPACE}]*(?:{pattern})[{SPACE}]*$"
@@ -112,35 +143,46 @@ class Text(Field):
         return trimmed
 
     def own_schema(self):
-        schema = {"type": "string", "minLength": self.min_length, "maxLength": self.max_length,
-                  "pattern": self.rule}
-        if self.pattern_hint:
-            schema["description"] = self.pattern_hint
-        return schema
+        return {"type": "string", "minLength": self.min_length, "maxLength": self.max_length,
+                "pattern": self.rule}
+
+    def readable_rule(self):
+        length = (f"{self.min_length}–{self.max_length} characters" if self.min_length
+                  else f"at most {self.max_length} characters")
+        if self.pattern:
+            return f"{length}: {self.readable}; surrounding space is trimmed"
+        if self.min_length:
+            return f"{length}, not only space; surrounding space is trimmed"
+        return f"{length}; surrounding space is trimmed"
 
 
 class Slug(Text):
     def __init__(self, **kw):
         super().__init__(max_length=100, pattern=SLUG, pattern_hint=(
-            "Slug must contain only lowercase letters, numbers, and hyphens"), **kw)
+            "Slug must contain only lowercase letters, numbers, and hyphens"),
+            readable="lowercase letters, digits and single hyphens between them (`acme-corp`)",
+            **kw)
 
 
 class Email(Text):
     def __init__(self, **kw):
         super().__init__(max_length=254, pattern=EMAIL,
-                         pattern_hint="An email address such as jane@example.com", **kw)
+                         pattern_hint="An email address such as jane@example.com",
+                         readable="an email address such as `jane@example.com`", **kw)
 
 
 class Url(Text):
     def __init__(self, **kw):
         super().__init__(max_length=2048, pattern=URL,
-                         pattern_hint="An absolute http(s) URL", **kw)
+                         pattern_hint="An absolute http(s) URL",
+                         readable="an absolute `http://` or `https://` URL", **kw)
 
 
 class Domain(Text):
     def __init__(self, **kw):
         super().__init__(max_length=253, pattern=DOMAIN,
-            pattern_hint="A domain name such as acme.com", **kw)
+            pattern_hint="A domain name such as acme.com",
+            readable="a domain name such as `acme.com`", **kw)
 
 
 class Bool(Field):
@@ -156,6 +198,9 @@ class Bool(Field):
         if text.lower() not in self._WORDS:
             raise invalid(name, f"{name} must be true or false")
         return self._WORDS[text.lower()]
+
+    def readable_rule(self):
+        return "`true` or `false` (in a query string also `1` or `0`)"
 
 
 class Choice(Text):
@@ -174,6 +219,9 @@ class Choice(Text):
     def own_schema(self):
         return {"type": "string", "enum": list(self.choices)}
 
+    def readable_rule(self):
+        return "one of " + ", ".join(f"`{choice}`" for choice in self.choices)
+
 
 class Uuid(Field):
     """A UUID in its canonical 36-character form, returned in lower case."""
@@ -189,11 +237,14 @@ class Uuid(Field):
     def own_schema(self):
         return {"type": "string", "format": "uuid", "pattern": self.FORM.pattern}
 
+    def readable_rule(self):
+        return "a UUID (36 characters, such as `0b7e2b4e-3c1a-4c53-9d0e-6f1d2a3b4c5d`)"
+
 
 class OpaqueId(Text):
     def __init__(self, **kw):
         super().__init__(max_length=100, pattern=OPAQUE_ID, pattern_hint="An id such as role_admin",
-                         **kw)
+                         readable="letters, digits, `_` and `-`, such as `role_admin`", **kw)
 
 
 class Integer(Field):
@@ -220,6 +271,9 @@ class Integer(Field):
     def own_schema(self):
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
+    def readable_rule(self):
+        return f"a whole number from {self.minimum} to {self.maximum}"
+
 
 class Metadata(Field):
     """A JSON object of custom data, bounded so one client cannot bloat every read."""
@@ -240,8 +294,11 @@ class Metadata(Field):
 
     def own_schema(self):
         return {"type": "object", "x-max-bytes": self.MAX_BYTES, "x-max-depth": self.MAX_DEPTH,
-                "description": f"Custom data: a JSON object of at most {self.MAX_BYTES} bytes "
-                               f"(UTF-8 JSON), nested at most {self.MAX_DEPTH} levels."}
+                "description": "Custom data, stored and returned as given"}
+
+    def readable_rule(self):
+        return (f"a JSON object of at most {self.MAX_BYTES} bytes (as UTF-8 JSON), nested at "
+                f"most {self.MAX_DEPTH} levels")
 
 
 def _depth(value):
@@ -273,6 +330,11 @@ class StringList(Field):
         return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
                 "maxItems": self.max_items}
 
+    def readable_rule(self):
+        count = (f"{self.min_items}–{self.max_items} items" if self.min_items
+                 else f"at most {self.max_items} items")
+        return f"{count}, each {self.item.readable_rule()}"
+
 
 class DateTime(Field):
     type_name = "date-time"
@@ -293,6 +355,9 @@ class DateTime(Field):
 
     def own_schema(self):
         return {"type": "string", "format": "date-time", "maxLength": 40}
+
+    def readable_rule(self):
+        return "an ISO 8601 date-time such as `2026-01-31T09:00:00Z` (no offset: UTC)"
 
 
 class Fields:
@@ -333,6 +398,10 @@ class Body(Fields):
         required = [name for name, field in self.fields.items() if field.required]
         if required and not partial:
             schema["required"] = required
+        example = {name: field.example for name, field in self.fields.items()
+                   if field.has_example}
+        if example and all(name in example for name in required):
+            schema["examples"] = [example]
         return schema
 
 
@@ -349,9 +418,10 @@ def has_lone_surrogate(value):
 # The user's fields as the users API creates a user and as a WorkOS user is mapped onto
 # one: one declaration, so both are held to the same standard.
 USER_PROFILE = dict(
-    firstName=Text(max_length=100, nullable=True),
-    lastName=Text(max_length=100, nullable=True),
-    avatarUrl=Url(nullable=True),
-    metadata=Metadata(),
+    firstName=Text(max_length=100, nullable=True, description="Given name", example="Jane"),
+    lastName=Text(max_length=100, nullable=True, description="Family name", example="Doe"),
+    avatarUrl=Url(nullable=True, description="Where the user's picture is", example=None),
+    metadata=Metadata(example={}),
 )
-NEW_USER = Body(email=Email(required=True), **USER_PROFILE)
+NEW_USER = Body(email=Email(required=True, description="The user's email address, unique",
+                            example="jane@acme.com"), **USER_PROFILE)

@@ -1,4 +1,5 @@
-"""Sealing a stored answer so that only the client who can ask for it again can read it.
+"""Sealing stored values: idempotent answers under a key only their client holds, and
+the secrets kept at rest under the database's secret key (store/vault.py).
 
 An answer replayed for an Idempotency-Key may hold a secret (a new API key's plaintext, a
 webhook's signing secret), and no secret may sit in the database in plain text. So the
@@ -17,6 +18,10 @@ HMAC-SHA256 alone, in the way of the NIST SP 800-108 counter-mode KDF:
   again after its answer expired never reuses keystream;
 - the tag is HMAC(tag key, nonce || ciphertext), checked in constant time before anything
   is decrypted, so a changed row is refused rather than decrypted into garbage.
+
+The secrets at rest (webhook signing secrets, the per-database signing secrets) are sealed
+the same way, with the three values derived from the 32-byte secret key kept outside the
+database, under labels of their own.
 
 What it cannot do: an Idempotency-Key an attacker can guess (a counter, an order number)
 can be tried offline against a stolen database; use random ones (a UUID), as Stripe asks.
@@ -48,10 +53,15 @@ class SealingKey(NamedTuple):
     def derive(cls, *parts):
         """The key for `parts` (strings without NUL, e.g. an API key's id and an
         Idempotency-Key)."""
-        material = "\0".join(parts).encode()
-        return cls(_hmac(material, _LABEL + b"lookup").hex(),
-                   _hmac(material, _LABEL + b"encrypt"),
-                   _hmac(material, _LABEL + b"authenticate"))
+        return cls.from_material("\0".join(parts).encode(), _LABEL)
+
+    @classmethod
+    def from_material(cls, material, label):
+        """The key for the bytes `material` and the purpose `label`: one material gives
+        independent keys under different labels."""
+        return cls(_hmac(material, label + b"lookup").hex(),
+                   _hmac(material, label + b"encrypt"),
+                   _hmac(material, label + b"authenticate"))
 
     def seal(self, plaintext):
         """nonce || ciphertext || tag for the bytes `plaintext`."""

@@ -1,5 +1,7 @@
 """Helpers shared by the tests (imported as `from support import ...`)."""
+import functools
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -113,6 +115,32 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+class Ticking:
+    """A monotonic clock (seconds) that moves one second each time it is read: progress
+    reporters under it see time pass without anyone sleeping."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
+def ticking(**options):
+    """A Progress factory for `goldenrecord.main(progress=...)` whose line reporters see
+    a second pass at every report (options: `interval`, ...)."""
+    from goldenrecord.cli.progress import Progress
+
+    return functools.partial(Progress, clock=Ticking(), **options)
+
+
+def progress_lines(caplog, label):
+    """The progress lines logged for the job `label`."""
+    return [r.getMessage() for r in caplog.records
+            if r.name == "goldenrecord.progress" and r.getMessage().startswith(label)]
+
+
 class Receiver:
     """A webhook receiver on loopback that records every request it gets.
 
@@ -218,6 +246,21 @@ def rebuilt_from_scratch(db, transaction):
     return index_state(db)
 
 
+def reindex_steps(db):
+    """The steps `search reindex` counts (search/rebuild.py): each record copied into the
+    new full-text index and read again for its variants, then each term and variant row
+    swept."""
+    connection = sqlite3.connect(db)
+    try:
+        def count(table):
+            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+        return (2 * (count("organization") + count('"user"'))
+                + count("search_term") + count("search_variant"))
+    finally:
+        connection.close()
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -227,3 +270,10 @@ def source_files(*parts):
     packages = parts or sorted(path.parent.name for path in ROOT.glob("*/__init__.py"))
     found = [path for part in packages for path in sorted((ROOT / part).rglob("*.py"))]
     return found if parts else [ROOT / "goldenrecord.py", *found]
+
+
+def database_bytes(path):
+    """The raw bytes of the database file at `path` and of its WAL, as they are on disk
+    now (no checkpoint first): what a copy of the files would hold."""
+    files = [Path(path), Path(f"{path}-wal")]
+    return b"".join(file.read_bytes() for file in files if file.exists())

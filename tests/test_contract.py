@@ -4,6 +4,7 @@ import falcon.inspect
 import pytest
 from openapi_spec_validator import validate
 
+import goldenrecord
 from goldenrecord.restapi.errors import ERROR_CODES
 from support import assert_envelope
 
@@ -42,8 +43,9 @@ def test_operations_name_scope_security_and_codes(document):
     for path, item in document["paths"].items():
         for method, op in item.items():
             public = op["security"] == []
-            assert public == (path in ("/", "/healthz", "/api/v1/openapi.json", "/docs",
-                                       "/api/webhooks/workos", "/admin", "/admin/session")), path
+            assert public == (path in ("/", "/healthz", "/readyz", "/api/v1/openapi.json",
+                                       "/docs", "/api/webhooks/workos", "/admin",
+                                       "/admin/session")), path
             if not public:
                 assert op["x-required-scope"] in op["description"]
                 assert {"401", "403", "429", "500"} <= set(op["responses"]), (method, path)
@@ -64,7 +66,7 @@ def test_grant_and_tenant_rules_are_published_on_their_operations(document):
     sync = paths["/api/workos/sync-users"]["post"]
     assert sync["x-global-keys-only"] is True and "GR_ORG_SCOPE_VIOLATION" in sync["description"]
     assert [path for path, item in paths.items() for op in item.values()
-            if op.get("x-global-keys-only")] == ["/api/workos/sync-users"]
+            if op.get("x-global-keys-only")] == ["/metrics", "/api/workos/sync-users"]
     create_key = paths["/api/v1/keys"]["post"]["description"]
     assert all(word in create_key for word in ("tier", "allowedIps", "expiresAt", "GR_FORBIDDEN"))
     key = paths["/api/v1/keys/{id}"]
@@ -128,7 +130,8 @@ def _declared_fields(store):
     from goldenrecord.restapi.routes import add_routes
 
     routes = add_routes(SimpleNamespace(add_route=lambda *a, **k: None), store, None,
-                        allow_private_targets=True, version="test")
+                        allow_private_targets=True, version="test",
+                        metrics=goldenrecord.metrics_for(store))
     for template, resource, suffix in routes:
         for _, op in declared_operations(resource, suffix):
             for group in (op.body, op.query):

@@ -111,7 +111,8 @@ def test_backup_service_writes_a_dated_backup_and_prunes_old_ones(tmp_path, laun
     assert made_key.returncode == 0, made_key.stderr
     stale, recent, other = (backups / "goldenrecord-20000101T000000Z.db",
                             backups / "goldenrecord-20000102T000000Z.db", backups / "notes.db")
-    for path, age_days in ((stale, 20), (recent, 1), (other, 20)):
+    stale_key = backups / "goldenrecord-20000101T000000Z.db.key"
+    for path, age_days in ((stale, 20), (stale_key, 20), (recent, 1), (other, 20)):
         path.write_bytes(b"")
         os.utime(path, (time.time() - age_days * 86400,) * 2)
 
@@ -122,13 +123,16 @@ def test_backup_service_writes_a_dated_backup_and_prunes_old_ones(tmp_path, laun
             assert result.returncode == 0, result.stderr
 
     systemd_runs("ExecStart")
-    [made] = [p.name for p in backups.iterdir() if p not in (stale, recent, other)]
+    made, key_copy = sorted(p.name for p in backups.iterdir()
+                            if p not in (stale, stale_key, recent, other))
     assert re.fullmatch(r"goldenrecord-\d{8}T\d{6}Z\.db", made), made
+    assert key_copy == f"{made}.key"  # the secret key that opens the copy's secrets
     with contextlib.closing(sqlite3.connect(backups / made)) as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert copy.execute("SELECT name FROM api_key").fetchall() == [("k",)]
     systemd_runs("ExecStartPost")
-    assert sorted(p.name for p in backups.iterdir()) == sorted([made, recent.name, other.name])
+    assert sorted(p.name for p in backups.iterdir()) == sorted([made, key_copy, recent.name,
+                                                                 other.name])
 
 
 # -------------------------------------------------------------------------------- nginx

@@ -1,7 +1,6 @@
 """The embedding API: `goldenrecord.running()` starts the real service for another program."""
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -9,6 +8,7 @@ import time
 import pytest
 
 import goldenrecord
+from goldenrecord import store
 from goldenrecord.embedding import instance, running, template
 from process import clean_env
 
@@ -59,7 +59,7 @@ def test_two_instances_side_by_side_have_their_own_data():
 
 
 def test_overrides_reach_the_server_and_bad_ones_fail_in_the_host():
-    with running({"rate_limits.enabled": True, "rate_limits.free": 7}) as gr:
+    with running({"rate_limits.enabled": True, "rate_limits.enterprise": 7}) as gr:  # the admin key's
         assert gr.session.get("/api/v1/roles").headers["X-RateLimit-Limit"] == "7"
     with pytest.raises(goldenrecord.ConfigError, match="webhooks.workers"):
         running({"webhooks.workers": "many"}).__enter__()
@@ -77,14 +77,22 @@ def test_a_database_of_ones_own_is_kept(tmp_path):
         assert [o["slug"] for o in listed["data"]] == ["kept"]
 
 
-def test_template_copies_get_their_own_cursor_secret(tmp_path):
+def test_template_copies_get_secrets_and_a_secret_key_of_their_own(tmp_path):
+    """The template's secrets are sealed under a key that is gone: a copy opens without
+    it, makes its own cursor- and session-signing secrets, and keeps them."""
     template.build_template()
-    secrets = set()
+    made = []
     for name in ("a.db", "b.db"):
         assert template.copy_template(tmp_path / name)
-        with sqlite3.connect(tmp_path / name) as db:
-            secrets.add(db.execute("SELECT value FROM setting WHERE key = 'cursor_secret'").fetchone()[0])
-    assert len(secrets) == 2
+        opened = store.Store(tmp_path / name)
+        assert opened.migrate() == []
+        made.append({key: opened.setting(key) for key in ("cursor_secret", "admin_session_secret")})
+        opened.close()
+        reopened = store.Store(tmp_path / name)
+        assert {key: reopened.setting(key) for key in made[-1]} == made[-1]
+        reopened.close()
+    assert set(made[0].values()).isdisjoint(made[1].values())
+    assert (tmp_path / "a.db.key").read_bytes() != (tmp_path / "b.db.key").read_bytes()
 
 
 def test_a_template_folder_others_can_write_is_not_used(tmp_path, monkeypatch):

@@ -48,7 +48,7 @@ def test_the_configuration_chooses_sqlite_on_database_path(config):
 
 def test_open_connects_with_the_engines_settings(opened):
     pragma = lambda name: opened.db.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
-    assert (pragma("journal_mode"), pragma("synchronous"), pragma("foreign_keys")) == ("wal", 2, 1)
+    assert (pragma("journal_mode"), pragma("synchronous"), pragma("foreign_keys")) == ("wal", 1, 1)
     assert opened.engine.text is not None
 
 
@@ -118,11 +118,45 @@ def test_the_watch_token_moves_on_each_commit_and_only_then(opened):
     watch.close()  # again: nothing happens
 
 
+def test_pending_migrations_are_read_without_writing(tmp_path, clock):
+    store = Store(SqliteEngine(tmp_path / "p.db"), clock=clock)
+    try:
+        assert store.engine.pending_migrations() == list(range(1, LATEST + 1))
+        assert store.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        store.migrate()
+        assert store.engine.pending_migrations() == []
+    finally:
+        store.close()
+
+
+def test_the_write_probe_writes_nothing_and_waits_no_longer_than_told(opened):
+    changes = opened.db.connection().total_changes
+    assert opened.engine.takes_writes(0.05) is True
+    assert opened.db.connection().total_changes == changes
+    other = sqlite3.connect(opened.path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        assert opened.engine.takes_writes(0.05) is False
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    opened.organizations.create(name="Initech", slug="initech")  # writes go on after it
+
+
+def test_database_bytes_grow_with_the_data(opened):
+    before = opened.engine.database_bytes()
+    opened.db.execute_sql("CREATE TABLE scratch (blob TEXT)")
+    opened.db.execute_sql("INSERT INTO scratch VALUES (?)", ("x" * 100_000,))
+    assert opened.engine.database_bytes() >= before + 100_000
+
+
 def test_backup_makes_a_copy_that_opens_on_its_own(opened, tmp_path):
     org = opened.organizations.create(name="Initech", slug="initech")
     target = tmp_path / "copy.db"
-    size = opened.backup(str(target))
-    assert size == os.path.getsize(target) > 0
+    made = opened.backup(str(target))
+    assert made.size == os.path.getsize(target) > 0
+    assert made.key_file == f"{target}.key"  # the key that opens the copy's sealed secrets
+    assert open(made.key_file).read() == open(f"{opened.path}.key").read()
     assert not os.path.exists(f"{target}-wal")  # a standalone file
     copy = sqlite3.connect(target)
     try:

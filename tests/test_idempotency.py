@@ -1,7 +1,6 @@
 """Idempotency-Key on POST: replays, conflicts, expiry, per-key scope, concurrency, and
 the secrets in stored answers."""
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -9,7 +8,7 @@ from goldenrecord import store as store_package
 from goldenrecord.store import migrations
 from goldenrecord.store.sealing import SealingKey, Tampered
 import apps
-from support import assert_envelope, race
+from support import assert_envelope, database_bytes, race
 
 ORGS = "/api/v1/organizations"
 
@@ -105,8 +104,7 @@ def _anywhere_in(rows, text):
 
 def _database_bytes(store):
     store.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    files = [Path(store.path), Path(store.path + "-wal")]
-    return b"".join(f.read_bytes() for f in files if f.exists())
+    return database_bytes(store.path)
 
 
 def test_a_replayed_key_create_returns_the_same_key_which_is_stored_nowhere(client, admin, store):

@@ -7,7 +7,7 @@ from goldenrecord import restapi
 from support import FakeClock, assert_envelope
 
 LINKS = {"admin": "/admin", "docs": "/docs", "openapi": "/api/v1/openapi.json",
-         "health": "/healthz"}
+         "health": "/healthz", "ready": "/readyz"}
 # What Chromium sends when a person types the address.
 BROWSER = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
            "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")
@@ -37,7 +37,8 @@ def test_browsers_are_sent_to_the_dashboard(client, accept):
 
 def test_without_the_dashboard_nothing_links_to_it(store):
     """The API alone (no extension) lists only what it serves and keeps browsers on JSON."""
-    app = restapi.build_app(store, goldenrecord.Config(), clock=FakeClock(), version="9")
+    app = restapi.build_app(store, goldenrecord.Config(), clock=FakeClock(), version="9",
+                            metrics=goldenrecord.metrics_for(store))
     result = falcon.testing.TestClient(app).simulate_get("/", headers={"Accept": BROWSER})
     data = assert_envelope(result, 200)
     assert data["links"] == {k: v for k, v in LINKS.items() if k != "admin"}

@@ -15,6 +15,7 @@ TOP = "goldenrecord.py"  # the composition root, importable as `goldenrecord`
 HTTP_AND_ABOVE = {"restapi", "admin_ui", "cli", "embedding", TOP}
 NEVER = {
     "settings": set(PARTS) - {"settings"} | {TOP},
+    "metrics": set(PARTS) - {"metrics"} | {TOP},  # handed in by the composition root
     "search": HTTP_AND_ABOVE | {"store", "webhook_delivery", "workos_sync"},
     "store": HTTP_AND_ABOVE | {"webhook_delivery", "workos_sync"},
     "webhook_delivery": HTTP_AND_ABOVE,

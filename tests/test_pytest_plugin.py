@@ -64,7 +64,7 @@ CONFTEST = """
 
     @pytest.fixture(scope="session")
     def goldenrecord_overrides():
-        return {"rate_limits.enabled": True, "rate_limits.free": 777}
+        return {"rate_limits.enabled": True, "rate_limits.enterprise": 777}  # the admin key's tier
 """
 
 

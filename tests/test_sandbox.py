@@ -72,7 +72,7 @@ def test_serve_ephemeral_demo_prints_a_key_serves_the_demo_and_removes_its_datab
     try:
         url = server.ready()
         key = re.search(r"gr_live_[A-Za-z0-9_-]{43}", server.stderr()).group(0)
-        database = re.search(r"\(database (.+)\)", server.stderr()).group(1)
+        database = re.search(r"serving on \S+ from (?:new )?database (\S+)", server.stderr()).group(1)
         assert os.path.exists(database)
         listed = requests.get(url + "/api/v1/organizations", timeout=10,
                               headers={"Authorization": f"Bearer {key}"}).json()

@@ -4,11 +4,14 @@ A fresh database is built from the migrations, the models' own DDL in an empty i
 database, and the two are read back through SQLite's pragmas and compared table by table:
 columns (type affinity, nullability), defaults, indexes and foreign keys.
 """
+import secrets
+
 import peewee as pw
 import pytest
 
 from goldenrecord.store import models
 from goldenrecord.store.migrations import migrate
+from goldenrecord.store.vault import Vault
 
 MODELS = sorted((m for m in vars(models).values() if isinstance(m, type)
                  and issubclass(m, models.BaseModel) and m is not models.BaseModel),
@@ -80,7 +83,7 @@ def _tables(connection):
 def migrated(tmp_path_factory):
     """A connection to a fresh database built by every migration in order."""
     db = pw.SqliteDatabase(str(tmp_path_factory.mktemp("schema") / "migrated.db"))
-    migrate(db)
+    migrate(db, seal=Vault(secrets.token_bytes(32)).seal)
     yield db.connection()
     db.close()
 

@@ -166,15 +166,39 @@ def test_other_database_errors_stay_500(client, admin, store, monkeypatch, caplo
     assert "Retry-After" not in result.headers
 
 
+def test_readiness_keeps_the_configured_busy_timeout_and_its_503_says_when_to_retry(
+        client, store, config):
+    """/readyz cuts the busy timeout for its probe and must give back database.busy_timeout_ms,
+    not the default, or every write after a probe would wait 10 s; its 503 is the storage
+    faults' code, so it carries Retry-After too, and still says what is wrong."""
+    assert_envelope(client.simulate_get("/readyz"), 200)
+    busy_timeout, = store.db.execute_sql("PRAGMA busy_timeout").fetchone()
+    assert busy_timeout == BUSY_TIMEOUT_MS
+    other = sqlite3.connect(config.database.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        not_ready = client.simulate_get("/readyz")
+        error = assert_envelope(not_ready, 503, "GR_SERVICE_UNAVAILABLE")
+        assert "write lock" in error["message"]
+        assert int(not_ready.headers["Retry-After"]) >= 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    busy_timeout, = store.db.execute_sql("PRAGMA busy_timeout").fetchone()
+    assert busy_timeout == BUSY_TIMEOUT_MS
+
+
 def test_the_openapi_document_publishes_503_with_retry_after(client):
     document = client.simulate_get("/api/v1/openapi.json").json
     codes = {row["code"]: row["status"] for row in document["x-error-codes"]}
     assert codes["GR_SERVICE_UNAVAILABLE"] == 503
+    assert document["components"]["headers"]["Retry-After"]["required"] is True
     for path, item in document["paths"].items():
         for method, op in item.items():
             unavailable = op["responses"]["503"]
             assert unavailable["x-error-codes"] == ["GR_SERVICE_UNAVAILABLE"], (method, path)
-            assert unavailable["headers"]["Retry-After"]["required"] is True
+            assert unavailable["headers"]["Retry-After"] == {
+                "$ref": "#/components/headers/Retry-After"}, (method, path)
 
 
 def test_a_database_busy_timeout_below_one_millisecond_is_refused(tmp_path):

@@ -176,6 +176,17 @@ def test_private_targets_refused_unless_allowed(tmp_path, url):
     assert_envelope(_subscribe_without_private_targets(tmp_path, url), 400, "GR_VALIDATION_ERROR", "url")
 
 
+@pytest.mark.parametrize("method, path", [("post", ""), ("put", "/{id}")])
+def test_a_url_that_cannot_be_split_is_a_400_naming_url(api, receiver, method, path):
+    """An unclosed IPv6 bracket passes the URL pattern but not urlsplit: a 400, not a 500
+    (found by schemathesis' stateful run, tests/test_doc_tools.py)."""
+    hook = _subscribe(api, receiver.url)
+    body = {"name": "h", "url": "https://[::1/hook", "events": ["*"]}
+    result = getattr(api, f"simulate_{method}")(HOOKS + path.format(id=hook["id"]), json=body,
+                                               headers=api.headers)
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "url")
+
+
 @pytest.mark.parametrize("url", ["http://[2002:808:808::1]/", "http://[64:ff9b::808:808]/"])
 def test_ipv6_forms_of_a_public_ipv4_address_are_allowed(tmp_path, url):
     """6to4 and NAT64 of 8.8.8.8: a DNS64 resolver gives every IPv4-only host such an address."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import falcon
 import itsdangerous
 import peewee
+import prometheus_client
 import pytest
 import requests
 import waitress
@@ -64,7 +65,7 @@ def test_a_wheel_installs_one_name_and_leaves_the_hosts_store_and_search_alone(t
     # -S: no site-packages processing, so nothing of the checkout (an editable install's
     # .pth) is on the path; only the host, the unpacked wheel and the dependencies are.
     dependencies = dict.fromkeys(_site_of(m) for m in (falcon, waitress, peewee, itsdangerous,
-                                                       requests))
+                                                       requests, prometheus_client))
     path = os.pathsep.join([str(host), str(site), *dependencies])
     check = HOST_CHECK.format(site=str(site), db=str(tmp_path / "gr.db"))
     result = subprocess.run([sys.executable, "-S", "-c", check], cwd=host, capture_output=True,

@@ -1,6 +1,7 @@
 """The WorkOS integration: the REST client against a fake WorkOS on loopback, the signed
 webhook receiver, and the bulk user sync over HTTP and the CLI."""
 import json
+import logging
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ from goldenrecord.store.models import Event, User, WorkosEvent
 from goldenrecord.workos_sync import client as workos_client
 from goldenrecord.workos_sync import signature
 from process import ROOT, clean_env
-from support import assert_envelope, orphan_terms, variant_bytes, variant_rows
+from support import (assert_envelope, orphan_terms, progress_lines, ticking, variant_bytes,
+                     variant_rows)
 
 SECRET = "whsec_workos_test_secret"
 
@@ -511,8 +513,19 @@ def test_cli_sync_prints_counts_and_reports_progress(tmp_path, fake):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"created": 25, "updated": 0, "linked": 0,
                                          "unchanged": 0, "failed": 0, "total": 25}
-    assert "WorkOS sync: 25 users so far" in result.stderr
+    assert "WorkOS users synced into new database" in result.stderr
     assert API_KEY not in result.stderr
+
+
+def test_cli_sync_reports_progress_on_stderr(tmp_path, fake, capsys, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, "goldenrecord.progress")
+    config = tmp_path / "gr.toml"
+    config.write_text(f'[workos]\nbase_url = "{fake.url}"\n')
+    monkeypatch.setenv("GOLDENRECORD_WORKOS_API_KEY", API_KEY)
+    status = goldenrecord.main(["workos", "sync-users", "--config", str(config),
+                                "--db", str(tmp_path / "cli.db")], progress=ticking(interval=0))
+    assert status == 0 and json.loads(capsys.readouterr().out)["created"] == 25
+    assert progress_lines(caplog, "WorkOS sync") == ["WorkOS sync: 25 users so far"]
 
 
 @pytest.mark.slow  # the CLI in a child process

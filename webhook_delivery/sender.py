@@ -32,9 +32,12 @@ BATCH_WAIT_SECONDS = 0.02
 
 
 class WebhookSender:
-    def __init__(self, events, settings, *, clock, jitter=0.1):
-        """`settings` is the configuration's webhooks section."""
+    def __init__(self, events, settings, *, clock, jitter=0.1, on_outcome=None):
+        """`settings` is the configuration's webhooks section; `on_outcome(status)`, when
+        given, hears each attempt's outcome once it is written (the delivery's new status:
+        succeeded, pending or failed)."""
         self._events = events
+        self._on_outcome = on_outcome
         self._clock = clock
         self._workers = settings.workers
         self._max_attempts = settings.max_attempts
@@ -95,7 +98,7 @@ class WebhookSender:
                 return done
             outcomes = [self._attempt_safely(delivery) for delivery in batch]
             try:
-                self._events.record_outcomes(outcomes)
+                self._record(outcomes)
             finally:
                 with self._lock:
                     self._in_flight -= {delivery.id for delivery in batch}
@@ -183,10 +186,18 @@ class WebhookSender:
         if not outcomes:
             return
         try:
-            self._events.record_outcomes(outcomes)
+            self._record(outcomes)
         finally:
             with self._lock:
                 self._in_flight -= {outcome["id"] for outcome in outcomes}
+
+    def _record(self, outcomes):
+        """Write a batch of outcomes, then tell `on_outcome` of each: only what was written
+        counts, since an outcome lost before its write is attempted again."""
+        self._events.record_outcomes(outcomes)
+        if self._on_outcome is not None:
+            for outcome in outcomes:
+                self._on_outcome(outcome["status"])
 
     # ------------------------------------------------------------ sending
 

@@ -69,7 +69,10 @@ def _refusal(ip, allow_private):
 
 def check_target(url, *, allow_private, resolve=socket.getaddrinfo):
     """Raise UnsafeTarget unless `url` is http(s) and every address it resolves to is allowed."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "https://[::1": an unclosed IPv6 bracket
+        raise UnsafeTarget("The URL is not valid")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeTarget("The URL must be an absolute http or https URL")
     if parts.username or parts.password:

@@ -2,22 +2,27 @@
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
+import time
 
 import peewee as pw
 
 from ..errors import Unavailable
+from .durability import GroupSync, SyncedByCommit
 
 log = logging.getLogger("goldenrecord.store")
 
-# WAL lets readers run beside the single writer; synchronous=FULL makes a COMMIT
-# durable before it returns, because a 2xx response promises the change is on disk. The
+# WAL lets readers run beside the single writer. A 2xx response promises the change is
+# on disk: in WAL mode a COMMIT only appends to the WAL (synchronous=NORMAL) and the
+# writer then waits for a group fsync (durability.py) before it answers; a database that
+# cannot be in WAL mode goes back to synchronous=FULL, a COMMIT that syncs by itself. The
 # busy timeout (how long to wait for another process's write lock) is the configuration's
 # (database.busy_timeout_ms); this is its default.
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 PRAGMAS = {
     "journal_mode": "wal",
-    "synchronous": "full",
+    "synchronous": "normal",
     "foreign_keys": 1,
     "busy_timeout": DEFAULT_BUSY_TIMEOUT_MS,
     "cache_size": -32000,
@@ -26,13 +31,21 @@ PRAGMAS = {
 
 
 def open_database(path, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
-    """Open (creating if needed) the SQLite file at `path`; returns its peewee handle."""
+    """Open (creating if needed) the SQLite file at `path`, waiting up to `busy_timeout_ms`
+    for another process's write lock; returns its peewee handle and what makes its commits
+    durable (a GroupSync in WAL mode)."""
     create_owner_only(str(path))
-    db = pw.SqliteDatabase(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_timeout_ms},
-                           check_same_thread=False)
+    pragmas = {**PRAGMAS, "busy_timeout": busy_timeout_ms}
+    db = pw.SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False)
     db.connect(reuse_if_open=True)
     warn_if_exposed(str(path))
-    return db
+    if db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return db, GroupSync(str(path) + "-wal")
+    db.close()  # in memory, or a file system without WAL: every COMMIT syncs itself
+    db = pw.SqliteDatabase(str(path), pragmas={**pragmas, "synchronous": "full"},
+                           check_same_thread=False)
+    db.connect(reuse_if_open=True)
+    return db, SyncedByCommit()
 
 
 # The database holds the secrets that sign dashboard sessions and cursors: anyone who can
@@ -99,24 +112,66 @@ def after_each_write(listener):
 
 
 @contextlib.contextmanager
-def immediate_transaction(database, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
-    """A transaction on `database` that takes the write lock up front.
+def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
+    """A transaction on `database` that takes the write lock up front, and once committed
+    is on disk before this returns (`durable`: the GroupSync of open_database).
 
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
     applies (for writers in other processes), instead of failing half-way with SQLITE_BUSY.
-    The queue of this process's writers is bounded by the same `timeout` (seconds): the
-    eighth writer behind a lock another process holds is told Unavailable after one
-    timeout, not after eight in a row.
-    Once it has ended, whichever way, the listeners of `after_each_write` are told.
+    The queue of this process's writers is bounded by the same `timeout` (seconds) as the
+    busy timeout: the eighth writer behind a lock another process holds is told Unavailable
+    after one timeout, not after eight in a row. The wait for the fsync comes after the
+    lock is let go, so the next writer commits while this one's sync runs, and shares the
+    next. A nested transaction (a savepoint) leaves the wait to the outermost. Once it has
+    ended, whichever way, the listeners of `after_each_write` are told.
     """
     if not _writer.acquire(timeout=timeout):
-        raise Unavailable(f"the write lock stayed with another writer of this process for "
-                          f"{timeout:g} s")
+        raise Unavailable(cause=f"the write lock stayed with another writer of this process "
+                                f"for {timeout:g} s")
     try:
-        with database.atomic("IMMEDIATE") as transaction:
-            yield transaction
+        ticket = None
+        try:
+            with database.atomic("IMMEDIATE") as transaction:
+                yield transaction
+            ticket = None if database.in_transaction() else durable.committed()
+        finally:
+            _writer.release()
+        if ticket is not None:
+            durable.wait(ticket)
     finally:
-        _writer.release()
         for listener in tuple(_after_write):
             listener()
+
+
+def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
+    """Whether this thread's connection to `database` gets SQLite's write lock within
+    `seconds`; the connection's busy timeout is `busy_timeout_ms` again afterwards.
+
+    The probe is BEGIN IMMEDIATE then ROLLBACK: the lock every write needs, taken and given
+    back without writing anything. Like every writer of this process it queues on the
+    in-process lock first, so it never jumps ahead of a write under way here; the busy
+    timeout is cut to the time left for the duration of the probe.
+    """
+    deadline = time.monotonic() + seconds
+    if not _writer.acquire(timeout=seconds):
+        return False
+    connection = database.connection()
+    try:
+        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        connection.execute(f"PRAGMA busy_timeout = {left_ms}")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # locked past the timeout, or a read-only file
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        _writer.release()
+
+
+def database_bytes(database):
+    """The size of `database`'s pages: its file's size once the WAL is checkpointed."""
+    pages, = database.execute_sql("PRAGMA page_count").fetchone()
+    size, = database.execute_sql("PRAGMA page_size").fetchone()
+    return pages * size

@@ -24,9 +24,9 @@ def storage_fault(error):
     for link in _chain(error):
         if isinstance(link, sqlite3.Error) and (
                 getattr(link, "sqlite_errorcode", 0) & 0xFF) in FAULT_CODES:
-            return Unavailable(f"SQLite {getattr(link, 'sqlite_errorname', '?')}: {link}")
+            return Unavailable(cause=f"SQLite {getattr(link, 'sqlite_errorname', '?')}: {link}")
         if isinstance(link, OSError) and link.errno in FAULT_ERRNOS:
-            return Unavailable(f"{errno.errorcode[link.errno]}: {link}")
+            return Unavailable(cause=f"{errno.errorcode[link.errno]}: {link}")
     return None
 
 

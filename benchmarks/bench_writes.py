@@ -1,0 +1,157 @@
+"""Write throughput with group commit, and reads while writes go on, against the ceiling.
+
+    python benchmarks/bench_writes.py [--duration 10] [--connections 16] [--repeats 3]
+
+Seeds 10,000 organizations and 10,000 users, then with wrk (apt-get install wrk),
+alternating subjects so that machine noise hits each alike:
+  ceiling      a bare Falcon app on the same waitress settings, constant small JSON
+  create       POST /api/v1/organizations, every request a new slug (a wrk Lua script)
+  read         GET /api/v1/organizations/{random id}, alone
+  read+writes  the same read while a second wrk keeps creating organizations
+Targets (issue 17): create >= 1,500/s with 16 connections, each 2xx durable (fsync done);
+read throughput during writes >= 80% of read throughput alone. Creates per second are
+shown beside the disk's measured write+fsync rate on one thread: the bound that one fsync
+per request (synchronous=FULL) would put on them.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+UNLIMITED = "[rate_limits]\n" + "".join(
+    f"{tier} = 1000000000\n" for tier in ("free", "basic", "pro", "enterprise"))
+
+CREATE_SCRIPT = """
+local prefix = "w%s-"
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  n = n + 1
+  local slug = prefix .. n
+  return wrk.format(nil, "/api/v1/organizations",
+    nil, '{"name": "Bench Writer ' .. slug .. '", "slug": "' .. slug .. '"}')
+end
+"""
+
+
+def create_script(directory, run_number):
+    """A wrk script whose slugs are unique within the run and across runs."""
+    script = Path(directory) / f"create_{run_number}.lua"
+    script.write_text(CREATE_SCRIPT % f"{os.getpid()}-{run_number}")
+    return str(script)
+
+
+def fsyncs_per_second(directory, seconds=2.0):
+    """How many small write+fsync pairs this disk does in a second, on one thread: what
+    one commit per request would be bound by."""
+    path = Path(directory) / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    done, deadline = 0, time.perf_counter() + seconds
+    try:
+        while time.perf_counter() < deadline:
+            os.write(fd, b"x" * 4096)
+            os.fsync(fd)
+            done += 1
+    finally:
+        os.close(fd)
+        path.unlink()
+    return done / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--read-connections", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    work = Path(common.temp_dir())
+    db = work / "bench.db"
+    print("seeding 10,000 organizations and 10,000 users ...", flush=True)
+    key, org_ids = common.seed(db)
+    reads = common.random_ids_script(work, org_ids, "/api/v1/organizations/%s")
+    ceiling = common.ceiling_server()
+    server = common.goldenrecord_server(db, UNLIMITED)
+    scripts = iter(range(10**6))
+    try:
+        write = dict(duration=args.duration, connections=args.connections, key=key)
+        read = dict(duration=args.duration, connections=args.read_connections, key=key,
+                    script=reads)
+
+        def create():
+            return common.wrk(server.url + "/", script=create_script(work, next(scripts)), **write)
+
+        def read_during_writes():
+            background = threading.Thread(target=lambda: common.wrk(
+                server.url + "/", script=create_script(work, next(scripts)),
+                **dict(write, duration=args.duration + 2)))
+            background.start()
+            time.sleep(1)
+            try:
+                return common.wrk(server.url + "/", **read)
+            finally:
+                background.join()
+
+        subjects = {
+            "ceiling": lambda: common.wrk(ceiling.url + "/x", duration=args.duration,
+                                          connections=args.connections),
+            "create": create,
+            "read": lambda: common.wrk(server.url + "/", **read),
+            "read+writes": read_during_writes,
+        }
+        common.wrk(server.url + "/", **dict(read, duration=2))
+        results = {name: [] for name in subjects}
+        for round_number in range(args.repeats):
+            for name, measure in subjects.items():
+                results[name].append(measure())
+                print(f"  round {round_number + 1} {name:12s} {results[name][-1]}", flush=True)
+        medians = {name: common.median_run(runs) for name, runs in results.items()}
+        rss = server.rss_mib()
+    finally:
+        ceiling.stop()
+        server.stop()
+    report(medians, rss, fsyncs_per_second(work), args)
+
+
+def report(m, rss, fsync_rate, args):
+    ceiling = m["ceiling"]["rps"]
+    lines = [
+        f"Command: `python benchmarks/bench_writes.py --duration {args.duration} "
+        f"--connections {args.connections} --repeats {args.repeats}` (wrk, 1 thread; "
+        f"medians of {args.repeats} alternating runs; reads with {args.read_connections} "
+        "connections)",
+        "",
+        "| subject | requests/s | p50 ms | p99 ms | vs ceiling |",
+        "|---|---|---|---|---|",
+    ]
+    for name, label in [("ceiling", "bare Falcon ceiling, constant JSON"),
+                        ("create", f"POST /organizations, {args.connections} connections"),
+                        ("read", "GET /organizations/:id alone"),
+                        ("read+writes", "GET /organizations/:id during creates")]:
+        r = m[name]
+        lines.append(f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+                     f"{100 * r['rps'] / ceiling:.0f}% |")
+    lines += [
+        "",
+        f"- creates: **{m['create']['rps']:.0f}/s** (target >= 1,500/s); this disk does "
+        f"{fsync_rate:.0f} write+fsync pairs/s on one thread, the bound of one fsync per request",
+        f"- reads during writes: **{100 * m['read+writes']['rps'] / m['read']['rps']:.0f}%** of "
+        "reads alone (target >= 80%)",
+        f"- server resident memory after the runs: {rss:.0f} MiB",
+    ]
+    if any(m[name]["non2xx"] for name in m):
+        lines.append(f"- WARNING: non-2xx responses: { {n: m[n]['non2xx'] for n in m} }")
+    common.publish("writes", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
