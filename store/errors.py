@@ -53,3 +53,10 @@ class Forbidden(StoreError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+def at_position(error, position):
+    """`error`, marked as refusing the record at index `position` of a batch (the bulk
+    creates': an import names the line it came from)."""
+    error.position = position
+    return error
