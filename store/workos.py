@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from . import prepared
 from .db import database, write_transaction
 from .errors import Conflict, StoreError
 from .models import User, WorkosEvent
@@ -128,10 +129,9 @@ class Workos:
 def _known_identities(users):
     """("id", workos user id) and ("email", email key) pairs of `users` that some user in
     the table already holds: one look-up per column for a page."""
-    ids = User.all_by("workos_user_id", [u.workos_user_id for u in users])
-    emails = User.all_by("email_key", [email_key(u.email) for u in users])
-    return ({("id", u.workos_user_id) for u in ids}
-            | {("email", u.email_key) for u in emails})
+    ids = prepared.taken(User, "workos_user_id", [u.workos_user_id for u in users])
+    emails = prepared.taken(User, "email_key", [email_key(u.email) for u in users])
+    return {("id", i) for i in ids} | {("email", e) for e in emails}
 
 
 def _is_stale(existing, incoming):
