@@ -7,8 +7,9 @@ token, for type-ahead) or within a few typos (see `typos`); results are ranked b
 quality of the match, then FTS5's bm25, then name length. User text never reaches FTS5's
 query syntax: only indexed terms, quoted, do.
 """
-from .engine import KINDS, Found, find, index_document, indexed, reindex, reindex_terms, spans
+from .engine import (KINDS, Found, find, index_document, index_new, indexed, reindex,
+                     reindex_terms, spans)
 from .text import tokens
 
-__all__ = ["KINDS", "Found", "find", "index_document", "indexed",
+__all__ = ["KINDS", "Found", "find", "index_document", "index_new", "indexed",
            "reindex", "reindex_terms", "spans", "tokens"]

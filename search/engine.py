@@ -51,10 +51,20 @@ def index_document(db, before=(), after=()):
     for every writer (the CLI, raw SQL, another process), so they cannot drift from the
     documents the way a count kept beside them could.
     """
-    terms = document_terms(after)
+    index_new(db, [after])
+    _forget(db, _reachable(before) - _reachable(after))
+
+
+def index_new(db, documents):
+    """Give the terms of `documents` (each one's indexed texts, written in this
+    transaction) their deletion variants, as `index_document(after=...)` does each, but
+    with one look-up of known terms and one insert per table for them all: a batch of
+    creates (an import, a WorkOS page) pays for the variant index once."""
+    terms = {}
+    for texts in documents:
+        terms.update(document_terms(texts))  # a term's edits depend on the term alone
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
-    _forget(db, _reachable(before) - _reachable(after))
 
 
 def _reachable(texts):

@@ -47,6 +47,12 @@ class TextIndex(abc.ABC):
         `before` (none for a create) and has `after` (none for a delete). Called in the
         writing transaction, so the index never disagrees with a committed row."""
 
+    def index_new(self, documents):
+        """Index the documents a batch of creates has just written (each one's indexed
+        texts), as `index_document(after=...)` would each; an engine may do it at once."""
+        for texts in documents:
+            self.index_document(after=texts)
+
     @abc.abstractmethod
     def find(self, kind, text, *, where="", params=(), count=True):
         """A `search.Found`: the ids of `kind`'s rows matching `text`, best first, with the

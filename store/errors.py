@@ -65,3 +65,10 @@ class Unavailable(StoreError):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+def at_position(error, position):
+    """`error`, marked as refusing the record at index `position` of a batch (the bulk
+    creates': an import names the line it came from)."""
+    error.position = position
+    return error

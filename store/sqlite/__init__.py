@@ -44,6 +44,9 @@ class SqliteTextIndex(TextIndex):
     def index_document(self, before=(), after=()):
         search.index_document(self._db, before, after)
 
+    def index_new(self, documents):
+        search.index_new(self._db, documents)
+
     def find(self, kind, text, *, where="", params=(), count=True):
         return search.find(self._db, kind, text, where=where, params=params, count=count)
 
