@@ -4,7 +4,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
-from .pages import keyset_page
+from .pages import counted, keyset_page
 from .users import member_elsewhere
 
 DEFAULT_ROLE_ID = "role_member"
@@ -41,11 +41,16 @@ class Memberships:
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
         query = _expanded()
+        total = counted("membership")
         if organization_id is not None:
             query = query.where(Membership.organization == organization_id)
+            total = counted("membership.organization", organization_id)
         if user_id is not None:
             query = query.where(Membership.user == user_id)
-        return keyset_page(query, Membership, limit, after)
+            total = counted("membership.user", user_id)
+        if organization_id is not None and user_id is not None:
+            total = None  # one membership at most: counted by the unique (organization, user)
+        return keyset_page(query, Membership, limit, after, total)
 
     def create(self, *, organization_id, user_id, role_id=None, is_owner=False, org_scope=None):
         """Add the user to the organization; the Member role unless `role_id` says otherwise.

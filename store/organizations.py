@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
 from .models import Membership, Organization
-from .pages import keyset_page, ranked_page
+from .pages import counted, keyset_page, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -50,11 +50,13 @@ class Organizations:
         if search:
             return self._search(search, limit, after, include_staging, org_scope)
         query = Organization.select()
+        total = counted("organization" if include_staging else "organization.verified")
         if not include_staging:
             query = query.where(Organization.is_verified == True)  # noqa: E712
         if org_scope is not None:
             query = query.where(Organization.id == org_scope)
-        return keyset_page(query, Organization, limit, after)
+            total = None  # one organization at most: counted by its key
+        return keyset_page(query, Organization, limit, after, total)
 
     def _search(self, text, limit, after, include_staging, org_scope):
         found = self._find(text, include_staging, org_scope)

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import peewee as pw
 
+from .db import database
+
 
 @dataclass(frozen=True)
 class Page:
@@ -12,12 +14,27 @@ class Page:
     after: tuple | None  # position of the last item when more follow, else None
 
 
-def keyset_page(query, model, limit, after=None):
+def counted(kind, within=""):
+    """The number of rows of count `kind` within `within` (the value a list filters by, ""
+    for a whole table), kept by triggers (migration 13): one look-up by primary key, where
+    `COUNT(*)` would walk every row it counts."""
+    row = database.connection().execute(_COUNTED, (kind, within)).fetchone()
+    return row[0] if row else 0
+
+
+_COUNTED = "SELECT value FROM row_count WHERE kind = ? AND within = ?"
+
+
+def keyset_page(query, model, limit, after=None, total=None):
     """One page of `query` in (created_at, id) order, starting past the position `after`.
 
     `after` is the (created_at, id) pair of stored values that a previous page returned.
+    `total` is the number of rows `query` matches when the caller knows it without a scan
+    (`counted`); without it the rows are counted, which only small tables and filters that
+    pick a row or two by key should leave to this.
     """
-    total = query.count()
+    if total is None:
+        total = query.count()
     if after is not None:
         query = query.where(pw.Tuple(model.created_at, model.id) > pw.Tuple(*after))
     rows = list(query.order_by(model.created_at, model.id).limit(limit + 1))

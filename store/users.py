@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .organizations import check_org_scope
 from .models import Membership, Role, User
-from .pages import keyset_page, ranked_page
+from .pages import counted, keyset_page, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -37,12 +37,15 @@ class Users:
         if search:
             return self._search(search, limit, after, organization_id)
         query = User.select()
+        total = counted("user")
         if organization_id is not None:
             members = Membership.select(Membership.user).where(
                 Membership.organization == organization_id
             )
             query = query.where(User.id.in_(members))
-        return keyset_page(query, User, limit, after)
+            # one membership per (organization, user): its members are its memberships
+            total = counted("membership.organization", organization_id)
+        return keyset_page(query, User, limit, after, total)
 
     def _search(self, text, limit, after, organization_id):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m0005_workos,
                m0006_search_generation, m0007_admin, m0008_idempotency,
                m0009_api_key_generation, m0010_admin_sign_out,
-               m0011_idempotency_sealed, m0012_search_variant_bounds)
+               m0011_idempotency_sealed, m0012_search_variant_bounds, m0013_row_counts)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -24,6 +24,7 @@ MIGRATIONS = [
     (10, "admin_sign_out", m0010_admin_sign_out),
     (11, "idempotency_sealed", m0011_idempotency_sealed),
     (12, "search_variant_bounds", m0012_search_variant_bounds),
+    (13, "row_counts", m0013_row_counts),
 ]
 
 LATEST = MIGRATIONS[-1][0]
