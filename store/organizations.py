@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
 from .models import Membership, Organization
-from .pages import counted, keyset_page, ranked_page
+from .pages import counted, keyset_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -59,10 +59,10 @@ class Organizations:
         return keyset_page(query, Organization, limit, after, total)
 
     def _search(self, text, limit, after, include_staging, org_scope):
-        found = self._find(text, include_staging, org_scope)
-        return ranked_page(Organization, found.ids, found.total, limit, after)
+        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))
+        return ranked_page(Organization, found)
 
-    def _find(self, text, include_staging, org_scope, count=True):
+    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
@@ -71,7 +71,7 @@ class Organizations:
             conditions.append("d.id = ?")
             params.append(org_scope)
         return self._store.text.find("organization", text, where=" AND ".join(conditions),
-                                     params=params, count=count)
+                                     params=params, count=count, limit=limit, after=after)
 
     def autocomplete(self, text, *, limit, include_staging=False, org_scope=None):
         """The best `limit` matches for a type-ahead box, each with the character ranges of
@@ -83,8 +83,8 @@ class Organizations:
         key = (tuple(text_search.tokens(text)), limit, include_staging, org_scope)
 
         def search():
-            found = self._find(text, include_staging, org_scope, count=False)
-            page = ranked_page(Organization, found.ids, None, limit)
+            found = self._find(text, include_staging, org_scope, count=False, limit=limit)
+            page = ranked_page(Organization, found)
             return [(org, {field: text_search.spans(getattr(org, field), found.terms)
                            for field in ("name", "slug", "domain")}) for org in page.items]
 

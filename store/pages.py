@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from .db import database
+from .errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,31 @@ def keyset_page(query, model, limit, after=None, total=None):
     return Page(rows, total, position)
 
 
-def ranked_page(model, ids, total, limit, after=None):
-    """One page of `ids` (already in relevance order) as rows, from the offset in `after`.
+def ranked_page(model, found):
+    """The rows of `found` (a search.Found: one page of ids, best first) as a Page.
 
-    Relevance order has no stable key to seek from, so search pages carry an offset.
+    The position is the last row's rank key, which depends only on that row and the query
+    (search.find), so the next page seeks past it like a keyset page: stable under inserts
+    and deletes. It travels as two strings, the key's numbers and the id.
     """
-    offset = int(after[1]) if after is not None else 0
-    chosen = ids[offset:offset + limit]
-    rows = {row.id: row for row in model.select().where(model.id.in_(chosen))}
-    items = [rows[row_id] for row_id in chosen if row_id in rows]
-    more = offset + limit < len(ids)
-    return Page(items, total, ("rank", str(offset + limit)) if more else None)
+    rows = {row.id: row for row in model.select().where(model.id.in_(found.ids))}
+    items = [rows[row_id] for row_id in found.ids if row_id in rows]
+    position = None
+    if found.after is not None:
+        *numbers, last_id = found.after
+        position = (".".join(str(number) for number in numbers), last_id)
+    return Page(items, found.total, position)
+
+
+def rank_key(after):
+    """The rank key a search page's position stands for (see ranked_page), or None."""
+    if after is None:
+        return None
+    numbers, last_id = after
+    try:
+        key = tuple(int(number) for number in numbers.split("."))
+    except ValueError:
+        key = ()
+    if len(key) != 4:
+        raise Invalid("cursor", "The cursor belongs to a different list")
+    return (*key, last_id)

@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .organizations import check_org_scope
 from .models import Membership, Role, User
-from .pages import counted, keyset_page, ranked_page
+from .pages import counted, keyset_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -53,8 +53,9 @@ class Users:
         if organization_id is not None:
             where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
             params = (organization_id,)
-        found = self._store.text.find("user", text, where=where, params=params)
-        return ranked_page(User, found.ids, found.total, limit, after)
+        found = self._store.text.find("user", text, where=where, params=params, limit=limit,
+                                      after=rank_key(after))
+        return ranked_page(User, found)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
                metadata=None, org_scope=None, workos_user_id=None, workos_updated_at=None):

@@ -32,8 +32,9 @@ class SqliteTextIndex(TextIndex):
     def index_document(self, before=(), after=()):
         search.index_document(self._db, before, after)
 
-    def find(self, kind, text, *, where="", params=(), count=True):
-        return search.find(self._db, kind, text, where=where, params=params, count=count)
+    def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
+        return search.find(self._db, kind, text, where=where, params=params, count=count,
+                           limit=limit or search.CANDIDATES, after=after)
 
     def reindex(self):
         search.reindex(self._db)
