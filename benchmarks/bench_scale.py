@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scale.py [--sizes 10000,100000,1000000] [--repeats 3]
                                      [--requests 200] [--dir DIR] [--side 0.1]
+    python benchmarks/bench_scale.py --http 10000 [--duration 5] [--repeats 3]
 
 Builds one database per size (kept in DIR, default benchmarks/results/scale, and reused by
 later runs): N verified organizations, N users and one membership each, and N×side API
@@ -14,6 +15,10 @@ in a child process of its own (one store per process); the sizes are alternated 
 times and medians taken, so machine noise hits them alike. The report gives each page's
 median time per size and its growth from the smallest size to the largest (target: lists
 at 1M ≤ 1.5× the same at 10k).
+
+With `--http N`: a page of 20 of organizations, users and memberships over HTTP with wrk
+(16 connections) against `goldenrecord serve` on the database of size N, beside the
+bare-Falcon ceiling (benchmarks/ceiling_app.py), alternated, medians (target ≥ 30%).
 
 One function per measurement (`measure_*`), so other rows (writes, search) can be added
 beside these.
@@ -218,6 +223,56 @@ def measure(db_path, requests, names):
     return rows
 
 
+# --- over HTTP (wrk against `goldenrecord serve`, beside the bare-Falcon ceiling) -------
+
+HTTP_LISTS = ("/api/v1/organizations?limit=20", "/api/v1/users?limit=20",
+              "/api/v1/memberships?limit=20")
+UNLIMITED = "[rate_limits]\n" + "".join(
+    f"{tier} = 1000000000\n" for tier in ("free", "basic", "pro", "enterprise"))
+
+
+def admin_key(db_path):
+    """A new `*:*` key on the database at `db_path` (made before its server starts)."""
+    import goldenrecord
+    config = goldenrecord.load_config(env={}, overrides={"database.path": str(db_path)})
+    store = goldenrecord.open_store(config)
+    try:
+        return store.api_keys.create(name="bench", scopes=["*:*"], tier="enterprise")[1]
+    finally:
+        store.close()
+
+
+def measure_http_lists(db_path, *, duration, repeats, connections=16):
+    """Requests/s of a page of 20 of each of HTTP_LISTS and of the ceiling, alternated
+    `repeats` times: ({subject: (median, share of the ceiling)}, the server's resident MiB
+    at the end)."""
+    key = admin_key(db_path)
+    server, ceiling = common.goldenrecord_server(db_path, UNLIMITED), common.ceiling_server()
+    runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}}
+    try:
+        for _ in range(repeats):
+            runs["ceiling"].append(common.wrk(ceiling.url + "/x", duration=duration,
+                                              connections=connections)["rps"])
+            for path in HTTP_LISTS:
+                result = common.wrk(server.url + path, duration=duration, connections=connections,
+                                    key=key)
+                assert result["non2xx"] == 0, result
+                runs[path].append(result["rps"])
+        rss = server.rss_mib()
+    finally:
+        server.stop()
+        ceiling.stop()
+    rps = {name: statistics.median(values) for name, values in runs.items()}
+    return {name: (value, value / rps["ceiling"]) for name, value in rps.items()}, rss
+
+
+def report_http(db_path, figures, rss):
+    """A Markdown table of `measure_http_lists`, and the server's resident memory after."""
+    lines = [f"| over HTTP ({Path(db_path).name}) | requests/s | vs ceiling |", "|---|---|---|"]
+    lines += [f"| {name} | {rps:.0f} | {share:.0%} |" for name, (rps, share) in figures.items()]
+    return "\n".join(lines) + f"\n\nserver resident memory after the runs: {rss:.0f} MiB"
+
+
 # --- the run -------------------------------------------------------------------------
 
 def database_for(directory, n, side):
@@ -260,6 +315,9 @@ def main():
                         help="keys, webhooks and deliveries per organization")
     parser.add_argument("--dir", default=str(ROOT / "benchmarks" / "results" / "scale"))
     parser.add_argument("--only", default=",".join(MEASUREMENTS))
+    parser.add_argument("--http", type=int, metavar="N",
+                        help="instead: list throughput over HTTP at N organizations (wrk)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child's database
     args = parser.parse_args()
     names = args.only.split(",")
@@ -267,6 +325,11 @@ def main():
         print(json.dumps(measure(args.measure, args.requests, names)))
         return
     Path(args.dir).mkdir(parents=True, exist_ok=True)
+    if args.http:
+        path = database_for(args.dir, args.http, args.side)
+        print(report_http(path, *measure_http_lists(path, duration=args.duration,
+                                                    repeats=args.repeats)))
+        return
     sizes = [int(n) for n in args.sizes.split(",")]
     paths = {n: database_for(args.dir, n, args.side) for n in sizes}
     runs = {n: [] for n in sizes}
