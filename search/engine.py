@@ -7,7 +7,8 @@ import re
 from .text import tokens
 from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
-# kind -> (base table, indexed columns, the column whose length breaks ties, bm25 weights)
+# kind -> (base table, indexed columns, the column whose length breaks ties, bm25 weights —
+# no longer used in ranking (see `find`), kept for the shape other modules unpack)
 KINDS = {
     "organization": ("organization", ("name", "slug", "domain"), "name", (10.0, 5.0, 2.0)),
     "user": ("user", ("email", "first_name", "last_name"), "email", (5.0, 10.0, 10.0)),
