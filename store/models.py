@@ -26,10 +26,14 @@ class BaseModel(pw.Model):
         built once per model and column, not per call.
         """
         row = cls._meta.database.connection().execute(_lookup_sql(cls, column), (value,)).fetchone()
-        if row is None:
-            return None
-        instance = cls(__no_default__=True)  # filled directly: no per-field descriptor calls
-        instance.__data__ = {f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, row)}
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    def from_row(cls, values):
+        """An instance from stored `values`, one per field in `sorted_fields` order: filled
+        directly, without peewee's per-field descriptor calls and row processing."""
+        instance = cls(__no_default__=True)
+        instance.__data__ = {f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, values)}
         return instance
 
     def apply(self, changes, now):

@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from . import records
 from .models import Membership, Organization
-from .pages import counted, keyset_page, rank_key, ranked_page
+from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -49,14 +49,22 @@ class Organizations:
         """
         if search:
             return self._search(search, limit, after, include_staging, org_scope)
-        query = Organization.select()
-        total = counted("organization" if include_staging else "organization.verified")
-        if not include_staging:
-            query = query.where(Organization.is_verified == True)  # noqa: E712
-        if org_scope is not None:
-            query = query.where(Organization.id == org_scope)
-            total = None  # one organization at most: counted by its key
-        return keyset_page(query, Organization, limit, after, total)
+        return self._store.pages.get_or_make(
+            ("organizations", limit, after, include_staging, org_scope), ("organization",),
+            lambda: self._page(limit, after, include_staging, org_scope))
+
+    @staticmethod
+    def _page(limit, after, include_staging, org_scope):
+        """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        if org_scope is not None:  # one organization at most: counted by its key
+            query = Organization.select().where(Organization.id == org_scope)
+            if not include_staging:
+                query = query.where(Organization.is_verified == True)  # noqa: E712
+            return keyset_page(query, Organization, limit, after)
+        if include_staging:
+            return listed_page(Organization, limit, after, counted("organization"))
+        return listed_page(Organization, limit, after, counted("organization.verified"),
+                           where="t.is_verified = 1")
 
     def _search(self, text, limit, after, include_staging, org_scope):
         found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))

@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope
 from .organizations import check_org_scope
 from .models import Membership, Role, User
-from .pages import counted, keyset_page, rank_key, ranked_page
+from .pages import counted, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -36,16 +36,20 @@ class Users:
         organization_id = organization_id or org_scope
         if search:
             return self._search(search, limit, after, organization_id)
-        query = User.select()
-        total = counted("user")
-        if organization_id is not None:
-            members = Membership.select(Membership.user).where(
-                Membership.organization == organization_id
-            )
-            query = query.where(User.id.in_(members))
-            # one membership per (organization, user): its members are its memberships
-            total = counted("membership.organization", organization_id)
-        return keyset_page(query, User, limit, after, total)
+        return self._store.pages.get_or_make(
+            ("users", limit, after, organization_id),
+            ("user",) if organization_id is None else ("user", "membership"),
+            lambda: self._page(limit, after, organization_id))
+
+    @staticmethod
+    def _page(limit, after, organization_id):
+        """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        if organization_id is None:
+            return listed_page(User, limit, after, counted("user"))
+        # one membership per (organization, user): its members are its memberships
+        return listed_page(User, limit, after, counted("membership.organization", organization_id),
+                           where="t.id IN (SELECT user_id FROM membership WHERE organization_id = ?)",
+                           params=(organization_id,))
 
     def _search(self, text, limit, after, organization_id):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""

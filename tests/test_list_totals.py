@@ -2,6 +2,7 @@
 triggers (migration 13), never from a scan, and stays exact through every kind of write;
 a cursor walk over search results neither repeats nor skips a row while others change."""
 import re
+import sqlite3
 
 from goldenrecord.store import migrations
 
@@ -86,11 +87,14 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
     assert _meta(client, admin, "/organizations")["total"] == 3
     assert _meta(client, admin, "/memberships", organizationId=orgs[0]["id"])["total"] == 2
 
-    # a writer outside the API (raw SQL, as another process or the CLI would)
-    with store.db.atomic():
-        store.db.execute_sql("DELETE FROM membership WHERE organization_id = ?", (orgs[0]["id"],))
-        store.db.execute_sql("UPDATE organization SET is_verified = 0 WHERE id = ?",
-                             (orgs[0]["id"],))
+    # a writer outside the API: raw SQL on a connection of its own, as another process would
+    other = sqlite3.connect(store.path)
+    other.execute("PRAGMA foreign_keys = ON")
+    other.execute("DELETE FROM membership WHERE organization_id = ?", (orgs[0]["id"],))
+    other.execute("UPDATE organization SET is_verified = 0 WHERE id = ?", (orgs[0]["id"],))
+    other.commit()
+    other.close()
+    store.changes.watch.poll()  # what the watch's thread does every 20 ms
     _assert_totals_exact(client, admin, store, lists)
     assert _meta(client, admin, "/users", organizationId=orgs[0]["id"])["total"] == 0
 
@@ -99,7 +103,7 @@ def test_the_migration_counts_rows_written_before_it(tmp_path, monkeypatch, cloc
     """A database from before migration 13 gets its counts from its existing rows."""
     import apps
     config = apps.config_for(tmp_path / "old.db")
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:12])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < 13])
     with apps.service(config, clock=clock) as old:
         made = [old.store.organizations.create(name=f"Old {i}", slug=f"old-{i}") for i in range(3)]
         old.store.organizations.set_verified(made[0].id, True)
@@ -155,3 +159,30 @@ def test_search_pages_follow_one_total_order(client, admin, make):
     assert _search_walk(client, admin, "globex", 4, lambda page: None) == everything
     assert everything[-1] == whole.json["data"][-1]["id"]
     assert whole.json["data"][-1]["name"] == "Zeta"  # a name match ranks above a domain match
+
+
+def test_a_list_page_is_answered_from_memory_until_a_table_it_shows_changes(client, admin, make,
+                                                                            store):
+    org, user = make.org(), make.user(firstName="Ada")
+    make.membership(org, user)
+    path = f"{V1}/memberships"
+
+    def shown():
+        result = client.simulate_get(path, params={"organizationId": org["id"]}, headers=admin)
+        [item] = assert_envelope(result, 200)
+        return item["user"]["firstName"], item["organization"]["name"], result.json["meta"]
+
+    shown()
+    with traced_statements(store) as statements:
+        assert shown()[:2] == ("Ada", org["name"])
+    assert statements == [], "a page kept in memory ran statements"
+
+    # each table a membership page shows: the user, the organization, the membership itself
+    client.simulate_put(f"{V1}/users/{user['id']}", json={"firstName": "Grace"}, headers=admin)
+    assert shown()[0] == "Grace"
+    client.simulate_put(f"{V1}/organizations/{org['id']}", json={"name": "Renamed"},
+                          headers=admin)
+    assert shown()[1] == "Renamed"
+    make.membership(org, make.user())
+    result = client.simulate_get(path, params={"organizationId": org["id"]}, headers=admin)
+    assert result.json["meta"]["total"] == 2 and len(result.json["data"]) == 2

@@ -7,6 +7,10 @@ most of a list page's time. Each count a list answers with is a row of `row_coun
 rolled-back write leaves it untouched. `within` is '' for a whole table and the filtering
 column's value (an organization, a user, a subscription) for a list filtered by it.
 Existing rows are counted once, here.
+
+It also adds change counters (m0006's `search_generation`) for users, memberships and
+roles, as organizations and keys have: list pages are kept in memory while none of the
+tables they show has changed (store/pages.py, PageCache).
 """
 
 # (kind, table, within expression on a row, weight expression on a row, columns whose change
@@ -63,11 +67,24 @@ def _backfill(kind, table, within, weight):
             f'FROM "{table}" t WHERE {within} IS NOT NULL GROUP BY {within}')
 
 
+# tables whose change counter this migration adds (organization and api_key have theirs)
+GENERATIONS = ("user", "membership", "role")
+
+
+def _generation(table):
+    """A change counter for `table`, bumped by its own triggers, as m0006 made them."""
+    return [f"INSERT INTO search_generation VALUES ('{table}', 0)"] + [
+        f'CREATE TRIGGER {table}_generation_{event.lower()} AFTER {event} ON "{table}" BEGIN '
+        f"UPDATE search_generation SET value = value + 1 WHERE kind = '{table}'; END"
+        for event in ("INSERT", "UPDATE", "DELETE")]
+
+
 STATEMENTS = [
     "CREATE TABLE row_count (kind TEXT NOT NULL, within TEXT NOT NULL, value INTEGER NOT NULL, "
     "PRIMARY KEY (kind, within)) WITHOUT ROWID",
     *(_backfill(kind, table, within, weight) for kind, table, within, weight, _ in COUNTS),
     *(statement for table in dict.fromkeys(c[1] for c in COUNTS) for statement in _triggers(table)),
+    *(statement for table in GENERATIONS for statement in _generation(table)),
 ]
 
 
