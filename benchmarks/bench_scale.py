@@ -10,7 +10,8 @@ keys, webhook subscriptions and deliveries of one subscription — bulk-inserted
 transaction through the tables' triggers (search and row counts), as the API would leave
 them. Then it times every list endpoint through the whole app with falcon.testing (no
 HTTP, no other threads): page 1, a deep page (a cursor 90% of the way through) and the
-filtered lists (one organization's memberships and users, a search). Each size is measured
+filtered lists (one organization's memberships and users, a search), each read from
+SQLite every time (the store's in-memory page cache is given no room). Each size is measured
 in a child process of its own (one store per process); the sizes are alternated `--repeats`
 times and medians taken, so machine noise hits them alike. The report gives each page's
 median time per size and its growth from the smallest size to the largest (target: lists
@@ -18,7 +19,9 @@ at 1M ≤ 1.5× the same at 10k).
 
 With `--http N`: a page of 20 of organizations, users and memberships over HTTP with wrk
 (16 connections) against `goldenrecord serve` on the database of size N, beside the
-bare-Falcon ceiling (benchmarks/ceiling_app.py), alternated, medians (target ≥ 30%).
+bare-Falcon ceiling (benchmarks/ceiling_app.py), alternated, medians (target ≥ 30%): the
+same page again and again (as the server keeps it in memory) and random pages among 5,000
+(nearly all misses).
 
 One function per measurement (`measure_*`), so other rows (writes, search) can be added
 beside these.
@@ -121,11 +124,14 @@ class Lists:
         import falcon.testing
         import goldenrecord
         from goldenrecord.restapi.cursors import Cursors
+        from goldenrecord.store.pages import PageCache
         config = goldenrecord.load_config(env={}, overrides={
             "database.path": str(db_path), "rate_limits.enabled": False,
             "analytics.enabled": False})
         self.service = goldenrecord.GoldenRecord(config)
         self.store = self.service.store
+        # measure what a page costs read from SQLite: the pages kept in memory get no room
+        self.store.pages = PageCache(self.store.changes, max_entries=0)
         self.client = falcon.testing.TestClient(self.service.app)
         self.cursors = Cursors(self.store.setting("cursor_secret"))
         _, plaintext = self.store.api_keys.create(name="bench", scopes=["*:*"], tier="enterprise")
@@ -227,6 +233,11 @@ def measure(db_path, requests, names):
 
 HTTP_LISTS = ("/api/v1/organizations?limit=20", "/api/v1/users?limit=20",
               "/api/v1/memberships?limit=20")
+# Pages asked at random among this many: far more than the server keeps in memory
+# (store/pages.py, PAGES_CACHED), so nearly every request is a miss that reads SQLite.
+COLD_PAGES = 5000
+COLD = "organizations, random page (cache misses)"
+
 UNLIMITED = "[rate_limits]\n" + "".join(
     f"{tier} = 1000000000\n" for tier in ("free", "basic", "pro", "enterprise"))
 
@@ -242,28 +253,51 @@ def admin_key(db_path):
         store.close()
 
 
+def cold_pages_script(db_path, directory):
+    """A wrk script asking organization pages of 20 at COLD_PAGES random cursors."""
+    import goldenrecord
+    from goldenrecord.restapi.cursors import Cursors
+    config = goldenrecord.load_config(env={}, overrides={"database.path": str(db_path)})
+    store = goldenrecord.open_store(config)
+    try:
+        cursors = Cursors(store.setting("cursor_secret"))
+        positions = store.db.execute_sql(
+            "SELECT created_at, id FROM organization WHERE is_verified ORDER BY random() LIMIT ?",
+            (COLD_PAGES,)).fetchall()
+    finally:
+        store.close()
+    tokens = [cursors.dump("organizations", position) for position in positions]
+    return common.random_ids_script(directory, tokens, "/api/v1/organizations?limit=20&cursor=%s")
+
+
 def measure_http_lists(db_path, *, duration, repeats, connections=16):
-    """Requests/s of a page of 20 of each of HTTP_LISTS and of the ceiling, alternated
-    `repeats` times: ({subject: (median, share of the ceiling)}, the server's resident MiB
-    at the end)."""
+    """Requests/s of a page of 20 of each of HTTP_LISTS (the same page again and again),
+    of random organization pages (COLD) and of the ceiling, alternated `repeats` times:
+    ({subject: (median, share of the ceiling)}, the server's resident MiB at the end)."""
     key = admin_key(db_path)
+    script = cold_pages_script(db_path, Path(db_path).parent)
     server, ceiling = common.goldenrecord_server(db_path, UNLIMITED), common.ceiling_server()
-    runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}}
+    runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}, COLD: []}
+    options = dict(duration=duration, connections=connections, key=key)
     try:
         for _ in range(repeats):
             runs["ceiling"].append(common.wrk(ceiling.url + "/x", duration=duration,
                                               connections=connections)["rps"])
             for path in HTTP_LISTS:
-                result = common.wrk(server.url + path, duration=duration, connections=connections,
-                                    key=key)
-                assert result["non2xx"] == 0, result
-                runs[path].append(result["rps"])
+                runs[path].append(_checked(common.wrk(server.url + path, **options)))
+            runs[COLD].append(_checked(common.wrk(server.url + "/", script=script, **options)))
         rss = server.rss_mib()
     finally:
         server.stop()
         ceiling.stop()
     rps = {name: statistics.median(values) for name, values in runs.items()}
     return {name: (value, value / rps["ceiling"]) for name, value in rps.items()}, rss
+
+
+def _checked(result):
+    """Requests/s of a wrk run in which every answer was a 2xx."""
+    assert result["non2xx"] == 0, result
+    return result["rps"]
 
 
 def report_http(db_path, figures, rss):

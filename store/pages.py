@@ -20,8 +20,10 @@ class Page:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-# Pages kept in memory: a page of 20 organizations as rows and encoded is about 25 KiB.
-PAGES_CACHED = 1024
+# Pages kept in memory. A page of 20 organizations, as rows and encoded, holds about 57 KiB
+# of the server's memory (1,024 of them grew it by 58 MiB in bench_scale --http): 256 keep
+# the first pages of the busy lists and their filters for ~15 MiB.
+PAGES_CACHED = 256
 
 
 class PageCache:

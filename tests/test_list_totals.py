@@ -6,6 +6,7 @@ import sqlite3
 
 from goldenrecord.store import migrations
 
+import apps
 from support import assert_envelope, traced_statements
 
 V1 = "/api/v1"
@@ -101,7 +102,6 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
 
 def test_the_migration_counts_rows_written_before_it(tmp_path, monkeypatch, clock):
     """A database from before migration 13 gets its counts from its existing rows."""
-    import apps
     config = apps.config_for(tmp_path / "old.db")
     monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < 13])
     with apps.service(config, clock=clock) as old:
