@@ -14,7 +14,7 @@ from . import prepared
 from .db import database, write_transaction
 from .errors import Invalid, NotFound
 from .models import Delivery, Event, Webhook
-from .pages import keyset_page
+from .pages import counted, keyset_page
 from .records import timestamp
 
 EVENT_TYPES = (
@@ -156,7 +156,7 @@ class Events:
 
     def deliveries(self, webhook_id, *, limit, after=None):
         query = Delivery.select(Delivery, Event).join(Event).where(Delivery.webhook == webhook_id)
-        return keyset_page(query, Delivery, limit, after)
+        return keyset_page(query, Delivery, limit, after, counted("delivery.webhook", webhook_id))
 
     def redeliver(self, webhook_id, delivery_id):
         """Queue a fresh delivery of the same event (same event id) to the same subscription."""

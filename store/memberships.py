@@ -4,7 +4,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
-from .pages import keyset_page
+from .pages import counted, listed_page
 from .users import member_elsewhere
 
 DEFAULT_ROLE_ID = "role_member"
@@ -20,6 +20,12 @@ def _expanded():
         .switch(Membership)
         .join(Role)
     )
+
+
+# What a listed membership shows beside itself, fetched in its page's one statement, and
+# the tables whose change makes a kept page stale.
+_JOINED = (Membership.user, Membership.organization, Membership.role)
+_SHOWN = ("membership", "user", "organization", "role")
 
 
 class Memberships:
@@ -40,12 +46,9 @@ class Memberships:
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
-        query = _expanded()
-        if organization_id is not None:
-            query = query.where(Membership.organization == organization_id)
-        if user_id is not None:
-            query = query.where(Membership.user == user_id)
-        return keyset_page(query, Membership, limit, after)
+        return self._store.pages.get_or_make(
+            ("memberships", limit, after, organization_id, user_id), _SHOWN,
+            lambda: _page(limit, after, organization_id, user_id))
 
     def create(self, *, organization_id, user_id, role_id=None, is_owner=False, org_scope=None):
         """Add the user to the organization; the Member role unless `role_id` says otherwise.
@@ -120,6 +123,26 @@ class Memberships:
     def _emit(self, event_type, membership):
         self._store.events.emit(event_type, records.membership_event(membership),
                                 [membership.organization_id])
+
+
+def _page(limit, after, organization_id, user_id):
+    """A page of memberships as SQLite has it now (`Memberships.list` keeps it in memory)."""
+    conditions, params = [], []
+    total = counted("membership")
+    if organization_id is not None:
+        conditions.append("t.organization_id = ?")
+        params.append(organization_id)
+        total = counted("membership.organization", organization_id)
+    if user_id is not None:
+        conditions.append("t.user_id = ?")
+        params.append(user_id)
+        total = counted("membership.user", user_id)
+    if organization_id is not None and user_id is not None:
+        # one membership at most: counted by the unique (organization, user)
+        total = Membership.select().where(Membership.organization == organization_id,
+                                          Membership.user == user_id).count()
+    return listed_page(Membership, limit, after, total, where=" AND ".join(conditions),
+                       params=tuple(params), joined=_JOINED)
 
 
 def check_unclaimed(user_id, organization_id):

@@ -29,7 +29,7 @@ class BaseModel(pw.Model):
         built once per model and column, not per call.
         """
         row = cls._meta.database.connection().execute(_lookup_sql(cls, column), (value,)).fetchone()
-        return None if row is None else cls._from_row(row)
+        return None if row is None else cls.from_row(row)
 
     @classmethod
     def all_by(cls, column, values):
@@ -40,15 +40,16 @@ class BaseModel(pw.Model):
         found = []
         for start in range(0, len(values), IN_LIST):
             chunk = values[start:start + IN_LIST]
-            found.extend(cls._from_row(row) for row in connection.execute(
+            found.extend(cls.from_row(row) for row in connection.execute(
                 _lookup_all_sql(cls, column, len(chunk)), chunk))
         return found
 
     @classmethod
-    def _from_row(cls, row):
-        """An instance of a row of all the model's columns, in field order."""
-        instance = cls(__no_default__=True)  # filled directly: no per-field descriptor calls
-        instance.__data__ = {f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, row)}
+    def from_row(cls, values):
+        """An instance from stored `values`, one per field in `sorted_fields` order: filled
+        directly, without peewee's per-field descriptor calls and row processing."""
+        instance = cls(__no_default__=True)
+        instance.__data__ = {f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, values)}
         return instance
 
     def apply(self, changes, now):

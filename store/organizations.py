@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from . import prepared, records
 from .models import Membership, Organization
-from .pages import keyset_page, ranked_page
+from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -49,18 +49,28 @@ class Organizations:
         """
         if search:
             return self._search(search, limit, after, include_staging, org_scope)
-        query = Organization.select()
-        if not include_staging:
-            query = query.where(Organization.is_verified == True)  # noqa: E712
-        if org_scope is not None:
-            query = query.where(Organization.id == org_scope)
-        return keyset_page(query, Organization, limit, after)
+        return self._store.pages.get_or_make(
+            ("organizations", limit, after, include_staging, org_scope), ("organization",),
+            lambda: self._page(limit, after, include_staging, org_scope))
+
+    @staticmethod
+    def _page(limit, after, include_staging, org_scope):
+        """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        if org_scope is not None:  # one organization at most: counted by its key
+            query = Organization.select().where(Organization.id == org_scope)
+            if not include_staging:
+                query = query.where(Organization.is_verified == True)  # noqa: E712
+            return keyset_page(query, Organization, limit, after)
+        if include_staging:
+            return listed_page(Organization, limit, after, counted("organization"))
+        return listed_page(Organization, limit, after, counted("organization.verified"),
+                           where="t.is_verified = 1")
 
     def _search(self, text, limit, after, include_staging, org_scope):
-        found = self._find(text, include_staging, org_scope)
-        return ranked_page(Organization, found.ids, found.total, limit, after)
+        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))
+        return ranked_page(Organization, found)
 
-    def _find(self, text, include_staging, org_scope, count=True):
+    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
@@ -69,7 +79,7 @@ class Organizations:
             conditions.append("d.id = ?")
             params.append(org_scope)
         return self._store.text.find("organization", text, where=" AND ".join(conditions),
-                                     params=params, count=count)
+                                     params=params, count=count, limit=limit, after=after)
 
     def autocomplete(self, text, *, limit, include_staging=False, org_scope=None):
         """The best `limit` matches for a type-ahead box, each with the character ranges of
@@ -81,8 +91,8 @@ class Organizations:
         key = (tuple(text_search.tokens(text)), limit, include_staging, org_scope)
 
         def search():
-            found = self._find(text, include_staging, org_scope, count=False)
-            page = ranked_page(Organization, found.ids, None, limit)
+            found = self._find(text, include_staging, org_scope, count=False, limit=limit)
+            page = ranked_page(Organization, found)
             return [(org, {field: text_search.spans(getattr(org, field), found.terms)
                            for field in ("name", "slug", "domain")}) for org in page.items]
 

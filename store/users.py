@@ -4,8 +4,8 @@ from . import prepared, records
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
-from .models import Membership, User
-from .pages import keyset_page, ranked_page
+from .models import Membership, Role, User
+from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -36,13 +36,20 @@ class Users:
         organization_id = organization_id or org_scope
         if search:
             return self._search(search, limit, after, organization_id)
-        query = User.select()
-        if organization_id is not None:
-            members = Membership.select(Membership.user).where(
-                Membership.organization == organization_id
-            )
-            query = query.where(User.id.in_(members))
-        return keyset_page(query, User, limit, after)
+        return self._store.pages.get_or_make(
+            ("users", limit, after, organization_id),
+            ("user",) if organization_id is None else ("user", "membership"),
+            lambda: self._page(limit, after, organization_id))
+
+    @staticmethod
+    def _page(limit, after, organization_id):
+        """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        if organization_id is None:
+            return listed_page(User, limit, after, counted("user"))
+        # one membership per (organization, user): its members are its memberships
+        return listed_page(User, limit, after, counted("membership.organization", organization_id),
+                           where="t.id IN (SELECT user_id FROM membership WHERE organization_id = ?)",
+                           params=(organization_id,))
 
     def _search(self, text, limit, after, organization_id):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""
@@ -50,8 +57,9 @@ class Users:
         if organization_id is not None:
             where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
             params = (organization_id,)
-        found = self._store.text.find("user", text, where=where, params=params)
-        return ranked_page(User, found.ids, found.total, limit, after)
+        found = self._store.text.find("user", text, where=where, params=params, limit=limit,
+                                      after=rank_key(after))
+        return ranked_page(User, found)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
                metadata=None, org_scope=None, workos_user_id=None, workos_updated_at=None):
