@@ -1,8 +1,9 @@
 """`goldenrecord import`: organizations, users or memberships from an NDJSON or CSV file.
 
 Each record is what the API's create takes (camelCase fields), checked by the same rules
-(the API's create bodies, store/rules.py) and written by the same store methods, so an
-import makes the same rows, search entries and webhook events as the API would. Records
+(the API's create bodies, store/rules.py) and written by the store's bulk creates, which
+the API's creates are one-record calls of, so an import makes the same rows, search
+entries and webhook events as the API would. Records
 are written in batches, one write transaction each: a batch lands whole or not at all.
 A batch with a bad line is not written; every bad line is reported by its line number and
 field, and the import goes on with the next batch, so one run reports every problem of
@@ -15,7 +16,6 @@ from dataclasses import dataclass, field
 
 from goldenrecord.restapi import memberships, organizations, users
 from goldenrecord.store import StoreError
-from goldenrecord.store.db import write_transaction
 
 BATCH_SIZE = 500
 FORMATS = ("ndjson", "csv")
@@ -23,8 +23,8 @@ FORMATS = ("ndjson", "csv")
 
 @dataclass(frozen=True)
 class Kind:
-    """What one kind of record is checked with (`body`) and created by (`create`, a name
-    of the store's collaborator `noun`)."""
+    """What one kind of record is checked with (`body`) and created by (`create_many` of
+    the store's collaborator `noun`)."""
 
     body: object
     noun: str
@@ -153,13 +153,11 @@ def _checked(kind, number, record):
 
 
 def _write(store, kind, checked):
-    """Create every record in one write transaction; the first the store refuses (a
-    duplicate, an unknown id) rolls the whole batch back and is reported by its line."""
-    create = getattr(store, kind.noun).create
-    with write_transaction():
-        for number, values in checked:
-            try:
-                create(**values)
-            except StoreError as error:
-                raise LineError(number, getattr(error, "field", None), str(error))
-
+    """Create every record with the store's bulk create (`create_many`: one write
+    transaction, one statement per table); the first it refuses (a duplicate, an unknown
+    id) leaves the whole batch unwritten and is reported by its line."""
+    try:
+        getattr(store, kind.noun).create_many([values for _, values in checked])
+    except StoreError as error:
+        number = checked[error.position][0]
+        raise LineError(number, getattr(error, "field", None), str(error))

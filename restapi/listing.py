@@ -2,7 +2,7 @@
 import hashlib
 
 from .inputs import Integer, Query, Text
-from .responses import DEFAULT_LIMIT, MAX_LIMIT, page
+from .responses import DEFAULT_LIMIT, MAX_LIMIT, encoded, page
 
 
 def paging_query(**filters):
@@ -35,5 +35,13 @@ def respond_with_page(req, resp, cursors, *, name, fetch, serialize):
     after = cursors.load(name, token) if token else None
     result = fetch(limit=limit, after=after, **params)
     next_cursor = cursors.dump(name, result.after) if result.after else None
-    page(req, resp, result, [serialize(item) for item in result.items],
-         limit=limit, next_cursor=next_cursor)
+    page(req, resp, result, _encoded_items(result, serialize), limit=limit, next_cursor=next_cursor)
+
+
+def _encoded_items(result, serialize):
+    """The page's items through `serialize`, encoded once per page: a page the store keeps
+    in memory (store/pages.py) is answered again without building its JSON again."""
+    data = result.memo.get(serialize)
+    if data is None:
+        data = result.memo[serialize] = encoded([serialize(item) for item in result.items])
+    return data

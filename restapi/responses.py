@@ -18,11 +18,12 @@ def encoded(data):
 
 
 def ok(req, resp, data, *, status=200, meta=None):
-    if type(data) is Encoded and meta is None:
+    if type(data) is Encoded:
         resp.status = status
         resp.content_type = falcon.MEDIA_JSON
-        resp.data = b"".join((b'{"success": true, "data": ', data, b', "requestId": "',
-                              req.context.request_id.encode(), b'"}'))
+        meta_part = () if meta is None else (b', "meta": ', json.dumps(meta).encode())
+        resp.data = b"".join((b'{"success": true, "data": ', data, *meta_part,
+                              b', "requestId": "', req.context.request_id.encode(), b'"}'))
         return
     body = {"success": True, "data": data}
     if meta is not None:

@@ -1,17 +1,19 @@
 """Index maintenance and queries. Every function takes the peewee database it works on."""
 from dataclasses import dataclass
 
+import heapq
 import re
 
 from .text import tokens
 from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
-# kind -> (base table, indexed columns, the column whose length breaks ties, bm25 weights)
+# kind -> (base table, indexed columns, the column whose length breaks ties, bm25 weights —
+# no longer used in ranking (see `find`), kept for the shape other modules unpack)
 KINDS = {
     "organization": ("organization", ("name", "slug", "domain"), "name", (10.0, 5.0, 2.0)),
     "user": ("user", ("email", "first_name", "last_name"), "email", (5.0, 10.0, 10.0)),
 }
-CANDIDATES = 1000  # ranked in Python; more matches still count in the total
+CANDIDATES = 1000  # rows `find` returns when its caller names no page size
 # Only a query's first tokens are matched: a name has a handful, and each token costs an
 # index look-up and a group of the full-text expression.
 MAX_QUERY_TOKENS = 10
@@ -51,10 +53,20 @@ def index_document(db, before=(), after=()):
     for every writer (the CLI, raw SQL, another process), so they cannot drift from the
     documents the way a count kept beside them could.
     """
-    terms = document_terms(after)
+    index_new(db, [after])
+    _forget(db, _reachable(before) - _reachable(after))
+
+
+def index_new(db, documents):
+    """Give the terms of `documents` (each one's indexed texts, written in this
+    transaction) their deletion variants, as `index_document(after=...)` does each, but
+    with one look-up of known terms and one insert per table for them all: a batch of
+    creates (an import, a WorkOS page) pays for the variant index once."""
+    terms = {}
+    for texts in documents:
+        terms.update(document_terms(texts))  # a term's edits depend on the term alone
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
-    _forget(db, _reachable(before) - _reachable(after))
 
 
 def _reachable(texts):
@@ -208,46 +220,108 @@ def _query_groups(db, query_tokens):
 
 @dataclass
 class Found:
-    ids: list  # best first, at most CANDIDATES
+    ids: list  # best first: the page asked for
     total: int  # every match
     terms: set  # (indexed term, EXACT | PREFIX | TYPO) pairs the query used, for highlighting
+    after: tuple | None = None  # the rank key of the last id when more follow (see `rank key`)
 
 
-def find(db, kind, text, *, where="", params=(), count=True):
-    """Rows of `kind` matching `text`, best first.
+# The primary columns of a kind: a document whose query words all lie there comes first
+# within a quality, as bm25's weights once put a name above a slug or a domain.
+PRIMARY = {"organization": ("name",), "user": ("first_name", "last_name")}
+TYPO_TIER = 4  # rank keys: (tier, typos, unkept, length of the tie column, id)
+
+
+def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, after=None):
+    """The best `limit` rows of `kind` matching `text` past the rank key `after`.
+
+    Ranking is a total order computed from each row and the query alone — never from the
+    rest of the table, as bm25's term statistics are — so a page can seek past the last
+    key it served: a walk neither repeats nor skips a row that matches throughout, whatever
+    is inserted or deleted meanwhile. The key (see `_tiers`): tier (exact before prefix
+    before typo matches, each split by whether every query word is in a primary column),
+    then within typo matches fewer typos and a longer kept start, then the shorter tie
+    column (name, email), then the id.
 
     `where` is an SQL condition on the base table (alias `d`) with `params`, for the
     caller's filters (verified only, one organization, ...). Without `count`, `total` is
     None and the statement that counts every match is saved (type-ahead needs no total).
     """
-    table, columns, tie_column, weights = KINDS[kind]
+    table, columns, tie_column, _ = KINDS[kind]
     query_tokens = tokens(text)[:MAX_QUERY_TOKENS]
     if not query_tokens:
         return Found([], 0, set())
     groups = _query_groups(db, query_tokens)
-    match = _match_expression(groups)
     condition = f" AND ({where})" if where else ""
-    # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
-    # filter's index (verified organizations) and probe the FTS index once per row.
     base = (f"FROM {table}_fts f CROSS JOIN {table} d ON d.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ?{condition}")
-    total = db.execute_sql(f"SELECT count(*) {base}", (match, *params)).fetchone()[0] if count else None
-    rank = f"bm25({table}_fts, {', '.join(str(w) for w in weights)})"
-    rows = db.execute_sql(
-        f"SELECT d.id, {', '.join('d.' + c for c in columns)}, {rank} AS score {base} "
-        f"ORDER BY score LIMIT {CANDIDATES}", (match, *params)).fetchall()
-    ranked = []
-    for row in rows:
-        doc_tokens = set(tokens(" ".join(v for v in row[1:-1] if v)))
-        grades = [_grade(doc_tokens, group) for group in groups]
-        worst = max(quality for quality, _, _ in grades)
-        typos = sum(edits for _, edits, _ in grades)
-        unkept = sum(kept for _, _, kept in grades)
-        tie = row[1 + columns.index(tie_column)] or ""
-        ranked.append(((worst, typos, unkept, row[-1], len(tie)), row[0]))
-    ranked.sort()
+    # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
+    # filter's index (verified organizations) and probe the FTS index once per row.
+    total = (db.execute_sql(f"SELECT count(*) {base}", (_match_expression(groups), *params))
+             .fetchone()[0] if count else None)
+    keys = []
+    for tier, match in _tiers(kind, groups):
+        if after is not None and tier < after[0]:
+            continue
+        room = limit + 1 - len(keys)
+        if tier == TYPO_TIER:
+            keys += _typo_keys(db, kind, groups, base, match, params, after, room)
+        else:
+            keys += _seek(db, tie_column, base, match, params, tier, after, room)
+        if len(keys) > limit:
+            break
+    more = len(keys) > limit
+    keys = keys[:limit]
     terms = {(a.term, a.quality) for group in groups for a in group}
-    return Found([row_id for _, row_id in ranked], total, terms)
+    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None)
+
+
+def _tiers(kind, groups):
+    """(tier, FTS expression) pairs, best first, that split the matches of `groups`
+    without overlap: every query word exact, then prefix, then (tier TYPO_TIER) typos; the
+    first two each split into "all in a primary column" and the rest."""
+    exact = _match_expression([[a for a in g if a.quality == EXACT] for g in groups])
+    prefix = _match_expression([[a for a in g if a.quality != TYPO] for g in groups])
+    every = _match_expression(groups)
+    primary = "{" + " ".join(PRIMARY[kind]) + "}"
+    found = [(0, f"{primary} : ({exact})"), (1, f"({exact}) NOT ({primary} : ({exact}))")]
+    if prefix != exact:
+        narrower = f"({prefix}) NOT ({exact})"
+        found += [(2, f"({primary} : ({prefix})) NOT ({exact})"),
+                  (3, f"{narrower} NOT ({primary} : ({prefix}))")]
+    if every != prefix:
+        found.append((TYPO_TIER, f"({every}) NOT ({prefix})"))
+    return found
+
+
+def _seek(db, tie_column, base, match, params, tier, after, room):
+    """Up to `room` rank keys of one exact or prefix tier, in order, past `after`: the
+    order within the tier is (length of the tie column, id), which SQLite seeks and sorts."""
+    length = f"coalesce(length(d.{tie_column}), 0)"
+    seek, values = "", ()
+    if after is not None and after[0] == tier:
+        seek, values = f" AND ({length}, d.id) > (?, ?)", (after[3], after[4])
+    rows = db.execute_sql(f"SELECT {length}, d.id {base}{seek} ORDER BY 1, 2 LIMIT {room}",
+                          (match, *params, *values))
+    return [(tier, 0, 0, size, row_id) for size, row_id in rows]
+
+
+def _typo_keys(db, kind, groups, base, match, params, after, room):
+    """Up to `room` rank keys of the typo tier past `after`: graded in Python (fewer
+    typos, then the longer kept start of each typo'd word) over every typo match."""
+    _, columns, tie_column, _ = KINDS[kind]
+    rows = db.execute_sql(f"SELECT d.id, {', '.join('d.' + c for c in columns)} {base}",
+                          (match, *params))
+    keys = []
+    for row in rows:
+        doc_tokens = set(tokens(" ".join(v for v in row[1:] if v)))
+        grades = [_grade(doc_tokens, group) for group in groups]
+        tie = row[1 + columns.index(tie_column)] or ""
+        key = (TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades),
+               len(tie), row[0])
+        if after is None or key > tuple(after):
+            keys.append(key)
+    return heapq.nsmallest(room, keys)
 
 
 def spans(text, terms):

@@ -22,6 +22,7 @@ from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreEr
 from .memberships import Memberships
 from .models import Setting
 from .organizations import Organizations
+from .pages import PageCache
 from .rbac import Rbac
 from .sqlite import SqliteEngine
 from .users import Users
@@ -59,6 +60,7 @@ class Store:
         self.db = bind(self.engine)
         self.text = self.engine.text
         self.changes = ChangeCounters(self.db, self.engine.commit_watch())
+        self.pages = PageCache(self.changes)
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)

@@ -18,7 +18,7 @@ from .db import write_transaction
 from .errors import Forbidden, Invalid, NotFound
 from .models import ApiKey
 from .organizations import check_org_scope, owned_row
-from .pages import keyset_page
+from .pages import counted, keyset_page
 from .records import timestamp
 
 PREFIX = "gr_live_"
@@ -268,9 +268,11 @@ class ApiKeys:
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
         query = ApiKey.select()
+        total = counted("api_key")
         if organization_id is not None:
             query = query.where(ApiKey.organization == organization_id)
-        return keyset_page(query, ApiKey, limit, after)
+            total = counted("api_key.organization", organization_id)
+        return keyset_page(query, ApiKey, limit, after, total)
 
     def rotate(self, key_id, *, org_scope=None, granted_by=None):
         """A new key with the old one's settings; the old one lives on for the grace period.

@@ -47,11 +47,18 @@ class TextIndex(abc.ABC):
         `before` (none for a create) and has `after` (none for a delete). Called in the
         writing transaction, so the index never disagrees with a committed row."""
 
+    def index_new(self, documents):
+        """Index the documents a batch of creates has just written (each one's indexed
+        texts), as `index_document(after=...)` would each; an engine may do it at once."""
+        for texts in documents:
+            self.index_document(after=texts)
+
     @abc.abstractmethod
-    def find(self, kind, text, *, where="", params=(), count=True):
-        """A `search.Found`: the ids of `kind`'s rows matching `text`, best first, with the
-        total (unless not `count`: type-ahead needs none) and the terms used. `where` is an
-        SQL condition on the base table, alias `d`, with `params`: the caller's filters."""
+    def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
+        """A `search.Found`: the ids of `kind`'s rows matching `text`, best first — at most
+        `limit`, past the rank key `after` — with the total (unless not `count`: type-ahead
+        needs none), the terms used and the rank key to go on from. `where` is an SQL
+        condition on the base table, alias `d`, with `params`: the caller's filters."""
 
     @abc.abstractmethod
     def reindex(self, progress=None):

@@ -73,3 +73,10 @@ class Unavailable(StoreError):
         super().__init__(message or cause)
         self.message = message
         self.cause = cause
+
+
+def at_position(error, position):
+    """`error`, marked as refusing the record at index `position` of a batch (the bulk
+    creates': an import names the line it came from)."""
+    error.position = position
+    return error

@@ -5,14 +5,16 @@ only if its change committed: a crash can delay a delivery but never lose one. E
 event is fanned out at once to the subscriptions that want it, as `pending` deliveries
 that the sender works through.
 """
+import collections
 import json
 
 import peewee as pw
 
+from . import prepared
 from .db import database, write_transaction
 from .errors import Invalid, NotFound
 from .models import Delivery, Event, Webhook
-from .pages import keyset_page
+from .pages import counted, keyset_page
 from .records import timestamp
 
 EVENT_TYPES = (
@@ -37,6 +39,16 @@ def wants(webhook, event_type, organization_ids):
     if ALL_EVENTS not in webhook.events and event_type not in webhook.events:
         return False
     return webhook.organization_id is None or webhook.organization_id in organization_ids
+
+
+# What `wants` reads of a subscription, read without building peewee's query or models.
+_Subscription = collections.namedtuple("_Subscription", "id events organization_id is_active")
+_ACTIVE = "SELECT id, events, organization_id FROM webhook WHERE is_active = 1"
+
+
+def _active_subscriptions():
+    return [_Subscription(row[0], json.loads(row[1]), row[2], True)
+            for row in database.connection().execute(_ACTIVE)]
 
 
 _OUTCOME_FIELDS = ("status", "attempts", "next_attempt_at", "response_code", "error",
@@ -65,21 +77,29 @@ class Events:
         concerns every organization they belong to). `only` sends it to that one
         subscription whatever its filters (the test ping).
         """
+        return self.emit_many([(event_type, data, organization_ids)], only=only)[0]
+
+    def emit_many(self, changes, *, only=None):
+        """`emit` for each (event type, data, organization ids) of `changes`, in order;
+        returns the event ids. The active subscriptions are read once and the events and
+        deliveries written by one prepared statement each (store/prepared.py): a batch of
+        creates pays for the outbox once."""
         now = self._store.now()
-        event_id = self._store.new_id("evt")
-        payload = json.dumps({"id": event_id, "event": event_type, "timestamp": timestamp(now),
-                              "data": data}, separators=(",", ":"), ensure_ascii=False)
-        Event.create(id=event_id, type=event_type, payload=payload,
-                     organization_ids=sorted(set(organization_ids)), created_at=now)
-        if only is not None:
-            targets = [only]
-        else:
-            targets = [w for w in Webhook.select().where(Webhook.is_active == True)  # noqa: E712
-                       if wants(w, event_type, organization_ids)]
-        if targets:
-            Delivery.insert_many([self._delivery(event_id, w.id, now) for w in targets]).execute()
+        subscriptions = [only] if only is not None else _active_subscriptions()
+        events, deliveries = [], []
+        for event_type, data, organization_ids in changes:
+            event_id = self._store.new_id("evt")
+            payload = json.dumps({"id": event_id, "event": event_type, "timestamp": timestamp(now),
+                                  "data": data}, separators=(",", ":"), ensure_ascii=False)
+            events.append(Event(id=event_id, type=event_type, payload=payload,
+                                organization_ids=sorted(set(organization_ids)), created_at=now))
+            deliveries.extend(Delivery(**self._delivery(event_id, w.id, now)) for w in subscriptions
+                              if only is not None or wants(w, event_type, organization_ids))
+        prepared.insert_all(events)
+        if deliveries:
+            prepared.insert_all(deliveries)
             database.after_commit(self._notify)
-        return event_id
+        return [event.id for event in events]
 
     def _delivery(self, event_id, webhook_id, now):
         return {"id": self._store.new_id("dlv"), "event": event_id, "webhook": webhook_id,
@@ -136,7 +156,7 @@ class Events:
 
     def deliveries(self, webhook_id, *, limit, after=None):
         query = Delivery.select(Delivery, Event).join(Event).where(Delivery.webhook == webhook_id)
-        return keyset_page(query, Delivery, limit, after)
+        return keyset_page(query, Delivery, limit, after, counted("delivery.webhook", webhook_id))
 
     def redeliver(self, webhook_id, delivery_id):
         """Queue a fresh delivery of the same event (same event id) to the same subscription."""

@@ -1,10 +1,10 @@
 """Memberships: a user's place (role, ownership) in an organization, at most one each."""
-from . import records
+from . import prepared, records
 from .db import write_transaction
-from .errors import Conflict, NotFound, OutOfScope
+from .errors import Conflict, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
-from .pages import keyset_page
+from .pages import counted, listed_page
 from .users import member_elsewhere
 
 DEFAULT_ROLE_ID = "role_member"
@@ -20,6 +20,12 @@ def _expanded():
         .switch(Membership)
         .join(Role)
     )
+
+
+# What a listed membership shows beside itself, fetched in its page's one statement, and
+# the tables whose change makes a kept page stale.
+_JOINED = (Membership.user, Membership.organization, Membership.role)
+_SHOWN = ("membership", "user", "organization", "role")
 
 
 class Memberships:
@@ -40,12 +46,9 @@ class Memberships:
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
-        query = _expanded()
-        if organization_id is not None:
-            query = query.where(Membership.organization == organization_id)
-        if user_id is not None:
-            query = query.where(Membership.user == user_id)
-        return keyset_page(query, Membership, limit, after)
+        return self._store.pages.get_or_make(
+            ("memberships", limit, after, organization_id, user_id), _SHOWN,
+            lambda: _page(limit, after, organization_id, user_id))
 
     def create(self, *, organization_id, user_id, role_id=None, is_owner=False, org_scope=None):
         """Add the user to the organization; the Member role unless `role_id` says otherwise.
@@ -54,31 +57,50 @@ class Memberships:
         (check_unclaimed), checked in the same write transaction as the insert, so two
         organizations' keys cannot both claim one user at the same time.
         """
-        check_org_scope(organization_id, org_scope)
+        return self.create_many([dict(organization_id=organization_id, user_id=user_id,
+                                      role_id=role_id, is_owner=is_owner)], org_scope=org_scope)[0]
+
+    def create_many(self, fields, *, org_scope=None):
+        """New memberships, one per dict of `create`'s fields, in one write transaction, as
+        `create` makes them one by one, but with the organizations, users, roles and
+        memberships they need read in one statement each and one insert for them all.
+        Each comes back with its organization, user and role, as `get` gives it.
+
+        The first one `create` would refuse raises its error with `position`, its index
+        in `fields`; nothing is written.
+        """
+        for values in fields:
+            check_org_scope(values["organization_id"], org_scope)
         now = self._store.now()
         with write_transaction():
-            org = self._store.organizations.get(organization_id, field="organizationId")
-            user = self._store.users.get(user_id, field="userId")
-            role = _role(role_id or DEFAULT_ROLE_ID)
-            taken = Membership.select().where(
-                Membership.organization == org.id, Membership.user == user.id
-            )
-            if taken.exists():
-                raise Conflict("userId", "This user is already a member of the organization")
-            if org_scope is not None:
-                check_unclaimed(user.id, org_scope)
-            membership_id = self._store.new_id("mem")
-            membership = Membership.create(
-                id=membership_id,
-                organization=org,
-                user=user,
-                role=role,
-                is_owner=is_owner,
-                created_at=now,
-                updated_at=now,
-            )
-            self._emit("membership.created", membership)
-            return self.get(membership_id)
+            orgs = _by_id(Organization, [f["organization_id"] for f in fields])
+            users = _by_id(User, [f["user_id"] for f in fields])
+            roles = _by_id(Role, [f.get("role_id") or DEFAULT_ROLE_ID for f in fields])
+            taken = {(m.organization_id, m.user_id) for m in Membership.all_by("user_id", users)}
+            made = []
+            for position, values in enumerate(fields):
+                try:
+                    made.append(self._new(values, orgs, users, roles, taken, org_scope, now))
+                except StoreError as error:
+                    raise at_position(error, position)
+            prepared.insert_all(made)
+            self._store.events.emit_many([("membership.created", records.membership_event(m),
+                                           [m.organization_id]) for m in made])
+            return made
+
+    def _new(self, values, orgs, users, roles, taken, org_scope, now):
+        """The membership `values` asks for, checked as `create` checks it (against the rows
+        read for the batch, and `taken`, which it joins)."""
+        org = _found(orgs, "organization", values["organization_id"], "organizationId")
+        user = _found(users, "user", values["user_id"], "userId")
+        role = _found(roles, "role", values.get("role_id") or DEFAULT_ROLE_ID, "roleId")
+        if (org.id, user.id) in taken:
+            raise Conflict("userId", "This user is already a member of the organization")
+        if org_scope is not None:
+            check_unclaimed(user.id, org_scope)
+        taken.add((org.id, user.id))
+        return Membership(id=self._store.new_id("mem"), organization=org, user=user, role=role,
+                          is_owner=values.get("is_owner", False), created_at=now, updated_at=now)
 
     def update(self, membership_id, changes, *, org_scope=None):
         """Change the role (`role_id`) and/or ownership (`is_owner`) of a membership."""
@@ -103,6 +125,26 @@ class Memberships:
                                 [membership.organization_id])
 
 
+def _page(limit, after, organization_id, user_id):
+    """A page of memberships as SQLite has it now (`Memberships.list` keeps it in memory)."""
+    conditions, params = [], []
+    total = counted("membership")
+    if organization_id is not None:
+        conditions.append("t.organization_id = ?")
+        params.append(organization_id)
+        total = counted("membership.organization", organization_id)
+    if user_id is not None:
+        conditions.append("t.user_id = ?")
+        params.append(user_id)
+        total = counted("membership.user", user_id)
+    if organization_id is not None and user_id is not None:
+        # one membership at most: counted by the unique (organization, user)
+        total = Membership.select().where(Membership.organization == organization_id,
+                                          Membership.user == user_id).count()
+    return listed_page(Membership, limit, after, total, where=" AND ".join(conditions),
+                       params=tuple(params), joined=_JOINED)
+
+
 def check_unclaimed(user_id, organization_id):
     """Refuse to let an organization-scoped key take in another organization's user: as a
     member, the user's profile and metadata, which that organization relies on too, would
@@ -112,6 +154,17 @@ def check_unclaimed(user_id, organization_id):
                          "API key adds only users of no other organization. A global API key "
                          "can add them (or, once invitations exist, an invitation).",
                          field="userId")
+
+
+def _by_id(model, ids):
+    return {row.id: row for row in model.all_by("id", ids)}
+
+
+def _found(rows, resource, row_id, field):
+    """rows[row_id], or NotFound naming `field`, the input that gave the id."""
+    if row_id not in rows:
+        raise NotFound(resource, row_id, field)
+    return rows[row_id]
 
 
 def _role(role_id):

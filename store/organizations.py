@@ -2,10 +2,10 @@
 from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
-from .errors import Conflict, NotFound, OutOfScope
-from . import records
+from .errors import Conflict, NotFound, OutOfScope, at_position
+from . import prepared, records
 from .models import Membership, Organization
-from .pages import keyset_page, ranked_page
+from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -49,18 +49,28 @@ class Organizations:
         """
         if search:
             return self._search(search, limit, after, include_staging, org_scope)
-        query = Organization.select()
-        if not include_staging:
-            query = query.where(Organization.is_verified == True)  # noqa: E712
-        if org_scope is not None:
-            query = query.where(Organization.id == org_scope)
-        return keyset_page(query, Organization, limit, after)
+        return self._store.pages.get_or_make(
+            ("organizations", limit, after, include_staging, org_scope), ("organization",),
+            lambda: self._page(limit, after, include_staging, org_scope))
+
+    @staticmethod
+    def _page(limit, after, include_staging, org_scope):
+        """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        if org_scope is not None:  # one organization at most: counted by its key
+            query = Organization.select().where(Organization.id == org_scope)
+            if not include_staging:
+                query = query.where(Organization.is_verified == True)  # noqa: E712
+            return keyset_page(query, Organization, limit, after)
+        if include_staging:
+            return listed_page(Organization, limit, after, counted("organization"))
+        return listed_page(Organization, limit, after, counted("organization.verified"),
+                           where="t.is_verified = 1")
 
     def _search(self, text, limit, after, include_staging, org_scope):
-        found = self._find(text, include_staging, org_scope)
-        return ranked_page(Organization, found.ids, found.total, limit, after)
+        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))
+        return ranked_page(Organization, found)
 
-    def _find(self, text, include_staging, org_scope, count=True):
+    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
@@ -69,7 +79,7 @@ class Organizations:
             conditions.append("d.id = ?")
             params.append(org_scope)
         return self._store.text.find("organization", text, where=" AND ".join(conditions),
-                                     params=params, count=count)
+                                     params=params, count=count, limit=limit, after=after)
 
     def autocomplete(self, text, *, limit, include_staging=False, org_scope=None):
         """The best `limit` matches for a type-ahead box, each with the character ranges of
@@ -81,8 +91,8 @@ class Organizations:
         key = (tuple(text_search.tokens(text)), limit, include_staging, org_scope)
 
         def search():
-            found = self._find(text, include_staging, org_scope, count=False)
-            page = ranked_page(Organization, found.ids, None, limit)
+            found = self._find(text, include_staging, org_scope, count=False, limit=limit)
+            page = ranked_page(Organization, found)
             return [(org, {field: text_search.spans(getattr(org, field), found.terms)
                            for field in ("name", "slug", "domain")}) for org in page.items]
 
@@ -96,22 +106,35 @@ class Organizations:
         """
         if org_scope is not None:
             raise OutOfScope("An organization-scoped API key cannot create organizations")
+        return self.create_many([dict(name=name, slug=slug, domain=domain, logo_url=logo_url,
+                                      metadata=metadata)])[0]
+
+    def create_many(self, fields):
+        """New organizations, one per dict of `create`'s fields, in one write transaction:
+        the same rows, search terms and events as `create` makes one by one, with one
+        statement per table for them all (store/prepared.py).
+
+        The first one `create` would refuse (a slug taken, also by an earlier one of the
+        batch) raises its Conflict with `position`, its index in `fields`; nothing is written.
+        """
         now = self._store.now()
         with write_transaction():
-            self._check_slug_free(slug)
-            org = Organization.create(
-                id=self._store.new_uuid(),
-                name=name,
-                slug=slug,
-                domain=domain,
-                logo_url=logo_url,
-                metadata=metadata or {},
-                created_at=now,
-                updated_at=now,
-            )
-            self._store.text.index_document(after=text_search.indexed("organization", org))
-            self._emit("organization.created", org)
-            return org
+            taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
+            orgs = []
+            for position, values in enumerate(fields):
+                if values["slug"] in taken:
+                    raise at_position(_slug_taken(values["slug"]), position)
+                taken.add(values["slug"])
+                orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
+                                         slug=values["slug"], domain=values.get("domain"),
+                                         logo_url=values.get("logo_url"),
+                                         metadata=values.get("metadata") or {},
+                                         created_at=now, updated_at=now))
+            prepared.insert_all(orgs)
+            self._store.text.index_new([text_search.indexed("organization", o) for o in orgs])
+            self._store.events.emit_many([("organization.created", records.organization(o), [o.id])
+                                          for o in orgs])
+            return orgs
 
     def update(self, org_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values."""
@@ -154,8 +177,12 @@ class Organizations:
         self._store.events.emit(event_type, records.organization(org), [org.id])
 
     def _check_slug_free(self, slug):
-        if Organization.select().where(Organization.slug == slug).exists():
-            raise Conflict("slug", f"An organization with slug '{slug}' already exists")
+        if prepared.taken(Organization, "slug", [slug]):
+            raise _slug_taken(slug)
+
+
+def _slug_taken(slug):
+    return Conflict("slug", f"An organization with slug '{slug}' already exists")
 
 
 def owned_row(model, resource, row_id, org_scope):

@@ -1,8 +1,13 @@
 """Keyset pagination on (created_at, id): stable under concurrent inserts, and the
 500th page costs what the first does because it seeks by index instead of skipping rows."""
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import peewee as pw
+
+from .cache import GenerationCache
+from .db import database
+from .errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -10,14 +15,56 @@ class Page:
     items: list
     total: int
     after: tuple | None  # position of the last item when more follow, else None
+    # what callers made of this page (its encoded items, by serializer): a page kept in
+    # memory by PageCache is shared, and so is what was made of it
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def keyset_page(query, model, limit, after=None):
+# Pages kept in memory. A page of 20 organizations, as rows and encoded, holds about 57 KiB
+# of the server's memory (1,024 of them grew it by 58 MiB in bench_scale --http): 256 keep
+# the first pages of the busy lists and their filters for ~15 MiB.
+PAGES_CACHED = 256
+
+
+class PageCache:
+    """List pages kept in memory while none of the tables they show has changed.
+
+    A page is valid under the change counters of its tables (store/changes.py) — the same
+    rule as a single read's answer — so it is never staler than a fresh page: the counts,
+    rows and position it carries all come from one moment at which the counters stood.
+    """
+
+    def __init__(self, changes, max_entries=PAGES_CACHED):
+        self._changes = changes
+        self._pages = GenerationCache(max_entries)
+
+    def get_or_make(self, key, tables, make):
+        """The page kept for `key` while `tables` are unchanged, else `make()`, kept."""
+        generations = tuple(self._changes.current(table) for table in tables)
+        return self._pages.get_or_make(key, None if None in generations else generations, make)
+
+
+def counted(kind, within=""):
+    """The number of rows of count `kind` within `within` (the value a list filters by, ""
+    for a whole table), kept by triggers (migration 15): one look-up by primary key, where
+    `COUNT(*)` would walk every row it counts."""
+    row = database.connection().execute(_COUNTED, (kind, within)).fetchone()
+    return row[0] if row else 0
+
+
+_COUNTED = "SELECT value FROM row_count WHERE kind = ? AND within = ?"
+
+
+def keyset_page(query, model, limit, after=None, total=None):
     """One page of `query` in (created_at, id) order, starting past the position `after`.
 
     `after` is the (created_at, id) pair of stored values that a previous page returned.
+    `total` is the number of rows `query` matches when the caller knows it without a scan
+    (`counted`); without it the rows are counted, which only small tables and filters that
+    pick a row or two by key should leave to this.
     """
-    total = query.count()
+    if total is None:
+        total = query.count()
     if after is not None:
         query = query.where(pw.Tuple(model.created_at, model.id) > pw.Tuple(*after))
     rows = list(query.order_by(model.created_at, model.id).limit(limit + 1))
@@ -30,14 +77,85 @@ def keyset_page(query, model, limit, after=None):
     return Page(rows, total, position)
 
 
-def ranked_page(model, ids, total, limit, after=None):
-    """One page of `ids` (already in relevance order) as rows, from the offset in `after`.
+def listed_page(model, limit, after, total, *, where="", params=(), joined=()):
+    """`keyset_page` for the hot lists, on SQL built once per shape instead of per request.
 
-    Relevance order has no stable key to seek from, so search pages carry an offset.
+    `where` is an SQL condition on `model`'s table, alias `t`, with `params`; `joined` names
+    foreign keys of `model` (ForeignKeyFields) whose rows come along in the same statement,
+    set on each instance as peewee's joins would (`membership.user`). Same rows, same order,
+    same positions as `keyset_page`; peewee's query building and row processing cost more
+    than the page's SQL itself.
     """
-    offset = int(after[1]) if after is not None else 0
-    chosen = ids[offset:offset + limit]
-    rows = {row.id: row for row in model.select().where(model.id.in_(chosen))}
-    items = [rows[row_id] for row_id in chosen if row_id in rows]
-    more = offset + limit < len(ids)
-    return Page(items, total, ("rank", str(offset + limit)) if more else None)
+    seek = after is not None
+    sql = _listed_sql(model, where, tuple(joined), seek)
+    values = (*params, *(after if seek else ()), limit + 1)
+    rows = database.connection().execute(sql, values).fetchall()
+    more = len(rows) > limit
+    items = [_instance(model, joined, row) for row in rows[:limit]]
+    position = None
+    if more:
+        last = items[-1]
+        position = (model.created_at.db_value(last.created_at), last.id)
+    return Page(items, total, position)
+
+
+def _instance(model, joined, row):
+    """`model`'s instance from the first columns of `row`, with each joined row after it."""
+    width = len(model._meta.sorted_fields)
+    instance = model.from_row(row[:width])
+    for key in joined:
+        related = key.rel_model
+        end = width + len(related._meta.sorted_fields)
+        instance.__rel__[key.name] = related.from_row(row[width:end])
+        width = end
+    return instance
+
+
+@functools.cache
+def _listed_sql(model, where, joined, seek):
+    """The statement of one page of `listed_page`'s shape (see there)."""
+    def columns(alias, of):
+        return [f'{alias}."{f.column_name}"' for f in of._meta.sorted_fields]
+
+    selected, joins = columns("t", model), []
+    for number, key in enumerate(joined):
+        alias = f"j{number}"
+        selected += columns(alias, key.rel_model)
+        joins.append(f'JOIN "{key.rel_model._meta.table_name}" {alias} '
+                     f'ON {alias}."{key.rel_field.column_name}" = t."{key.column_name}"')
+    conditions = [f"({where})"] if where else []
+    if seek:
+        conditions.append("(t.created_at, t.id) > (?, ?)")
+    return (f'SELECT {", ".join(selected)} FROM "{model._meta.table_name}" t {" ".join(joins)} '
+            f'{"WHERE " + " AND ".join(conditions) if conditions else ""} '
+            "ORDER BY t.created_at, t.id LIMIT ?")
+
+
+def ranked_page(model, found):
+    """The rows of `found` (a search.Found: one page of ids, best first) as a Page.
+
+    The position is the last row's rank key, which depends only on that row and the query
+    (search.find), so the next page seeks past it like a keyset page: stable under inserts
+    and deletes. It travels as two strings, the key's numbers and the id.
+    """
+    rows = {row.id: row for row in model.select().where(model.id.in_(found.ids))}
+    items = [rows[row_id] for row_id in found.ids if row_id in rows]
+    position = None
+    if found.after is not None:
+        *numbers, last_id = found.after
+        position = (".".join(str(number) for number in numbers), last_id)
+    return Page(items, found.total, position)
+
+
+def rank_key(after):
+    """The rank key a search page's position stands for (see ranked_page), or None."""
+    if after is None:
+        return None
+    numbers, last_id = after
+    try:
+        key = tuple(int(number) for number in numbers.split("."))
+    except ValueError:
+        key = ()
+    if len(key) != 4:
+        raise Invalid("cursor", "The cursor belongs to a different list")
+    return (*key, last_id)

@@ -1,11 +1,11 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
-from . import records
+from . import prepared, records
 from .db import write_transaction
-from .errors import Conflict, NotFound, OutOfScope
+from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
 from .models import Membership, Role, User
-from .pages import keyset_page, ranked_page
+from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -36,13 +36,20 @@ class Users:
         organization_id = organization_id or org_scope
         if search:
             return self._search(search, limit, after, organization_id)
-        query = User.select()
-        if organization_id is not None:
-            members = Membership.select(Membership.user).where(
-                Membership.organization == organization_id
-            )
-            query = query.where(User.id.in_(members))
-        return keyset_page(query, User, limit, after)
+        return self._store.pages.get_or_make(
+            ("users", limit, after, organization_id),
+            ("user",) if organization_id is None else ("user", "membership"),
+            lambda: self._page(limit, after, organization_id))
+
+    @staticmethod
+    def _page(limit, after, organization_id):
+        """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        if organization_id is None:
+            return listed_page(User, limit, after, counted("user"))
+        # one membership per (organization, user): its members are its memberships
+        return listed_page(User, limit, after, counted("membership.organization", organization_id),
+                           where="t.id IN (SELECT user_id FROM membership WHERE organization_id = ?)",
+                           params=(organization_id,))
 
     def _search(self, text, limit, after, organization_id):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""
@@ -50,8 +57,9 @@ class Users:
         if organization_id is not None:
             where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
             params = (organization_id,)
-        found = self._store.text.find("user", text, where=where, params=params)
-        return ranked_page(User, found.ids, found.total, limit, after)
+        found = self._store.text.find("user", text, where=where, params=params, limit=limit,
+                                      after=rank_key(after))
+        return ranked_page(User, found)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
                metadata=None, org_scope=None, workos_user_id=None, workos_updated_at=None):
@@ -60,37 +68,50 @@ class Users:
         Created by a caller confined to `org_scope`, the user also becomes a Member of that
         organization in the same transaction, so the caller can go on seeing them.
         """
+        return self.create_many([dict(
+            email=email, first_name=first_name, last_name=last_name, avatar_url=avatar_url,
+            metadata=metadata, workos_user_id=workos_user_id,
+            workos_updated_at=workos_updated_at)], org_scope=org_scope)[0]
+
+    def create_many(self, fields, *, org_scope=None):
+        """New users, one per dict of `create`'s fields, in one write transaction: the same
+        rows, search terms and events as `create` makes one by one, with one statement per
+        table for them all (store/prepared.py).
+
+        The first one `create` would refuse (an email taken whatever its case, also by an
+        earlier one of the batch) raises its Conflict with `position`, its index in
+        `fields`; nothing is written.
+        """
         now = self._store.now()
         with write_transaction():
-            self._check_email_free(email)
-            user = User.create(
-                id=self._store.new_uuid(),
-                email=email,
-                email_key=email_key(email),
-                first_name=first_name,
-                last_name=last_name,
-                avatar_url=avatar_url,
-                workos_user_id=workos_user_id,
-                workos_updated_at=workos_updated_at,
-                metadata=metadata or {},
-                created_at=now,
-                updated_at=now,
-            )
-            self._store.text.index_document(after=text_search.indexed("user", user))
-            self._store.events.emit("user.created", records.user(user),
-                                    [org_scope] if org_scope else [])
+            taken = prepared.taken(User, "email_key", [email_key(f["email"]) for f in fields])
+            users = []
+            for position, values in enumerate(fields):
+                key = email_key(values["email"])
+                if key in taken:
+                    raise at_position(_email_taken(values["email"]), position)
+                taken.add(key)
+                users.append(User(
+                    id=self._store.new_uuid(), email=values["email"], email_key=key,
+                    first_name=values.get("first_name"), last_name=values.get("last_name"),
+                    avatar_url=values.get("avatar_url"),
+                    workos_user_id=values.get("workos_user_id"),
+                    workos_updated_at=values.get("workos_updated_at"),
+                    metadata=values.get("metadata") or {}, created_at=now, updated_at=now))
+            prepared.insert_all(users)
+            self._store.text.index_new([text_search.indexed("user", u) for u in users])
+            scope = [org_scope] if org_scope else []
+            changes = [("user.created", records.user(u), scope) for u in users]
             if org_scope is not None:
-                membership = Membership.create(
-                    id=self._store.new_id("mem"),
-                    organization=org_scope,
-                    user=user,
-                    role=Role.get_by_id(MEMBER_ROLE_ID),
-                    created_at=now,
-                    updated_at=now,
-                )
-                self._store.events.emit("membership.created", records.membership_event(membership),
-                                        [org_scope])
-            return user
+                # the scoped caller's new users join its organization, or it could not see them
+                memberships = [Membership(id=self._store.new_id("mem"), organization=org_scope,
+                                          user=u.id, role=MEMBER_ROLE_ID, created_at=now,
+                                          updated_at=now) for u in users]
+                prepared.insert_all(memberships)
+                changes += [("membership.created", records.membership_event(m), scope)
+                            for m in memberships]
+            self._store.events.emit_many(changes)
+            return users
 
     def update(self, user_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values.
@@ -136,8 +157,12 @@ class Users:
 
     @staticmethod
     def _check_email_free(email):
-        if User.select().where(User.email_key == email_key(email)).exists():
-            raise Conflict("email", f"A user with email '{email}' already exists")
+        if prepared.taken(User, "email_key", [email_key(email)]):
+            raise _email_taken(email)
+
+
+def _email_taken(email):
+    return Conflict("email", f"A user with email '{email}' already exists")
 
 
 def is_member(user_id, organization_id):

@@ -7,7 +7,7 @@ from .db import write_transaction
 from .events import PING
 from .models import Webhook
 from .organizations import owned_row
-from .pages import keyset_page
+from .pages import counted, keyset_page
 
 
 def new_secret():
@@ -24,9 +24,11 @@ class Webhooks:
 
     def list(self, *, limit, after=None, org_scope=None):
         query = Webhook.select()
+        total = counted("webhook")
         if org_scope is not None:
             query = query.where(Webhook.organization == org_scope)
-        return keyset_page(query, Webhook, limit, after)
+            total = counted("webhook.organization", org_scope)
+        return keyset_page(query, Webhook, limit, after, total)
 
     def create(self, *, name, url, events, metadata=None, org_scope=None):
         now = self._store.now()

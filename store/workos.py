@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from . import prepared
 from .db import database, write_transaction
 from .errors import Conflict, StoreError
 from .models import User, WorkosEvent
@@ -51,17 +52,45 @@ class Workos:
         Returns counts by outcome. A user that cannot be applied (its email belongs to a
         user linked to another WorkOS user) is counted as "failed" and rolled back alone;
         the rest of the page still lands.
+
+        A first sync is mostly creates, so the page is read for existing users in one
+        statement per column, and a run of users that match nobody — in the table or
+        earlier in the page — is created by one `Users.create_many`. Any other user goes
+        through `_upsert` alone, after the run before it has been written, so it meets
+        the table exactly as one-by-one upserts would leave it.
         """
         counts = Counter()
         with write_transaction():
+            seen = _known_identities(users)
+            run = []
             for user in users:
-                try:
-                    with database.atomic():
-                        counts[self._upsert(user)] += 1
-                except StoreError as error:
-                    counts["failed"] += 1
-                    log.warning("WorkOS user %s not synced: %s", user.workos_user_id, error)
+                identities = {("id", user.workos_user_id), ("email", email_key(user.email))}
+                if seen.isdisjoint(identities):
+                    run.append(user)
+                else:
+                    counts["created"] += self._create_all(run)
+                    run = []
+                    counts[self._upsert_alone(user)] += 1
+                seen |= identities
+            counts["created"] += self._create_all(run)
         return counts
+
+    def _create_all(self, users):
+        """Create `users`, none of whom matches an existing user; returns how many."""
+        if users:
+            self._store.users.create_many([
+                {**user.profile(), "workos_user_id": user.workos_user_id,
+                 "workos_updated_at": user.updated_at} for user in users])
+        return len(users)
+
+    def _upsert_alone(self, user):
+        """`_upsert` in a savepoint of its own: its outcome, or "failed" rolled back."""
+        try:
+            with database.atomic():
+                return self._upsert(user)
+        except StoreError as error:
+            log.warning("WorkOS user %s not synced: %s", user.workos_user_id, error)
+            return "failed"
 
     def _upsert(self, incoming):
         users = self._store.users
@@ -82,7 +111,7 @@ class Workos:
             changes["workos_user_id"] = incoming.workos_user_id
         if changes:
             users.update(existing.id, changes)
-        _remember_version(existing.id, incoming)
+        _remember_version(existing, incoming)
         return "linked" if linking else "updated" if changes else "unchanged"
 
     def _deactivate(self, incoming):
@@ -90,11 +119,19 @@ class Workos:
         existing = User.first_by("workos_user_id", incoming.workos_user_id)
         if existing is None or _is_stale(existing, incoming):
             return "unchanged"
-        _remember_version(existing.id, incoming)
+        _remember_version(existing, incoming)
         if not existing.is_active:
             return "unchanged"
         self._store.users.update(existing.id, {"is_active": False})
         return "deactivated"
+
+
+def _known_identities(users):
+    """("id", workos user id) and ("email", email key) pairs of `users` that some user in
+    the table already holds: one look-up per column for a page."""
+    ids = prepared.taken(User, "workos_user_id", [u.workos_user_id for u in users])
+    emails = prepared.taken(User, "email_key", [email_key(u.email) for u in users])
+    return {("id", i) for i in ids} | {("email", e) for e in emails}
 
 
 def _is_stale(existing, incoming):
@@ -104,7 +141,9 @@ def _is_stale(existing, incoming):
             and incoming.updated_at < existing.workos_updated_at)
 
 
-def _remember_version(user_id, incoming):
-    if incoming.updated_at is not None:
+def _remember_version(existing, incoming):
+    """Keep WorkOS's updated_at of what `existing` was last synced from; a sync that finds
+    it already kept (every user of a second pass) writes nothing."""
+    if incoming.updated_at is not None and incoming.updated_at != existing.workos_updated_at:
         (User.update(workos_updated_at=incoming.updated_at)
-         .where(User.id == user_id).execute())
+         .where(User.id == existing.id).execute())

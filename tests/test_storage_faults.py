@@ -10,6 +10,7 @@ import pytest
 
 import apps
 from conftest import UNLIMITED
+from goldenrecord.store import prepared
 from support import assert_envelope
 
 ORGS = "/api/v1/organizations"
@@ -129,16 +130,21 @@ def _sqlite_error(code, name, message):
 
 def _fail_inserts(monkeypatch, store, error):
     """Every INSERT of the store fails with `error` as the driver raised it, wrapped by
-    peewee as peewee does: a fault injected at the engine's boundary."""
+    peewee as peewee does: a fault injected at the engine's boundary. Inserts go through
+    peewee's execute_sql or, for the creates, the prepared statements of store/prepared.py."""
     original = store.db.execute_sql
 
     def execute_sql(sql, params=None, *args, **kwargs):
         if sql.lstrip().upper().startswith("INSERT"):
-            with peewee.__exception_wrapper__:
-                raise error
+            fail()
         return original(sql, params, *args, **kwargs)
 
+    def fail(*args, **kwargs):
+        with peewee.__exception_wrapper__:
+            raise error
+
     monkeypatch.setattr(store.db, "execute_sql", execute_sql)
+    monkeypatch.setattr(prepared, "insert_all", fail)
 
 
 @pytest.mark.parametrize("error, cause", [

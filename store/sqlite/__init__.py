@@ -50,8 +50,12 @@ class SqliteTextIndex(TextIndex):
     def index_document(self, before=(), after=()):
         search.index_document(self._db, before, after)
 
-    def find(self, kind, text, *, where="", params=(), count=True):
-        return search.find(self._db, kind, text, where=where, params=params, count=count)
+    def index_new(self, documents):
+        search.index_new(self._db, documents)
+
+    def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
+        return search.find(self._db, kind, text, where=where, params=params, count=count,
+                           limit=limit or search.CANDIDATES, after=after)
 
     def reindex(self, progress=None):
         search.reindex(self._db, self._transaction, progress=progress)
