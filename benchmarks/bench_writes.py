@@ -15,9 +15,7 @@ per request (synchronous=FULL) would put on them.
 """
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path

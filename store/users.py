@@ -4,8 +4,8 @@ from . import prepared, records
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
-from .models import Membership, Role, User
-from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
+from .models import Membership, User
+from .pages import counted, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 

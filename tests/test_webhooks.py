@@ -15,7 +15,6 @@ import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-import apps
 import goldenrecord
 from support import Receiver, assert_envelope
 
