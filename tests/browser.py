@@ -10,5 +10,21 @@ WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 400, "height": 800}
 
 
+def playwright_api():
+    """playwright.sync_api once Chromium is there. Where the browser is required (.ci/run
+    sets GOLDENRECORD_REQUIRE_BROWSER), a missing one fails; elsewhere the calling module
+    is skipped."""
+    import pytest
+
+    if os.environ.get("GOLDENRECORD_REQUIRE_BROWSER"):
+        import playwright.sync_api as sync_api
+        assert os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+        return sync_api
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+    return sync_api
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

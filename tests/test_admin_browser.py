@@ -1,25 +1,17 @@
 """The admin dashboard in a real browser (Chromium via Playwright) against a real
 `goldenrecord serve`: one server and one browser for the module, a fresh browser context
 (its own cookies) per test."""
-import os
 import time
 from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, NARROW, WIDE, launch
+from browser import NARROW, WIDE, launch, playwright_api
 from process import ServerProcess, new_key
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
 
-# Where the browser is required (.ci/run sets this), a missing one fails instead of skipping.
-if os.environ.get("GOLDENRECORD_REQUIRE_BROWSER"):
-    import playwright.sync_api as sync_api
-    assert os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = playwright_api()
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 XSS = "<img src=x onerror=alert(1)>"

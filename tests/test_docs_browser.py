@@ -2,23 +2,15 @@
 descriptions are rendered as Markdown, field rules are shown in words (never as regular
 expressions), and nothing in the document is ever run or parsed as HTML."""
 import json
-import os
 
 import pytest
 
-from browser import CHROMIUM, launch
+from browser import launch, playwright_api
 from process import ServerProcess, new_key
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
 
-# Where the browser is required (.ci/run sets this), a missing one fails instead of skipping.
-if os.environ.get("GOLDENRECORD_REQUIRE_BROWSER"):
-    import playwright.sync_api as sync_api
-    assert os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = playwright_api()
 
 expect = sync_api.expect
 expect.set_options(timeout=15_000)
