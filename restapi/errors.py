@@ -17,7 +17,7 @@ log = logging.getLogger("goldenrecord")
 
 
 class ErrorCode(NamedTuple):
-    """One row of the error table: the status a code always has, what it means (the README's
+    """One row of the error table: the status a code always has, what it means (the API guide's
     and the OpenAPI document's text), and the message an error carries when whoever raises
     it has nothing more specific to say."""
 
@@ -30,7 +30,7 @@ class ErrorCode(NamedTuple):
         return self.message or self.description
 
 
-# Every code the API answers with: the README's table and the OpenAPI document's are made
+# Every code the API answers with: docs/api.md's table and the OpenAPI document's are made
 # from this one, and ApiError takes its status and default message from it.
 ERROR_CODES = {
     "GR_VALIDATION_ERROR": ErrorCode(

@@ -1,7 +1,7 @@
 """A small client for WorkOS's REST API, written against the API itself with requests.
 
 Only what Golden Record uses: listing User Management users. It follows WorkOS's
-published behaviour (see README, "WorkOS integration"): bearer `sk_` key, cursor
+published behaviour (see docs/workos.md): bearer `sk_` key, cursor
 pagination with `limit`/`after` and `list_metadata.after`, JSON error bodies carrying
 `message` (and sometimes `code`), and `Retry-After` on 429 — which WorkOS's own SDKs
 honour, so we do too.

@@ -13,7 +13,7 @@ It is asked
 - every `interval` seconds on a thread of the watch's own, off the request path, for
   commits by anyone else (another process, the CLI, a connection opened by hand); so an
   answer cached here is at most about one interval staler than a fresh read after another
-  process's write (README, *Storage*).
+  process's write (docs/architecture.md, *Storage*).
 
 Until the watch is started — and for a database no second connection can open (in
 memory) — it vouches for nothing, and the change counters are read by a statement on
