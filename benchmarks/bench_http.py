@@ -44,11 +44,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    work = Path(common.temp_dir())
-    db = work / "bench.db"
-    print("seeding 10,000 organizations and 10,000 users ...", flush=True)
-    key, org_ids = common.seed(db)
-    script = common.random_ids_script(work, org_ids, "/api/v1/organizations/%s")
+    work, db, key, script = common.seeded_for_reads()
     ceiling = common.ceiling_server()
     metered = common.goldenrecord_server(db, UNLIMITED)
     bare = common.goldenrecord_server(db, OFF)

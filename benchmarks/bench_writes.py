@@ -72,11 +72,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    work = Path(common.temp_dir())
-    db = work / "bench.db"
-    print("seeding 10,000 organizations and 10,000 users ...", flush=True)
-    key, org_ids = common.seed(db)
-    reads = common.random_ids_script(work, org_ids, "/api/v1/organizations/%s")
+    work, db, key, reads = common.seeded_for_reads()
     ceiling = common.ceiling_server()
     server = common.goldenrecord_server(db, UNLIMITED)
     scripts = iter(range(10**6))

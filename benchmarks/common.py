@@ -57,6 +57,16 @@ def seed(db_path, organizations=10_000, users=10_000):
     return key, [row["id"] for row in org_rows]
 
 
+def seeded_for_reads():
+    """A temporary folder with a seeded database (10,000 organizations and 10,000 users) and
+    a wrk script reading random organizations: (folder, database, admin key, script)."""
+    work = Path(temp_dir())
+    db = work / "bench.db"
+    print("seeding 10,000 organizations and 10,000 users ...", flush=True)
+    key, org_ids = seed(db)
+    return work, db, key, random_ids_script(work, org_ids, "/api/v1/organizations/%s")
+
+
 class Server:
     """A server child process on a free port, stopped on exit."""
 

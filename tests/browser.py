@@ -26,5 +26,13 @@ def playwright_api():
     return sync_api
 
 
+def module_browser(sync_api):
+    """Chromium for a test module's fixture (yields it, then closes it)."""
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

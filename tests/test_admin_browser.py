@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import NARROW, WIDE, launch, playwright_api
+from browser import NARROW, WIDE, module_browser, playwright_api
 from process import ServerProcess, new_key
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
@@ -33,10 +33,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    yield from module_browser(sync_api)
 
 
 class Api:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from browser import launch, playwright_api
+from browser import module_browser, playwright_api
 from process import ServerProcess, new_key
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
@@ -26,10 +26,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    yield from module_browser(sync_api)
 
 
 @pytest.fixture
