@@ -104,7 +104,10 @@ def test_tampered_cursor_is_400(client, admin, make):
         ["users", "2026-01-15T10:30:00.000000Z", "00000000-0000-4000-8000-000000000000"])
     payload, _, signature = cursor.rpartition(".")
     unsigned = base64.urlsafe_b64encode(b'["users","x","y"]').decode().rstrip("=")
-    for bad in [forged, cursor[:-2] + "xx", "garbage", "a.b", cursor + "x", f"{unsigned}.{signature}"]:
+    # a changed signature character: the second-to-last one, since the last carries only four
+    # bits of the HMAC and a base64 decoder ignores the rest (so "x" can decode as "w" did)
+    changed = cursor[:-2] + ("A" if cursor[-2] != "A" else "B") + cursor[-1]
+    for bad in [forged, changed, "garbage", "a.b", cursor + "x", f"{unsigned}.{signature}"]:
         result = client.simulate_get("/api/v1/users", params={"cursor": bad}, headers=admin)
         assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
 
