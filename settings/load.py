@@ -16,6 +16,7 @@ class ConfigError(Exception):
 
 ENVIRONMENT = {
     "GOLDENRECORD_DB": "database.path",
+    "GOLDENRECORD_DATABASE_URL": "database.url",
     "GOLDENRECORD_HOST": "server.host",
     "GOLDENRECORD_PORT": "server.port",
     # Secrets are best kept out of config files:

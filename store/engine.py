@@ -42,16 +42,19 @@ class TextIndex(abc.ABC):
     """
 
     @abc.abstractmethod
-    def index_document(self, before=(), after=()):
+    def index_document(self, before=(), after=(), *, document=None):
         """Keep the index in step with one document's write: the indexed texts it had
-        `before` (none for a create) and has `after` (none for a delete). Called in the
-        writing transaction, so the index never disagrees with a committed row."""
+        `before` (none for a create) and has `after` (none for a delete); `document` is
+        its (kind, id), for an engine whose index is not kept by triggers of its own.
+        Called in the writing transaction, so the index never disagrees with a committed
+        row."""
 
-    def index_new(self, documents):
+    def index_new(self, documents, *, keys=()):
         """Index the documents a batch of creates has just written (each one's indexed
-        texts), as `index_document(after=...)` would each; an engine may do it at once."""
-        for texts in documents:
-            self.index_document(after=texts)
+        texts, and in `keys` each one's (kind, id)), as `index_document(after=...)` would
+        each; an engine may do it at once."""
+        for texts, key in zip(documents, keys or [None] * len(documents)):
+            self.index_document(after=texts, document=key)
 
     @abc.abstractmethod
     def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
@@ -195,18 +198,27 @@ class Engine(abc.ABC):
 
 
 def engine_for(database):
-    """The Engine that `database` (settings' DatabaseConfig) names: SQLite on
-    `database.path` while `database.url` is empty, the only engine there is yet, with
-    the secret key (or its file) the configuration gives.
+    """The Engine that `database` (settings' DatabaseConfig) names: PostgreSQL when
+    `database.url` is a postgresql:// (or postgres://) URL, SQLite on `database.path`
+    while it is empty, with the secret key (or its file) the configuration gives.
 
     A URL's credentials are never repeated in the error, only its scheme.
     """
-    from .sqlite import SqliteEngine
-
     if not database.url:
+        from .sqlite import SqliteEngine
+
         return SqliteEngine(database.path, secret_key=database.secret_key,
                             key_file=database.secret_key_file,
                             busy_timeout_ms=database.busy_timeout_ms)
     scheme = urllib.parse.urlsplit(database.url).scheme or "(no scheme)"
-    raise ConfigError(f"database.url: no engine for '{scheme}' is available yet; leave "
-                      "database.url empty to use SQLite at database.path")
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from .postgresql import PostgresEngine
+        except ImportError as error:  # the optional extra is not installed
+            raise ConfigError("database.url: PostgreSQL needs psycopg 3: pip install "
+                              f"'goldenrecord[postgresql]' ({error})") from None
+        return PostgresEngine(database.url, secret_key=database.secret_key,
+                              key_file=database.secret_key_file,
+                              busy_timeout_ms=database.busy_timeout_ms)
+    raise ConfigError(f"database.url: no engine for '{scheme}'; use a postgresql:// URL, or "
+                      "leave database.url empty to use SQLite at database.path")

@@ -131,7 +131,8 @@ class Organizations:
                                          metadata=values.get("metadata") or {},
                                          created_at=now, updated_at=now))
             prepared.insert_all(orgs)
-            self._store.text.index_new([text_search.indexed("organization", o) for o in orgs])
+            self._store.text.index_new([text_search.indexed("organization", o) for o in orgs],
+                                      keys=[("organization", o.id) for o in orgs])
             self._store.events.emit_many([("organization.created", records.organization(o), [o.id])
                                           for o in orgs])
             return orgs
@@ -144,7 +145,8 @@ class Organizations:
                 self._check_slug_free(changes["slug"])
             before = text_search.indexed("organization", org)
             self._updated(org, changes)
-            self._store.text.index_document(before, text_search.indexed("organization", org))
+            self._store.text.index_document(before, text_search.indexed("organization", org),
+                                            document=("organization", org.id))
             return org
 
     def set_verified(self, org_id, value=None, *, org_scope=None):
@@ -164,7 +166,8 @@ class Organizations:
                                         [org.id])
             self._emit("organization.deleted", org)
             org.delete_instance()  # its keys go with it, and their counter moves (m0009)
-            self._store.text.index_document(before=text_search.indexed("organization", org))
+            self._store.text.index_document(before=text_search.indexed("organization", org),
+                                            document=("organization", org.id))
         return org
 
     def _updated(self, org, changes):

@@ -99,7 +99,8 @@ class Users:
                     workos_updated_at=values.get("workos_updated_at"),
                     metadata=values.get("metadata") or {}, created_at=now, updated_at=now))
             prepared.insert_all(users)
-            self._store.text.index_new([text_search.indexed("user", u) for u in users])
+            self._store.text.index_new([text_search.indexed("user", u) for u in users],
+                                      keys=[("user", u.id) for u in users])
             scope = [org_scope] if org_scope else []
             changes = [("user.created", records.user(u), scope) for u in users]
             if org_scope is not None:
@@ -131,7 +132,8 @@ class Users:
             if changes:
                 before = text_search.indexed("user", user)
                 user.apply(changes, self._store.now())
-                self._store.text.index_document(before, text_search.indexed("user", user))
+                self._store.text.index_document(before, text_search.indexed("user", user),
+                                                document=("user", user.id))
                 self._store.events.emit("user.updated", records.user(user), organizations_of(user.id))
             return user
 
@@ -152,7 +154,8 @@ class Users:
             self._store.events.emit("user.deleted", records.user(user),
                                     [m.organization_id for m in memberships])
             user.delete_instance()
-            self._store.text.index_document(before=text_search.indexed("user", user))
+            self._store.text.index_document(before=text_search.indexed("user", user),
+                                            document=("user", user.id))
             return user
 
     @staticmethod

@@ -47,10 +47,10 @@ class SqliteTextIndex(TextIndex):
         self._db = db
         self._transaction = transaction
 
-    def index_document(self, before=(), after=()):
-        search.index_document(self._db, before, after)
+    def index_document(self, before=(), after=(), *, document=None):
+        search.index_document(self._db, before, after)  # FTS5's triggers know the row
 
-    def index_new(self, documents):
+    def index_new(self, documents, *, keys=()):
         search.index_new(self._db, documents)
 
     def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):

@@ -1,0 +1,177 @@
+"""The text index on PostgreSQL: the search package's relevance over a token table.
+
+SQLite keeps documents' terms in FTS5 tables; PostgreSQL keeps them in `search_token`,
+(kind, token, document id, column), one row per distinct token of each indexed column,
+tokenized in Python by `search.text.tokens` — the very function that tokenizes queries,
+so a document and a query can never disagree on what a word is. The typo look-ups use
+SQLite's deletion-variant tables (`search_term`, `search_variant`) unchanged, and the
+ranking is `search.engine`'s: the same tiers (every query word exact, then prefix, each
+split by "all in a primary column", then typo matches graded by edits and kept start),
+the same ties (length of the name or email, then id), the same seekable rank keys.
+
+A tier is computed per document in one statement: for each query word, which of its
+alternatives the document holds and in which column; a document holding every word is a
+match, and its tier is the best that every word reaches.
+"""
+import heapq
+
+from goldenrecord.search import engine as search
+from goldenrecord.search.text import tokens
+
+from ..engine import TextIndex
+
+
+class PgTextIndex(TextIndex):
+    """The index on the peewee database `db`; `transaction()` opens a write transaction."""
+
+    def __init__(self, db, transaction):
+        self._db = db
+        self._transaction = transaction
+
+    # -- keeping it in step ------------------------------------------------------------
+
+    def index_document(self, before=(), after=(), *, document=None):
+        kind, doc_id = document
+        self._db.execute_sql("DELETE FROM search_token WHERE kind = ? AND doc_id = ?",
+                             (kind, doc_id))
+        if after:
+            self._insert_tokens([(kind, doc_id, after)])
+        self._variants_added([after])
+        self._variants_dropped(search._reachable(before) - search._reachable(after))
+
+    def index_new(self, documents, *, keys=()):
+        self._insert_tokens([(kind, doc_id, texts)
+                             for (kind, doc_id), texts in zip(keys, documents)])
+        self._variants_added(documents)
+
+    def _insert_tokens(self, documents):
+        rows = {(kind, token, doc_id, field)
+                for kind, doc_id, texts in documents
+                for field, text in enumerate(texts) for token in tokens(text)}
+        self._db.connection().executemany(
+            "INSERT INTO search_token VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", sorted(rows))
+
+    def _variants_added(self, documents):
+        terms = {}
+        for texts in documents:
+            terms.update(search.document_terms(texts))
+        known = search._known(self._db, terms)
+        new = {t: e for t, e in terms.items() if t not in known}
+        connection = self._db.connection()
+        connection.executemany("INSERT INTO search_term VALUES (?) ON CONFLICT DO NOTHING",
+                               [(t,) for t in new])
+        connection.executemany(
+            "INSERT INTO search_variant VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(v, t) for t, edits in new.items() for v in search.variants(t, edits)])
+
+    def _variants_dropped(self, terms):
+        connection = self._db.connection()
+        for term in search._known(self._db, terms):
+            if self._held(term):
+                continue
+            connection.executemany(
+                "DELETE FROM search_variant WHERE variant = ? AND term = ?",
+                [(v, term) for v in search.variants(term, search.term_edits(term))])
+            connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
+
+    def _held(self, term):
+        return self._db.execute_sql("SELECT 1 FROM search_token WHERE token = ? LIMIT 1",
+                                    (term,)).fetchone() is not None
+
+    def reindex(self, progress=None):
+        """Rebuild both tables from the documents, one kind's batch of rows at a time in
+        write transactions of its own."""
+        batches = []
+        for kind, (table, columns, *_) in search.KINDS.items():
+            ids = [row[0] for row in self._db.execute_sql(f'SELECT id FROM "{table}" ORDER BY id')]
+            batches += [(kind, table, columns, ids[i:i + 500]) for i in range(0, len(ids), 500)]
+        with self._transaction():
+            self._db.execute_sql("DELETE FROM search_token")
+            self._db.execute_sql("DELETE FROM search_variant")
+            self._db.execute_sql("DELETE FROM search_term")
+        for done, (kind, table, columns, ids) in enumerate(batches, start=1):
+            with self._transaction():
+                marks = ", ".join("?" * len(ids))
+                rows = self._db.execute_sql(
+                    f'SELECT id, {", ".join(columns)} FROM "{table}" WHERE id IN ({marks})', ids)
+                documents = [(row[0], row[1:]) for row in rows]
+                self._db.execute_sql(f"DELETE FROM search_token WHERE kind = ? AND doc_id IN "
+                                     f"({marks})", (kind, *ids))
+                self.index_new([texts for _, texts in documents],
+                               keys=[(kind, doc_id) for doc_id, _ in documents])
+            if progress is not None:
+                progress(done, len(batches))
+
+    # -- finding -----------------------------------------------------------------------
+
+    def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
+        limit = limit or search.CANDIDATES
+        table, columns, tie_column, _ = search.KINDS[kind]
+        query_tokens = tokens(text)[:search.MAX_QUERY_TOKENS]
+        if not query_tokens:
+            return search.Found([], 0, set())
+        groups = search._query_groups(self._db, query_tokens)
+        primary = [columns.index(c) for c in search.PRIMARY[kind]]
+        sql, values = _matches(kind, table, tie_column, groups, primary, where, params)
+        rows = self._db.execute_sql(sql, values).fetchall()
+        keys = []
+        typo_rows = []
+        for tier, size, doc_id, *texts in rows:
+            if tier < search.TYPO_TIER:
+                keys.append((tier, 0, 0, size, doc_id))
+            else:
+                typo_rows.append((doc_id, texts))
+        keys += [_typo_key(groups, columns, tie_column, doc_id, texts)
+                 for doc_id, texts in typo_rows]
+        keys.sort()
+        if after is not None:
+            keys = [key for key in keys if key > tuple(after)]
+        page = heapq.nsmallest(limit + 1, keys)
+        more = len(page) > limit
+        page = page[:limit]
+        terms = {(a.term, a.quality) for group in groups for a in group}
+        return search.Found([key[-1] for key in page], len(rows) if count else None, terms,
+                            page[-1] if more else None)
+
+
+def _matches(kind, table, tie_column, groups, primary, where, params):
+    """One statement: every document holding an alternative of each query word, with its
+    tier, the length of its tie column, its id and its indexed texts."""
+    hits, values = [], []
+    for number, group in enumerate(groups):
+        for alternative in group:
+            if alternative.quality == search.PREFIX:
+                test = "token >= ? AND token < ?"
+                values += [kind, alternative.term, alternative.term + "\U0010ffff"]
+            else:
+                test = "token = ?"
+                values += [kind, alternative.term]
+            hits.append(f"SELECT doc_id, field, {number} AS word, {alternative.quality} AS quality "
+                        f"FROM search_token WHERE kind = ? AND {test}")
+    in_primary = f"field IN ({', '.join(str(p) for p in primary)})"
+    columns = ", ".join(f"d.{c}" for c in search.KINDS[kind][1])
+    condition = f" AND ({where})" if where else ""
+    sql = f"""WITH hit AS ({' UNION ALL '.join(hits)}),
+        word AS (SELECT doc_id, word,
+                        bool_or(quality = {search.EXACT} AND {in_primary}) AS exact_primary,
+                        bool_or(quality = {search.EXACT}) AS exact,
+                        bool_or(quality <> {search.TYPO} AND {in_primary}) AS prefix_primary,
+                        bool_or(quality <> {search.TYPO}) AS prefix
+                 FROM hit GROUP BY doc_id, word),
+        doc AS (SELECT doc_id,
+                       CASE WHEN bool_and(exact_primary) THEN 0 WHEN bool_and(exact) THEN 1
+                            WHEN bool_and(prefix_primary) THEN 2 WHEN bool_and(prefix) THEN 3
+                            ELSE {search.TYPO_TIER} END AS tier
+                FROM word GROUP BY doc_id HAVING count(*) = {len(groups)})
+        SELECT doc.tier, coalesce(length(d.{tie_column}), 0), d.id, {columns}
+        FROM doc JOIN "{table}" d ON d.id = doc.doc_id WHERE TRUE{condition}"""
+    return sql, (*values, *params)
+
+
+def _typo_key(groups, columns, tie_column, doc_id, texts):
+    """The rank key of a typo match, graded as search.engine grades it."""
+    doc_tokens = set(tokens(" ".join(v for v in texts if v)))
+    grades = [search._grade(doc_tokens, group) for group in groups]
+    tie = texts[columns.index(tie_column)] or ""
+    return (search.TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades),
+            len(tie), doc_id)

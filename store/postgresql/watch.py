@@ -1,0 +1,113 @@
+"""Telling that nothing was committed since a moment, on PostgreSQL: LISTEN/NOTIFY.
+
+The change counters' trigger functions (migrations/triggers.py) NOTIFY the channel
+`goldenrecord_changes`, which PostgreSQL delivers to every listening session when — and
+only if — the writing transaction commits, whichever replica wrote. The watch LISTENs on
+a connection of its own, on a thread of its own, and moves its token on each
+notification; this process's own writers move it at once as their transaction ends
+(`after_each_write`), before they answer.
+
+Bound: an answer cached by one replica is stale for at most the notification's trip
+after another replica's commit (milliseconds on one host), and never longer than
+`MAX_SILENCE` seconds: the watch waits at most that long for a notification, and a lost
+connection stops it vouching (token None: the counters are read by a statement on every
+call, exact) until it has listened again.
+"""
+import itertools
+import threading
+
+import psycopg
+
+from ..engine import ChangeWatch
+from .connection import after_each_write
+from .migrations.triggers import CHANNEL
+
+MAX_SILENCE = 1.0  # seconds the thread waits for notifications before it checks `close`
+
+
+class NotifyWatch(ChangeWatch):
+    """Equal tokens from `token()` mean no transaction moved a change counter in between,
+    in this process (at once) or in another (once its notification arrived)."""
+
+    def __init__(self, url):
+        self._url = url
+        self._connection = None
+        self._generation = itertools.count()
+        self._current = None
+        self._stopped = threading.Event()
+        self._thread = None
+        self._stop_listening = None
+        self._lock = threading.Lock()
+
+    def _listen(self):
+        try:
+            connection = psycopg.connect(self._url, autocommit=True)
+            connection.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error:
+            return None
+        return connection
+
+    def start(self):
+        with self._lock:
+            if self._connection is not None or self._stopped.is_set():
+                return
+            self._connection = self._listen()
+            if self._connection is None:
+                return
+            self._current = next(self._generation)
+        self._stop_listening = after_each_write(self._moved)
+        self._thread = threading.Thread(target=self._run, name="goldenrecord-notify-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def _moved(self):
+        with self._lock:
+            if self._connection is not None:
+                self._current = next(self._generation)
+
+    def _run(self):
+        while not self._stopped.is_set():
+            if not self.poll(timeout=MAX_SILENCE):
+                self._stopped.wait(MAX_SILENCE)
+                with self._lock:
+                    if not self._stopped.is_set() and self._connection is None:
+                        self._connection = self._listen()
+                        if self._connection is not None:
+                            self._current = next(self._generation)
+
+    def poll(self, timeout=0):
+        """Take the notifications that have arrived (waiting up to `timeout` seconds for
+        one); True while watching. Tests call it to step the watch."""
+        connection = self._connection
+        if connection is None:
+            return False
+        try:
+            arrived = list(connection.notifies(timeout=timeout, stop_after=1))
+            if arrived:
+                arrived += list(connection.notifies(timeout=0))
+        except psycopg.Error:
+            with self._lock:
+                self._current = None  # cannot vouch until listening again
+                self._connection = None
+            connection.close()
+            return False
+        if arrived:
+            self._moved()
+        return True
+
+    def token(self):
+        return self._current
+
+    def close(self):
+        self._stopped.set()
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        with self._lock:
+            connection, self._connection = self._connection, None
+            self._current = None
+        if connection is not None:
+            connection.close()
