@@ -13,7 +13,7 @@ from .cursors import Cursors
 from .idempotency import Idempotency
 from .middleware import RequestContext, log_request
 from .monitoring import RequestMetrics
-from .ratelimit import FixedWindowLimiter, RateLimit
+from .ratelimit import FixedWindowLimiter, RateLimit, SharedWindowLimiter
 from .routes import add_routes
 from .usage import Usage, UsageRecorder
 from .workos import WorkosLink  # noqa: F401  (re-exported)
@@ -51,7 +51,10 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
                   RequestMetrics(metrics), authentication]
     tier_limits = limits.by_tier()
     if tier_limits is not None:
-        limiter = FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key"))
+        refused = lambda: metrics.refused("api_key")  # noqa: E731
+        # replicas on one database count together; one process counts in memory
+        limiter = (SharedWindowLimiter(clock, store.rate_windows, on_refusal=refused)
+                   if store.engine.replicated else FixedWindowLimiter(clock, on_refusal=refused))
         middleware.append(RateLimit(limiter, tier_limits))
     if usage is not None:
         middleware.append(Usage(usage))

@@ -86,6 +86,25 @@ class FixedWindowLimiter:
                         self._max_buckets)
 
 
+class SharedWindowLimiter(FixedWindowLimiter):
+    """The same fixed windows, counted in the database that every replica shares
+    (store/ratelimits.py) instead of in this process's memory: a key's limit holds
+    exactly across any number of replicas, at one statement per request."""
+
+    def __init__(self, clock, windows, *, on_refusal=None):
+        super().__init__(clock, on_refusal=on_refusal)
+        self._windows = windows
+
+    def hit(self, bucket, limit):
+        now, window, reset = self._position()
+        count = self._windows.hit(bucket, window, limit)
+        if count is None:
+            if self._on_refusal is not None:
+                self._on_refusal()
+            return Decision(False, limit, 0, reset, now)
+        return Decision(True, limit, limit - count - 1, reset, now)
+
+
 def rate_limited(decision, headers=True):
     seconds = decision.retry_after
     error = ApiError("GR_RATE_LIMITED", f"Rate limit exceeded. Try again in {seconds} seconds.")

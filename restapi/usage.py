@@ -72,7 +72,7 @@ class UsageRecorder:
         now = self._clock()
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
-            self._analytics.prune(now - self._retention)
+            self._analytics.prune(now - self._retention, every=PRUNE_EVERY)
 
     def start(self):
         if self._thread is None:

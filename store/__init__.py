@@ -20,9 +20,11 @@ from .idempotency import IdempotentRequests
 from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
 from .memberships import Memberships
+from .jobs import Jobs
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
+from .ratelimits import RateWindows
 from .rbac import Rbac
 from .sqlite import SqliteEngine
 from .users import Users
@@ -72,6 +74,8 @@ class Store:
         self.workos = Workos(self)
         self.idempotency = IdempotentRequests(self)
         self.ended_sessions = EndedSessions(self)
+        self.rate_windows = RateWindows()
+        self.jobs = Jobs(self)
 
     def migrate(self, progress=None):
         """Create or upgrade the schema; returns the migration versions applied.

@@ -10,7 +10,7 @@ from .cache import GenerationCache
 from .db import database, write_transaction
 from .fields import stamp
 
-_END = "INSERT OR IGNORE INTO admin_session_ended (id, expires_at) VALUES (?, ?)"
+_END = "INSERT INTO admin_session_ended (id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _ENDED = "SELECT 1 FROM admin_session_ended WHERE id = ?"
 _PRUNE = "DELETE FROM admin_session_ended WHERE expires_at < ?"
 

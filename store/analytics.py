@@ -48,8 +48,11 @@ class Analytics:
             for key_id, moment in last_used.items():
                 ApiKey.update(last_used_at=moment).where(ApiKey.id == key_id).execute()
 
-    def prune(self, before):
-        """Drop request rows older than `before`; returns how many went."""
+    def prune(self, before, *, every=None):
+        """Drop request rows older than `before`; returns how many went. With `every` (a
+        timedelta) a periodic job: skipped (0) when another replica ran it within `every`."""
+        if every is not None and not self._store.jobs.due("analytics.prune", self._store.now(), every):
+            return 0
         with write_transaction():
             return RequestLog.delete().where(RequestLog.created_at < before).execute()
 

@@ -98,6 +98,9 @@ class Engine(abc.ABC):
     """One database as the store uses it. `path` is where it lives, as configured."""
 
     path = None
+    # Whether several processes (replicas) may serve this database at once, so that what
+    # one process keeps in memory (rate-limit counts) must be kept in the database.
+    replicated = False
 
     @abc.abstractmethod
     def open(self):

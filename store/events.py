@@ -7,6 +7,7 @@ that the sender works through.
 """
 import collections
 import json
+from datetime import timedelta
 
 import peewee as pw
 
@@ -55,6 +56,14 @@ _OUTCOME_FIELDS = ("status", "attempts", "next_attempt_at", "response_code", "er
                    "duration_ms", "delivered_at", "updated_at")
 _RECORD_OUTCOME = (f"UPDATE delivery SET {', '.join(f'{name} = ?' for name in _OUTCOME_FIELDS)} "
                    "WHERE id = ?")
+
+
+# How long a delivery claimed by one replica is left to it (store.Events._claim): past
+# the longest send (webhooks.timeout_seconds, 10 s by default) with room to write its outcome.
+CLAIM_LEASE = timedelta(seconds=60)
+_CLAIM = ("SELECT d.id FROM delivery d JOIN webhook w ON w.id = d.webhook_id "
+          "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.is_active = 1 "
+          "ORDER BY d.next_attempt_at, d.id LIMIT {limit} FOR UPDATE OF d SKIP LOCKED")
 
 
 def _stored(name, value):
@@ -116,6 +125,8 @@ class Events:
         They are about to be sent, so they are made durable first: a receiver never hears
         of a change that a power cut could still take back (see store/sqlite/durability.py).
         """
+        if self._store.engine.replicated:
+            return self._claim(now, limit, skip)
         query = (Delivery.select(Delivery, Event, Webhook).join(Event).switch(Delivery).join(Webhook)
                  .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
                         Webhook.is_active == True)  # noqa: E712
@@ -124,6 +135,26 @@ class Events:
         if due:
             self._store.engine.make_durable()
         return due
+
+    def _claim(self, now, limit, skip):
+        """`due` for replicas sharing the database: the rows are locked FOR UPDATE SKIP
+        LOCKED — a replica claiming at the same moment takes others — and their next
+        attempt moved CLAIM_LEASE ahead, so that no replica takes them again while this one
+        sends. The outcome, when written, sets the real next attempt; a replica killed
+        meanwhile leaves them pending, and another sends them once the lease has passed."""
+        with database.atomic():
+            ids = [row[0] for row in database.execute_sql(
+                _CLAIM.format(limit=int(limit)), (_stored("next_attempt_at", now),))
+                   if row[0] not in skip]
+            if ids:
+                database.execute_sql(
+                    f"UPDATE delivery SET next_attempt_at = ? WHERE id IN ({', '.join('?' * len(ids))})",
+                    (_stored("next_attempt_at", now + CLAIM_LEASE), *ids))
+        if not ids:
+            return []
+        found = {d.id: d for d in Delivery.select(Delivery, Event, Webhook).join(Event)
+                 .switch(Delivery).join(Webhook).where(Delivery.id.in_(ids))}
+        return [found[i] for i in ids if i in found]
 
     def next_due_at(self):
         """When the earliest pending delivery of an active subscription is due, or None."""

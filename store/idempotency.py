@@ -21,8 +21,11 @@ PRUNE_EVERY = timedelta(hours=1)
 
 _FIND = ("SELECT fingerprint, status, sealed FROM idempotent_answer "
          "WHERE api_key_id = ? AND key_digest = ? AND created_at >= ?")
-_SAVE = ("INSERT OR REPLACE INTO idempotent_answer "
-         "(api_key_id, key_digest, fingerprint, status, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+# (ON CONFLICT ... DO UPDATE: SQLite's and PostgreSQL's shared spelling of a replace)
+_SAVE = ("INSERT INTO idempotent_answer "
+         "(api_key_id, key_digest, fingerprint, status, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+         "ON CONFLICT (api_key_id, key_digest) DO UPDATE SET fingerprint = excluded.fingerprint, "
+         "status = excluded.status, sealed = excluded.sealed, created_at = excluded.created_at")
 _PRUNE = "DELETE FROM idempotent_answer WHERE created_at < ?"
 
 
@@ -66,4 +69,5 @@ class IdempotentRequests:
     def _prune_if_due(self, now):
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
-            database.execute_sql(_PRUNE, (stamp(now - REPLAY_WINDOW),))
+            if self._store.jobs.due("idempotency.prune", now, PRUNE_EVERY):
+                database.execute_sql(_PRUNE, (stamp(now - REPLAY_WINDOW),))

@@ -2,7 +2,54 @@ import falcon.testing
 import pytest
 
 import apps
+import postgres
 from support import FakeClock, Receiver
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, skip the tests of what only SQLite has (postgres.py)."""
+    if not postgres.enabled():
+        return
+    skip = pytest.mark.skip(reason="SQLite-specific (its files, pragmas or sqlite3 edits); "
+                                   "the suite runs on PostgreSQL")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server of this session: GOLDENRECORD_TEST_DATABASE_URL's, or a
+    throwaway cluster started for the PostgreSQL tests of a run on SQLite."""
+    if postgres.enabled():
+        yield postgres.URL
+        return
+    cluster = postgres.Cluster()
+    postgres.use_server(cluster.url)
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server):
+    """The migrated PostgreSQL database each test's is copied from (postgres.py)."""
+    template = postgres.Template()
+    yield template
+    template.close()
+
+
+@pytest.fixture
+def pg_config(pg_template, tmp_path):
+    """The configuration of an instance on a fresh PostgreSQL database, whichever engine
+    the rest of the suite runs on."""
+    name, url = pg_template.copy()
+    try:
+        yield apps.config_for(tmp_path / "unused.db", **UNLIMITED, **{
+            "database.url": url, "database.secret_key": pg_template.key})
+    finally:
+        postgres.drop(name)
 
 
 @pytest.fixture
@@ -15,8 +62,13 @@ UNLIMITED = {f"rate_limits.{tier}": 10**9 for tier in ("free", "basic", "pro", "
 
 
 @pytest.fixture
-def config(tmp_path):
-    return apps.config_for(tmp_path / "gr.db", **UNLIMITED)
+def config(request, tmp_path):
+    """The configuration of a test's instance: on SQLite at tmp_path/gr.db, or on a fresh
+    PostgreSQL database when GOLDENRECORD_TEST_DATABASE_URL is set (postgres.py)."""
+    if not postgres.enabled():
+        yield apps.config_for(tmp_path / "gr.db", **UNLIMITED)
+        return
+    yield request.getfixturevalue("pg_config")
 
 
 @pytest.fixture

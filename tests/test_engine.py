@@ -196,10 +196,10 @@ def test_reindex_rebuilds_the_text_index_from_the_tables(opened):
     assert opened.engine.text.find("organization", "umbrela").ids == [org.id]
 
 
-def test_a_database_url_of_another_engine_is_refused_naming_the_key(tmp_path):
+def test_a_database_url_of_an_unknown_engine_is_refused_naming_the_key(tmp_path):
     config = apps.config_for(tmp_path / "unused.db",
-                             **{"database.url": "postgresql://gr:s3cret@db.example/gr"})
-    with pytest.raises(ConfigError, match=r"^database\.url: .*'postgresql'.* yet") as refused:
+                             **{"database.url": "mysql://gr:s3cret@127.0.0.1/gr"})
+    with pytest.raises(ConfigError, match=r"^database\.url: no engine for 'mysql'") as refused:
         goldenrecord.GoldenRecord(config)
     assert "s3cret" not in str(refused.value)
     assert not (tmp_path / "unused.db").exists()
@@ -207,7 +207,7 @@ def test_a_database_url_of_another_engine_is_refused_naming_the_key(tmp_path):
 
 def test_the_command_line_reports_an_unavailable_engine_in_one_line(tmp_path, capsys):
     settings = tmp_path / "gr.toml"
-    settings.write_text('[database]\nurl = "postgresql://gr:s3cret@db.example/gr"\n')
+    settings.write_text('[database]\nurl = "mysql://gr:s3cret@127.0.0.1/gr"\n')
     status = goldenrecord.main(["migrate", "--config", str(settings),
                                 "--db", str(tmp_path / "unused.db")])
     err = capsys.readouterr().err.strip().splitlines()
@@ -215,3 +215,15 @@ def test_the_command_line_reports_an_unavailable_engine_in_one_line(tmp_path, ca
     assert len(err) == 1 and err[0].startswith("goldenrecord: error: database.url: ")
     assert "s3cret" not in err[0]
     assert not (tmp_path / "unused.db").exists()
+
+
+def test_an_unreachable_postgresql_server_is_one_line_without_the_password(tmp_path, capsys):
+    settings = tmp_path / "gr.toml"
+    # port 1 on loopback: nothing listens, the connection is refused at once
+    settings.write_text('[database]\nurl = "postgresql://gr:s3cret@127.0.0.1:1/gr"\n'
+                        'secret_key_file = "gr.key"\n')
+    status = goldenrecord.main(["migrate", "--config", str(settings)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status != 0
+    assert len(err) == 1 and "cannot connect to PostgreSQL" in err[0], err
+    assert "s3cret" not in err[0] and "gr:***@127.0.0.1:1/gr" in err[0]

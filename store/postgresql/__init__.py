@@ -53,6 +53,7 @@ class PostgresEngine(Engine):
     the write lock."""
 
     version = "postgresql"
+    replicated = True
 
     def __init__(self, url, *, secret_key="", key_file="", busy_timeout_ms=10000):
         self.url = url

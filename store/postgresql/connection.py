@@ -16,6 +16,7 @@ bounded by `lock_timeout`, the configuration's busy timeout: past it, Unavailabl
 """
 import contextlib
 import functools
+import time
 
 import peewee as pw
 import psycopg
@@ -96,7 +97,26 @@ class PgDatabase(pw.PostgresqlDatabase):
         return QmarkConnection(super().connection())
 
     def execute_sql(self, sql, params=None):
-        return self._execute_cursor(to_format(sql), params if params else None)
+        return self._execute_cursor(to_format(sql), params)
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        """peewee's, but with no parameters passed as None: psycopg then leaves a literal
+        `%` alone (peewee passes an empty tuple, which makes psycopg parse the text)."""
+        if params:
+            return super()._execute_cursor(sql, params, **cursor_options)
+        self._log_query(sql, params)
+        start = time.perf_counter() if self.query_hooks else None
+        try:
+            with pw.__exception_wrapper__:
+                cursor = self.cursor(**cursor_options)
+                cursor.execute(sql, None)
+        except Exception as error:
+            if start is not None:
+                self._notify_hooks(sql, params, start, error)
+            raise
+        if start is not None:
+            self._notify_hooks(sql, params, start, None)
+        return cursor
 
 
 # Called with no argument after each write transaction of this process has ended: the

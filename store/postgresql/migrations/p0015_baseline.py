@@ -12,7 +12,9 @@ alike. What differs:
 - the counters (m0006, m0009, m0010, m0015's change counters; m0015's row counts) are kept
   by PL/pgSQL trigger functions instead of SQLite's trigger bodies, and the change
   counters also NOTIFY the change watch (watch.py) when their transaction commits;
-- the text index is a table of each document's tokens (text.py), in place of FTS5.
+- the text index is a table of each document's tokens (text.py), in place of FTS5;
+- `rate_window` counts rate-limit windows for all replicas (store/ratelimits.py), and
+  `job_run` lets one replica run each periodic job (store/jobs.py).
 
 Applying it records versions 1 to 15, the history a SQLite database has at that point.
 """
@@ -110,6 +112,11 @@ TABLES = [
         field SMALLINT NOT NULL, PRIMARY KEY (kind, token, doc_id, field))""",
     "CREATE INDEX search_token_document ON search_token (kind, doc_id)",
     f"CREATE TABLE search_term (term {T} PRIMARY KEY)",
+    # The last run of each periodic job, so that one replica runs it (store/jobs.py).
+    f"CREATE TABLE job_run (name {T} PRIMARY KEY, last_at {T} NOT NULL)",
+    # Rate-limit windows shared by the replicas (store/ratelimits.py).
+    f"""CREATE TABLE rate_window (bucket {T} NOT NULL, window_start BIGINT NOT NULL,
+        hits INTEGER NOT NULL, PRIMARY KEY (bucket, window_start))""",
     f"""CREATE TABLE search_variant (variant {T} NOT NULL, term {T} NOT NULL,
         PRIMARY KEY (variant, term))""",
 ]

@@ -1,0 +1,171 @@
+"""PostgreSQL as the engine, and what holds when several replicas share its database
+(docs/postgresql.md). Each test runs on a fresh PostgreSQL database (`pg_config`): the
+server of GOLDENRECORD_TEST_DATABASE_URL, or a throwaway cluster (tests/postgres.py).
+
+Two replicas cannot share one process (the store binds one database per process), so the
+other replica is played here by what it would do to the shared database: a connection of
+its own writing (and notifying), its own limiter counting in the shared window, its own
+claim on the outbox. The real thing — two `goldenrecord serve` behind nginx — is in
+tests/test_replicas.py.
+"""
+import json
+
+import falcon.testing
+import psycopg
+import pytest
+
+import apps
+import goldenrecord
+from goldenrecord.restapi.ratelimit import SharedWindowLimiter
+from goldenrecord.store import engine_for
+from goldenrecord.store.migrations import MIGRATIONS as SQLITE_MIGRATIONS
+from goldenrecord.store.postgresql import PostgresEngine
+from goldenrecord.store.postgresql.migrations import MIGRATIONS
+from goldenrecord.store.ratelimits import RateWindows
+from support import Receiver, assert_envelope, race
+
+ORGS = "/api/v1/organizations"
+
+
+@pytest.fixture
+def pg(pg_config, clock):
+    with apps.service(pg_config, clock=clock) as service:
+        yield service
+
+
+@pytest.fixture
+def pg_client(pg):
+    _, key = pg.store.api_keys.create(name="admin", scopes=["*:*"])
+    return falcon.testing.TestClient(pg.app, headers={"Authorization": f"Bearer {key}"})
+
+
+def other_replica(service):
+    """A connection of another process to the same database."""
+    return psycopg.connect(service.store.engine.url, autocommit=True)
+
+
+def test_every_sqlite_migration_has_its_postgresql_version():
+    covered = sorted(v for versions, _, _ in MIGRATIONS for v in versions)
+    assert covered == [version for version, _, _ in SQLITE_MIGRATIONS]
+
+
+def test_a_postgresql_url_selects_postgresql_and_migrates_to_sqlites_history(pg):
+    assert isinstance(pg.store.engine, PostgresEngine)
+    assert pg.store.schema_version() == SQLITE_MIGRATIONS[-1][0]
+    assert pg.store.engine.pending_migrations() == []
+    assert pg.store.migrate() == []  # a second migrate finds nothing to do
+
+
+def test_the_environment_variable_names_the_database(pg_config):
+    config = goldenrecord.load_config(env={"GOLDENRECORD_DATABASE_URL": pg_config.database.url,
+                                           "GOLDENRECORD_SECRET_KEY": pg_config.database.secret_key})
+    engine = engine_for(config.database)
+    assert isinstance(engine, PostgresEngine) and engine.url == pg_config.database.url
+
+
+def test_the_api_answers_alike_on_postgresql(pg_client):
+    created = assert_envelope(pg_client.simulate_post(ORGS, json={"name": "Globex Industries",
+                                                                  "slug": "globex"}), 201)
+    duplicate = pg_client.simulate_post(ORGS, json={"name": "Other", "slug": "globex"})
+    assert_envelope(duplicate, 409, "GR_DUPLICATE_SLUG", "slug")
+    listed = pg_client.simulate_get(ORGS, params={"includeStaging": "true"})
+    assert [o["id"] for o in assert_envelope(listed, 200)] == [created["id"]]
+    assert listed.json["meta"]["total"] == 1  # the row count kept by PL/pgSQL triggers
+    found = pg_client.simulate_get(ORGS, params={"search": "globx industres",
+                                                 "includeStaging": "true"})
+    assert [o["id"] for o in assert_envelope(found, 200)] == [created["id"]]  # two typos
+
+
+def test_search_ranks_exact_then_prefix_then_typos_on_postgresql(pg_client):
+    for name, slug in (("Acme Widgets", "widgets-co"), ("Acmex", "acmex"),
+                       ("Acne Labs", "acne-labs"), ("Zeta", "acme")):
+        assert_envelope(pg_client.simulate_post(ORGS, json={"name": name, "slug": slug}), 201)
+    found = pg_client.simulate_get(ORGS, params={"search": "acme", "includeStaging": "true"})
+    # exact in the name, exact elsewhere (the slug), a prefix, then one typo
+    assert [o["name"] for o in assert_envelope(found, 200)] == [
+        "Acme Widgets", "Zeta", "Acmex", "Acne Labs"]
+
+
+def test_the_slug_race_gives_exactly_one_201(pg_client):
+    statuses = race(20, lambda i: pg_client.simulate_post(
+        ORGS, json={"name": f"Racer {i}", "slug": "contested"}).status_code)
+    assert sorted(statuses) == [201] + [409] * 19
+
+
+def test_a_key_revoked_by_another_replica_is_refused_once_notified(pg, pg_client):
+    _, key = pg.store.api_keys.create(name="doomed", scopes=["*:*"])
+    headers = {"Authorization": f"Bearer {key}"}
+    assert_envelope(pg_client.simulate_get("/api/v1/roles", headers=headers), 200)  # cached
+    with other_replica(pg) as connection:
+        connection.execute("UPDATE api_key SET revoked_at = '2026-01-15T10:00:00.000000Z' "
+                           "WHERE name = 'doomed'")
+    watch = pg.store.changes.watch
+    assert watch.poll(timeout=5)  # the notification of that commit arrives
+    assert_envelope(pg_client.simulate_get("/api/v1/roles", headers=headers), 401)
+
+
+def test_rate_limits_count_every_replicas_requests(pg_config, clock):
+    config = apps.config_for("unused.db", **{"database.url": pg_config.database.url,
+                                             "database.secret_key": pg_config.database.secret_key,
+                                             "rate_limits.free": "5"})
+    with apps.service(config, clock=clock) as service:
+        client = falcon.testing.TestClient(service.app)
+        key_row, key = service.store.api_keys.create(name="k", scopes=["*:*"])
+        # the other replica: its own limiter, counting in the shared window
+        other = SharedWindowLimiter(clock, RateWindows())
+        assert [other.hit(key_row.id, 5).allowed for _ in range(3)] == [True] * 3
+        headers = {"Authorization": f"Bearer {key}"}
+        first = client.simulate_get("/api/v1/roles", headers=headers)
+        assert first.headers["X-RateLimit-Remaining"] == "1"
+        assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 200)
+        assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 429,
+                        "GR_RATE_LIMITED")
+        assert not other.hit(key_row.id, 5).allowed
+
+
+def test_a_delivery_is_claimed_by_one_replica_and_retried_after_a_kill(pg_config, clock):
+    config = apps.config_for("unused.db", **{"database.url": pg_config.database.url,
+                                             "database.secret_key": pg_config.database.secret_key,
+                                             "webhooks.allow_private_targets": "true"})
+    receiver = Receiver()
+    service = goldenrecord.GoldenRecord(config, clock=clock)  # the sender is stepped here
+    try:
+        _, key = service.store.api_keys.create(name="admin", scopes=["*:*"])
+        client = falcon.testing.TestClient(service.app, headers={"Authorization": f"Bearer {key}"})
+        assert_envelope(client.simulate_post("/api/v1/webhooks", json={
+            "name": "r", "url": receiver.url, "events": ["organization.created"]}), 201)
+        assert_envelope(client.simulate_post(ORGS, json={"name": "A", "slug": "a"}), 201)
+        # a replica claims the delivery, then is killed before it sends
+        [claimed] = service.store.events.due(clock(), 10)
+        assert service.webhooks.deliver_due() == []  # claimed: no other replica sends it
+        clock.advance(seconds=61)  # the claim's lease has passed
+        [outcome] = service.webhooks.deliver_due()
+        assert (outcome["id"], outcome["status"]) == (claimed.id, "succeeded")
+        assert [json.loads(r["body"])["event"] for r in receiver.wait_for(1)] == [
+            "organization.created"]
+    finally:
+        service.close()
+        receiver.close()
+
+
+def test_a_periodic_job_runs_once_across_replicas(pg, clock):
+    from datetime import timedelta
+
+    jobs = pg.store.jobs
+    every = timedelta(hours=1)
+    assert [jobs.due("demo", clock(), every), jobs.due("demo", clock(), every)] == [True, False]
+    clock.advance(minutes=61)
+    assert jobs.due("demo", clock(), every)
+
+
+def test_backup_is_refused_with_the_command_to_use(pg, tmp_path):
+    from goldenrecord.store import BackupError
+
+    with pytest.raises(BackupError, match="pg_dump"):
+        pg.store.engine.backup(str(tmp_path / "copy.db"))
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_the_password_is_never_shown():
+    engine = PostgresEngine("postgresql://gr:s3cret@127.0.0.1:1/gr", secret_key="0" * 64)
+    assert engine.path == "postgresql://gr:***@127.0.0.1:1/gr"
