@@ -74,7 +74,7 @@ class Store:
         self.workos = Workos(self)
         self.idempotency = IdempotentRequests(self)
         self.ended_sessions = EndedSessions(self)
-        self.rate_windows = RateWindows()
+        self.rate_windows = RateWindows(self.db)
         self.jobs = Jobs(self)
 
     def migrate(self, progress=None):

@@ -9,7 +9,9 @@ from .models import ApiKey, RequestLog
 
 def _timestamp_prefix(length):
     """SQL for the first `length` characters of created_at: 10 is the day, 13 the hour."""
-    return pw.fn.substr(RequestLog.created_at, 1, length).coerce(False)
+    # the numbers are written into the SQL, not bound: PostgreSQL groups by an expression
+    # only when the SELECT's is the same text, and two parameters are not
+    return pw.fn.substr(RequestLog.created_at, pw.SQL("1"), pw.SQL(str(int(length)))).coerce(False)
 
 
 REQUEST_COLUMNS = ("created_at", "api_key_id", "organization_id", "method", "endpoint", "status",

@@ -7,7 +7,6 @@ compared with the period; the first to find it past due moves it and runs the jo
 others find it done. A database only one process serves (SQLite) needs no row: the
 process's own schedule is the only one.
 """
-from .db import database
 from .fields import stamp
 
 _CLAIM = ("INSERT INTO job_run (name, last_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
@@ -23,5 +22,5 @@ class Jobs:
         (a timedelta) across every replica."""
         if not self._store.engine.replicated:
             return True
-        row = database.execute_sql(_CLAIM, (name, stamp(now), stamp(now - every))).fetchone()
+        row = self._store.db.execute_sql(_CLAIM, (name, stamp(now), stamp(now - every))).fetchone()
         return row is not None

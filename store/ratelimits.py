@@ -7,8 +7,6 @@ multiplied by their number. Each request is one statement here: an upsert of the
 the new count — exact, whatever the number of replicas, because the row lock orders the
 increments. Old windows are deleted as each replica enters a new one.
 """
-from .db import database
-
 _HIT = ("INSERT INTO rate_window (bucket, window_start, hits) VALUES (?, ?, 1) "
         "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_window.hits + 1 "
         "WHERE rate_window.hits < ? RETURNING hits")
@@ -18,7 +16,8 @@ _PRUNE = "DELETE FROM rate_window WHERE window_start < ?"
 class RateWindows:
     """Shared fixed-window counters: `hit` counts one request of `bucket` in `window`."""
 
-    def __init__(self):
+    def __init__(self, database):
+        self._database = database  # the store's own handle (the replicas' shared database)
         self._pruned_before = None
 
     def hit(self, bucket, window, limit):
@@ -26,6 +25,6 @@ class RateWindows:
         `limit` already (refused, and not counted)."""
         if self._pruned_before != window:
             self._pruned_before = window
-            database.execute_sql(_PRUNE, (window,))
-        row = database.execute_sql(_HIT, (bucket, window, limit)).fetchone()
+            self._database.execute_sql(_PRUNE, (window,))
+        row = self._database.execute_sql(_HIT, (bucket, window, limit)).fetchone()
         return None if row is None else row[0] - 1

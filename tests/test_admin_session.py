@@ -290,6 +290,7 @@ def test_the_same_key_signed_in_twice_has_two_sessions(client, store):
     assert_envelope(first.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
 
 
+@pytest.mark.sqlite_only
 def test_a_sign_out_served_by_another_process_ends_the_session_here(client, store, clock):
     import requests
 
@@ -308,6 +309,7 @@ def test_a_sign_out_served_by_another_process_ends_the_session_here(client, stor
     assert_envelope(signed_in.call("GET", ORGS), 401, "GR_UNAUTHORIZED")
 
 
+@pytest.mark.sqlite_only
 def test_a_signed_in_request_reads_no_sign_out_record_while_none_changes(signed_in, store):
     assert_envelope(signed_in.call("GET", ORGS), 200)
     statements = []

@@ -35,6 +35,7 @@ def test_revoked_key_is_401_invalid(client, store, keys):
     assert_envelope(client.simulate_get(ORGS, headers=headers), 401, "GR_INVALID_API_KEY")
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("how", ["connection", "process"])
 def test_a_revocation_written_by_another_process_is_seen_at_the_next_poll(client, store, keys, clock, how):
     import sqlite3
@@ -59,6 +60,7 @@ def test_a_revocation_written_by_another_process_is_seen_at_the_next_poll(client
     assert_envelope(client.simulate_get(ORGS, headers=headers), 401, "GR_INVALID_API_KEY")
 
 
+@pytest.mark.sqlite_only
 def test_a_key_is_read_once_while_nothing_changes(client, store, keys):
     headers = keys.headers("*:*")
     hooks = "/api/v1/webhooks"  # a list its store reads afresh: the request runs statements
@@ -137,6 +139,7 @@ def test_health_needs_no_key(client):
     assert_envelope(client.simulate_get("/healthz"), 200)
 
 
+@pytest.mark.sqlite_only
 def test_keys_are_stored_only_as_hashes(store, keys):
     headers = keys.headers("*:*")
     plaintext = headers["Authorization"].split()[1]

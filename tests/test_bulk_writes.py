@@ -61,6 +61,7 @@ RECORDS = {
 }
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("kind", sorted(RECORDS))
 def test_an_import_batch_reads_the_database_a_fixed_number_of_times(store, kind):
     make = RECORDS[kind]
@@ -75,6 +76,7 @@ def test_an_import_batch_reads_the_database_a_fixed_number_of_times(store, kind)
                                 (f"{kind[:-1]}.created",)).fetchone()[0] == 66
 
 
+@pytest.mark.sqlite_only
 def test_a_workos_page_of_new_users_reads_the_database_a_fixed_number_of_times(store):
     def page(words):
         return [workos_user({"id": f"user_{w}", "email": f"{w}@example.com", "first_name": w,
@@ -85,7 +87,7 @@ def test_a_workos_page_of_new_users_reads_the_database_a_fixed_number_of_times(s
     large = _selects(store, lambda: store.workos.sync_page(page(PAIRS[6:100])))
 
     assert len(small) == len(large) > 0, large
-    assert store.db.execute_sql("SELECT count(*) FROM user").fetchone()[0] == 100
+    assert store.db.execute_sql("SELECT count(*) FROM \"user\"").fetchone()[0] == 100
 
 
 @pytest.fixture
@@ -160,6 +162,7 @@ def test_bulk_creates_write_exactly_what_one_by_one_creates_write(services, tmp_
         (f"{kind[:-1]}.created", 1)] * 3
 
 
+@pytest.mark.sqlite_only
 def test_bulk_memberships_reach_only_the_subscriptions_that_want_them(store):
     orgs = [store.organizations.create(name=name, slug=name.lower()) for name in ("A", "B")]
     users = [store.users.create(email=f"{name}@example.com") for name in ("x", "y")]
@@ -226,7 +229,7 @@ def test_a_workos_page_mixing_new_known_and_clashing_users_lands_as_one_by_one(s
     ])
 
     assert counts == {"created": 3, "linked": 1, "failed": 1, "updated": 1}
-    rows = dict(store.db.execute_sql("SELECT workos_user_id, first_name FROM user").fetchall())
+    rows = dict(store.db.execute_sql("SELECT workos_user_id, first_name FROM \"user\"").fetchall())
     assert rows == {"user_a": "Anna", "user_known": None, "user_c": None, "user_d": None}
     found = store.users.list(limit=10, search="anna")
     assert [u.workos_user_id for u in found.items] == ["user_a"]

@@ -37,6 +37,7 @@ def _scratch(store):
     store.db.execute_sql("INSERT INTO scratch VALUES (0)")
 
 
+@pytest.mark.sqlite_only
 def test_the_configuration_chooses_sqlite_on_database_path(config):
     with apps.service(config) as instance:
         assert isinstance(instance.store.engine, SqliteEngine)

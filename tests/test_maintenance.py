@@ -89,6 +89,7 @@ def records(make):
     return orgs, users
 
 
+@pytest.mark.sqlite_only
 def test_a_reindex_with_writes_between_its_batches_leaves_what_a_rebuild_makes(
         client, admin, store, records):
     break_the_index(store.db)
@@ -106,6 +107,7 @@ def test_a_reindex_with_writes_between_its_batches_leaves_what_a_rebuild_makes(
     assert assert_envelope(ghost, 200) == []
 
 
+@pytest.mark.sqlite_only
 def test_a_reindex_cut_short_is_finished_by_the_next(client, admin, store, records):
     writes = Writes(client, admin, *records)
     pauses = itertools.count()
@@ -127,6 +129,7 @@ def test_a_reindex_cut_short_is_finished_by_the_next(client, admin, store, recor
     assert index_state(store.db) == rebuilt_from_scratch(store)
 
 
+@pytest.mark.sqlite_only
 def test_api_writes_go_on_while_the_reindex_command_runs(client, admin, store, records):
     """The store's reindex as `goldenrecord search reindex` runs it, on a thread of its own
     (its own SQLite connection), with the real pauses: writes are answered meanwhile."""

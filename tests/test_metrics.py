@@ -83,6 +83,7 @@ def test_each_instance_has_a_registry_of_its_own(tmp_path, client, admin, scrape
         REQUESTS, {"method": "GET", "route": ORGS, "status": "200"}) is None
 
 
+@pytest.mark.sqlite_only
 def test_database_size_is_the_file_size(client, store, scraper):
     samples = scrape(client, scraper)
     store.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

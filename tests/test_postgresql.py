@@ -112,7 +112,7 @@ def test_rate_limits_count_every_replicas_requests(pg_config, clock):
         client = falcon.testing.TestClient(service.app)
         key_row, key = service.store.api_keys.create(name="k", scopes=["*:*"])
         # the other replica: its own limiter, counting in the shared window
-        other = SharedWindowLimiter(clock, RateWindows())
+        other = SharedWindowLimiter(clock, RateWindows(service.store.db))
         assert [other.hit(key_row.id, 5).allowed for _ in range(3)] == [True] * 3
         headers = {"Authorization": f"Bearer {key}"}
         first = client.simulate_get("/api/v1/roles", headers=headers)

@@ -16,6 +16,7 @@ def _statements(store, action):
 
 @pytest.mark.parametrize("path", ["/api/v1/memberships", "/api/v1/users", "/api/v1/organizations",
                                   "/api/v1/roles", "/api/v1/keys", "/api/v1/webhooks"])
+@pytest.mark.sqlite_only
 def test_list_queries_do_not_grow_with_the_page(client, admin, make, store, path):
     def count(items):
         return len(_statements(store, lambda: client.simulate_get(path, params={"limit": items},

@@ -39,6 +39,7 @@ def _in_another_process(db_path, sql):
     subprocess.run([sys.executable, "-c", script, str(db_path), sql], check=True, timeout=30)
 
 
+@pytest.mark.sqlite_only
 def test_a_repeated_read_runs_no_statement(client, admin, make, store):
     org = make.org(name="Acme")
     assert _name(client, admin, org["id"]) == "Acme"
@@ -49,6 +50,7 @@ def test_a_repeated_read_runs_no_statement(client, admin, make, store):
     assert statements == []
 
 
+@pytest.mark.sqlite_only
 def test_other_commits_cost_one_counter_read_not_the_row(client, admin, make, store):
     org = make.org(name="Acme")
     _name(client, admin, org["id"])
@@ -79,6 +81,7 @@ def _change_elsewhere(store, how, sql):
         connection.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("how", ["connection", "process"])
 def test_a_change_made_elsewhere_is_seen_at_the_next_poll(client, admin, make, store, how):
     org, other = make.org(name="Acme"), make.org(name="Other")
@@ -92,6 +95,7 @@ def test_a_change_made_elsewhere_is_seen_at_the_next_poll(client, admin, make, s
     assert_envelope(client.simulate_get(f"{ORGS}/{other['id']}", headers=admin), 404, "GR_ORG_NOT_FOUND")
 
 
+@pytest.mark.sqlite_only
 def test_the_watch_thread_sees_another_process_commit_within_its_bound(client, admin, make, store):
     """The thread polls on its own: no step by the test. A dead thread fails this."""
     org = make.org(name="Acme")
@@ -172,6 +176,7 @@ def test_readers_racing_a_writer_end_on_the_last_write(make, store):
     assert store.organizations.presented(org["id"], records.organization)["name"] == "v39"
 
 
+@pytest.mark.sqlite_only
 def test_the_commit_watch_moves_on_every_commit_and_only_then(store):
     watch = CommitWatch(store.path, interval=3600)  # stepped by hand below
     assert watch.token() is None  # vouches for nothing until started
@@ -194,6 +199,7 @@ def test_the_commit_watch_moves_on_every_commit_and_only_then(store):
     assert watch.token() is None
 
 
+@pytest.mark.sqlite_only
 def test_watching_never_drops_the_locks_sqlite_holds_in_this_process(store):
     """Closing any descriptor of a file drops all of a process's POSIX locks on it; a watch
     that did so would let another process rebuild the WAL index under this one (the
@@ -213,6 +219,7 @@ def test_watching_never_drops_the_locks_sqlite_holds_in_this_process(store):
     reader.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("path", [":memory:", "file:x?mode=memory", "missing.db", None])
 def test_an_unwatched_database_has_its_counters_read_every_time(store, path, tmp_path):
     """In memory (no second connection sees it), missing, or simply not started."""

@@ -35,12 +35,14 @@ def ready(client):
     return client.simulate_get("/readyz")  # no Authorization: public, like /healthz
 
 
+@pytest.mark.sqlite_only
 def test_ready_without_a_key_when_migrated_and_writable(client, store):
     changes = store.db.connection().total_changes
     assert assert_envelope(ready(client), 200) == {"status": "ok"}
     assert store.db.connection().total_changes == changes  # the probe writes nothing
 
 
+@pytest.mark.sqlite_only
 def test_not_ready_while_another_connection_holds_the_write_lock(client, store, other_connection):
     other_connection.execute("BEGIN IMMEDIATE")
     started = time.monotonic()
@@ -54,6 +56,7 @@ def test_not_ready_while_another_connection_holds_the_write_lock(client, store, 
     assert_envelope(ready(client), 200)
 
 
+@pytest.mark.sqlite_only
 def test_not_ready_while_a_migration_is_pending_then_running(client, other_connection):
     # Another process's migrate() applies each version in its own transaction together with
     # its history row: first the row is not there, then it is being written, then committed.

@@ -136,6 +136,7 @@ def test_index_follows_updates_and_deletes(client, admin, named):
     assert _names(client, admin, "tyrell") == []
 
 
+@pytest.mark.sqlite_only
 def test_a_rolled_back_write_leaves_no_trace_in_the_index(client, admin, named, store):
     named("Cyberdyne Systems")
     result = client.simulate_post(ORGS, json={"name": "Wayland Yutani", "slug": store_slug(store)},
@@ -151,6 +152,7 @@ def store_slug(store):
     return store.db.execute_sql("SELECT slug FROM organization LIMIT 1").fetchone()[0]
 
 
+@pytest.mark.sqlite_only
 def test_reindex_equals_incremental(client, admin, named, store):
     named("Acme Corporation", "Globexian Industries", "Société Générale")
     client.simulate_post("/api/v1/users", json={"email": "x@initech.com", "firstName": "Ximena"},
@@ -196,6 +198,7 @@ def _autocomplete(client, admin, q, **params):
     return [h["name"] for h in assert_envelope(result, 200)]
 
 
+@pytest.mark.sqlite_only
 def test_autocomplete_answers_are_cached_until_an_organization_changes(client, admin, named, store):
     orgs = named("Acme Corporation", "Acmeo Labs")
     assert _autocomplete(client, admin, "acme") == ["Acme Corporation", "Acmeo Labs"]
@@ -215,6 +218,7 @@ def test_autocomplete_answers_are_cached_until_an_organization_changes(client, a
     assert _autocomplete(client, admin, "acme") == []
 
 
+@pytest.mark.sqlite_only
 def test_autocomplete_cache_sees_changes_made_by_another_process_at_the_next_poll(client, admin,
                                                                                named, store):
     import sqlite3

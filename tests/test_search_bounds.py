@@ -46,6 +46,7 @@ def typo_probes(statements):
             for found in map(_PROBES.search, statements) if found]
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("path, param", SEARCHES)
 def test_a_query_that_normalizes_to_one_huge_token_gets_no_typo_look_up(client, admin, make,
                                                                         traced, path, param):
@@ -57,6 +58,7 @@ def test_a_query_that_normalizes_to_one_huge_token_gets_no_typo_look_up(client, 
     assert typo_probes(traced) == []
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("path, param", SEARCHES)
 def test_a_random_mix_is_answered_within_the_variable_limit_and_the_budget(client, admin, make,
                                                                           traced, path, param):
@@ -96,6 +98,7 @@ def test_long_words_are_found_exactly_and_by_prefix_but_not_with_typos(client, a
 
 @pytest.mark.parametrize("name", [SQUARES[:50], (WIDEST * 20)[:200], random_mix(2),
                                   " ".join(SQUARES[i:i + 2] for i in range(0, 88, 2))])
+@pytest.mark.sqlite_only
 def test_creating_an_organization_adds_a_bounded_variant_index(client, admin, store, name):
     before = variant_bytes(store.db)
     result = client.simulate_post(ORGS, json={"name": name, "slug": "hostile"}, headers=admin)
@@ -104,6 +107,7 @@ def test_creating_an_organization_adds_a_bounded_variant_index(client, admin, st
     assert orphan_terms(store.db) == set()
 
 
+@pytest.mark.sqlite_only
 def test_a_document_gives_typos_to_its_first_words_that_fit_the_budget(client, admin, store):
     rng = random.Random(8)
     words = ["".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(20)) for _ in range(9)]
@@ -123,6 +127,7 @@ def test_a_document_gives_typos_to_its_first_words_that_fit_the_budget(client, a
     assert slugs(words[-1]) == ["long"]  # which is still found as written
 
 
+@pytest.mark.sqlite_only
 def test_user_names_and_emails_add_a_bounded_variant_index(client, admin, store, make):
     before = variant_bytes(store.db)
     user = make.user(email=f"{SQUARES[:60]}@{SQUARES[60:80]}.example", firstName=random_mix(3, 100),
@@ -159,6 +164,7 @@ def test_renames_and_deletes_leave_no_orphan_variant_rows(client, admin, make, s
     assert variant_rows(store.db) == set()
 
 
+@pytest.mark.sqlite_only
 def test_after_any_writes_the_variant_index_is_what_a_rebuild_makes(client, admin, make, store):
     orgs = [make.org(name=name, slug=f"o{i}") for i, name in enumerate(
         ["Acme Corporation", "Globexian Industries", random_mix(5), "Initech"])]

@@ -56,7 +56,7 @@ class NotifyWatch(ChangeWatch):
                 return
             self._current = next(self._generation)
         self._stop_listening = after_each_write(self._moved)
-        self._thread = threading.Thread(target=self._run, name="goldenrecord-notify-watch",
+        self._thread = threading.Thread(target=self._run, name="goldenrecord-commit-watch",
                                         daemon=True)
         self._thread.start()
 
