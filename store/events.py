@@ -58,8 +58,8 @@ _RECORD_OUTCOME = (f"UPDATE delivery SET {', '.join(f'{name} = ?' for name in _O
                    "WHERE id = ?")
 
 
-# How long a delivery claimed by one replica is left to it (store.Events._claim): past
-# the longest send (webhooks.timeout_seconds, 10 s by default) with room to write its outcome.
+# How long a delivery claimed by one replica is left to it (store.Events._claim) when the
+# caller names no lease; the sender names one from webhooks.timeout_seconds.
 CLAIM_LEASE = timedelta(seconds=60)
 _CLAIM = ("SELECT d.id FROM delivery d JOIN webhook w ON w.id = d.webhook_id "
           "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.is_active = 1 "
@@ -119,14 +119,14 @@ class Events:
         for listener in self._listeners:
             listener()
 
-    def due(self, now, limit, skip=()):
+    def due(self, now, limit, skip=(), lease=None):
         """Pending deliveries whose time has come, oldest first, with event and subscription.
 
         They are about to be sent, so they are made durable first: a receiver never hears
         of a change that a power cut could still take back (see store/sqlite/durability.py).
         """
         if self._store.engine.replicated:
-            return self._claim(now, limit, skip)
+            return self._claim(now, limit, skip, lease or CLAIM_LEASE)
         query = (Delivery.select(Delivery, Event, Webhook).join(Event).switch(Delivery).join(Webhook)
                  .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
                         Webhook.is_active == True)  # noqa: E712
@@ -136,12 +136,13 @@ class Events:
             self._store.engine.make_durable()
         return due
 
-    def _claim(self, now, limit, skip):
+    def _claim(self, now, limit, skip, lease):
         """`due` for replicas sharing the database: the rows are locked FOR UPDATE SKIP
         LOCKED — a replica claiming at the same moment takes others — and their next
-        attempt moved CLAIM_LEASE ahead, so that no replica takes them again while this one
-        sends. The outcome, when written, sets the real next attempt; a replica killed
-        meanwhile leaves them pending, and another sends them once the lease has passed."""
+        attempt moved `lease` (a timedelta) ahead, so that no replica takes them again
+        while this one sends. The outcome, when written, sets the real next attempt; a
+        replica killed meanwhile leaves them pending, and another sends them once the
+        lease has passed."""
         with database.atomic():
             ids = [row[0] for row in database.execute_sql(
                 _CLAIM.format(limit=int(limit)), (_stored("next_attempt_at", now),))
@@ -149,7 +150,7 @@ class Events:
             if ids:
                 database.execute_sql(
                     f"UPDATE delivery SET next_attempt_at = ? WHERE id IN ({', '.join('?' * len(ids))})",
-                    (_stored("next_attempt_at", now + CLAIM_LEASE), *ids))
+                    (_stored("next_attempt_at", now + lease), *ids))
         if not ids:
             return []
         found = {d.id: d for d in Delivery.select(Delivery, Event, Webhook).join(Event)

@@ -43,6 +43,9 @@ class WebhookSender:
         self._max_attempts = settings.max_attempts
         self._backoff_base = settings.backoff_base_seconds
         self._timeout = settings.timeout_seconds
+        # How long a delivery claimed here is left to this process by other replicas
+        # (store.Events.due): the longest send twice over, and time to write its outcome.
+        self._lease = timedelta(seconds=2 * settings.timeout_seconds + 5)
         self._allow_private = settings.allow_private_targets
         self._jitter = jitter
         self._wake = threading.Event()
@@ -108,7 +111,7 @@ class WebhookSender:
         """Due deliveries not in flight and not in `skip`, marked in flight under the lock."""
         with self._lock:
             busy = self._in_flight | skip
-        batch = self._events.due(self._clock(), self._window(), skip=busy)
+        batch = self._events.due(self._clock(), self._window(), skip=busy, lease=self._lease)
         with self._lock:
             batch = [delivery for delivery in batch if delivery.id not in self._in_flight]
             self._in_flight.update(delivery.id for delivery in batch)
@@ -153,7 +156,7 @@ class WebhookSender:
             busy = set(self._in_flight)
         if room <= 0:
             return
-        for delivery in self._events.due(self._clock(), room, skip=busy):
+        for delivery in self._events.due(self._clock(), room, skip=busy, lease=self._lease):
             with self._lock:
                 self._in_flight.add(delivery.id)
             future = self._pool.submit(self._send, delivery)

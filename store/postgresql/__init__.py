@@ -127,7 +127,13 @@ class PostgresEngine(Engine):
         return found[0] is None
 
     def check_writable(self):
-        if not takes_writes(self._db, self._busy_timeout_ms / 1000):
+        """On a connection of its own: the check may be asked of an engine not opened."""
+        db = PgDatabase(self.url, lock_timeout_ms=self._busy_timeout_ms)
+        try:
+            writable = takes_writes(db, self._busy_timeout_ms / 1000)
+        finally:
+            db.close()
+        if not writable:
             raise Unusable(f"{self.path}: the database takes no writes (read-only, a standby, "
                            "or the write lock is held); point database.url at the primary")
 
