@@ -14,7 +14,7 @@ from goldenrecord import workos_clients
 from goldenrecord.settings import ConfigError
 
 from . import keys
-from .database import checked_database_path, describe, open_checked, opened
+from .database import checked, checked_database_path, describe, open_checked, opened
 from .errors import CommandError
 from .parser import configuration
 from .serve import serve
@@ -198,7 +198,44 @@ def run_backup(args, log_handler):
 
 
 # A command of a group (`keys create`) is named "<group> <command>".
+def run_copy(args, log_handler):
+    """`copy --from sqlite:PATH --to postgresql://...`: migrate the target, copy the rows
+    under the source's secret key, check the counts."""
+    from goldenrecord.store import Store, engine_for
+    from goldenrecord.store.postgresql.copying import CopyError, copy
+    from goldenrecord.settings import load_config
+
+    if not args.source.startswith("sqlite:"):
+        raise CommandError("copy: --from must be sqlite:PATH")
+    source = os.path.abspath(args.source.removeprefix("sqlite:"))
+    if not os.path.isfile(source):
+        raise CommandError(f"copy: {source}: no such SQLite database")
+    key_file = os.path.abspath(args.key_file or source + ".key")
+    if not os.path.isfile(key_file):
+        raise CommandError(f"copy: {key_file}: the source's secret key file is missing "
+                           "(--secret-key-file names another)")
+    config = load_config(env={}, overrides={"database.url": args.target,
+                                            "database.secret_key_file": key_file})
+    engine = engine_for(config.database)
+    if not getattr(engine, "replicated", False):
+        raise CommandError("copy: --to must be a postgresql:// URL")
+    checked(engine.check_location)
+    target = Store(engine)
+    try:
+        target.migrate()
+        with args.progress.reporter("copy", "rows") as report:
+            counts = copy(source, engine, report)
+    except CopyError as error:
+        raise CommandError(f"copy: {error}")
+    finally:
+        engine.close()
+    log.info("copied %d rows of %s into %s; every table's count matches (%s); start the "
+             "replicas with database.secret_key_file = %s", sum(counts.values()), source,
+             engine.path, ", ".join(f"{t} {n}" for t, n in counts.items() if n), key_file)
+
+
 COMMANDS = {
+    "copy": run_copy,
     "serve": run_serve,
     "seed": run_seed,
     "migrate": run_migrate,

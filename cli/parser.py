@@ -94,6 +94,19 @@ def build_parser():
                    "PRAGMA integrity_check before it is moved into place.", long=True)
     copy.add_argument("path", metavar="PATH", help="the new backup file (must not exist)")
 
+    move = commands.add_parser(
+        "copy", help="Copy a SQLite installation into a new PostgreSQL database.",
+        description="Copy every row of the SQLite database --from sqlite:PATH into the new "
+        "PostgreSQL database --to postgresql://..., in one transaction, then compare every "
+        "table's count. The copy's secrets open with the SQLite database's secret key "
+        "(PATH.key, or --secret-key-file): give the replicas that key (docs/postgresql.md).")
+    logging_flags(move)
+    move.add_argument("--from", dest="source", required=True, metavar="sqlite:PATH")
+    move.add_argument("--to", dest="target", required=True, metavar="postgresql://...")
+    move.add_argument("--secret-key-file", dest="key_file", default="",
+                      help="the SQLite database's secret key file (default PATH.key)")
+    move.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
     keys = group("keys", "Manage API keys (also when locked out of the API).")
     create = command("create", "Create an API key and print it alone on stdout.",
                      "Create an API key and print the plaintext key alone on stdout "

@@ -169,3 +169,35 @@ def test_backup_is_refused_with_the_command_to_use(pg, tmp_path):
 def test_the_password_is_never_shown():
     engine = PostgresEngine("postgresql://gr:s3cret@127.0.0.1:1/gr", secret_key="0" * 64)
     assert engine.path == "postgresql://gr:***@127.0.0.1:1/gr"
+
+
+def test_copy_moves_a_sqlite_installation_with_a_count_check(tmp_path, pg_template, capsys):
+    import postgres
+
+    sqlite_config = apps.config_for(tmp_path / "old.db")
+    with apps.service(sqlite_config) as old:
+        _, key = old.store.api_keys.create(name="kept", scopes=["*:*"])
+        client = falcon.testing.TestClient(old.app, headers={"Authorization": f"Bearer {key}"})
+        for name, slug in (("Globex Industries", "globex"), ("Initech", "initech")):
+            assert_envelope(client.simulate_post(ORGS, json={"name": name, "slug": slug}), 201)
+        assert_envelope(client.simulate_post("/api/v1/users", json={"email": "a@example.com"}), 201)
+        before = assert_envelope(client.simulate_get(ORGS, params={"includeStaging": "true"}), 200)
+    url = postgres.create(f"gr_copy_{id(tmp_path)}")
+    try:
+        status = goldenrecord.main(["copy", "--from", f"sqlite:{tmp_path / 'old.db'}",
+                                    "--to", url, "--quiet"])
+        assert status == 0, capsys.readouterr().err
+        moved = apps.config_for(tmp_path / "unused.db", **{
+            "database.url": url, "database.secret_key_file": str(tmp_path / "old.db.key")})
+        with apps.service(moved) as new:
+            client = falcon.testing.TestClient(new.app, headers={"Authorization": f"Bearer {key}"})
+            after = client.simulate_get(ORGS, params={"includeStaging": "true"})
+            assert assert_envelope(after, 200) == before and after.json["meta"]["total"] == 2
+            found = client.simulate_get(ORGS, params={"search": "initeh", "includeStaging": "true"})
+            assert [o["slug"] for o in assert_envelope(found, 200)] == ["initech"]
+        # a second copy into the now full database is refused, and changes nothing
+        again = goldenrecord.main(["copy", "--from", f"sqlite:{tmp_path / 'old.db'}",
+                                   "--to", url, "--quiet"])
+        assert again == 2 and "already holds" in capsys.readouterr().err
+    finally:
+        postgres.drop(f"gr_copy_{id(tmp_path)}")

@@ -1,0 +1,75 @@
+"""Moving an installation from SQLite to PostgreSQL (`goldenrecord copy`).
+
+The SQLite file is read as it is (read-only, one transaction: a consistent snapshot);
+the PostgreSQL database must be new or hold nothing but what migrating seeds. Rows are
+copied table by table, parents first, in one PostgreSQL transaction — all or nothing —
+with the sealed secrets as they are: they open with the SQLite database's secret key,
+which the PostgreSQL replicas must then be given. The counters are kept by the target's
+triggers as the rows arrive, the text index is rebuilt from the copied rows, and every
+table's count is compared at the end.
+"""
+import sqlite3
+import urllib.parse
+
+# Parents before children (foreign keys), with what the target's migration seeded.
+TABLES = ("organization", "user", "permission", "role", "role_permission", "membership",
+          "api_key", "setting", "request_log", "webhook", "event", "delivery",
+          "workos_event", "admin_session_ended", "idempotent_answer")
+SEEDED = ("role_permission", "role", "permission", "setting")
+BATCH = 1000
+
+
+class CopyError(Exception):
+    """The copy cannot be made; the message says why. Nothing was written."""
+
+
+def source_tables(path):
+    """A read-only connection to the SQLite file at `path`."""
+    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+    try:
+        return sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        raise CopyError(f"{path}: cannot open the SQLite database ({error})") from None
+
+
+def copy(source_path, engine, progress=None):
+    """Copy every row of the SQLite database at `source_path` into the opened, migrated
+    PostgresEngine `engine`; returns {table: rows}. `progress(done, total)` hears of the
+    rows copied."""
+    source = source_tables(source_path)
+    db = engine._db
+    try:
+        source.execute("BEGIN")  # one snapshot of the source for every table
+        counts = {t: source.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES}
+        total, done = sum(counts.values()), 0
+        with db.atomic():
+            _check_empty(db)
+            for table in SEEDED:
+                db.execute_sql(f'DELETE FROM "{table}"')
+            for table in TABLES:
+                cursor = source.execute(f'SELECT * FROM "{table}"')
+                columns = ", ".join(f'"{d[0]}"' for d in cursor.description)
+                marks = ", ".join("?" * len(cursor.description))
+                insert = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'
+                while rows := cursor.fetchmany(BATCH):
+                    db.connection().executemany(insert, rows)
+                    done += len(rows)
+                    if progress is not None:
+                        progress(done, total)
+            db.execute_sql("SELECT setval(pg_get_serial_sequence('request_log', 'id'), "
+                           "coalesce(max(id), 0) + 1, false) FROM request_log")
+            copied = {t: db.execute_sql(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES}
+            if copied != counts:
+                wrong = {t: (counts[t], copied[t]) for t in TABLES if counts[t] != copied[t]}
+                raise CopyError(f"the counts differ after copying (source, target): {wrong}")
+    finally:
+        source.close()
+    engine.text.reindex()
+    return counts
+
+
+def _check_empty(db):
+    for table in ("organization", "user", "api_key", "webhook", "event"):
+        if db.execute_sql(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():
+            raise CopyError(f"the PostgreSQL database already holds {table} rows: copy into "
+                            "a new database")
