@@ -15,6 +15,26 @@ from typing import NamedTuple
 from goldenrecord.settings import ConfigError
 
 
+# Called with no argument after each write transaction of this process has ended, by
+# whichever engine: its change watch looks for (or counts) the commit at once, so this
+# process's own changes — a revoked key above all — are seen by the very next read.
+_after_write = []
+
+
+def after_each_write(listener):
+    """Call `listener()` after every write transaction ends; returns a function that
+    stops it."""
+    _after_write.append(listener)
+    return lambda: _after_write.remove(listener)
+
+
+def write_ended():
+    """Tell the listeners of `after_each_write` that a write transaction has ended (the
+    engines' write transactions call it, however they end)."""
+    for listener in tuple(_after_write):
+        listener()
+
+
 class BackupError(Exception):
     """A backup could not be made; the message says why."""
 
@@ -124,17 +144,20 @@ class Engine(abc.ABC):
     def commit_watch(self):
         """A new, unstarted ChangeWatch on this database."""
 
-    @property
-    @abc.abstractmethod
-    def text(self):
-        """The TextIndex of this database, once it is open."""
+    _text = None
+    _vault = None
 
     @property
-    @abc.abstractmethod
+    def text(self):
+        """The TextIndex of this database, once it is open (set by `open`)."""
+        return self._text
+
+    @property
     def vault(self):
         """The Vault (store/vault.py) that seals this database's secrets at rest, once it
         is open: `open` raises SecretKeyError when the key the engine was configured with
         is missing, or is not the one the database's secrets were sealed with."""
+        return self._vault
 
     @abc.abstractmethod
     def migrate(self, now, progress=None):

@@ -101,14 +101,6 @@ class PostgresEngine(Engine):
     def commit_watch(self):
         return NotifyWatch(self.url)
 
-    @property
-    def text(self):
-        return self._text
-
-    @property
-    def vault(self):
-        return self._vault
-
     def migrate(self, now, progress=None):
         return migrate(self._db, now, progress, seal=self._vault.seal)
 

@@ -22,6 +22,7 @@ import peewee as pw
 import psycopg
 from psycopg.adapt import Dumper
 
+from ..engine import write_ended
 from ..errors import Unavailable
 
 # The advisory lock key every write transaction takes (any constant shared by replicas).
@@ -119,19 +120,6 @@ class PgDatabase(pw.PostgresqlDatabase):
         return cursor
 
 
-# Called with no argument after each write transaction of this process has ended: the
-# change watch (watch.py) moves its token at once, so this process's own changes are
-# seen by its very next read without waiting for the notification to come round.
-_after_write = []
-
-
-def after_each_write(listener):
-    """Call `listener()` after every write transaction ends; returns a function that
-    stops it."""
-    _after_write.append(listener)
-    return lambda: _after_write.remove(listener)
-
-
 @contextlib.contextmanager
 def write_transaction(database):
     """A transaction on `database` holding the shared write lock from its start (module
@@ -150,8 +138,7 @@ def write_transaction(database):
             yield transaction
     finally:
         if not nested:
-            for listener in tuple(_after_write):
-                listener()
+            write_ended()
 
 
 def _code(error):

@@ -18,8 +18,7 @@ import threading
 
 import psycopg
 
-from ..engine import ChangeWatch
-from .connection import after_each_write
+from ..engine import ChangeWatch, after_each_write
 from .migrations.triggers import CHANNEL
 
 MAX_SILENCE = 1.0  # seconds the thread waits for notifications before it checks `close`

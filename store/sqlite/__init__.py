@@ -106,14 +106,6 @@ class SqliteEngine(Engine):
     def commit_watch(self):
         return CommitWatch(self.path)
 
-    @property
-    def text(self):
-        return self._text
-
-    @property
-    def vault(self):
-        return self._vault
-
     def migrate(self, now, progress=None):
         applied = migrate(self._db, now, progress, seal=self._vault.seal)
         self.durable.sync_all()  # migrations commit by themselves, outside write_transaction

@@ -8,6 +8,7 @@ import time
 
 import peewee as pw
 
+from ..engine import write_ended
 from ..errors import Unavailable
 from .durability import GroupSync, SyncedByCommit
 
@@ -98,19 +99,6 @@ def _open_to_others(path):
 _writer = threading.RLock()
 
 
-# Called with no argument after each write transaction of this process has ended: the
-# commit watch (watch.py) looks for the commit at once, so this process's own changes — a
-# revoked key above all — are seen by the very next read.
-_after_write = []
-
-
-def after_each_write(listener):
-    """Call `listener()` after every write transaction ends; returns a function that
-    stops it."""
-    _after_write.append(listener)
-    return lambda: _after_write.remove(listener)
-
-
 @contextlib.contextmanager
 def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
     """A transaction on `database` that takes the write lock up front, and once committed
@@ -140,8 +128,7 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
         if ticket is not None:
             durable.wait(ticket)
     finally:
-        for listener in tuple(_after_write):
-            listener()
+        write_ended()
 
 
 def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):

@@ -8,7 +8,7 @@ watch's own, has changed — which it does whenever any other connection has com
 It is asked
 
 - by this process's writers as each write transaction ends (`after_each_write` in
-  connection.py), before they answer, so a change made here — a revoked key above all — is
+  store/engine.py), before they answer, so a change made here — a revoked key above all — is
   seen by the very next read;
 - every `interval` seconds on a thread of the watch's own, off the request path, for
   commits by anyone else (another process, the CLI, a connection opened by hand); so an
@@ -28,8 +28,7 @@ import sqlite3
 import threading
 import urllib.parse
 
-from ..engine import ChangeWatch
-from .connection import after_each_write
+from ..engine import ChangeWatch, after_each_write
 
 # How often another process's commits are looked for: the staleness bound of a cached
 # answer after such a commit. 20 ms costs ~50 cheap statements a second on one thread.
