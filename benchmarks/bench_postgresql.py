@@ -64,12 +64,19 @@ def main():
     parser.add_argument("--url", required=True, help="a PostgreSQL server URL (any database)")
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--no-rate-limits", action="store_true",
+                        help="rate_limits.enabled = false on every server (what the shared "
+                             "limiter's statement per request costs)")
     args = parser.parse_args()
+    global UNLIMITED
+    if args.no_rate_limits:
+        UNLIMITED = "[rate_limits]\nenabled = false\n"
     work, db, key, script = common.seeded_for_reads()
     url = pg_database(args.url, "goldenrecord_bench")
     subprocess.run([sys.executable, str(common.ROOT / "goldenrecord.py"), "copy", "--from",
                     f"sqlite:{db}", "--to", url, "--quiet"], check=True)
     page = "/api/v1/organizations?limit=20"
+    label = " (rate limits off)" if args.no_rate_limits else ""
     rows = {}
     sqlite = common.goldenrecord_server(db, UNLIMITED)
     try:
@@ -87,7 +94,7 @@ def main():
         for server in replicas:
             server.stop()
     base, one, two = rows["SQLite, 1 process"], rows["PostgreSQL, 1 replica"], rows["PostgreSQL, 2 replicas"]
-    lines = [f"PostgreSQL and replicas ({os.cpu_count()} cores, wrk {args.connections} connections "
+    lines = [f"PostgreSQL and replicas{label} ({os.cpu_count()} cores, wrk {args.connections} connections "
              f"per server, {args.duration} s each)", "",
              "| subject | read req/s | page req/s | non-2xx |", "|---|---|---|---|"]
     lines += [f"| {name} | {r[0][0]:.0f} | {r[1][0]:.0f} | {r[0][1] + r[1][1]} |"
