@@ -14,6 +14,7 @@ import itertools
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import urllib.parse
@@ -112,3 +113,15 @@ class Template:
 
     def close(self):
         drop(self.name)
+
+
+def another_writer(store):
+    """A DB-API connection of its own to `store`'s database, as another process would
+    write through, and its placeholder: (connection, mark)."""
+    if getattr(store.engine, "url", None):
+        import psycopg
+
+        return psycopg.connect(store.engine.url), "%s"
+    connection = sqlite3.connect(store.path)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection, "?"

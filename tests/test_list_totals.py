@@ -9,6 +9,8 @@ import pytest
 from goldenrecord.store import migrations
 
 import apps
+import postgres
+from postgres import another_writer
 from support import assert_envelope, traced_statements
 
 V1 = "/api/v1"
@@ -92,13 +94,13 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
     assert _meta(client, admin, "/memberships", organizationId=orgs[0]["id"])["total"] == 2
 
     # a writer outside the API: raw SQL on a connection of its own, as another process would
-    other = sqlite3.connect(store.path)
-    other.execute("PRAGMA foreign_keys = ON")
-    other.execute("DELETE FROM membership WHERE organization_id = ?", (orgs[0]["id"],))
-    other.execute("UPDATE organization SET is_verified = 0 WHERE id = ?", (orgs[0]["id"],))
+    other, mark = another_writer(store)
+    other.execute(f"DELETE FROM membership WHERE organization_id = {mark}", (orgs[0]["id"],))
+    other.execute(f"UPDATE organization SET is_verified = 0 WHERE id = {mark}", (orgs[0]["id"],))
     other.commit()
     other.close()
-    store.changes.watch.poll()  # what the watch's thread does every 20 ms
+    # what the watch's thread does (SQLite: every 20 ms; PostgreSQL: as notified)
+    store.changes.watch.poll(**({"timeout": 5} if postgres.enabled() else {}))
     _assert_totals_exact(client, admin, store, lists)
     assert _meta(client, admin, "/users", organizationId=orgs[0]["id"])["total"] == 0
 
