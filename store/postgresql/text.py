@@ -75,8 +75,12 @@ class PgTextIndex(TextIndex):
             connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
 
     def _held(self, term):
-        return self._db.execute_sql("SELECT 1 FROM search_token WHERE token = ? LIMIT 1",
-                                    (term,)).fetchone() is not None
+        """Whether any document of any kind still holds `term` (by the primary key's
+        (kind, token) prefix, one probe per kind)."""
+        kinds = list(search.KINDS)
+        return self._db.execute_sql(
+            f"SELECT 1 FROM search_token WHERE kind IN ({', '.join('?' * len(kinds))}) "
+            "AND token = ? LIMIT 1", (*kinds, term)).fetchone() is not None
 
     def reindex(self, progress=None):
         """Rebuild both tables from the documents, one kind's batch of rows at a time in
