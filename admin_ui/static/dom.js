@@ -67,12 +67,19 @@ export function badge(on, yes, no) {
   return h("span", { class: on ? "badge ok" : "badge off" }, on ? yes : no);
 }
 
-// A table that scrolls sideways on narrow screens instead of breaking the layout.
+// Each cell names its column (data-label), so that on a narrow screen the stylesheet can
+// stack a row's cells as a card, each under its heading, with nothing (actions included)
+// left off to the side.
+function labelled(row, headings) {
+  Array.from(row.children).forEach((cell, i) => { if (headings[i]) cell.dataset.label = headings[i]; });
+  return row;
+}
+
 export function table(headings, rows) {
   return h("div", { class: "scroll" },
     h("table", null,
       h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", null, rows)));
+      h("tbody", null, rows.map((row) => labelled(row, headings)))));
 }
 
 // A "Load more" list: `fetchPage(cursor)` resolves to an envelope {data, meta}; `row(item)`
@@ -91,7 +98,7 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
     box.setAttribute("aria-busy", "true");
     try {
       const page = await fetchPage(cursor);
-      append(body, page.data.map(row));
+      append(body, page.data.map((item) => labelled(row(item), headings)));
       cursor = page.meta && page.meta.nextCursor;
       more.hidden = !(page.meta && page.meta.hasMore);
       const shown = body.children.length;

@@ -1,0 +1,150 @@
+// Memberships: an organization's members (or a user's organizations) with their role and
+// owner flag changed in place, removal behind a dialog, and adding a member with a user
+// search that answers as one types.
+
+import { api } from "../api.js";
+import { confirmAction } from "../confirm.js";
+import { errorBox, h, pagedTable, replace, when } from "../dom.js";
+import { fieldForm } from "../forms.js";
+import { allows, gated, lacking } from "../scopes.js";
+
+function fullName(person) {
+  return [person.firstName, person.lastName].filter(Boolean).join(" ");
+}
+
+// The roles a member can have; only the member's own when the key cannot list roles.
+async function roleOptions() {
+  if (!allows("roles:read")) return null;
+  return (await api.get("/roles", { limit: 100 })).data.map((role) => [role.id, role.name]);
+}
+
+function roleSelect(roles, membership, label) {
+  const options = roles || [[membership.role.id, membership.role.name]];
+  const select = h("select", { "aria-label": label, class: "role" },
+    options.map(([id, name]) => h("option", { value: id }, name)));
+  select.value = membership.role.id;
+  return select;
+}
+
+// One membership's row: the other side (a user, or an organization), role, owner, actions.
+function membershipRow(membership, roles, side, reload) {
+  const other = side === "user"
+    ? h("a", { href: `#/users/${encodeURIComponent(membership.user.id)}` }, membership.user.email)
+    : h("a", { href: `#/organizations/${encodeURIComponent(membership.organization.id)}` }, membership.organization.name);
+  const who = side === "user" ? membership.user.email : membership.organization.name;
+  const role = gated("users:update", roleSelect(roles, membership, `Role of ${who}`));
+  const owner = gated("users:update", h("input", { type: "checkbox", "aria-label": `${who} is an owner`,
+    checked: membership.isOwner ? true : null, class: "owner" }));
+  const problem = h("div", { role: "status" });
+  const path = `/memberships/${encodeURIComponent(membership.id)}`;
+  const save = gated("users:update", h("button", { type: "button", class: "secondary save" }, "Save"));
+  save.addEventListener("click", async () => {
+    replace(problem);
+    try {
+      await api.put(path, { roleId: role.value, isOwner: owner.checked });
+      replace(problem, h("span", { class: "small muted" }, "Saved."));
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+  });
+  const remove = gated("users:delete", h("button", { type: "button", class: "danger remove" }, "Remove"));
+  remove.addEventListener("click", async () => {
+    const yes = await confirmAction({
+      title: `Remove ${who}?`,
+      lines: [`${membership.user.email} stops being a member of ${membership.organization.name}. `
+        + "The user and the organization both stay."],
+      action: "Remove member" });
+    if (!yes) return;
+    try {
+      await api.del(path);
+      reload();
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+  });
+  return h("tr", { "data-membership-id": membership.id },
+    h("td", null, other),
+    h("td", null, side === "user" ? fullName(membership.user) || "—" : membership.organization.slug),
+    h("td", null, role),
+    h("td", null, owner),
+    h("td", null, when(membership.createdAt)),
+    h("td", { class: "actions" }, save, " ", remove, problem));
+}
+
+// A user search answering as one types: the latest text's answer wins, older ones are
+// dropped; each hit is a button, so the list works with Tab and Enter as well as the mouse.
+export function userPicker() {
+  let chosen = null;
+  let timer = null;
+  const input = h("input", { type: "search", autocomplete: "off", placeholder: "Type an email or a name" });
+  const hits = h("ul", { class: "picks", "aria-label": "Matching users" });
+  const picked = h("p", { class: "small muted", role: "status" }, "No user chosen yet.");
+  async function search() {
+    const text = input.value.trim();
+    if (!text) { replace(hits); return; }
+    try {
+      const found = (await api.get("/users", { search: text, limit: 6 })).data;
+      if (input.value.trim() !== text) return;
+      replace(hits, found.length ? found.map((user) => h("li", null, h("button", {
+        type: "button", class: "secondary pick", onclick: () => {
+          chosen = user.id;
+          replace(picked, "Chosen: ", h("strong", null, user.email));
+          replace(hits);
+        } }, user.email, fullName(user) ? ` — ${fullName(user)}` : ""))) : h("li", { class: "muted" }, `No user matches “${text}”.`));
+    } catch (error) {
+      replace(hits, h("li", null, errorBox(error)));
+    }
+  }
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 120);
+  });
+  return { input, control: h("div", { class: "picker" }, input, hits, picked), read: () => chosen || undefined,
+    clear: () => { chosen = null; replace(picked, "No user chosen yet."); } };
+}
+
+export async function membersSection(view, org) {
+  const roles = await roleOptions().catch(() => null);
+  const box = h("div");
+  const fetchPage = (cursor) => api.get("/memberships", { organizationId: org.id, cursor, limit: 50 });
+  function show() {
+    const list = pagedTable(["Email", "Name", "Role", "Owner", "Member since", "Actions"], fetchPage,
+      (m) => membershipRow(m, roles, "user", show), "No members yet.");
+    replace(box, list.element);
+    return list.load();
+  }
+  const adding = h("div");
+  if (allows("users:create")) {
+    const picker = userPicker();
+    const form = fieldForm({ id: "add-member", title: "Add a member", submit: "Add member",
+      fields: [
+        { name: "userId", label: "User", type: "custom", ...picker },
+        { name: "roleId", label: "Role", type: "select", value: "role_member",
+          options: roles || [["role_member", "Member"], ["role_admin", "Admin"]] },
+        { name: "isOwner", label: "Owner", type: "checkbox" },
+      ],
+      onSubmit: async (values) => {
+        await api.post("/memberships", { organizationId: org.id, ...values });
+        form.reset();
+        picker.clear();
+        await show();
+      } });
+    replace(adding, form.element);
+  }
+  view.append(lacking("users:create", "Adding members"), box, adding);
+  await show();
+}
+
+export async function membershipsOfUser(view, user) {
+  const roles = await roleOptions().catch(() => null);
+  const box = h("div");
+  const fetchPage = (cursor) => api.get("/memberships", { userId: user.id, cursor, limit: 50 });
+  function show() {
+    const list = pagedTable(["Organization", "Slug", "Role", "Owner", "Member since", "Actions"], fetchPage,
+      (m) => membershipRow(m, roles, "organization", show), "Not a member of any organization.");
+    replace(box, list.element);
+    return list.load();
+  }
+  view.append(box);
+  await show();
+}
