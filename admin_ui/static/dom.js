@@ -88,10 +88,9 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
   const body = h("tbody");
   const status = h("p", { class: "muted count" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
-  const box = h("div", { "aria-busy": "true" },
-    h("div", { class: "scroll" }, h("table", null,
-      h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))), body)),
-    status, more);
+  const scroll = h("div", { class: "scroll" }, h("table", null,
+    h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))), body));
+  const box = h("div", { "aria-busy": "true" }, scroll, status, more);
   let cursor = null;
   async function load() {
     more.disabled = true;
@@ -105,6 +104,7 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
       replace(status, shown === 0 ? emptyText
         : `${shown} of ${page.meta ? page.meta.total : shown} shown`);
       status.className = shown === 0 ? "empty" : "muted count";
+      scroll.hidden = shown === 0;  // no empty table above "No … yet."
     } catch (error) {
       box.append(errorBox(error));
     } finally {

@@ -65,7 +65,8 @@ export function fieldForm({ id, title, fields, submit, onSubmit, extra }) {
       : h("div", { class: "field" }, label, field.control || input, error) };
   });
   const button = h("button", { type: "submit" }, submit);
-  const form = h("form", { class: "card form", id: prefix },
+  // novalidate: the API's own message, shown at its field, rather than the browser's bubble
+  const form = h("form", { class: "card form", id: prefix, novalidate: true },
     title ? h("h2", null, title) : null,
     h("div", { class: "fields" }, rows.map((row) => row.element)),
     extra || null, problem, h("div", { class: "toolbar" }, button));

@@ -48,9 +48,9 @@ export async function analyticsPage(view) {
       data.byEndpoint.length ? barChart(data.byEndpoint.slice(0, 15), {
         label: (e) => `${e.method} ${e.endpoint.replace(/^\/api\/v1/, "")}`, value: (e) => e.count,
         title: "Requests per endpoint" }) : empty("No requests in this period."),
-      data.byEndpoint.length ? table(["Endpoint", "Requests", "Average ms"], data.byEndpoint.map((e) => h("tr", null,
+      data.byEndpoint.length ? h("details", null, h("summary", null, "Every endpoint, with its average time"), table(["Endpoint", "Requests", "Average ms"], data.byEndpoint.map((e) => h("tr", null,
         h("td", { class: "mono small" }, `${e.method} ${e.endpoint}`), h("td", null, String(e.count)),
-        h("td", null, String(e.avgMs))))) : null);
+        h("td", null, String(e.avgMs)))))) : null);
   }
   const refresh = () => show().catch((error) => replace(body, errorBox(error)));
   period.addEventListener("change", refresh);
