@@ -118,7 +118,7 @@ def main():
                         page.evaluate("window.__arrivals = []")
                         page.select_option("#analytics-period", "90")
                         page.select_option("#analytics-group", "hour")
-                        page.wait_for_selector("svg.columns rect >> nth=2000")
+                        page.wait_for_selector("svg.columns rect >> nth=2000", state="attached")
                     page.wait_for_function(f"({LAST_PAINT})() !== null")
                     measured = page.evaluate(LAST_PAINT)
                     if i >= 2:

@@ -267,3 +267,31 @@ def test_keyboard_alone_signs_in_searches_opens_and_edits(page, world, api):
     page.keyboard.press("Enter")  # submits the form
     expect(page.locator("#org-name")).to_contain_text("Keyboard Cats Ltd")
     assert api.call("GET", f"/organizations/{org['id']}", 200)["name"] == "Keyboard Cats Ltd"
+
+
+def test_a_csv_import_is_previewed_with_row_errors_then_written_whole(page, world, api, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text('name,slug,domain,metadata\n"Initrode, Inc.",initrode,initrode.com,"{""tier"": 2}"\n'
+                   "Acme Again,acme-corp,,\nNo Slug,,,\n")
+    good = tmp_path / "good.csv"
+    good.write_text('name,slug,domain,metadata\n"Initrode, Inc.",initrode-inc,initrode.com,"{""tier"": 2}"\n'
+                    "Chotchkies,chotchkies,,\n")
+    sign_in(page, world["operator"])
+    page.click("#import-organizations summary")
+    page.set_input_files("#import-organizations-file", str(bad))
+    preview = page.locator("#import-organizations-preview")
+    expect(preview).to_contain_text("2 of 3 rows are refused")
+    expect(preview.locator("tr.refused-row")).to_have_count(2)
+    expect(preview.locator("tbody tr").nth(1)).to_contain_text("slug: An organization with slug 'acme-corp' already exists")
+    expect(preview.locator("tbody tr").nth(2)).to_contain_text("slug")
+    expect(page.locator("#import-organizations-write")).to_be_disabled()
+    shoot(page, "organizations-import-refused")
+    assert api.call("GET", "/organizations", 200, params={"search": "initrode", "includeStaging": "true"}) == []
+    page.set_input_files("#import-organizations-file", str(good))
+    expect(preview).to_contain_text("2 rows are ready to import")
+    page.click("#import-organizations-write")
+    expect(preview).to_contain_text("Imported 2 organizations")
+    made = {o["slug"]: o for o in api.call("GET", "/organizations", 200,
+                                           params={"includeStaging": "true", "limit": 100})}
+    assert made["initrode-inc"]["name"] == "Initrode, Inc." and made["initrode-inc"]["metadata"] == {"tier": 2}
+    assert "chotchkies" in made

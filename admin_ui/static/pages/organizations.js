@@ -7,7 +7,8 @@ import { exportButton } from "../csv.js";
 import { badge, errorBox, h, highlighted, pagedTable, replace } from "../dom.js";
 import { organizationFields } from "./organization.js";
 import { fieldForm } from "../forms.js";
-import { gated, lacking } from "../scopes.js";
+import { importer } from "../importer.js";
+import { allows, gated, lacking } from "../scopes.js";
 
 let includeStaging = true;  // an operator verifying organizations needs to see staging ones
 
@@ -105,6 +106,8 @@ export async function organizationsPage(view) {
     h("div", { class: "toolbar" }, box.element, filter, create,
       exportButton("organizations.csv", (cursor) => fetchPage(cursor, 100), (e) => replace(problem, errorBox(e)))),
     lacking("organizations:create", "Creating organizations"), problem, creating,
+    allows("organizations:create") ? importer({ noun: "organizations", path: "/organizations/bulk",
+      scope: "organizations:create", columns: ["name", "slug", "domain", "logoUrl", "metadata"], done: showList }) : null,
     results);
   box.input.focus();
   await showList().catch((error) => results.append(errorBox(error)));

@@ -5,7 +5,8 @@ import { api } from "../api.js";
 import { exportButton } from "../csv.js";
 import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
 import { fieldForm } from "../forms.js";
-import { gated, lacking } from "../scopes.js";
+import { importer } from "../importer.js";
+import { allows, gated, lacking } from "../scopes.js";
 import { userFields } from "./user.js";
 
 function userRow(user) {
@@ -45,6 +46,9 @@ export async function usersPage(view) {
   replace(view, h("h1", null, "Users"), form,
     h("div", { class: "toolbar" }, create,
       exportButton("users.csv", (cursor) => fetchPage(cursor, 100), (e) => replace(problem, errorBox(e)))),
-    lacking("users:create", "Creating users"), problem, creating, results);
+    lacking("users:create", "Creating users"), problem, creating,
+    allows("users:create") ? importer({ noun: "users", path: "/users/bulk", scope: "users:create",
+      columns: ["email", "firstName", "lastName", "avatarUrl", "metadata"], done: show }) : null,
+    results);
   await show();
 }
