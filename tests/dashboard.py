@@ -53,6 +53,11 @@ class Api:
             self.call("POST", f"/organizations/{org['id']}/verify", 200, json={"isVerified": True})
         return org
 
+    def webhook(self, name, url):
+        """A subscription to an event no test causes: only what a test sends itself arrives."""
+        return self.call("POST", "/webhooks", 201, json={"name": name, "url": url,
+                                                         "events": ["user.deleted"]})
+
     def key(self, scopes=("*:*",), **fields):
         # enterprise: the dashboard makes a request per page and action, past `free`'s 60 a minute
         return self.call("POST", "/keys", 201, json={"name": "dashboard", "scopes": list(scopes),

@@ -6,6 +6,7 @@ Every page and form is screenshot at 1280 and 400 px and checked for layout and 
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -16,6 +17,15 @@ pytestmark = pytest.mark.slow  # a real browser against a real server process
 
 def field_error(page, form, field):
     return page.locator(f"#{form}-{field}-error")
+
+
+def delete_through_the_dialog(page, api, button, says, back, path):
+    """Press `button`, see the dialog say `says`, confirm: the page goes `back`, `path` is gone."""
+    page.click(button)
+    expect(page.locator("dialog.confirm")).to_contain_text(says)
+    page.click("#confirm-yes")
+    expect(page).to_have_url(f"{page.url.split('#')[0]}{back}")
+    assert api.server.api("GET", f"/api/v1{path}").status_code == 404
 
 
 def test_an_organization_is_created_refused_at_the_field_and_edited(page, world, api):
@@ -127,11 +137,7 @@ def test_a_user_is_created_searched_edited_deactivated_and_deleted(page, world, 
     page.press("#user-search", "Enter")
     expect(page.locator("#main tbody tr")).to_have_count(1)
     page.locator("#main tbody a", has_text="bob@initrode.com").click()
-    page.click("#delete-user")
-    expect(page.locator("dialog.confirm")).to_contain_text("0 memberships")
-    page.click("#confirm-yes")
-    expect(page).to_have_url(f"{page.url.split('#')[0]}#/users")
-    assert api.server.api("GET", f"/api/v1/users/{user_id}").status_code == 404
+    delete_through_the_dialog(page, api, "#delete-user", "0 memberships", "#/users", f"/users/{user_id}")
 
 
 def test_members_are_added_by_search_changed_and_removed(page, world, api):
@@ -173,8 +179,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
 
 
 def test_a_webhook_is_edited_paused_resumed_and_deleted(page, world, api, module_receiver):
-    hook = api.call("POST", "/webhooks", 201, json={"name": "crm", "url": module_receiver.url,
-                                                    "events": ["user.deleted"]})
+    hook = api.webhook("crm", module_receiver.url)
     sign_in(page, world["operator"])
     page.goto(f"/admin#/webhooks/{hook['id']}")
     page.click("#edit-hook")
@@ -194,11 +199,8 @@ def test_a_webhook_is_edited_paused_resumed_and_deleted(page, world, api, module
     page.click("#pause")
     expect(page.locator("#pause")).to_have_text("Pause")
     assert api.call("GET", f"/webhooks/{hook['id']}", 200)["isActive"] is True
-    page.click("#delete-hook")
-    expect(page.locator("dialog.confirm")).to_contain_text("pending deliveries are dropped")
-    page.click("#confirm-yes")
-    expect(page).to_have_url(f"{page.url.split('#')[0]}#/webhooks")
-    assert api.server.api("GET", f"/api/v1/webhooks/{hook['id']}").status_code == 404
+    delete_through_the_dialog(page, api, "#delete-hook", "pending deliveries are dropped", "#/webhooks",
+                              f"/webhooks/{hook['id']}")
 
 
 def test_a_list_exports_as_csv_with_formulas_defused(page, world, api):
@@ -241,6 +243,28 @@ def test_analytics_per_hour_with_percentiles_and_busiest_keys(page, world, api):
     expect(page.locator("svg.columns rect").first).to_be_visible()
     expect(page.locator(".bars").first).to_contain_text("gr_live_")
     shoot(page, "analytics-hourly")
+
+
+def test_a_late_answer_for_an_older_choice_does_not_replace_a_newer_one(page, world):
+    sign_in(page, world["operator"])
+    page.click("#nav a[data-page=analytics]")
+    expect(page.locator(".stats")).to_be_visible()
+    held = []
+    by_day = re.compile(r".*/api/v1/analytics\?.*groupBy=day.*")
+    def hold(route):
+        held.append(route)
+
+    page.route(by_day, hold)
+    page.select_option("#analytics-period", "30")  # its answer (per day) is held back
+    while not held:
+        page.wait_for_timeout(20)
+    page.select_option("#analytics-group", "hour")
+    heading = page.locator("#main h2").first
+    expect(heading).to_have_text("Requests per hour (UTC)")
+    with page.expect_response(by_day):
+        held[0].continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # time to (wrongly) draw it
+    assert heading.text_content() == "Requests per hour (UTC)"
 
 
 def test_keyboard_alone_signs_in_searches_opens_and_edits(page, world, api):

@@ -138,8 +138,7 @@ def test_every_page_renders_without_errors(page, world, api):
 
 def test_a_delivery_can_be_sent_again_from_the_log(page, world, api, module_receiver):
     # subscribed to an event no test causes, so the ping and its redelivery are all it gets
-    hook = api.call("POST", "/webhooks", 201, json={"name": "audit", "url": module_receiver.url,
-                                                    "events": ["user.deleted"]})
+    hook = api.webhook("audit", module_receiver.url)
     sign_in(page, world["operator"])
     page.goto(f"/admin#/webhooks/{hook['id']}")
     page.click("#ping")

@@ -2,7 +2,8 @@
 // action takes with it. Resolves true only when the operator presses the action's button;
 // Escape, Cancel and closing the dialog all resolve false.
 
-import { h } from "./dom.js";
+import { api } from "./api.js";
+import { errorBox, h, replace } from "./dom.js";
 
 export function confirmAction({ title, lines, action }) {
   const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" },
@@ -20,4 +21,15 @@ export function confirmAction({ title, lines, action }) {
     dialog.showModal();
     cancel.focus();  // the safe choice has the focus: Enter does not delete by accident
   });
+}
+
+// Delete `path` once the operator confirms, then go to `back`; a refusal goes in `problem`.
+export async function deleteAfterConfirm({ title, lines, action, path, back, problem }) {
+  if (!(await confirmAction({ title, lines, action }))) return;
+  try {
+    await api.del(path);
+    location.hash = back;
+  } catch (error) {
+    replace(problem, errorBox(error));
+  }
 }

@@ -5,6 +5,7 @@
 
 import { ApiError } from "./api.js";
 import { errorBox, h, replace } from "./dom.js";
+import { gated } from "./scopes.js";
 
 let forms = 0;
 
@@ -111,4 +112,21 @@ export function fieldForm({ id, title, fields, submit, onSubmit, extra }) {
     }
   });
   return { element: form, button, show, reset: () => { form.reset(); clear(); } };
+}
+
+// An "Edit" button that opens `fields()` as a form in `into`; saving calls `save(values)`,
+// says so, and gives the focus back to the button (keyboard users stay where they were).
+export function editButton({ id, scope, title, fields, save, into }) {
+  const button = gated(scope, h("button", { type: "button", class: "secondary", id }, "Edit"));
+  button.addEventListener("click", () => {
+    const form = fieldForm({ id: `${id}-form`, title, submit: "Save changes", fields: fields(),
+      onSubmit: async (values) => {
+        await save(values);
+        replace(into, h("p", { class: "notice", role: "status" }, "Saved."));
+        button.focus();
+      } });
+    replace(into, form.element);
+    form.element.querySelector("input").focus();
+  });
+  return button;
 }

@@ -23,10 +23,13 @@ export async function analyticsPage(view) {
   const grouping = h("select", { id: "analytics-group", "aria-label": "Per day or per hour" },
     GROUPS.map(([value, label]) => h("option", { value }, label)));
   const body = h("div", { "aria-live": "polite" });
+  let latest = 0;  // a change made while an answer was on its way supersedes that answer
   async function show() {
+    const asked = ++latest;
     const start = new Date(Date.now() - Number(period.value) * 86400000).toISOString().slice(0, 19) + "Z";
     const hourly = grouping.value === "hour";
     const { data } = await api.get("/analytics", { startDate: start, groupBy: grouping.value });
+    if (asked !== latest) return;
     const s = data.summary;
     const p = data.latencyPercentiles;
     const series = hourly ? data.byHour : data.byDay;
@@ -52,7 +55,10 @@ export async function analyticsPage(view) {
         h("td", { class: "mono small" }, `${e.method} ${e.endpoint}`), h("td", null, String(e.count)),
         h("td", null, String(e.avgMs)))))) : null);
   }
-  const refresh = () => show().catch((error) => replace(body, errorBox(error)));
+  const refresh = () => {
+    const asked = latest + 1;
+    show().catch((error) => { if (asked === latest) replace(body, errorBox(error)); });
+  };
   period.addEventListener("change", refresh);
   grouping.addEventListener("change", refresh);
   replace(view, h("h1", null, "Analytics"), h("div", { class: "toolbar" }, period, grouping), body);

@@ -103,17 +103,28 @@ export function userPicker() {
     clear: () => { chosen = null; replace(picked, "No user chosen yet."); } };
 }
 
-export async function membersSection(view, org) {
+// The memberships matching `filter` ({organizationId} or {userId}) as a table, showing the
+// other side of each: the member (`side` "user") or the organization.
+async function membershipList(view, filter, side) {
   const roles = await roleOptions().catch(() => null);
   const box = h("div");
-  const fetchPage = (cursor) => api.get("/memberships", { organizationId: org.id, cursor, limit: 50 });
+  const fetchPage = (cursor) => api.get("/memberships", { ...filter, cursor, limit: 50 });
+  const headings = side === "user" ? ["Email", "Name"] : ["Organization", "Slug"];
   function show() {
-    const list = pagedTable(["Email", "Name", "Role", "Owner", "Member since", "Actions"], fetchPage,
-      (m) => membershipRow(m, roles, "user", show), "No members yet.");
+    const list = pagedTable([...headings, "Role", "Owner", "Member since", "Actions"], fetchPage,
+      (m) => membershipRow(m, roles, side, show),
+      side === "user" ? "No members yet." : "Not a member of any organization.");
     replace(box, list.element);
     return list.load();
   }
+  view.append(box);
+  await show();
+  return { roles, show };
+}
+
+export async function membersSection(view, org) {
   const adding = h("div");
+  const { roles, show } = await membershipList(view, { organizationId: org.id }, "user");
   if (allows("users:create")) {
     const picker = userPicker();
     const form = fieldForm({ id: "add-member", title: "Add a member", submit: "Add member",
@@ -131,20 +142,9 @@ export async function membersSection(view, org) {
       } });
     replace(adding, form.element);
   }
-  view.append(lacking("users:create", "Adding members"), box, adding);
-  await show();
+  view.append(lacking("users:create", "Adding members"), adding);
 }
 
-export async function membershipsOfUser(view, user) {
-  const roles = await roleOptions().catch(() => null);
-  const box = h("div");
-  const fetchPage = (cursor) => api.get("/memberships", { userId: user.id, cursor, limit: 50 });
-  function show() {
-    const list = pagedTable(["Organization", "Slug", "Role", "Owner", "Member since", "Actions"], fetchPage,
-      (m) => membershipRow(m, roles, "organization", show), "Not a member of any organization.");
-    replace(box, list.element);
-    return list.load();
-  }
-  view.append(box);
-  await show();
+export function membershipsOfUser(view, user) {
+  return membershipList(view, { userId: user.id }, "organization");
 }

@@ -2,9 +2,9 @@
 // verify toggle, deletion behind a dialog that says what goes with it, and its members.
 
 import { api } from "../api.js";
-import { confirmAction } from "../confirm.js";
-import { badge, errorBox, h, loadOrExplain, replace, when } from "../dom.js";
-import { fieldForm } from "../forms.js";
+import { deleteAfterConfirm } from "../confirm.js";
+import { badge, h, loadOrExplain, replace, when } from "../dom.js";
+import { editButton } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
 import { membersSection } from "./members.js";
 import { verifyButton } from "./organizations.js";
@@ -33,22 +33,15 @@ async function deleteOrganization(org, problem) {
     total("api_keys:read", "/keys", { organizationId: org.id }),
   ]);
   const counted = (n, one, many) => (n === null ? `its ${many}` : `${n} ${n === 1 ? one : many}`);
-  const yes = await confirmAction({
+  await deleteAfterConfirm({
     title: `Delete “${org.name}”?`,
     lines: [
       `This deletes the organization with ${counted(members, "membership", "memberships")}, `
         + `${counted(keys, "API key scoped to it", "API keys scoped to it")} and its webhook subscriptions.`,
       "The users themselves stay. This cannot be undone.",
     ],
-    action: "Delete organization",
-  });
-  if (!yes) return;
-  try {
-    await api.del(`/organizations/${encodeURIComponent(org.id)}`);
-    location.hash = "#/organizations";
-  } catch (error) {
-    replace(problem, errorBox(error));
-  }
+    action: "Delete organization", path: `/organizations/${encodeURIComponent(org.id)}`,
+    back: "#/organizations", problem });
 }
 
 export async function organizationPage(view, id) {
@@ -71,19 +64,12 @@ export async function organizationPage(view, id) {
   draw();
   const problem = h("div");
   const editing = h("div");
-  const edit = gated("organizations:update", h("button", { type: "button", class: "secondary", id: "edit-org" }, "Edit"));
-  edit.addEventListener("click", () => {
-    const form = fieldForm({ id: "edit-org-form", title: "Edit organization", submit: "Save changes",
-      fields: organizationFields(org, true),
-      onSubmit: async (values) => {
-        Object.assign(org, (await api.put(`/organizations/${encodeURIComponent(org.id)}`, values)).data);
-        replace(editing, h("p", { class: "notice", role: "status" }, "Saved."));
-        draw();
-        edit.focus();
-      } });
-    replace(editing, form.element);
-    form.element.querySelector("input").focus();
-  });
+  const edit = editButton({ id: "edit-org", scope: "organizations:update", title: "Edit organization",
+    fields: () => organizationFields(org, true), into: editing,
+    save: async (values) => {
+      Object.assign(org, (await api.put(`/organizations/${encodeURIComponent(org.id)}`, values)).data);
+      draw();
+    } });
   const remove = gated("organizations:delete", h("button", { type: "button", class: "danger", id: "delete-org" }, "Delete"));
   remove.addEventListener("click", () => deleteOrganization(org, problem));
   view.append(

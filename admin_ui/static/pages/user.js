@@ -2,9 +2,9 @@
 // that says what goes with it, and the organizations they belong to.
 
 import { api } from "../api.js";
-import { confirmAction } from "../confirm.js";
+import { deleteAfterConfirm } from "../confirm.js";
 import { badge, errorBox, h, loadOrExplain, replace, when } from "../dom.js";
-import { fieldForm } from "../forms.js";
+import { editButton } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
 import { membershipsOfUser } from "./members.js";
 
@@ -23,18 +23,11 @@ export function userFields(user, editing = false) {
 async function deleteUser(user, problem) {
   const count = allows("users:read")
     ? (await api.get("/memberships", { userId: user.id, limit: 1 })).meta.total : null;
-  const yes = await confirmAction({
+  await deleteAfterConfirm({
     title: `Delete ${user.email}?`,
     lines: [`This deletes the user with ${count === null ? "their memberships"
       : `${count} ${count === 1 ? "membership" : "memberships"}`}. The organizations stay. This cannot be undone.`],
-    action: "Delete user" });
-  if (!yes) return;
-  try {
-    await api.del(`/users/${encodeURIComponent(user.id)}`);
-    location.hash = "#/users";
-  } catch (error) {
-    replace(problem, errorBox(error));
-  }
+    action: "Delete user", path: `/users/${encodeURIComponent(user.id)}`, back: "#/users", problem });
 }
 
 export async function userPage(view, id) {
@@ -63,18 +56,8 @@ export async function userPage(view, id) {
   }
   active.addEventListener("click", () => save({ isActive: !user.isActive })
     .catch((error) => replace(problem, errorBox(error))));
-  const edit = gated("users:update", h("button", { type: "button", class: "secondary", id: "edit-user" }, "Edit"));
-  edit.addEventListener("click", () => {
-    const form = fieldForm({ id: "edit-user-form", title: "Edit user", submit: "Save changes",
-      fields: userFields(user, true),
-      onSubmit: async (values) => {
-        await save(values);
-        replace(editing, h("p", { class: "notice", role: "status" }, "Saved."));
-        edit.focus();
-      } });
-    replace(editing, form.element);
-    form.element.querySelector("input").focus();
-  });
+  const edit = editButton({ id: "edit-user", scope: "users:update", title: "Edit user",
+    fields: () => userFields(user, true), save, into: editing });
   const remove = gated("users:delete", h("button", { type: "button", class: "danger", id: "delete-user" }, "Delete"));
   remove.addEventListener("click", () => deleteUser(user, problem));
   draw();

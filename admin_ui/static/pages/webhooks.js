@@ -3,10 +3,10 @@
 // Rotating a signing secret is not in the API, so it is not here either.
 
 import { api } from "../api.js";
-import { confirmAction } from "../confirm.js";
+import { deleteAfterConfirm } from "../confirm.js";
 import { exportButton } from "../csv.js";
 import { badge, errorBox, h, loadOrExplain, onSubmit, pagedTable, replace, when } from "../dom.js";
-import { fieldForm } from "../forms.js";
+import { editButton } from "../forms.js";
 import { gated, lacking } from "../scopes.js";
 
 const eventList = (text) => text.split(",").map((e) => e.trim()).filter(Boolean);
@@ -69,18 +69,11 @@ export async function webhooksPage(view) {
   await showList();
 }
 
-async function deleteWebhook(hook, path, notice) {
-  const yes = await confirmAction({
+function deleteWebhook(hook, path, notice) {
+  return deleteAfterConfirm({
     title: `Delete the subscription “${hook.name}”?`,
     lines: [`Events stop going to ${hook.url}, and its pending deliveries are dropped. This cannot be undone.`],
-    action: "Delete subscription" });
-  if (!yes) return;
-  try {
-    await api.del(path);
-    location.hash = "#/webhooks";
-  } catch (error) {
-    replace(notice, errorBox(error));
-  }
+    action: "Delete subscription", path, back: "#/webhooks", problem: notice });
 }
 
 export async function webhookPage(view, id) {
@@ -149,22 +142,13 @@ export async function webhookPage(view, id) {
     .then(() => replace(notice, h("p", { class: "notice" }, hook.isActive ? "Resumed." : "Paused: nothing is sent until you resume.")))
     .catch((error) => replace(notice, errorBox(error))));
   const editing = h("div");
-  const edit = gated("webhooks:write", h("button", { type: "button", class: "secondary", id: "edit-hook" }, "Edit"));
-  edit.addEventListener("click", () => {
-    const form = fieldForm({ id: "edit-hook-form", title: "Edit subscription", submit: "Save changes",
-      fields: [
-        { name: "name", label: "Name", required: true, maxlength: 100, value: hook.name },
-        { name: "url", label: "URL", type: "url", required: true, value: hook.url },
-        { name: "events", label: "Events (comma-separated, * for all)", required: true, value: hook.events.join(", ") },
-      ],
-      onSubmit: async (values) => {
-        await save({ ...values, events: eventList(values.events || "") });
-        replace(editing, h("p", { class: "notice", role: "status" }, "Saved."));
-        edit.focus();
-      } });
-    replace(editing, form.element);
-    form.element.querySelector("input").focus();
-  });
+  const edit = editButton({ id: "edit-hook", scope: "webhooks:write", title: "Edit subscription", into: editing,
+    fields: () => [
+      { name: "name", label: "Name", required: true, maxlength: 100, value: hook.name },
+      { name: "url", label: "URL", type: "url", required: true, value: hook.url },
+      { name: "events", label: "Events (comma-separated, * for all)", required: true, value: hook.events.join(", ") },
+    ],
+    save: (values) => save({ ...values, events: eventList(values.events || "") }) });
   const remove = gated("webhooks:write", h("button", { type: "button", class: "danger", id: "delete-hook" }, "Delete"));
   remove.addEventListener("click", () => deleteWebhook(hook, path, notice));
   draw();
