@@ -115,10 +115,12 @@ def main():
                     page.reload()
                     page.wait_for_selector(ready)
                     if route.endswith("?hourly"):
+                        with page.expect_response(lambda r: "/api/v1/analytics" in r.url):
+                            page.select_option("#analytics-period", "90")
+                        page.wait_for_timeout(200)  # drawn; then only the hourly answer counts
                         page.evaluate("window.__arrivals = []")
-                        page.select_option("#analytics-period", "90")
                         page.select_option("#analytics-group", "hour")
-                        page.wait_for_selector("svg.columns rect >> nth=2000", state="attached")
+                        page.wait_for_selector("#main h2:has-text(\"Requests per hour\")")
                     measured = None
                     while measured is None:  # polled from here: the page's CSP forbids eval
                         measured = page.evaluate(LAST_PAINT)

@@ -240,7 +240,8 @@ def test_analytics_per_hour_with_percentiles_and_busiest_keys(page, world, api):
     expect(page.locator(".stats")).to_contain_text("p50 / p95 / p99")
     page.select_option("#analytics-group", "hour")
     expect(page.locator("#main h2").first).to_have_text("Requests per hour (UTC)")
-    expect(page.locator("svg.columns rect").first).to_be_visible()
+    expect(page.locator("svg.columns path")).to_be_visible()
+    expect(page.locator(".timeline figcaption")).to_contain_text("most:")
     expect(page.locator(".bars").first).to_contain_text("gr_live_")
     shoot(page, "analytics-hourly")
 
