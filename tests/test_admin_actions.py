@@ -156,15 +156,20 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     shoot(page, "organization-add-member")
     page.click("#add-member button[type=submit]")
     row = page.locator("#main tbody tr", has_text="richard@piedpiper.com")
-    expect(row.locator("select.role")).to_have_value("role_admin")
-    expect(row.locator("input.owner")).to_be_checked()
+    expect(row).to_contain_text("Admin")
+    expect(row).to_contain_text("owner")
     [membership] = api.call("GET", "/memberships", 200, params={"organizationId": org["id"]})
     assert (membership["userId"], membership["roleId"], membership["isOwner"]) == (user["id"], "role_admin", True)
 
+    row.get_by_role("button", name="Change").click()
+    expect(row.locator("select.role")).to_be_focused()
+    expect(row.locator("select.role")).to_have_value("role_admin")
     row.locator("select.role").select_option("role_member")
     row.locator("input.owner").uncheck()
     row.get_by_role("button", name="Save").click()
     expect(row).to_contain_text("Saved")
+    expect(row).to_contain_text("Member")
+    expect(row).not_to_contain_text("owner")
     changed = api.call("GET", f"/memberships/{membership['id']}", 200)
     assert (changed["roleId"], changed["isOwner"]) == ("role_member", False)
 
@@ -229,7 +234,7 @@ def test_actions_the_key_lacks_the_scope_for_are_disabled_with_the_reason(page, 
         expect(page.locator(button)).to_have_attribute("title", f"Your API key lacks the '{scope}' scope.")
     expect(page.locator("#add-member")).to_have_count(0)
     expect(page.locator("#main")).to_contain_text("Adding members is off")
-    expect(page.locator("#main tbody select.role").first).to_be_disabled()
+    expect(page.locator("#main tbody").get_by_role("button", name="Change").first).to_be_disabled()
     shoot(page, "organization-read-only")
 
 

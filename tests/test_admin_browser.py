@@ -44,8 +44,8 @@ def test_a_misspelt_name_is_in_the_dropdown_and_enter_opens_it(page, world):
     members = page.locator("#main tbody tr")
     expect(members).to_have_count(1)
     expect(members.first).to_contain_text("jane@acme.com")
-    expect(members.first.locator("select.role")).to_have_value("role_admin")
-    expect(members.first.locator("input.owner")).to_be_checked()
+    expect(members.first).to_contain_text("Admin")
+    expect(members.first).to_contain_text("owner")
     shoot(page, "organization")
 
 

@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { confirmAction } from "../confirm.js";
-import { errorBox, h, pagedTable, replace, when } from "../dom.js";
+import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
 import { fieldForm } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
 
@@ -27,25 +27,48 @@ function roleSelect(roles, membership, label) {
 }
 
 // One membership's row: the other side (a user, or an organization), role, owner, actions.
+// Role and owner are text until "Change" turns them into a select and a checkbox: a list
+// of 50 members is then 50 rows of text and two buttons, quick to lay out and paint.
 function membershipRow(membership, roles, side, reload) {
   const other = side === "user"
     ? h("a", { href: `#/users/${encodeURIComponent(membership.user.id)}` }, membership.user.email)
     : h("a", { href: `#/organizations/${encodeURIComponent(membership.organization.id)}` }, membership.organization.name);
   const who = side === "user" ? membership.user.email : membership.organization.name;
-  const role = gated("users:update", roleSelect(roles, membership, `Role of ${who}`));
-  const owner = gated("users:update", h("input", { type: "checkbox", "aria-label": `${who} is an owner`,
-    checked: membership.isOwner ? true : null, class: "owner" }));
+  const roleCell = h("td");
+  const ownerCell = h("td");
   const problem = h("div", { role: "status" });
   const path = `/memberships/${encodeURIComponent(membership.id)}`;
-  const save = gated("users:update", h("button", { type: "button", class: "secondary save" }, "Save"));
-  save.addEventListener("click", async () => {
+  const show = () => {
+    replace(roleCell, membership.role.name);
+    replace(ownerCell, membership.isOwner ? badge(true, "owner", "") : "—");
+  };
+  show();
+  const change = gated("users:update", h("button", { type: "button", class: "secondary change" }, "Change"));
+  let editor = null;  // {role, owner} while changing
+  async function save() {
     replace(problem);
     try {
-      await api.put(path, { roleId: role.value, isOwner: owner.checked });
+      const changed = (await api.put(path, { roleId: editor.role.value, isOwner: editor.owner.checked })).data;
+      membership.isOwner = changed.isOwner;
+      membership.role = changed.role;
+      editor = null;
+      replace(change, "Change");
+      show();
       replace(problem, h("span", { class: "small muted" }, "Saved."));
     } catch (error) {
       replace(problem, errorBox(error));
     }
+  }
+  change.addEventListener("click", () => {
+    if (editor) return save();
+    editor = { role: roleSelect(roles, membership, `Role of ${who}`),
+      owner: h("input", { type: "checkbox", "aria-label": `${who} is an owner`,
+        checked: membership.isOwner ? true : null, class: "owner" }) };
+    replace(roleCell, editor.role);
+    replace(ownerCell, editor.owner);
+    replace(change, "Save");
+    editor.role.focus();
+    return null;
   });
   const remove = gated("users:delete", h("button", { type: "button", class: "danger remove" }, "Remove"));
   remove.addEventListener("click", async () => {
@@ -65,10 +88,9 @@ function membershipRow(membership, roles, side, reload) {
   return h("tr", { "data-membership-id": membership.id },
     h("td", null, other),
     h("td", null, side === "user" ? fullName(membership.user) || "—" : membership.organization.slug),
-    h("td", null, role),
-    h("td", null, owner),
+    roleCell, ownerCell,
     h("td", null, when(membership.createdAt)),
-    h("td", { class: "actions" }, save, " ", remove, problem));
+    h("td", { class: "actions" }, change, " ", remove, problem));
 }
 
 // A user search answering as one types: the latest text's answer wins, older ones are
