@@ -175,6 +175,10 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
 
     page.goto(f"/admin#/users/{user['id']}")  # the user's page lists the membership
     expect(page.locator("#main tbody tr", has_text="Pied Piper")).to_have_count(1)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    [exported] = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    assert (exported["id"], json.loads(exported["organization"])["name"]) == (membership["id"], "Pied Piper")
     page.goto(f"/admin#/organizations/{org['id']}")
     row.get_by_role("button", name="Remove").click()
     expect(page.locator("dialog.confirm")).to_contain_text("stops being a member of Pied Piper")

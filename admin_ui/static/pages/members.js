@@ -4,6 +4,7 @@
 
 import { api } from "../api.js";
 import { confirmAction } from "../confirm.js";
+import { exportButton } from "../csv.js";
 import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
 import { fieldForm } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
@@ -130,7 +131,7 @@ export function userPicker() {
 async function membershipList(view, filter, side) {
   const roles = await roleOptions().catch(() => null);
   const box = h("div");
-  const fetchPage = (cursor) => api.get("/memberships", { ...filter, cursor, limit: 50 });
+  const fetchPage = (cursor, limit = 50) => api.get("/memberships", { ...filter, cursor, limit });
   const headings = side === "user" ? ["Email", "Name"] : ["Organization", "Slug"];
   function show() {
     const list = pagedTable([...headings, "Role", "Owner", "Member since", "Actions"], fetchPage,
@@ -139,7 +140,9 @@ async function membershipList(view, filter, side) {
     replace(box, list.element);
     return list.load();
   }
-  view.append(box);
+  const problem = h("div");
+  view.append(h("div", { class: "toolbar" }, exportButton("memberships.csv", (cursor) => fetchPage(cursor, 100),
+    (e) => replace(problem, errorBox(e)))), problem, box);
   await show();
   return { roles, show };
 }

@@ -105,9 +105,10 @@ export async function webhookPage(view, id) {
       h("td", null, redeliver));
   }
 
+  const fetchDeliveries = (cursor, limit = 50) => api.get(`${path}/deliveries`, { cursor, limit });
   function showDeliveries() {
     const list = pagedTable(["Event", "Status", "Attempts", "Response", "Error", "Created", "Actions"],
-      (cursor) => api.get(`${path}/deliveries`, { cursor, limit: 50 }), deliveryRow, "No deliveries yet.");
+      fetchDeliveries, deliveryRow, "No deliveries yet.");
     replace(deliveries, list.element);
     return list.load();
   }
@@ -155,6 +156,8 @@ export async function webhookPage(view, id) {
   view.append(heading, facts,
     h("div", { class: "toolbar" }, gated("webhooks:write", ping), edit, pause, remove),
     lacking("webhooks:write", "Changing this subscription"), notice, editing,
-    h("h2", null, "Delivery log"), deliveries);
+    h("h2", null, "Delivery log"),
+    h("div", { class: "toolbar" }, exportButton("deliveries.csv", (cursor) => fetchDeliveries(cursor, 100),
+      (e) => replace(notice, errorBox(e)))), deliveries);
   await showDeliveries();
 }
