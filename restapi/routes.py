@@ -7,6 +7,7 @@ list, and tests check it against what Falcon actually serves.
 from typing import NamedTuple
 
 from .analytics import AnalyticsResource
+from .bulk import OrganizationsBulkResource, UsersBulkResource
 from .health import HealthResource, ReadyResource
 from .index import IndexResource
 from .keys import KeyResource, KeysResource
@@ -77,10 +78,12 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     organization = OrganizationResource(store, cursors)
     add(f"{V1}/organizations", OrganizationsResource(store, cursors))
     add(f"{V1}/organizations/autocomplete", OrganizationAutocompleteResource(store, cursors))
+    add(f"{V1}/organizations/bulk", OrganizationsBulkResource(store, cursors))
     add(f"{V1}/organizations/{{id}}", organization)
     add(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
 
     add(f"{V1}/users", UsersResource(store, cursors))
+    add(f"{V1}/users/bulk", UsersBulkResource(store, cursors))
     add(f"{V1}/users/{{id}}", UserResource(store, cursors))
 
     add(f"{V1}/memberships", MembershipsResource(store, cursors))

@@ -260,6 +260,16 @@ ANALYTICS = closed(
 ANALYTICS["properties"]["byHour"] = described({"type": "array", "items": closed(
     hour=described(STRING, "The hour (UTC)"), count=described(INT, "Requests that hour"))},
     "Per hour, with `groupBy=hour` only")
+# issue 25: the slow tail and who makes the traffic (additive: older clients ignore them)
+ANALYTICS["properties"]["latencyPercentiles"] = described(closed(**{
+    f"p{p}": {"type": "number", "description": f"{p}th percentile response time, ms (nearest rank)"}
+    for p in (50, 90, 95, 99)}), "Response-time percentiles over the period (0 with no requests)")
+ANALYTICS["properties"]["byKey"] = described({"type": "array", "items": closed(
+    apiKeyId=described(STRING, "The key's id"),
+    name=nullable(described(STRING, "The key's name (null once deleted)")),
+    keyPrefix=nullable(described(STRING, "The key's prefix (null once deleted)")),
+    count=described(INT, "Requests made with it"))}, "The busiest keys, at most 10, busiest first")
+ANALYTICS["required"] = [*ANALYTICS["required"], "latencyPercentiles", "byKey"]
 ANALYTICS_META = closed(startDate=described(TIME, "The period's start"),
                         endDate=described(TIME, "The period's end"),
                         groupBy=described({"type": "string", "enum": ["day", "hour", "endpoint"]},

@@ -72,12 +72,16 @@ CALLS = {
     ("GET", f"{V1}/organizations"): (None, "", 200),
     ("POST", f"{V1}/organizations"): (lambda w: {"name": "New", "slug": f"new-{_unique()}"}, "", 201),
     ("GET", f"{V1}/organizations/autocomplete"): (None, "q=org", 200),
+    ("POST", f"{V1}/organizations/bulk"): (
+        lambda w: {"records": [{"name": "Bulk", "slug": f"bulk-{_unique()}"}]}, "", 200),
     ("GET", f"{V1}/organizations/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/organizations/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
     ("DELETE", f"{V1}/organizations/{{id}}"): (None, "", 200),
     ("POST", f"{V1}/organizations/{{id}}/verify"): (None, "", 200),
     ("GET", f"{V1}/users"): (None, "", 200),
     ("POST", f"{V1}/users"): (lambda w: {"email": f"n{_unique()}@example.com"}, "", 201),
+    ("POST", f"{V1}/users/bulk"): (
+        lambda w: {"records": [{"email": f"b{_unique()}@example.com"}]}, "", 200),
     ("GET", f"{V1}/users/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/users/{{id}}"): (lambda w: {"firstName": "Jo"}, "", 200),
     ("DELETE", f"{V1}/users/{{id}}"): (None, "", 200),
