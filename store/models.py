@@ -110,6 +110,8 @@ class Permission(BaseModel):
     resource = pw.TextField()
     action = pw.TextField()
     created_at = UtcDateTimeField()
+    description = pw.TextField(null=True)
+    is_system = pw.BooleanField(default=False)  # the reference's eight: read-only
 
     class Meta:
         indexes = (CREATED,)
@@ -122,9 +124,12 @@ class Role(BaseModel):
     description = pw.TextField(null=True)
     is_system = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
+    # the one organization an organization role exists in; None: every organization
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id", null=True,
+                                      on_delete="CASCADE", index=False)
 
     class Meta:
-        indexes = (CREATED,)
+        indexes = (CREATED, (("organization",), False))
 
 
 class RolePermission(BaseModel):
@@ -147,6 +152,7 @@ class Membership(BaseModel):
     is_owner = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    status = pw.TextField(default="active")  # active | inactive: an inactive one grants nothing
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair
