@@ -26,7 +26,8 @@ _STANDING = ("SELECT (SELECT is_active FROM user WHERE id = ?1), "
              "FROM (SELECT 1) LEFT JOIN membership m "
              "ON m.user_id = ?1 AND m.organization_id = ?2")
 _GRANTS = ("SELECT rp.role_id, p.slug FROM role_permission rp "
-           "JOIN permission p ON p.id = rp.permission_id ORDER BY p.created_at, p.id")
+           "JOIN permission p ON p.id = rp.permission_id "
+           "ORDER BY p.is_system DESC, p.created_at, p.id")
 
 
 class Standing(NamedTuple):
@@ -37,7 +38,7 @@ class Standing(NamedTuple):
 
 
 class RoleGrant(NamedTuple):
-    """A role as the check names it, with the permission slugs it grants (oldest first).
+    """A role as the check names it, with the permission slugs it grants (in GET /permissions' order).
     `memo` keeps what callers made of it (an encoding), for as long as it is current."""
 
     id: str

@@ -7,7 +7,7 @@ from .db import write_transaction
 from .errors import Conflict, Forbidden, NotFound
 from .events import EVERY_ORGANIZATION
 from .models import Permission
-from .pages import keyset_page
+from .pages import built_in_first_page
 
 # `resource:action`, each part lowercase letters, digits, `_` and `-`
 SLUG = r"[a-z0-9_-]+:[a-z0-9_-]+"
@@ -19,9 +19,9 @@ class Permissions:
         self._store = store
 
     def list(self, *, limit, after=None, org_scope=None):
-        """A page of permissions, the built-in ones first (they were created first).
+        """A page of permissions, the built-in ones first.
         Permissions belong to the whole environment: every caller sees them all."""
-        return keyset_page(Permission.select(), Permission, limit, after)
+        return built_in_first_page(Permission.select(), Permission, limit, after)
 
     def get(self, permission_id, *, org_scope=None):
         permission = Permission.first_by("id", permission_id)

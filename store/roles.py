@@ -13,7 +13,7 @@ from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope
 from .events import EVERY_ORGANIZATION
 from .models import Membership, Organization, Permission, Role, RolePermission
 from .organizations import check_org_scope
-from .pages import keyset_page
+from .pages import built_in_first_page
 
 
 def available_in(role, organization_id):
@@ -30,11 +30,12 @@ def check_available(role, organization_id, field="roleId"):
 
 
 def with_grants(roles):
-    """`roles`, each with `.granted`, its permissions oldest first (one query for all)."""
+    """`roles`, each with `.granted`, its permissions in the permissions' list order
+    (built-in first, then oldest first; one query for all)."""
     grants = defaultdict(list)
     links = (RolePermission.select(RolePermission, Permission).join(Permission)
              .where(RolePermission.role.in_([r.id for r in roles]))
-             .order_by(Permission.created_at, Permission.id))
+             .order_by(Permission.is_system.desc(), Permission.created_at, Permission.id))
     for link in links:
         grants[link.role_id].append(link.permission)
     for role in roles:
@@ -58,7 +59,7 @@ class Roles:
                 raise NotFound("organization", organization_id, "organizationId")
             query = Role.select().where(Role.organization.is_null()
                                         | (Role.organization == organization_id))
-        page = keyset_page(query, Role, limit, after)
+        page = built_in_first_page(query, Role, limit, after)
         with_grants(page.items)
         return page
 
