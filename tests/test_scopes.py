@@ -5,10 +5,13 @@ the responders' own declarations), and every scoped operation in it must have a 
 it below: a route added without one fails `test_every_scoped_operation_is_called_here`.
 """
 import dataclasses
+import re
+from pathlib import Path
 
 import falcon.inspect
 import pytest
 
+import goldenrecord
 from fake_workos import API_KEY, FakeWorkOS
 from goldenrecord.store.apikeys import FULL_ACCESS, SCOPES
 from support import assert_envelope
@@ -198,3 +201,10 @@ def test_scope_denied_changes_nothing(client, keys, world, admin):
     assert_envelope(result, 403, "GR_FORBIDDEN")
     org = client.simulate_get(f"{V1}/organizations/{org_id}", headers=admin).json["data"]
     assert org["name"] != "X"
+
+
+def test_the_dashboard_key_form_offers_every_scope():
+    """The key form's list (admin_ui/static/pages/keys.js) is the scope table's, in its order."""
+    source = (Path(goldenrecord.__file__).parent / "admin_ui" / "static" / "pages" / "keys.js").read_text()
+    listed = re.search(r"const SCOPES = \[(.*?)\];", source, re.S).group(1)
+    assert re.findall(r'"([^"]+)"', listed) == list(SCOPES)
