@@ -84,14 +84,11 @@ class Authorization:
     def _look_up(self, user_id, organization_id, org_scope):
         check_org_scope(organization_id, org_scope)
         standing = self._standings.get_or_make(
-            (user_id, organization_id), self._generation(STANDING_TABLES),
+            (user_id, organization_id), self._store.changes.generation(STANDING_TABLES),
             lambda: _standing(user_id, organization_id))
-        grants = self._grants.get_or_make("all", self._generation(GRANT_TABLES), _grants)
+        grants = self._grants.get_or_make("all", self._store.changes.generation(GRANT_TABLES),
+                                          _grants)
         return standing, grants
-
-    def _generation(self, tables):
-        generations = tuple(self._store.changes.current(table) for table in tables)
-        return None if None in generations else generations
 
 
 def _standing(user_id, organization_id):

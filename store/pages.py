@@ -40,8 +40,7 @@ class PageCache:
 
     def get_or_make(self, key, tables, make):
         """The page kept for `key` while `tables` are unchanged, else `make()`, kept."""
-        generations = tuple(self._changes.current(table) for table in tables)
-        return self._pages.get_or_make(key, None if None in generations else generations, make)
+        return self._pages.get_or_make(key, self._changes.generation(tables), make)
 
 
 def counted(kind, within=""):
