@@ -18,7 +18,7 @@ from .organizations import check_org_scope
 STANDING_TABLES = ("user", "organization", "membership")
 GRANT_TABLES = ("role", "role_permission", "permission")
 # (user, organization) standings kept: one per membership of a 100,000-membership directory,
-# about 0.3 KiB each.
+# about 0.45 KiB each (45 MiB when full, measured with tracemalloc).
 STANDINGS_CACHED = 100_000
 
 _STANDING = ("SELECT (SELECT is_active FROM user WHERE id = ?1), "
