@@ -47,6 +47,8 @@ class Permissions:
         by, stays."""
         with write_transaction():
             permission = self._editable(permission_id)
+            changes = {name: value for name, value in changes.items()
+                       if getattr(permission, name) != value}
             if changes:
                 for name, value in changes.items():
                     setattr(permission, name, value)

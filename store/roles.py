@@ -95,19 +95,28 @@ class Roles:
             return self._emit("role.created", role)
 
     def update(self, role_id, changes, *, org_scope=None):
-        """Change `name`, `description` and/or `permissions` (the whole set, replaced)."""
+        """Change `name`, `description` and/or `permissions` (the whole set, replaced);
+        emits role.updated when something changed."""
         with write_transaction():
             role = self._editable(role_id, org_scope)
             changes = dict(changes)
+            regranted = False
             if "permissions" in changes:
                 granted = self._store.permissions.resolve(changes.pop("permissions"),
                                                           "permissions")
-                RolePermission.delete().where(RolePermission.role == role.id).execute()
-                _grant(role, granted)
-            for name, value in changes.items():
-                setattr(role, name, value)
-            role.save()
-            return self._emit("role.updated", role)
+                if {p.id for p in granted} != {p.id for p in role.granted}:
+                    RolePermission.delete().where(RolePermission.role == role.id).execute()
+                    _grant(role, granted)
+                    regranted = True
+            changes = {name: value for name, value in changes.items()
+                       if getattr(role, name) != value}
+            if changes:
+                for name, value in changes.items():
+                    setattr(role, name, value)
+                role.save()
+            if changes or regranted:
+                return self._emit("role.updated", role)
+            return role
 
     def delete(self, role_id, *, org_scope=None):
         """Delete the role; refused while a membership holds it (Conflict, with how many)."""

@@ -119,3 +119,11 @@ def test_unknown_ids_are_404(client, admin):
         result = client.simulate_request(method, f"{PERMISSIONS}/perm_nope", headers=admin,
                                          json={"name": "X"} if method == "PUT" else None)
         assert_envelope(result, 404, "GR_NOT_FOUND")
+
+
+def test_an_update_that_changes_nothing_emits_nothing(client, admin, store):
+    made = assert_envelope(_create(client, admin), 201)
+    same = client.simulate_put(f"{PERMISSIONS}/{made['id']}", json={"name": "Export reports"},
+                               headers=admin)
+    assert assert_envelope(same, 200) == made
+    assert _events(store, "permission.") == ["permission.created"]

@@ -212,3 +212,12 @@ def test_the_list_pages_with_system_roles_first(client, admin, clock):
     assert first.json["meta"]["total"] == 5 and first.json["meta"]["hasMore"] is True
     assert [r["slug"] for r in first.json["data"] + rest.json["data"]] == [
         "admin", "member", "custom-0", "custom-1", "custom-2"]
+
+
+def test_an_update_that_changes_nothing_emits_nothing(client, admin, store):
+    role = assert_envelope(_create(client, admin, description="Reads",
+                                   permissions=["users:read", "organizations:read"]), 201)
+    same = client.simulate_put(f"{ROLES}/{role['id']}", headers=admin, json={
+        "name": "Auditor", "description": "Reads", "permissions": ["perm_01", "perm_05"]})
+    assert assert_envelope(same, 200) == role
+    assert [t for t, _ in _events(store)] == ["role.created"]
