@@ -114,8 +114,7 @@ class Memberships:
                 role = _role(changes["role_id"])
                 check_available(role, membership.organization_id)
                 changes = {**changes, "role_id": role.id}
-            changes = {name: value for name, value in changes.items()
-                       if getattr(membership, name) != value}
+            changes = membership.differing(changes)
             if changes:
                 membership.apply(changes, self._store.now())
                 self._emit("membership.updated", membership)

@@ -53,14 +53,21 @@ class BaseModel(pw.Model):
         return instance
 
     def apply(self, changes, now):
-        """Save `changes` (field name -> value) with a new updated_at; nothing to change, no write."""
+        """Save `changes` (field name -> value) with a new updated_at, if the model has one;
+        nothing to change, no write."""
         if not changes:
             return self
         for name, value in changes.items():
             setattr(self, name, value)
-        self.updated_at = now
+        if "updated_at" in self._meta.fields:
+            self.updated_at = now
         self.save()
         return self
+
+    def differing(self, changes):
+        """The entries of `changes` (field name -> value) that would change this row: what
+        an update applies, and whether it has anything to announce."""
+        return {name: value for name, value in changes.items() if getattr(self, name) != value}
 
 
 # Lists page by (created_at, id): each listed table has that index.

@@ -47,12 +47,9 @@ class Permissions:
         by, stays."""
         with write_transaction():
             permission = self._editable(permission_id)
-            changes = {name: value for name, value in changes.items()
-                       if getattr(permission, name) != value}
+            changes = permission.differing(changes)
             if changes:
-                for name, value in changes.items():
-                    setattr(permission, name, value)
-                permission.save()
+                permission.apply(changes, self._store.now())
                 self._emit("permission.updated", permission)
             return permission
 

@@ -108,12 +108,8 @@ class Roles:
                     RolePermission.delete().where(RolePermission.role == role.id).execute()
                     _grant(role, granted)
                     regranted = True
-            changes = {name: value for name, value in changes.items()
-                       if getattr(role, name) != value}
-            if changes:
-                for name, value in changes.items():
-                    setattr(role, name, value)
-                role.save()
+            changes = role.differing(changes)
+            role.apply(changes, self._store.now())
             if changes or regranted:
                 return self._emit("role.updated", role)
             return role
