@@ -159,7 +159,8 @@ def report(m, rss, args):
     ceiling = m["ceiling"]["rps"]
     lines = [
         f"Command: `python benchmarks/bench_http.py --duration {args.duration} "
-        f"--connections {args.connections} --repeats {args.repeats}` "
+        f"--connections {args.connections} --repeats {args.repeats}"
+        f"{'' if args.warm_all else ' --no-warm-all'}` "
         f"(wrk, 1 thread, {args.connections} connections; medians of {args.repeats} alternating runs)",
         "",
         "| subject | requests/s | p50 ms | p99 ms | vs ceiling |",
