@@ -73,8 +73,10 @@ TAGS = {
     "organizations": "Organizations: created in staging, verified, searched, updated, deleted.",
     "users": "Users: one per email address, member of any number of organizations.",
     "memberships": "Who belongs to which organization, with which role; owners.",
-    "roles": "The roles a membership can hold, with their permissions.",
+    "roles": "The roles a membership can hold, with their permissions: system, environment "
+             "and organization roles.",
     "permissions": "The permissions roles are made of (`resource:action`).",
+    "authorization": "May this member do this? The permission check, answered from memory.",
     "keys": "API keys: created, rotated, revoked; each grants at most what its creator holds.",
     "analytics": "Usage of the API by route and over time, from the request log.",
     "webhooks": "Subscriptions to change events, their delivery log, and redelivery.",
@@ -113,7 +115,9 @@ DELIVERY_HEADERS = {
 # What `data` holds in each kind of event (the part of its type before the dot).
 EVENT_DATA = {"organization": ("Organization", "The organization, as `GET` shows it"),
               "user": ("User", "The user, as `GET` shows it"),
-              "membership": ("MembershipEvent", "The membership, without the expansions")}
+              "membership": ("MembershipEvent", "The membership, without the expansions"),
+              "role": ("Role", "The role, with its permissions, as `GET` shows it"),
+              "permission": ("Permission", "The permission, as `GET` shows it")}
 
 
 def build(routes, *, version):

@@ -16,7 +16,9 @@ from .memberships import MembershipResource, MembershipsResource
 from .monitoring import MetricsResource
 from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
                             OrganizationsResource)
-from .rbac import PermissionsResource, RolesResource
+from .authorization import CheckResource, EffectivePermissionsResource
+from .permissions import PermissionResource, PermissionsResource
+from .roles import RolePermissionResource, RoleResource, RolesResource
 from .reference import DocsResource, OpenApiResource
 from .users import UserResource, UsersResource
 from .workos import WorkosLink, WorkosSyncResource, WorkosWebhookResource
@@ -85,12 +87,22 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/users", UsersResource(store, cursors))
     add(f"{V1}/users/bulk", UsersBulkResource(store, cursors))
     add(f"{V1}/users/{{id}}", UserResource(store, cursors))
+    add(f"{V1}/users/{{id}}/permissions", EffectivePermissionsResource(store, cursors))
 
     add(f"{V1}/memberships", MembershipsResource(store, cursors))
-    add(f"{V1}/memberships/{{id}}", MembershipResource(store, cursors))
+    membership = MembershipResource(store, cursors)
+    add(f"{V1}/memberships/{{id}}", membership)
+    add(f"{V1}/memberships/{{id}}/deactivate", membership, suffix="deactivate")
+    add(f"{V1}/memberships/{{id}}/reactivate", membership, suffix="reactivate")
 
+    role = RoleResource(store, cursors)
     add(f"{V1}/roles", RolesResource(store, cursors))
+    add(f"{V1}/roles/{{id}}", role)
+    add(f"{V1}/roles/{{id}}/permissions", role, suffix="permissions")
+    add(f"{V1}/roles/{{id}}/permissions/{{permission_id}}", RolePermissionResource(store, cursors))
     add(f"{V1}/permissions", PermissionsResource(store, cursors))
+    add(f"{V1}/permissions/{{id}}", PermissionResource(store, cursors))
+    add(f"{V1}/authorization/check", CheckResource(store, cursors))
 
     add(f"{V1}/keys", KeysResource(store, cursors))
     add(f"{V1}/keys/{{id}}", KeyResource(store, cursors))

@@ -12,6 +12,7 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
+from .authorization import Authorization
 from .changes import ChangeCounters
 from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
@@ -23,7 +24,8 @@ from .memberships import Memberships
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
-from .rbac import Rbac
+from .permissions import Permissions
+from .roles import Roles
 from .sqlite import SqliteEngine
 from .users import Users
 from .vault import SecretKeyError
@@ -64,7 +66,9 @@ class Store:
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
-        self.rbac = Rbac(self)
+        self.roles = Roles(self)
+        self.permissions = Permissions(self)
+        self.authorization = Authorization(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)

@@ -53,14 +53,21 @@ class BaseModel(pw.Model):
         return instance
 
     def apply(self, changes, now):
-        """Save `changes` (field name -> value) with a new updated_at; nothing to change, no write."""
+        """Save `changes` (field name -> value) with a new updated_at, if the model has one;
+        nothing to change, no write."""
         if not changes:
             return self
         for name, value in changes.items():
             setattr(self, name, value)
-        self.updated_at = now
+        if "updated_at" in self._meta.fields:
+            self.updated_at = now
         self.save()
         return self
+
+    def differing(self, changes):
+        """The entries of `changes` (field name -> value) that would change this row: what
+        an update applies, and whether it has anything to announce."""
+        return {name: value for name, value in changes.items() if getattr(self, name) != value}
 
 
 # Lists page by (created_at, id): each listed table has that index.
@@ -110,6 +117,8 @@ class Permission(BaseModel):
     resource = pw.TextField()
     action = pw.TextField()
     created_at = UtcDateTimeField()
+    description = pw.TextField(null=True)
+    is_system = pw.BooleanField(default=False)  # the reference's eight: read-only
 
     class Meta:
         indexes = (CREATED,)
@@ -122,9 +131,12 @@ class Role(BaseModel):
     description = pw.TextField(null=True)
     is_system = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
+    # the one organization an organization role exists in; None: every organization
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id", null=True,
+                                      on_delete="CASCADE", index=False)
 
     class Meta:
-        indexes = (CREATED,)
+        indexes = (CREATED, (("organization",), False))
 
 
 class RolePermission(BaseModel):
@@ -147,6 +159,7 @@ class Membership(BaseModel):
     is_owner = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    status = pw.TextField(default="active")  # active | inactive: an inactive one grants nothing
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair

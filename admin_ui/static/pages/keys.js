@@ -7,8 +7,8 @@ import { gated, lacking } from "../scopes.js";
 
 const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
-  "users:read", "users:create", "users:update", "users:delete", "roles:read", "permissions:read",
-  "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
+  "users:read", "users:create", "users:update", "users:delete", "roles:read", "roles:write",
+  "permissions:read", "permissions:write", "authorization:check", "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
   "metrics:read", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
