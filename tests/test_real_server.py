@@ -252,3 +252,28 @@ def test_forwarded_headers_from_a_trusted_proxy_reach_the_app(db, tmp_path):
         assert "; Secure" in signed_in.headers["Set-Cookie"]
     finally:
         proc.stop()
+
+
+def _raw_exchange(url, request):
+    """The bytes a real server sends back for `request` (bytes), read until it closes."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_rate_limit_header_names_as_the_http_server_writes_them(server):
+    """waitress writes every header name in its own capitalization, so `X-RateLimit-Limit`
+    goes out as `X-Ratelimit-Limit` (names are case-insensitive; docs/api.md says so)."""
+    raw = _raw_exchange(server.url, (
+        f"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {server.key}\r\n"
+        "Connection: close\r\n\r\n").encode())
+    head = raw.partition(b"\r\n\r\n")[0].decode("latin-1")
+    names = [line.partition(":")[0] for line in head.split("\r\n")[1:]]
+    assert {"X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset"} <= set(names)
