@@ -81,7 +81,9 @@ class Organization(BaseModel):
     updated_at = UtcDateTimeField()
 
     class Meta:
-        indexes = (CREATED, (("is_verified", "created_at", "id"), False))
+        indexes = (CREATED, (("is_verified", "created_at", "id"), False),
+                   (("is_active", "created_at", "id"), False),
+                   (("is_verified", "is_active", "created_at", "id"), False))
 
 
 class User(BaseModel):
@@ -100,7 +102,7 @@ class User(BaseModel):
     workos_updated_at = UtcDateTimeField(null=True)
 
     class Meta:
-        indexes = (CREATED,)
+        indexes = (CREATED, (("is_active", "created_at", "id"), False))
 
 
 class Permission(BaseModel):
