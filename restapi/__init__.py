@@ -11,6 +11,7 @@ from .access import Authentication
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
+from .methods import Router
 from .middleware import RequestContext, log_request
 from .monitoring import RequestMetrics
 from .ratelimit import FixedWindowLimiter, RateLimit
@@ -23,9 +24,14 @@ __all__ = ["Api", "build_app", "UsageRecorder", "WorkosLink"]
 
 class Api(falcon.App):
     """The Falcon app, plus `routes`: the route table it serves (routes.Routes), from which
-    the OpenAPI document and the scope table are made."""
+    the OpenAPI document and the scope table are made; HEAD and OPTIONS on every route
+    (methods.Router)."""
 
     routes = ()
+
+    def __init__(self, **options):
+        options.setdefault("router", Router())
+        super().__init__(**options)
 
 
 def build_app(store, config, *, clock, metrics, usage=None, access_log=None, version="0",
