@@ -61,3 +61,9 @@ def test_options_allow_is_the_405_allow(client, app, admin, world):
         refused = client.simulate_request(other, path, headers=admin)
         assert_envelope(refused, 405, "GR_METHOD_NOT_ALLOWED")
         assert refused.headers["Allow"] == options.headers["Allow"], path
+
+
+def test_head_needs_the_scope_get_needs(client, keys, world):
+    path = f"/api/v1/organizations/{world['id']}"
+    assert client.simulate_head(path, headers=keys.headers("users:read")).status_code == 403
+    assert client.simulate_head(path, headers=keys.headers("organizations:read")).status_code == 200
