@@ -6,16 +6,9 @@ import pytest
 
 import apps
 from support import assert_envelope, index_state, orphan_terms, rebuilt_from_scratch
+from test_search import named  # noqa: F401  (the fixture: organizations by name, verified)
 
 ORGS, USERS = "/api/v1/organizations", "/api/v1/users"
-
-
-@pytest.fixture
-def named(make):
-    def create(*names):
-        return {name: make.org(name=name, slug=f"f{i}-{abs(hash(name)) % 10**8}")
-                for i, name in enumerate(names)}
-    return create
 
 
 def _names(client, admin, text):
