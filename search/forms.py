@@ -66,13 +66,15 @@ def mapped(db):
 
 
 def add(db, pairs):
-    db.connection().executemany("INSERT OR IGNORE INTO search_fold VALUES (?, ?)", pairs)
+    if pairs:  # most writes have none (ASCII): no statement for them
+        db.connection().executemany("INSERT OR IGNORE INTO search_fold VALUES (?, ?)", pairs)
 
 
 def forget(db, pairs, held):
     """Drop those of `pairs` whose index term no document holds any more (`held(term)`)."""
-    db.connection().executemany("DELETE FROM search_fold WHERE fold = ? AND term = ?",
-                                [(f, t) for f, t in pairs if not held(t)])
+    gone = [(f, t) for f, t in pairs if not held(t)]
+    if gone:
+        db.connection().executemany("DELETE FROM search_fold WHERE fold = ? AND term = ?", gone)
 
 
 def index_terms(db, folded, in_chunks):
