@@ -81,9 +81,7 @@ class Organization(BaseModel):
     updated_at = UtcDateTimeField()
 
     class Meta:
-        indexes = (CREATED, (("is_verified", "created_at", "id"), False),
-                   (("is_active", "created_at", "id"), False),
-                   (("is_verified", "is_active", "created_at", "id"), False))
+        indexes = (CREATED, (("is_verified", "created_at", "id"), False))
 
 
 class User(BaseModel):
@@ -102,7 +100,7 @@ class User(BaseModel):
     workos_updated_at = UtcDateTimeField(null=True)
 
     class Meta:
-        indexes = (CREATED, (("is_active", "created_at", "id"), False))
+        indexes = (CREATED,)
 
 
 class Permission(BaseModel):
@@ -282,3 +280,13 @@ class WorkosEvent(BaseModel):
 
     class Meta:
         indexes = ((("received_at",), False),)
+
+
+def _inactive_index(model, *columns):
+    """`columns` of the inactive rows only, for the `isActive=false` lists (m0016)."""
+    model.add_index(model.index(*columns, where=model.is_active == False))  # noqa: E712
+
+
+_inactive_index(Organization, Organization.created_at, Organization.id)
+_inactive_index(Organization, Organization.is_verified, Organization.created_at, Organization.id)
+_inactive_index(User, User.created_at, User.id)

@@ -223,6 +223,7 @@ def _filters(alias, organization_id, is_active):
         conditions.append(f"{alias}.id IN (SELECT user_id FROM membership WHERE organization_id = ?)")
         params.append(organization_id)
     if is_active is not None:
-        conditions.append(f"{alias}.is_active = ?")
-        params.append(int(is_active))
+        # a literal, not a parameter: the inactive rows' partial index (m0016) is chosen
+        # when the statement is planned, and must not serve a statement for active rows
+        conditions.append(f"{alias}.is_active = {int(is_active)}")
     return " AND ".join(conditions), tuple(params)

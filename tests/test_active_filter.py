@@ -2,7 +2,7 @@
 absent, a list holds both, as before."""
 import pytest
 
-from support import assert_envelope
+from support import assert_envelope, traced_statements
 
 V1 = "/api/v1"
 
@@ -65,3 +65,16 @@ def test_an_organization_scoped_key_filters_within_its_organization(client, admi
 def test_a_bad_flag_is_refused_naming_it(client, admin, path):
     assert_envelope(client.simulate_get(V1 + path, params={"isActive": "maybe"}, headers=admin),
                     400, "GR_VALIDATION_ERROR", "isActive")
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/organizations", {}), ("/organizations", {"includeStaging": "true"}), ("/users", {})])
+def test_a_page_of_inactive_records_seeks_their_own_index(client, admin, store, path, params):
+    """Inactive rows are few: their page must not walk every active row to find them
+    (m0016's partial indexes)."""
+    with traced_statements(store) as statements:
+        assert_envelope(client.simulate_get(V1 + path, params={**params, "isActive": "false"},
+                                            headers=admin), 200)
+    [page] = [s for s in statements if s.lstrip().upper().startswith("SELECT T.")]
+    plan = " ".join(row[3] for row in store.db.execute_sql("EXPLAIN QUERY PLAN " + page))
+    assert "inactive" in plan, plan

@@ -3,8 +3,8 @@
 The lists answer `meta.total` from counts kept by triggers (m0015), never a scan; filtering by
 `isActive` needs the active rows counted too (the inactive ones are the rest). The new
 counts have triggers of their own, named `<table>_active_count_*`, beside m0015's, which
-stay as they are. The indexes let a page of active or inactive rows seek in (created_at, id)
-order instead of walking past the rows it leaves out.
+stay as they are. A partial index of the inactive rows lets a page of them seek in
+(created_at, id) order instead of walking past every active row.
 """
 from .m0015_row_counts import _backfill, _move
 
@@ -39,10 +39,14 @@ def _triggers(table):
 STATEMENTS = [
     *(_backfill(kind, table, within, weight) for kind, table, within, weight, _ in COUNTS),
     *(statement for table in ("organization", "user") for statement in _triggers(table)),
-    'CREATE INDEX organization_is_active_created_at_id ON organization (is_active, created_at, id)',
-    'CREATE INDEX organization_is_verified_is_active_created_at_id '
-    'ON organization (is_verified, is_active, created_at, id)',
-    'CREATE INDEX user_is_active_created_at_id ON "user" (is_active, created_at, id)',
+    # inactive rows only: the active are nearly all, and a page of them walks the usual
+    # (created_at, id) indexes skipping the few others; a whole index per flag cost 16 MiB
+    # at 100,000 organizations
+    "CREATE INDEX organization_inactive_created_at_id ON organization (created_at, id) "
+    "WHERE is_active = 0",
+    "CREATE INDEX organization_inactive_is_verified_created_at_id "
+    "ON organization (is_verified, created_at, id) WHERE is_active = 0",
+    'CREATE INDEX user_inactive_created_at_id ON "user" (created_at, id) WHERE is_active = 0',
 ]
 
 
