@@ -56,11 +56,16 @@ again with `Idempotent-Replayed: true`, without acting twice; with a different r
 409 `GR_IDEMPOTENCY_KEY_REUSED`. Keys are per API key.
 
 Each API key may make its tier's number of requests per minute; every answer to a key says
-where it stands (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`), and a
+where it stands (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`), a 403
+for a missing scope or a refused address included (a 401 names no usable key, so has none;
+header names are case-insensitive, and the server writes them `X-Ratelimit-…`), and a
 refusal (429 `GR_RATE_LIMITED`) says when to try again (`Retry-After`, in seconds). So does
 503 `GR_SERVICE_UNAVAILABLE`, which any operation may answer while the database cannot serve
 (locked by another process, disk full, read-only); nothing was changed, and the same request
 may be sent again.
+
+Every path that answers GET also answers HEAD (the same status and headers, no body), and
+OPTIONS (200, its `Allow` header naming the same methods as a 405 there).
 
 Limits: request bodies at most {MAX_BODY_BYTES} bytes (413 `GR_PAYLOAD_TOO_LARGE`), nested at
 most {MAX_BODY_DEPTH} levels (400, field `body`); string lengths, array lengths and `metadata`
@@ -248,7 +253,7 @@ def _header(name):
 def _answer_headers(authenticated):
     """The headers of every answer: the request id, and to a key where it stands."""
     headers = {"X-Request-Id": _header("X-Request-Id")}
-    if authenticated:  # absent when rate limiting is turned off, or the key was refused
+    if authenticated:  # absent when rate limiting is turned off, or no usable key was sent
         headers.update({name: _header(name) for name in RATE_LIMIT_HEADERS})
     return headers
 

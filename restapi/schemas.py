@@ -261,13 +261,19 @@ PING = closed(eventId=described(STRING, "The queued event's id"),
 _BY_ENDPOINT = closed(endpoint=described(STRING, "The route template"),
                       method=described(STRING, "The HTTP method"),
                       count=described(INT, "Requests"),
-                      avgMs={"type": "number", "description": "Mean response time"})
+                      avgMs=described(INT, "Mean response time in whole milliseconds "
+                                           "(halves rounded up)"),
+                      avgMsExact={"type": "number",
+                                  "description": "Mean response time in milliseconds, to 3 decimals"})
 ANALYTICS = closed(
     summary=described(closed(
         totalRequests=described(INT, "Requests in the period"),
         successfulRequests=described(INT, "Answered below 400"),
         failedRequests=described(INT, "Answered 400 or above"),
-        avgResponseTimeMs={"type": "number", "description": "Mean response time"},
+        avgResponseTimeMs=described(INT, "Mean response time in whole milliseconds (halves "
+                                         "rounded up)"),
+        avgResponseTimeMsExact={"type": "number",
+                                "description": "Mean response time in milliseconds, to 3 decimals"},
         successRate={"type": "number", "description": "Percent answered below 400"}),
         "Totals over the period"),
     byEndpoint=described({"type": "array", "items": _BY_ENDPOINT}, "Per route and method"),
