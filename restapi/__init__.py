@@ -8,6 +8,7 @@ import falcon
 
 from . import errors
 from .access import Authentication
+from .auditing import AuditContext, RefusalLog
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
@@ -46,9 +47,9 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     authentication = Authentication(
         store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
         failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
-        sessions=sessions)
+        sessions=sessions, refusals=RefusalLog(store.audit, client_address))
     middleware = [RequestContext(access_log or log_request, client_address),
-                  RequestMetrics(metrics), authentication]
+                  RequestMetrics(metrics), authentication, AuditContext(client_address)]
     tier_limits = limits.by_tier()
     if tier_limits is not None:
         limiter = FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key"))

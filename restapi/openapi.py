@@ -77,6 +77,9 @@ TAGS = {
     "permissions": "The permissions roles are made of (`resource:action`).",
     "keys": "API keys: created, rotated, revoked; each grants at most what its creator holds.",
     "analytics": "Usage of the API by route and over time, from the request log.",
+    "events": "Every change, as webhooks deliver it, as a feed in commit order with a cursor.",
+    "audit-logs": "Who changed what, when, from where; hash-chained, exportable, and "
+                  "applications' own events.",
     "webhooks": "Subscriptions to change events, their delivery log, and redelivery.",
     "workos": "The WorkOS integration: its signed webhooks and the bulk user sync.",
     "service": "What needs no key: the index, the health check, this document and `/docs`.",
