@@ -65,17 +65,19 @@ class EventFeed:
     def prune(self, now):
         """Remove events older than the retention (with their deliveries), remembering the
         last number removed; returns how many went."""
-        cutoff = stamp(now - self.retention)
         with write_transaction():
-            connection = database.connection()
-            last, = connection.execute("SELECT MAX(seq) FROM event WHERE created_at < ?",
-                                       (cutoff,)).fetchone()
-            if last is None:
-                return 0
-            removed = connection.execute("DELETE FROM event WHERE seq <= ?", (last,)).rowcount
-            connection.execute(
-                "INSERT INTO feed_mark (name, seq) VALUES ('event', ?) "
-                "ON CONFLICT (name) DO UPDATE SET seq = MAX(seq, excluded.seq)", (last,))
+            return self.prune_in(database.connection(), now)
+
+    def prune_in(self, connection, now):
+        """`prune` inside a write transaction already open on `connection`."""
+        last, = connection.execute("SELECT MAX(seq) FROM event WHERE created_at < ?",
+                                   (stamp(now - self.retention),)).fetchone()
+        if last is None:
+            return 0
+        removed = connection.execute("DELETE FROM event WHERE seq <= ?", (last,)).rowcount
+        connection.execute(
+            "INSERT INTO feed_mark (name, seq) VALUES ('event', ?) "
+            "ON CONFLICT (name) DO UPDATE SET seq = MAX(seq, excluded.seq)", (last,))
         return removed
 
 

@@ -22,7 +22,7 @@ from ..records import timestamp
 NOT_AUDITED = frozenset({"event", "delivery", "request_log", "setting", "workos_event"})
 # Never recorded, whatever table they are in: secrets, and fields that move on every use.
 SECRET = frozenset({"key_hash", "secret", "token", "password", "key"})
-NOISE = frozenset({"updated_at", "last_used_at"})
+NOISE = frozenset({"updated_at", "last_used_at", "email_key"})
 # Updates that have a name of their own: (table, field, changed to a value) -> action.
 NAMED_UPDATES = (
     ("api_key", "revoked_at", "api_key.revoked"),
@@ -118,7 +118,7 @@ def row_changed(instance, before, kind):
         old = None if before is None else plain(before.__data__.get(name))
         if kind == "updated" and old == new:
             continue
-        if kind == "created" and new is None:
+        if new is None and old is None:
             continue
         changes[camel(column)] = {"before": old, "after": new}
     changes.pop("id", None)

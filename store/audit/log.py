@@ -23,6 +23,7 @@ _HEAD = "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
 _ANCHOR = "SELECT seq, hash FROM feed_mark WHERE name = 'audit'"
 DEFAULT_RETENTION = timedelta(days=365)
 EXPORT_CHUNK = 1000
+PRUNE_EVERY = timedelta(hours=1)
 # Filters of list and export: query name -> column.
 FILTERS = {"actor": "actor_id", "action": "action", "target_id": "target_id",
            "target_type": "target_type", "organization_id": "organization_id"}
@@ -32,6 +33,7 @@ class AuditLog:
     def __init__(self, store):
         self._store = store
         self.retention = DEFAULT_RETENTION
+        self._pruned_at = None
         bind_audit(self.write)
 
     def write(self, notes):
@@ -55,7 +57,17 @@ class AuditLog:
             row["hash"] = prev = chain.entry_hash(prev, row)
             rows.append([row[name] for name in COLUMNS])
         connection.executemany(_INSERT, rows)
+        self._prune_if_due(connection)
 
+    def _prune_if_due(self, connection):
+        """Once an hour, in a write transaction already open: the entries and the events
+        past their retention (store/feed.py), so neither needs a thread of its own."""
+        now = self._store.now()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        self._prune(connection, now)
+        self._store.feed.prune_in(connection, now)
     @staticmethod
     def _head(connection):
         row = connection.execute(_HEAD).fetchone() or connection.execute(_ANCHOR).fetchone()
@@ -121,19 +133,19 @@ class AuditLog:
     def prune(self, now):
         """Remove entries older than the retention, keeping the number and hash of the last
         one removed for the chain to start from; returns how many went."""
-        cutoff = stamp(now - self.retention)
         with write_transaction():
-            connection = database.connection()
-            last = connection.execute(
-                "SELECT seq, hash FROM audit_entry WHERE created_at < ? ORDER BY seq DESC LIMIT 1",
-                (cutoff,)).fetchone()
-            if last is None:
-                return 0
-            removed = connection.execute("DELETE FROM audit_entry WHERE seq <= ?",
-                                         (last[0],)).rowcount
-            connection.execute(
-                "INSERT INTO feed_mark (name, seq, hash) VALUES ('audit', ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", last)
+            return self._prune(database.connection(), now)
+
+    def _prune(self, connection, now):
+        last = connection.execute(
+            "SELECT seq, hash FROM audit_entry WHERE created_at < ? ORDER BY seq DESC LIMIT 1",
+            (stamp(now - self.retention),)).fetchone()
+        if last is None:
+            return 0
+        removed = connection.execute("DELETE FROM audit_entry WHERE seq <= ?", (last[0],)).rowcount
+        connection.execute(
+            "INSERT INTO feed_mark (name, seq, hash) VALUES ('audit', ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", last)
         return removed
 
     def entry(self, entry_id):
