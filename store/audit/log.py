@@ -161,7 +161,8 @@ class AuditLog:
         schemas.check_metadata(declared["schema"], metadata)
         note = journal.Note(action, target_type, target_id, organization_id, {}, metadata,
                             id=self._store.new_id("audit"))
-        self.record(note)
+        with write_transaction():  # written at once, also inside an Idempotency-Key's
+            self.write([note])     # transaction, to be read back below
         return self.entry(note.id)
 
     def declare(self, name, description, schema):
