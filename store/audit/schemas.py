@@ -3,18 +3,29 @@
 Checked with `jsonschema` (Draft 2020-12), the reference implementation for Python:
 JSON Schema's rules ($ref, formats, combinators) are too many to write again correctly.
 A schema is checked when it is declared, so an event is never refused for a broken schema.
+It is imported on first use: its `rpds-py` dependency is compiled, so the zipapp (which
+leaves compiled modules out) serves everything else and answers these two operations 503.
 """
-import jsonschema
+import functools
 
-from ..errors import Invalid
+from ..errors import Invalid, Unavailable
 
-VALIDATOR = jsonschema.Draft202012Validator
+
+@functools.cache
+def _jsonschema():
+    try:
+        import jsonschema
+    except ImportError as error:
+        raise Unavailable("Application audit actions need the jsonschema package, which this "
+                          f"build of Golden Record lacks ({error})") from None
+    return jsonschema
 
 
 def check_schema(schema):
     """400 naming `schema` unless it is a valid JSON Schema."""
+    jsonschema = _jsonschema()
     try:
-        VALIDATOR.check_schema(schema)
+        jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as error:
         raise Invalid("schema", f"schema is not a valid JSON Schema: {error.message}")
     return schema
@@ -23,7 +34,9 @@ def check_schema(schema):
 def check_metadata(schema, metadata):
     """400 naming the first field of `metadata` that breaks `schema` (`metadata.amount`;
     `metadata` itself for what concerns the whole object, such as a missing property)."""
-    error = jsonschema.exceptions.best_match(VALIDATOR(schema).iter_errors(metadata))
+    jsonschema = _jsonschema()
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(metadata))
     if error is None:
         return metadata
     path = [str(part) for part in error.absolute_path]
