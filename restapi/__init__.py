@@ -8,7 +8,7 @@ import falcon
 
 from . import errors
 from .access import Authentication
-from .auditing import AuditContext, RefusalLog
+from .auditing import Auditing
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
@@ -44,12 +44,13 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     them."""
     limits = config.rate_limits
     client_address = ClientAddress(config.server.trusted_proxies)
+    auditing = Auditing(store.audit, client_address)
     authentication = Authentication(
         store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
         failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
-        sessions=sessions, refusals=RefusalLog(store.audit, client_address))
+        sessions=sessions, refusals=auditing)
     middleware = [RequestContext(access_log or log_request, client_address),
-                  RequestMetrics(metrics), authentication, AuditContext(client_address)]
+                  RequestMetrics(metrics), authentication, auditing]
     tier_limits = limits.by_tier()
     if tier_limits is not None:
         limiter = FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key"))

@@ -73,7 +73,7 @@ class Authentication:
     def __init__(self, api_keys, client_address, clock, *, failures, failure_limit,
                  sessions=None, refusals=None):
         self._api_keys = api_keys
-        self._refusals = refusals  # auditing.RefusalLog: known keys refused are recorded
+        self._refusals = refusals  # auditing.Auditing: known keys refused are recorded
         self._client_address = client_address
         self._clock = clock
         self._failures = failures
@@ -116,6 +116,7 @@ class Authentication:
             self._refused(req, key, "address not allowed")
             raise ApiError("GR_IP_NOT_ALLOWED",
                            f"Requests from {address} are not allowed for this API key")
+        req.context.authenticated = key
         return key
 
     def _refused(self, req, key, reason):

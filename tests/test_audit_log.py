@@ -330,3 +330,22 @@ def test_changes_from_the_command_line_are_the_clis(tmp_path, clock):
         rows = service.store.db.execute_sql(
             "SELECT action, actor_type, actor_name FROM audit_entry").fetchall()
     assert rows == [("api_key.created", "cli", "goldenrecord keys")]
+
+
+# ------------------------------------------------------------------ other actors
+
+def test_dashboard_sign_ins_and_session_changes_are_the_dashboards(client, store):
+    from test_admin_session import Browser
+    key, admin = admin_key(store, name="operator")
+    browser = Browser(client, admin["Authorization"].split()[1])
+    assert_envelope(browser.call("POST", f"{V1}/organizations",
+                                 json={"name": "Via dash", "slug": "via-dash"}), 201)
+    [signed_in] = entries(client, admin, action="dashboard.signed_in")
+    assert signed_in["actor"] == {"type": "dashboard", "id": key.id, "name": "operator"}
+    assert signed_in["target"] == {"type": "api_key", "id": key.id}
+    assert signed_in["context"]["requestId"] == browser.result.headers["X-Request-Id"]
+    [created] = entries(client, admin, action="organization.created")
+    assert created["actor"]["type"] == "dashboard"
+    refused = client.simulate_post("/admin/session", json={"key": "gr_live_" + "n" * 43})
+    assert refused.status_code == 401
+    assert len(entries(client, admin, action="dashboard.signed_in")) == 1
