@@ -29,6 +29,17 @@ def next_numbers(count):
     return range(last + 1, last + 1 + count)
 
 
+def within(where, values, range_start, range_end):
+    """Add to `where` and `values` the conditions of a time range on `created_at` (either
+    end None: open), as the feed's and the audit log's filters take it."""
+    if range_start is not None:
+        where.append("created_at >= ?")
+        values.append(stamp(range_start))
+    if range_end is not None:
+        where.append("created_at < ?")
+        values.append(stamp(range_end))
+
+
 class EventFeed:
     def __init__(self, store):
         self._store = store
@@ -52,12 +63,7 @@ class EventFeed:
             where.append("EXISTS (SELECT 1 FROM json_each(event.organization_ids) "
                          "WHERE json_each.value = ?)")
             values.append(organization_id)
-        if range_start is not None:
-            where.append("created_at >= ?")
-            values.append(stamp(range_start))
-        if range_end is not None:
-            where.append("created_at < ?")
-            values.append(stamp(range_end))
+        within(where, values, range_start, range_end)
         sql = (f"SELECT seq, payload FROM event WHERE {' AND '.join(where)} "
                f"ORDER BY seq LIMIT ?")
         return database.connection().execute(sql, (*values, limit)).fetchall()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from ..db import bind_audit, database, write_transaction
 from ..errors import Invalid
+from ..feed import within
 from ..fields import stamp
 from ..records import timestamp
 from . import chain, journal, schemas
@@ -105,12 +106,7 @@ class AuditLog:
             if value is not None:
                 where.append(f"{FILTERS[name]} = ?")
                 values.append(value)
-        if range_start is not None:
-            where.append("created_at >= ?")
-            values.append(stamp(range_start))
-        if range_end is not None:
-            where.append("created_at < ?")
-            values.append(stamp(range_end))
+        within(where, values, range_start, range_end)
         cursor = database.connection().execute(
             f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?", (*values, limit))
         return [dict(zip(COLUMNS, row)) for row in cursor]
