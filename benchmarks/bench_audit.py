@@ -89,8 +89,12 @@ def writes(args, work, db, key, org_ids):
             subjects[f"update {label}"] = (lambda s=srv, l=label: common.wrk(
                 s.url + "/", script=script(UPDATE, ids, l), **options))
         results = {name: [] for name in subjects}
+        names = list(subjects)
         for round_number in range(args.repeats):
-            for name, measure in subjects.items():
+            # with and without swap places every other round: neither always runs first
+            order = names if round_number % 2 == 0 else [names[0], *names[3:], *names[1:3]]
+            for name in order:
+                measure = subjects[name]
                 results[name].append(measure())
                 print(f"  round {round_number + 1} {name:15s} {results[name][-1]}", flush=True)
         recorded = {label: requests.get(
@@ -102,7 +106,7 @@ def writes(args, work, db, key, org_ids):
         ceiling.stop()
         for srv in servers.values():
             srv.stop()
-    return {name: common.median_run(runs) for name, runs in results.items()}
+    return {name: common.median_run(runs) for name, runs in results.items()}, results
 
 
 def feed(args, work):
@@ -203,6 +207,11 @@ def export(work, count):
     return lines, size, seconds, before, max(peak)
 
 
+def _shown(measured):
+    count, size, seconds, before, peak = measured
+    return count, size / 2**20, seconds, before, peak
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
@@ -210,7 +219,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--feed-events", type=int, default=50_000)
     parser.add_argument("--export-entries", type=int, default=1_000_000)
-    parser.add_argument("--skip-writes", action="store_true")
+    parser.add_argument("--parts", default="writes,feed,export",
+                        help="which measurements, comma-separated (default all three)")
     args = parser.parse_args()
 
     work, db, key, _reads = common.seeded_for_reads()
@@ -218,10 +228,12 @@ def main():
         "SELECT id FROM organization LIMIT 2000")]
     lines = [f"Command: `python benchmarks/bench_audit.py --duration {args.duration} "
              f"--connections {args.connections} --repeats {args.repeats} --feed-events "
-             f"{args.feed_events} --export-entries {args.export_entries}` (wrk, 1 thread; "
+             f"{args.feed_events} --export-entries {args.export_entries} --parts {args.parts}` "
+             "(wrk, 1 thread; "
              f"medians of {args.repeats} alternating runs)", ""]
-    if not args.skip_writes:
-        m = writes(args, work, db, key, org_ids)
+    parts = args.parts.split(",")
+    if "writes" in parts:
+        m, runs = writes(args, work, db, key, org_ids)
         ceiling = m["ceiling"]["rps"]
         lines += ["| subject | requests/s | p50 ms | p99 ms | vs ceiling |", "|---|---|---|---|---|"]
         for name in m:
@@ -231,16 +243,19 @@ def main():
         for kind in ("create", "update"):
             cost = m[f"{kind} without"]["rps"] / m[f"{kind} with"]["rps"] - 1
             lines.append(f"- {kind}: recording adds **{100 * cost:.1f}%** to the cost of a write "
-                         "(time per request, with vs without; target <= 10%)")
-    rate = feed(args, work)
-    lines.append(f"- feed: **{rate:,.0f} events/s** to one consumer walking "
-                 f"{args.feed_events:,} events in pages of 1,000 (target >= 5,000/s)")
-    small = export(work, args.export_entries // 10)
-    large = export(work, args.export_entries)
-    for (count, size, seconds, before, peak) in (small, large):
-        lines.append(f"- export of {count:,} entries (ndjson, {size / 2**20:,.0f} MiB in "
-                     f"{seconds:.1f} s): server RSS {before:.0f} MiB before, peak "
-                     f"{peak:.0f} MiB while streaming (+{peak - before:.0f} MiB)")
+                         "(time per request, medians with vs without; target <= 10%); "
+                         "per round, without/with: " + ", ".join(
+                             f"{b['rps'] / a['rps']:.2f}" for a, b in
+                             zip(runs[f"{kind} with"], runs[f"{kind} without"])))
+    if "feed" in parts:
+        rate = feed(args, work)
+        lines.append(f"- feed: **{rate:,.0f} events/s** to one consumer walking "
+                     f"{args.feed_events:,} events in pages of 1,000 (target >= 5,000/s)")
+    if "export" in parts:
+        for count in (args.export_entries // 10, args.export_entries):
+            lines.append("- export of {:,} entries (ndjson, {:,.0f} MiB in {:.1f} s): server RSS "
+                         "{:.0f} MiB before, peak {:.0f} MiB while streaming".format(
+                             *_shown(export(work, count))))
     common.publish("audit", "\n".join(lines))
 
 

@@ -56,11 +56,20 @@ class BaseModel(pw.Model):
     def save(self, force_insert=False, only=None):
         """peewee's save, noted for the audit log with the fields it changed
         (store/audit/journal.py): the stored row is read first to know their before."""
-        if not journal.recording() or self._meta.table_name in journal.NOT_AUDITED:
+        if not self._noted():
             return super().save(force_insert=force_insert, only=only)
         before = None
         if not force_insert and self._pk is not None and not self._meta.composite_key:
             before = type(self).first_by(self._meta.primary_key.column_name, self._pk)
+        return self._save_noted(before, force_insert, only)
+
+    def _noted(self):
+        """Whether this row's changes go to the audit log now (in a write transaction, and
+        not a bookkeeping table)."""
+        return journal.recording() and self._meta.table_name not in journal.NOT_AUDITED
+
+    def _save_noted(self, before, force_insert=False, only=None):
+        """Save, then note the change against `before` (None: a new row)."""
         saved = super().save(force_insert=force_insert, only=only)
         journal.row_changed(self, before, "created" if before is None else "updated")
         return saved
@@ -74,10 +83,17 @@ class BaseModel(pw.Model):
         """Save `changes` (field name -> value) with a new updated_at; nothing to change, no write."""
         if not changes:
             return self
+        before = None
+        if self._noted():  # the values in hand are the stored ones: no read to know them
+            before = type(self)(__no_default__=True)
+            before.__data__ = dict(self.__data__)
         for name, value in changes.items():
             setattr(self, name, value)
         self.updated_at = now
-        self.save()
+        if before is None:
+            self.save()
+        else:
+            self._save_noted(before)
         return self
 
 

@@ -35,12 +35,9 @@ class Note:
     """One change: its action, target and organization, and the changed fields
     (camelCase name -> {"before": ..., "after": ...})."""
 
-    __slots__ = ("action", "target_type", "target_id", "organization_id", "changes", "metadata",
-                 "id")
+    __slots__ = ("action", "target_type", "target_id", "organization_id", "changes", "metadata")
 
-    def __init__(self, action, target_type, target_id, organization_id, changes, metadata=None,
-                 id=None):
-        self.id = id  # chosen by whoever needs to read the entry back; else the log picks
+    def __init__(self, action, target_type, target_id, organization_id, changes, metadata=None):
         self.action = action
         self.target_type = target_type
         self.target_id = target_id

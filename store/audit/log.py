@@ -39,7 +39,7 @@ class AuditLog:
 
     def write(self, notes):
         """Store `notes` as entries after the last one, in the current transaction, as the
-        current actor's (store/audit/context.py)."""
+        current actor's (store/audit/context.py); returns the last one's number."""
         connection = database.connection()
         seq, prev = self._head(connection)
         context = current()
@@ -47,7 +47,7 @@ class AuditLog:
         rows = []
         for note in notes:
             seq += 1
-            row = {"seq": seq, "id": note.id or self._store.new_id("audit"), "created_at": created_at,
+            row = {"seq": seq, "id": self._store.new_id("audit"), "created_at": created_at,
                    "action": note.action, "actor_type": context.actor.kind,
                    "actor_id": context.actor.id, "actor_name": context.actor.name,
                    "target_type": note.target_type, "target_id": note.target_id,
@@ -59,6 +59,7 @@ class AuditLog:
             rows.append([row[name] for name in COLUMNS])
         connection.executemany(_INSERT, rows)
         self._prune_if_due(connection)
+        return seq
 
     def _prune_if_due(self, connection):
         """Once an hour, in a write transaction already open: the entries and the events
@@ -133,8 +134,11 @@ class AuditLog:
             return self._prune(database.connection(), now)
 
     def _prune(self, connection, now):
+        # Entries are stored in time order, so the expired ones are those before the first
+        # that is not: found by reading from the oldest, as far as the expired ones go.
         last = connection.execute(
-            "SELECT seq, hash FROM audit_entry WHERE created_at < ? ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash FROM audit_entry WHERE seq < COALESCE((SELECT seq FROM audit_entry "
+            "WHERE created_at >= ? ORDER BY seq LIMIT 1), 1 << 62) ORDER BY seq DESC LIMIT 1",
             (stamp(now - self.retention),)).fetchone()
         if last is None:
             return 0
@@ -144,9 +148,9 @@ class AuditLog:
             "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", last)
         return removed
 
-    def entry(self, entry_id):
-        """The stored entry `entry_id` (a dict of COLUMNS)."""
-        row = database.connection().execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
+    def entry(self, seq):
+        """The stored entry number `seq` (a dict of COLUMNS)."""
+        row = database.connection().execute(f"{_SELECT} WHERE seq = ?", (seq,)).fetchone()
         return dict(zip(COLUMNS, row))
 
     def record_application_event(self, *, action, metadata, target_type=None, target_id=None,
@@ -155,11 +159,10 @@ class AuditLog:
         (400 naming the field), written as the current actor's; returns the entry."""
         declared = self.action(action)
         schemas.check_metadata(declared["schema"], metadata)
-        note = journal.Note(action, target_type, target_id, organization_id, {}, metadata,
-                            id=self._store.new_id("audit"))
+        note = journal.Note(action, target_type, target_id, organization_id, {}, metadata)
         with write_transaction():  # written at once, also inside an Idempotency-Key's
-            self.write([note])     # transaction, to be read back below
-        return self.entry(note.id)
+            seq = self.write([note])  # transaction, to be read back below
+        return self.entry(seq)
 
     def declare(self, name, description, schema):
         """Declare (or redeclare) application action `name` with the JSON Schema its
