@@ -8,6 +8,9 @@
    one with recording switched off (benchmarks/serve_unaudited.py); wrk alternates
    between them, and the bare-Falcon ceiling, for creates (POST /organizations, a new slug
    each) and updates (PUT /organizations/{random id}, which also reads the row's before).
+   `cpu` does the same in process: CPU time of the calling thread per create and update
+   through falcon.testing with the fsync off, recording switched on and off in turns in
+   one process, so neither the disk nor the other jobs of a shared machine count.
 2. The feed to one consumer walking it (target >= 5,000 events/s): `--feed-events`
    organizations created through the store (one event each), then GET /api/v1/events
    pages of 1,000 over one keep-alive connection, end to end, JSON decoded.
@@ -107,6 +110,54 @@ def writes(args, work, db, key, org_ids):
         for srv in servers.values():
             srv.stop()
     return {name: common.median_run(runs) for name, runs in results.items()}, results
+
+
+def cpu(args):
+    """CPU ms per create and per update, with and without recording, in process."""
+    import random
+
+    import falcon.testing
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import apps
+    from goldenrecord.store.audit import journal
+
+    db = Path(common.temp_dir()) / "cpu.db"
+    key, org_ids = common.seed(db)
+    unlimited = {f"rate_limits.{tier}": 10**9 for tier in ("free", "basic", "pro", "enterprise")}
+    modes = {"with": journal.recording, "without": lambda: False}
+    results = {}
+    with apps.service(apps.config_for(db, **unlimited)) as service:
+        service.store.engine.durable.fsync = lambda descriptor: None
+        client = falcon.testing.TestClient(service.app)
+        headers = {"Authorization": f"Bearer {key}"}
+        counter = iter(range(10**7))
+
+        def create():
+            n = next(counter)
+            assert client.simulate_post("/api/v1/organizations", headers=headers, json={
+                "name": f"Cpu {n}", "slug": f"cpu-{n}"}).status_code == 201
+
+        def update():
+            assert client.simulate_put(f"/api/v1/organizations/{random.choice(org_ids)}",
+                                       headers=headers, json={"name": f"Cpu {next(counter)}"}
+                                       ).status_code == 200
+
+        try:
+            for round_number in range(2 * args.repeats):
+                mode = ("with", "without")[round_number % 2]
+                journal.recording = modes[mode]
+                for kind, operation in (("create", create), ("update", update)):
+                    for _ in range(100):
+                        operation()
+                    started = time.thread_time()
+                    for _ in range(args.cpu_operations):
+                        operation()
+                    spent = (time.thread_time() - started) / args.cpu_operations
+                    results.setdefault((kind, mode), []).append(1000 * spent)
+        finally:
+            journal.recording = modes["with"]
+    return {name: sorted(runs)[len(runs) // 2] for name, runs in results.items()}
 
 
 def feed(args, work):
@@ -219,7 +270,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--feed-events", type=int, default=50_000)
     parser.add_argument("--export-entries", type=int, default=1_000_000)
-    parser.add_argument("--parts", default="writes,feed,export",
+    parser.add_argument("--cpu-operations", type=int, default=1000)
+    parser.add_argument("--parts", default="cpu,writes,feed,export",
                         help="which measurements, comma-separated (default all three)")
     args = parser.parse_args()
 
@@ -232,6 +284,14 @@ def main():
              "(wrk, 1 thread; "
              f"medians of {args.repeats} alternating runs)", ""]
     parts = args.parts.split(",")
+    if "cpu" in parts:
+        c = cpu(args)
+        for kind in ("create", "update"):
+            added = c[(kind, "with")] / c[(kind, "without")] - 1
+            lines.append(f"- {kind} in process (CPU of the thread, fsync off, medians of "
+                         f"{args.repeats} turns of {args.cpu_operations}): "
+                         f"{c[(kind, 'with')]:.3f} ms with recording, "
+                         f"{c[(kind, 'without')]:.3f} ms without: **{100 * added:+.1f}%**")
     if "writes" in parts:
         m, runs = writes(args, work, db, key, org_ids)
         ceiling = m["ceiling"]["rps"]

@@ -12,6 +12,7 @@ before/after). Notes are kept per thread for the current write transaction and w
 hash-chained, just before it commits (store/db.py), so an entry exists exactly when its
 change does; a rolled-back transaction leaves none.
 """
+import functools
 import threading
 from datetime import datetime
 
@@ -79,6 +80,7 @@ def recording():
     return _open.depth > 0
 
 
+@functools.cache
 def camel(name):
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -93,11 +95,12 @@ def plain(value):
     return str(value)
 
 
+@functools.cache
 def _fields(model):
-    """(field name, column name) of the fields of `model` an entry may show."""
-    return [(f.name, f.column_name) for f in model._meta.sorted_fields
-            if f.name not in SECRET and f.column_name not in SECRET and f.name not in NOISE
-            and type(f).__name__ != "SealedField"]
+    """(field name, its name in entries) of the fields of `model` an entry may show."""
+    return tuple((f.name, camel(f.column_name)) for f in model._meta.sorted_fields
+                 if f.name not in SECRET and f.column_name not in SECRET and f.name not in NOISE
+                 and type(f).__name__ != "SealedField" and f.column_name != "id")
 
 
 def _table(instance):
@@ -110,15 +113,14 @@ def row_changed(instance, before, kind):
     if not recording() or table in NOT_AUDITED:
         return
     changes = {}
-    for name, column in _fields(type(instance)):
-        new = None if kind == "deleted" else plain(instance.__data__.get(name))
-        old = None if before is None else plain(before.__data__.get(name))
-        if kind == "updated" and old == new:
+    now, then = instance.__data__, None if before is None else before.__data__
+    deleted = kind == "deleted"
+    for name, shown in _fields(type(instance)):
+        new = None if deleted else now.get(name)
+        old = None if then is None else then.get(name)
+        if old == new and (kind == "updated" or new is None):
             continue
-        if new is None and old is None:
-            continue
-        changes[camel(column)] = {"before": old, "after": new}
-    changes.pop("id", None)
+        changes[shown] = {"before": plain(old), "after": plain(new)}
     if kind == "updated" and not changes:
         return
     row_id = str(instance._pk)

@@ -195,4 +195,4 @@ def _shown(stored):
 
 
 def _json(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
