@@ -87,10 +87,10 @@ def writes(args, work, db, key, org_ids):
         subjects = {"ceiling": lambda: common.wrk(ceiling.url + "/x", duration=args.duration,
                                                   connections=args.connections)}
         for label, srv in servers.items():
-            subjects[f"create {label}"] = (lambda s=srv, l=label: common.wrk(
-                s.url + "/", script=script(CREATE, f"{l}{next(counter)}"), **options))
-            subjects[f"update {label}"] = (lambda s=srv, l=label: common.wrk(
-                s.url + "/", script=script(UPDATE, ids, l), **options))
+            subjects[f"create {label}"] = (lambda s=srv, tag=label: common.wrk(
+                s.url + "/", script=script(CREATE, f"{tag}{next(counter)}"), **options))
+            subjects[f"update {label}"] = (lambda s=srv, tag=label: common.wrk(
+                s.url + "/", script=script(UPDATE, ids, tag), **options))
         results = {name: [] for name in subjects}
         names = list(subjects)
         for round_number in range(args.repeats):
@@ -167,8 +167,9 @@ def feed(args, work):
     store = goldenrecord.open_store(goldenrecord.load_config(env={}, overrides={
         "database.path": str(db)}))
     for start in range(0, args.feed_events, 1000):
+        end = min(start + 1000, args.feed_events)
         store.organizations.create_many([{"name": f"Feed {i}", "slug": f"feed-{i}"}
-                                         for i in range(start, min(start + 1000, args.feed_events))])
+                                         for i in range(start, end)])
     _, key = store.api_keys.create(name="feed", scopes=["*:*"], tier="enterprise")
     store.close()
     srv = server(db)
@@ -202,7 +203,8 @@ def export_db(work, count):
         "database.path": str(db)}))
     _, key = store.api_keys.create(name="export", scopes=["*:*"], tier="enterprise")
     connection = store.db.connection()
-    seq, prev = connection.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = connection.execute(
+        "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
     created = "2026-01-15T10:30:00.000000Z"
     with store.db.atomic():
         batch = []
@@ -295,7 +297,8 @@ def main():
     if "writes" in parts:
         m, runs = writes(args, work, db, key, org_ids)
         ceiling = m["ceiling"]["rps"]
-        lines += ["| subject | requests/s | p50 ms | p99 ms | vs ceiling |", "|---|---|---|---|---|"]
+        lines += ["| subject | requests/s | p50 ms | p99 ms | vs ceiling |",
+                  "|---|---|---|---|---|"]
         for name in m:
             r = m[name]
             lines.append(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "

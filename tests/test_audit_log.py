@@ -204,7 +204,8 @@ def test_the_export_is_a_generator_read_in_chunks(app, store, make, monkeypatch)
         make.user()
     env = {"REQUEST_METHOD": "GET", "PATH_INFO": f"{LOGS}/export", "QUERY_STRING": "format=ndjson",
            "HTTP_AUTHORIZATION": admin["Authorization"], "SERVER_NAME": "t", "SERVER_PORT": "80",
-           "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1"}
+           "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
+           "REMOTE_ADDR": "127.0.0.1"}
     body = app(env, lambda status, headers: None)
     assert not isinstance(body, (list, bytes))
     lines = [line for line in body]
