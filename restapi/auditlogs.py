@@ -109,7 +109,8 @@ class AuditLogsResource(Resource):
 class AuditExportResource(Resource):
     @operation("Export the audit log (CSV or NDJSON, streamed)", name="exportAuditLogs",
                scope="audit_logs:read", response={"type": "string"}, query=EXPORT,
-               media_type="application/x-ndjson", envelope=False, description=(
+               media_type="text/csv", other_media_types=("application/x-ndjson",),
+               envelope=False, description=(
                    "Every entry the filters select, oldest first, streamed as it is read: "
                    "`format=ndjson` (one entry per line, as the list shows it) or `csv` (one "
                    "row per entry, `changes` and `metadata` as JSON). Memory stays the same "

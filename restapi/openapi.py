@@ -258,7 +258,8 @@ def _success(op, method, authenticated):
         headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
     if op.media_type != JSON or not op.envelope:
         return {"description": op.summary, "headers": headers,
-                "content": {op.media_type: {"schema": _schema(op.response)}}}
+                "content": {media_type: {"schema": _schema(op.response)}
+                            for media_type in (op.media_type, *op.other_media_types)}}
     data = _schema(op.response)
     if "$ref" not in data:
         data = {**data, "description": op.summary}
