@@ -166,7 +166,7 @@ class AuditActionsResource(Resource):
 class AuditEventsResource(Resource):
     @operation("Record an application's audit event", name="createAuditEvent",
                scope="audit_logs:write", response=schemas.AUDIT_ENTRY, status=201, body=RECORD,
-               errors=("GR_ORG_SCOPE_VIOLATION",), description=(
+               errors=("GR_ORG_SCOPE_VIOLATION", "GR_ORG_NOT_FOUND"), description=(
                    "Records an event of a declared action, by the calling key; `metadata` must "
                    "meet the action's schema (400 naming the field, `metadata.amount`). Send an "
                    "`Idempotency-Key` to retry safely. An organization-scoped key records "
