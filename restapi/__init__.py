@@ -8,6 +8,7 @@ import falcon
 
 from . import errors
 from .access import Authentication
+from .auditing import Auditing
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
@@ -52,12 +53,14 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     tier_limits = limits.by_tier()
     rate_limit = None if tier_limits is None else RateLimit(
         FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key")), tier_limits)
+    auditing = Auditing(store.audit, client_address)
     authentication = Authentication(
         store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
         failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
-        sessions=sessions, budget=None if rate_limit is None else rate_limit.budget)
+        sessions=sessions, budget=None if rate_limit is None else rate_limit.budget,
+        refusals=auditing)
     middleware = [RequestContext(access_log or log_request, client_address),
-                  RequestMetrics(metrics), authentication]
+                  RequestMetrics(metrics), authentication, auditing]
     if rate_limit is not None:
         middleware.append(rate_limit)
     if usage is not None:

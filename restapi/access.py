@@ -75,8 +75,9 @@ class Authentication:
     """
 
     def __init__(self, api_keys, client_address, clock, *, failures, failure_limit,
-                 sessions=None, budget=None):
+                 sessions=None, budget=None, refusals=None):
         self._api_keys = api_keys
+        self._refusals = refusals  # auditing.Auditing: known keys refused are recorded
         self._client_address = client_address
         self._clock = clock
         self._failures = failures
@@ -112,10 +113,18 @@ class Authentication:
 
     def _checked(self, req, key):
         if key is None or not key.is_usable(self._clock()):
+            if key is not None:
+                self._refused(req, key, "revoked" if key.revoked_at else "expired")
             raise self.failure(req, ApiError.invalid_api_key())
         address = self._client_address.of(req)
         if not ip_allowed(key.allowed_ips, address):
+            self._refused(req, key, "address not allowed")
             raise ApiError("GR_IP_NOT_ALLOWED",
                            f"Requests from {address} are not allowed for this API key",
                            headers=None if self._budget is None else self._budget(key))
+        req.context.authenticated = key
         return key
+
+    def _refused(self, req, key, reason):
+        if self._refusals is not None:
+            self._refusals.refused(req, key, reason)

@@ -84,6 +84,9 @@ TAGS = {
     "authorization": "May this member do this? The permission check, answered from memory.",
     "keys": "API keys: created, rotated, revoked; each grants at most what its creator holds.",
     "analytics": "Usage of the API by route and over time, from the request log.",
+    "events": "Every change, as webhooks deliver it, as a feed in commit order with a cursor.",
+    "audit-logs": "Who changed what, when, from where; hash-chained, exportable, and "
+                  "applications' own events.",
     "webhooks": "Subscriptions to change events, their delivery log, and redelivery.",
     "workos": "The WorkOS integration: its signed webhooks and the bulk user sync.",
     "service": "What needs no key: the index, the health check, this document and `/docs`.",
@@ -264,7 +267,8 @@ def _success(op, method, authenticated):
         headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
     if op.media_type != JSON or not op.envelope:
         return {"description": op.summary, "headers": headers,
-                "content": {op.media_type: {"schema": _schema(op.response)}}}
+                "content": {media_type: {"schema": _schema(op.response)}
+                            for media_type in (op.media_type, *op.other_media_types)}}
     data = _schema(op.response)
     if "$ref" not in data:
         data = {**data, "description": op.summary}

@@ -71,6 +71,8 @@ class WorkosWebhookResource:
     applies the event commits, since WorkOS retries anything slow or non-2xx.
     """
 
+    audit_actor = "workos"  # what it changes, WorkOS changed (restapi/auditing.py)
+
     public = True
 
     def __init__(self, store, secret, failure):

@@ -96,7 +96,8 @@ def _check(config):
         raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
     for key in ("server.threads", "server.connection_limit", "database.busy_timeout_ms",
                 "webhooks.workers",
-                "webhooks.max_attempts", "analytics.retention_days"):
+                "webhooks.max_attempts", "analytics.retention_days", "events.retention_days",
+                "audit.retention_days"):
         section, name = key.split(".")
         if getattr(getattr(config, section), name) < 1:
             raise ConfigError(f"{key}: must be at least 1")

@@ -12,11 +12,13 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
+from .audit.log import AuditLog
 from .authorization import Authorization
 from .changes import ChangeCounters
 from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
+from .feed import EventFeed
 from .idempotency import IdempotentRequests
 from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
@@ -72,6 +74,8 @@ class Store:
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)
+        self.feed = EventFeed(self)
+        self.audit = AuditLog(self)
         self.webhooks = Webhooks(self)
         self.workos = Workos(self)
         self.idempotency = IdempotentRequests(self)

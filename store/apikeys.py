@@ -45,6 +45,9 @@ SCOPES = (
     "webhooks:read",
     "webhooks:write",
     "metrics:read",
+    "events:read",
+    "audit_logs:read",
+    "audit_logs:write",
     "*:*",
 )
 TIERS = ("free", "basic", "pro", "enterprise")

@@ -27,6 +27,9 @@ WITHOUT_MODEL = {
     "idempotent_answer": "sealed stored answers, by SQL (store/idempotency.py)",
     "row_count": "the lists' totals, kept by triggers, read by SQL (store/pages.py)",
     "admin_session_ended": "signed-out dashboard sessions, by SQL (store/adminsessions.py)",
+    "feed_mark": "what pruning must remember, by SQL (store/feed.py, store/audit/)",
+    "audit_entry": "the hash-chained audit log, by SQL (store/audit/)",
+    "audit_action": "declared application actions, by SQL (store/audit/)",
 }
 
 

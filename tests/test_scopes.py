@@ -54,6 +54,8 @@ def world(client, admin, make, module_receiver):
     user = make.user()
     membership = make.membership(org, user)
     key = make.key(scopes=["api_keys:revoke"])  # within what a revoking key holds
+    assert_envelope(client.simulate_post("/api/v1/audit-logs/actions", headers=admin, json={
+        "name": "app.did", "schema": {"type": "object"}}), 201)
     [delivery] = assert_envelope(client.simulate_get(f"/api/v1/webhooks/{hook['id']}/deliveries",
                                                      headers=admin), 200)
     permission = assert_envelope(client.simulate_post("/api/v1/permissions", headers=admin, json={
@@ -136,9 +138,15 @@ CALLS = {
     ("POST", f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver"): (None, "", 202),
     ("POST", "/api/workos/sync-users"): (None, "", 200),
     ("GET", "/metrics"): (None, "", 200),
+    ("GET", f"{V1}/events"): (None, "", 200),
+    ("GET", f"{V1}/audit-logs"): (None, "", 200),
+    ("GET", f"{V1}/audit-logs/export"): (None, "format=ndjson", 200),
+    ("POST", f"{V1}/audit-logs/actions"): (
+        lambda w: {"name": f"app.action_{_unique()}", "schema": {"type": "object"}}, "", 201),
+    ("POST", f"{V1}/audit-logs/events"): (lambda w: {"action": "app.did", "metadata": {}}, "", 201),
 }
 # Answered in a format of their own rather than the envelope (their errors are envelopes).
-NOT_ENVELOPED = {("GET", "/metrics")}
+NOT_ENVELOPED = {("GET", "/metrics"), ("GET", f"{V1}/audit-logs/export")}
 # Only a global *:* key rotates another key: a caller with the scope rotates itself.
 ON_ITSELF = {("POST", f"{V1}/keys/{{id}}")}
 # A subscription receives only what its creator may read: user.* events need users:read.

@@ -219,6 +219,14 @@ def test_user_created_event_creates_the_user_and_emits_our_event(api, clock):
     assert [e["workosUserId"] for e in events_of("user.created")] == [workos_user(1)["id"]]
 
 
+def test_a_workos_event_is_recorded_in_the_audit_log_as_workos(api, clock, admin_headers):
+    assert_envelope(deliver(api, clock, event("event_1", "user.created", workos_user(1))), 200)
+    [entry] = assert_envelope(api.simulate_get("/api/v1/audit-logs", params={
+        "action": "user.created"}, headers=admin_headers), 200)
+    assert entry["actor"] == {"type": "workos", "id": None, "name": None}
+    assert entry["changes"]["email"]["after"] == "person1@example.com"
+
+
 def test_a_redelivered_event_changes_nothing_twice(api, clock):
     body = event("event_1", "user.created", workos_user(1))
     deliver(api, clock, body)

@@ -9,7 +9,7 @@ const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
   "users:read", "users:create", "users:update", "users:delete", "roles:read", "roles:write",
   "permissions:read", "permissions:write", "authorization:check", "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
-  "metrics:read", "*:*",
+  "metrics:read", "events:read", "audit_logs:read", "audit_logs:write", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
 
