@@ -37,7 +37,8 @@ MIGRATIONS = [
     (15, "row_counts", m0015_row_counts),
     (16, "authorization", m0016_authorization),
     (17, "active_counts", m0017_active_counts),
-    (18, "search_folding", m0018_search_folding, m0019_events_audit),
+    (18, "search_folding", m0018_search_folding),
+    (19, "events_audit", m0019_events_audit),
 ]
 
 LATEST = MIGRATIONS[-1][0]
