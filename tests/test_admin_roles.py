@@ -179,3 +179,28 @@ def test_a_key_that_may_only_read_roles_sees_every_change_disabled_with_the_reas
     status = page.locator("#main tbody tr", has_text="jane@acme.com").get_by_role("button", name="Deactivate")
     expect(status).to_be_disabled()
     expect(status).to_have_attribute("title", "Your API key lacks the 'users:update' scope.")
+
+
+def test_an_organization_scoped_key_changes_its_own_organizations_roles_only(page, world, api):
+    org = api.org("Raviga", "raviga")
+    api.call("POST", "/roles", 201, json={"slug": "env-reviewer", "name": "Reviewer"})
+    key = api.key(("organizations:read", "roles:read", "roles:write", "permissions:read",
+                   "permissions:write"), organizationId=org["id"])["key"]
+    open_roles(page, key)
+    expect(page.locator("#roles-in option")).to_have_count(1)  # its organization, not "Everywhere"
+    expect(page.locator("#create-role-organizationId option")).to_have_text(["Raviga"])
+    reviewer = grant(page, "Reviewer", "users:read")  # an environment role: not its own
+    expect(reviewer).to_be_disabled()
+    expect(reviewer).to_have_attribute("title", "An organization-scoped key changes its own organization's roles only.")
+    expect(page.locator("#create-permission button[type=submit]")).to_be_disabled()
+    expect(page.locator("#main")).to_contain_text("changed by global keys only")
+    page.fill("#create-role-name", "Investor")
+    page.fill("#create-role-slug", "raviga-investor")
+    page.click("#create-role button[type=submit]")
+    grant(page, "Investor", "organizations:read").check()
+    expect(grant(page, "Investor", "organizations:read")).to_be_enabled()
+    [investor] = [r for r in api.call("GET", "/roles", 200, params={"organizationId": org["id"], "limit": 100})
+                  if r["slug"] == "raviga-investor"]
+    assert investor["organizationId"] == org["id"]
+    assert [p["slug"] for p in investor["permissions"]] == ["organizations:read"]
+    shoot(page, "roles-organization-key")
