@@ -8,9 +8,11 @@ import falcon
 
 from . import errors
 from .access import Authentication
+from .auditing import Auditing
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
+from .methods import Router
 from .middleware import RequestContext, log_request
 from .monitoring import RequestMetrics
 from .ratelimit import FixedWindowLimiter, RateLimit, SharedWindowLimiter
@@ -23,9 +25,23 @@ __all__ = ["Api", "build_app", "UsageRecorder", "WorkosLink"]
 
 class Api(falcon.App):
     """The Falcon app, plus `routes`: the route table it serves (routes.Routes), from which
-    the OpenAPI document and the scope table are made."""
+    the OpenAPI document and the scope table are made; HEAD and OPTIONS on every route
+    (methods.Router)."""
 
     routes = ()
+
+    def __init__(self, **options):
+        options.setdefault("router", Router())
+        super().__init__(**options)
+
+
+def _key_limiter(store, clock, metrics):
+    """Per-key windows: replicas on one database count together (in the database); one
+    process counts in memory."""
+    refused = lambda: metrics.refused("api_key")  # noqa: E731
+    if store.engine.replicated:
+        return SharedWindowLimiter(clock, store.rate_windows, on_refusal=refused)
+    return FixedWindowLimiter(clock, on_refusal=refused)
 
 
 def build_app(store, config, *, clock, metrics, usage=None, access_log=None, version="0",
@@ -43,19 +59,19 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     them."""
     limits = config.rate_limits
     client_address = ClientAddress(config.server.trusted_proxies)
+    tier_limits = limits.by_tier()
+    rate_limit = None if tier_limits is None else RateLimit(
+        _key_limiter(store, clock, metrics), tier_limits)
+    auditing = Auditing(store.audit, client_address)
     authentication = Authentication(
         store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
         failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
-        sessions=sessions)
+        sessions=sessions, budget=None if rate_limit is None else rate_limit.budget,
+        refusals=auditing)
     middleware = [RequestContext(access_log or log_request, client_address),
-                  RequestMetrics(metrics), authentication]
-    tier_limits = limits.by_tier()
-    if tier_limits is not None:
-        refused = lambda: metrics.refused("api_key")  # noqa: E731
-        # replicas on one database count together; one process counts in memory
-        limiter = (SharedWindowLimiter(clock, store.rate_windows, on_refusal=refused)
-                   if store.engine.replicated else FixedWindowLimiter(clock, on_refusal=refused))
-        middleware.append(RateLimit(limiter, tier_limits))
+                  RequestMetrics(metrics), authentication, auditing]
+    if rate_limit is not None:
+        middleware.append(rate_limit)
     if usage is not None:
         middleware.append(Usage(usage))
     middleware.append(Idempotency(store.idempotency))

@@ -65,11 +65,20 @@ ERROR_CODES = {
     "GR_DUPLICATE_SLUG": ErrorCode(409, "An organization with this slug already exists"),
     "GR_DUPLICATE_EMAIL": ErrorCode(409, "A user with this email already exists"),
     "GR_DUPLICATE_MEMBERSHIP": ErrorCode(409, "The user is already a member of this organization"),
+    "GR_DUPLICATE_ROLE": ErrorCode(409, "A role with this slug already exists"),
+    "GR_DUPLICATE_PERMISSION": ErrorCode(409, "A permission with this slug already exists"),
+    "GR_ROLE_IN_USE": ErrorCode(
+        409, "The role is still held by memberships; `details.memberships` says how many",
+        "The role is still held by memberships"),
     "GR_IDEMPOTENCY_KEY_REUSED": ErrorCode(
         409, "This Idempotency-Key was used with a different request (method, path or body) "
              "within the last 24 hours",
         "This Idempotency-Key was already used with a different request; use a new key for "
         "a new request"),
+    "GR_EVENTS_CURSOR_EXPIRED": ErrorCode(
+        410, "The events cursor is older than the events kept (`events.retention_days`): "
+             "events after it were pruned; start again from an empty `after` and reconcile",
+        "This cursor has expired: events after it are no longer kept"),
     "GR_PAYLOAD_TOO_LARGE": ErrorCode(
         413, "The request body is larger than 1 MiB", "The request body is too large"),
     "GR_RATE_LIMITED": ErrorCode(
@@ -157,7 +166,10 @@ _NOT_FOUND_CODES = {
     "user": "GR_USER_NOT_FOUND",
     "api_key": "GR_KEY_NOT_FOUND",
 }
-_CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL"}
+_CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
+                   ("role", "slug"): "GR_DUPLICATE_ROLE",
+                   ("permission", "slug"): "GR_DUPLICATE_PERMISSION",
+                   ("role", None): "GR_ROLE_IN_USE"}
 # Checked in order: the first class the error is an instance of names its code.
 _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),
@@ -182,8 +194,9 @@ def from_store_error(error):
         return ApiError("GR_SERVICE_UNAVAILABLE", error.message,
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(error, store.Conflict):
-        return ApiError(_CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP"),
-                        error.message, field=error.field)
+        named = (error.resource, error.field) if error.resource else error.field
+        return ApiError(_CONFLICT_CODES.get(named, "GR_DUPLICATE_MEMBERSHIP"),
+                        error.message, field=error.field, details=error.details)
     for kind, code in _REFUSAL_CODES:
         if isinstance(error, kind):
             return ApiError(code, error.message, field=error.field,

@@ -3,7 +3,7 @@ from goldenrecord.store import records
 
 from . import schemas
 from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, Uuid
-from .listing import paging_query, search_field
+from .listing import active_field, paging_query, search_field
 from .operations import operation
 from .resource import Resource
 from .responses import encoded, ok
@@ -24,7 +24,8 @@ VERIFY = Body(isVerified=Bool(description="The flag to set; absent: the flag is 
                               example=True))
 _STAGING = Bool(default=False, description=(
     "Include organizations not yet verified (staging)"))
-LIST = paging_query(search=search_field(), includeStaging=_STAGING)
+LIST = paging_query(search=search_field(), includeStaging=_STAGING,
+                    isActive=active_field("organizations"))
 BY_ID = {"id": Uuid(description="The organization's id")}
 _FOUND = ("GR_ORG_NOT_FOUND",)
 

@@ -7,6 +7,10 @@ list, and tests check it against what Falcon actually serves.
 from typing import NamedTuple
 
 from .analytics import AnalyticsResource
+from .auditlogs import (AuditActionsResource, AuditEventsResource, AuditExportResource,
+                        AuditLogsResource)
+from .bulk import OrganizationsBulkResource, UsersBulkResource
+from .events import EventsResource
 from .health import HealthResource, ReadyResource
 from .index import IndexResource
 from .keys import KeyResource, KeysResource
@@ -15,7 +19,9 @@ from .memberships import MembershipResource, MembershipsResource
 from .monitoring import MetricsResource
 from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
                             OrganizationsResource)
-from .rbac import PermissionsResource, RolesResource
+from .authorization import CheckResource, EffectivePermissionsResource
+from .permissions import PermissionResource, PermissionsResource
+from .roles import RolePermissionResource, RoleResource, RolesResource
 from .reference import DocsResource, OpenApiResource
 from .users import UserResource, UsersResource
 from .workos import WorkosLink, WorkosSyncResource, WorkosWebhookResource
@@ -77,22 +83,40 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     organization = OrganizationResource(store, cursors)
     add(f"{V1}/organizations", OrganizationsResource(store, cursors))
     add(f"{V1}/organizations/autocomplete", OrganizationAutocompleteResource(store, cursors))
+    add(f"{V1}/organizations/bulk", OrganizationsBulkResource(store, cursors))
     add(f"{V1}/organizations/{{id}}", organization)
     add(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
 
     add(f"{V1}/users", UsersResource(store, cursors))
+    add(f"{V1}/users/bulk", UsersBulkResource(store, cursors))
     add(f"{V1}/users/{{id}}", UserResource(store, cursors))
+    add(f"{V1}/users/{{id}}/permissions", EffectivePermissionsResource(store, cursors))
 
     add(f"{V1}/memberships", MembershipsResource(store, cursors))
-    add(f"{V1}/memberships/{{id}}", MembershipResource(store, cursors))
+    membership = MembershipResource(store, cursors)
+    add(f"{V1}/memberships/{{id}}", membership)
+    add(f"{V1}/memberships/{{id}}/deactivate", membership, suffix="deactivate")
+    add(f"{V1}/memberships/{{id}}/reactivate", membership, suffix="reactivate")
 
+    role = RoleResource(store, cursors)
     add(f"{V1}/roles", RolesResource(store, cursors))
+    add(f"{V1}/roles/{{id}}", role)
+    add(f"{V1}/roles/{{id}}/permissions", role, suffix="permissions")
+    add(f"{V1}/roles/{{id}}/permissions/{{permission_id}}", RolePermissionResource(store, cursors))
     add(f"{V1}/permissions", PermissionsResource(store, cursors))
+    add(f"{V1}/permissions/{{id}}", PermissionResource(store, cursors))
+    add(f"{V1}/authorization/check", CheckResource(store, cursors))
 
     add(f"{V1}/keys", KeysResource(store, cursors))
     add(f"{V1}/keys/{{id}}", KeyResource(store, cursors))
 
     add(f"{V1}/analytics", AnalyticsResource(store, cursors))
+
+    add(f"{V1}/events", EventsResource(store, cursors))
+    add(f"{V1}/audit-logs", AuditLogsResource(store, cursors))
+    add(f"{V1}/audit-logs/export", AuditExportResource(store, cursors))
+    add(f"{V1}/audit-logs/actions", AuditActionsResource(store, cursors))
+    add(f"{V1}/audit-logs/events", AuditEventsResource(store, cursors))
 
     targets = {"allow_private_targets": allow_private_targets}
     webhook = WebhookResource(store, cursors, **targets)

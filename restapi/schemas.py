@@ -75,9 +75,9 @@ _USER = {
     "createdAt": AT, "updatedAt": AT}
 _MEMBERSHIP_EVENT = {
     "id": "mem_4c1f0d6e2a7b4b8e9f0a1b2c3d4e5f60", "organizationId": ORG_ID, "userId": USER_ID,
-    "roleId": "role_member", "isOwner": False, "createdAt": AT, "updatedAt": AT}
-_PERMISSION = {"id": "perm_users_read", "name": "Read users", "slug": "users:read",
-               "resource": "users", "action": "read"}
+    "roleId": "role_member", "isOwner": False, "status": "active", "createdAt": AT, "updatedAt": AT}
+_PERMISSION = {"id": "perm_05", "name": "Read Users", "slug": "users:read",
+               "resource": "users", "action": "read", "description": None, "isSystem": True}
 _API_KEY = {
     "id": "key_9a8b7c6d5e4f40312a1b2c3d4e5f6a7b", "name": "CRM sync", "keyPrefix": "gr_live_AbCd",
     "organizationId": None, "scopes": ["organizations:read", "users:read"], "tier": "pro",
@@ -115,13 +115,18 @@ COMPONENTS = {
         userId=described(STRING, "The member"),
         roleId=described(STRING, "The member's role in this organization"),
         isOwner=described(BOOL, "Whether the member owns the organization"),
+        status=described({"type": "string", "enum": ["active", "inactive"]},
+                         "`inactive`: deactivated, grants nothing until reactivated"),
         createdAt=_created("membership"), updatedAt=_updated("membership")),
         _MEMBERSHIP_EVENT),
     "Permission": example(closed(
         id=_id("permission"), name=described(STRING, "A readable name"),
         slug=described(STRING, "`resource:action`, as in API key scopes"),
         resource=described(STRING, "What it applies to"),
-        action=described(STRING, "What it allows on the resource")), _PERMISSION),
+        action=described(STRING, "What it allows on the resource"),
+        description=described(nullable(STRING), "What the permission allows"),
+        isSystem=described(BOOL, "One of the reference's eight: built in, not editable")),
+        _PERMISSION),
 }
 COMPONENTS["Membership"] = example(extended(
     "MembershipEvent",
@@ -142,14 +147,17 @@ COMPONENTS["Membership"] = example(extended(
 COMPONENTS.update({
     "Role": example(closed(
         id=_id("role"), name=described(STRING, "A readable name"),
-        slug=described(STRING, "Unique short name"),
+        slug=described(STRING, "Unique short name, in the whole environment"),
         description=described(nullable(STRING), "What the role is for"),
         isSystem=described(BOOL, "Built in, not editable"),
         permissions=described({"type": "array", "items": ref("Permission")},
                               "What the role allows"),
+        organizationId=described(nullable(STRING), "The one organization the role exists "
+                                                    "in; null: every organization"),
         createdAt=_created("role")),
         {"id": "role_member", "name": "Member", "slug": "member", "description": "Reads",
-         "isSystem": True, "permissions": [_PERMISSION], "createdAt": AT}),
+         "isSystem": True, "permissions": [_PERMISSION], "organizationId": None,
+         "createdAt": AT}),
     "ApiKey": example(closed(
         id=_id("key"), name=described(STRING, "What the key is for"),
         keyPrefix=described(STRING, "The key's first characters, to recognise it by"),
@@ -237,19 +245,35 @@ ROTATED = closed(
         message=described(STRING, "What happens to the old key, in words")),
         "The key rotated, which still works for 7 days"),
     newKey=ref(CREATED_KEY))
+_ROLE_NAMED = closed(id=_id("role"), name=described(STRING, "The role's name"),
+                     slug=described(STRING, "The role's slug"))
+CHECK = example(closed(
+    authorized=described(BOOL, "Whether the user may do it now"),
+    role=described({**_ROLE_NAMED, "type": ["object", "null"]},
+                   "The role the user's membership holds; null: not a member")),
+    {"authorized": True, "role": {"id": "role_admin", "name": "Admin", "slug": "admin"}})
+EFFECTIVE = example(described({"type": "array", "items": STRING},
+                              "Permission slugs, oldest permission first"),
+                    ["organizations:read", "users:read"])
 PING = closed(eventId=described(STRING, "The queued event's id"),
               event={"type": "string", "const": "ping", "description": "Always `ping`"},
               queued=described(BOOL, "Always true: the sender delivers it shortly"))
 _BY_ENDPOINT = closed(endpoint=described(STRING, "The route template"),
                       method=described(STRING, "The HTTP method"),
                       count=described(INT, "Requests"),
-                      avgMs={"type": "number", "description": "Mean response time"})
+                      avgMs=described(INT, "Mean response time in whole milliseconds "
+                                           "(halves rounded up)"),
+                      avgMsExact={"type": "number",
+                                  "description": "Mean response time in milliseconds, to 3 decimals"})
 ANALYTICS = closed(
     summary=described(closed(
         totalRequests=described(INT, "Requests in the period"),
         successfulRequests=described(INT, "Answered below 400"),
         failedRequests=described(INT, "Answered 400 or above"),
-        avgResponseTimeMs={"type": "number", "description": "Mean response time"},
+        avgResponseTimeMs=described(INT, "Mean response time in whole milliseconds (halves "
+                                         "rounded up)"),
+        avgResponseTimeMsExact={"type": "number",
+                                "description": "Mean response time in milliseconds, to 3 decimals"},
         successRate={"type": "number", "description": "Percent answered below 400"}),
         "Totals over the period"),
     byEndpoint=described({"type": "array", "items": _BY_ENDPOINT}, "Per route and method"),
@@ -260,6 +284,16 @@ ANALYTICS = closed(
 ANALYTICS["properties"]["byHour"] = described({"type": "array", "items": closed(
     hour=described(STRING, "The hour (UTC)"), count=described(INT, "Requests that hour"))},
     "Per hour, with `groupBy=hour` only")
+# issue 25: the slow tail and who makes the traffic (additive: older clients ignore them)
+ANALYTICS["properties"]["latencyPercentiles"] = described(closed(**{
+    f"p{p}": {"type": "number", "description": f"{p}th percentile response time, ms (nearest rank)"}
+    for p in (50, 90, 95, 99)}), "Response-time percentiles over the period (0 with no requests)")
+ANALYTICS["properties"]["byKey"] = described({"type": "array", "items": closed(
+    apiKeyId=described(STRING, "The key's id"),
+    name=nullable(described(STRING, "The key's name (null once deleted)")),
+    keyPrefix=nullable(described(STRING, "The key's prefix (null once deleted)")),
+    count=described(INT, "Requests made with it"))}, "The busiest keys, at most 10, busiest first")
+ANALYTICS["required"] = [*ANALYTICS["required"], "latencyPercentiles", "byKey"]
 ANALYTICS_META = closed(startDate=described(TIME, "The period's start"),
                         endDate=described(TIME, "The period's end"),
                         groupBy=described({"type": "string", "enum": ["day", "hour", "endpoint"]},
@@ -278,3 +312,56 @@ def event(name, data, summary):
 
 PING_DATA = closed(webhookId=described(STRING, "The subscription pinged"),
                    message=described(STRING, "A fixed greeting"))
+
+
+# The events feed (restapi/events.py) and the audit log (restapi/auditlogs.py).
+FEED_EVENT = example(closed(
+    id=described(STRING, "The event's id, the same a webhook delivery of it carries"),
+    event=described(STRING, "The event type"),
+    timestamp=described(TIME, "When the change was committed (UTC)"),
+    data=described({"type": "object"}, "The record as the event's webhook carries it")),
+    {"id": "evt_3f2a", "event": "organization.updated", "timestamp": AT,
+     "data": {"id": ORG_ID, "name": "Acme"}})
+FEED_META = closed(
+    limit=described(INT, "Events per page asked for"),
+    hasMore=described(BOOL, "More events follow this page now"),
+    nextCursor=described(STRING, "Where to resume: pass it as `after` (always set; unchanged "
+                                 "when no event matched)"))
+_NULLABLE_STRING = {"type": ["string", "null"]}
+AUDIT_ENTRY = example(closed(
+    id=described(STRING, "The entry's id"),
+    sequence=described(INT, "Its place in the hash chain"),
+    action=described(STRING, "What happened: an event type (`organization.updated`), a named "
+                             "change (`api_key.revoked`) or an application's declared action"),
+    occurredAt=described(TIME, "When (UTC)"),
+    actor=described(closed(type=described(STRING, "api_key, dashboard, cli, workos, system or application"),
+                 id=described(_NULLABLE_STRING, "The API key's id"),
+                 name=described(_NULLABLE_STRING, "The API key's name")), "Who acted"),
+    target=described(closed(type=described(_NULLABLE_STRING, "The kind of thing changed"),
+                            id=described(_NULLABLE_STRING, "Its id")), "What was acted on"),
+    organizationId=described(_NULLABLE_STRING, "The organization concerned"),
+    changes=described({"type": "object"}, "Changed fields: name -> {before, after}; secrets "
+                                           "never"),
+    metadata=described({"type": "object"}, "What the entry adds (an application's metadata)"),
+    context=described(closed(
+        clientAddress=described(_NULLABLE_STRING, "The client's address"),
+        requestId=described(_NULLABLE_STRING, "The request's X-Request-Id")), "From where"),
+    hash=described(STRING, "SHA-256 over the previous entry's hash and this entry"),
+    previousHash=described(STRING, "The previous entry's hash")),
+    {"id": "audit_5e1c", "sequence": 42, "action": "organization.updated", "occurredAt": AT,
+     "actor": {"type": "api_key", "id": "key_1a2b", "name": "CRM sync"},
+     "target": {"type": "organization", "id": ORG_ID}, "organizationId": ORG_ID,
+     "changes": {"name": {"before": "Acme", "after": "Acme Inc"}}, "metadata": {},
+     "context": {"clientAddress": "203.0.113.7", "requestId": "req_0123456789abcdef01234567"},
+     "hash": "9" * 64, "previousHash": "8" * 64})
+AUDIT_META = closed(limit=described(INT, "Entries per page asked for"),
+                    hasMore=described(BOOL, "More entries follow"),
+                    nextCursor=described(_NULLABLE_STRING, "The next page's `cursor`, or null"))
+AUDIT_ACTION = example(closed(
+    name=described(STRING, "The action's name"),
+    description=described(_NULLABLE_STRING, "What it means"),
+    schema=described({"type": "object"}, "The JSON Schema its events' metadata must meet"),
+    createdAt=described(TIME, "When it was first declared"),
+    updatedAt=described(TIME, "When it was last declared")),
+    {"name": "invoice.paid", "description": "An invoice was paid",
+     "schema": {"type": "object", "required": ["amount"]}, "createdAt": AT, "updatedAt": AT})

@@ -3,7 +3,7 @@ from goldenrecord.store import records
 from goldenrecord.store.rules import NEW_USER, USER_PROFILE
 
 from .inputs import Body, Bool, Email, Uuid
-from .listing import paging_query, search_field
+from .listing import active_field, paging_query, search_field
 from .operations import operation
 from .resource import Resource
 
@@ -13,7 +13,7 @@ UPDATE = Body(email=Email(description="The user's email address, unique",
               isActive=Bool(description="False deactivates the user", example=True),
               **USER_PROFILE)
 LIST = paging_query(search=search_field(), organizationId=Uuid(
-    description="Only members of this organization"))
+    description="Only members of this organization"), isActive=active_field("users"))
 BY_ID = {"id": Uuid(description="The user's id")}
 _FOUND = ("GR_USER_NOT_FOUND",)
 

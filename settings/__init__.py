@@ -3,9 +3,9 @@
 A part of Golden Record receives its section (`config.webhooks`, `config.rate_limits`, …),
 never the whole file's keys one by one.
 """
-from .load import ENVIRONMENT, ConfigError, load_config
+from .load import ALIASES, ConfigError, environment_name, load_config
 from .sections import (AnalyticsConfig, Config, DatabaseConfig, RateLimitsConfig, ServerConfig,
                        WebhooksConfig, WorkosConfig)
 
-__all__ = ["AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig", "ENVIRONMENT",
-           "RateLimitsConfig", "ServerConfig", "WebhooksConfig", "WorkosConfig", "load_config"]
+__all__ = ["ALIASES", "AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig",
+           "environment_name", "RateLimitsConfig", "ServerConfig", "WebhooksConfig", "WorkosConfig", "load_config"]

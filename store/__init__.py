@@ -12,10 +12,13 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
+from .audit.log import AuditLog
+from .authorization import Authorization
 from .changes import ChangeCounters
 from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
+from .feed import EventFeed
 from .idempotency import IdempotentRequests
 from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
@@ -24,8 +27,9 @@ from .jobs import Jobs
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
+from .permissions import Permissions
 from .ratelimits import RateWindows
-from .rbac import Rbac
+from .roles import Roles
 from .sqlite import SqliteEngine
 from .users import Users
 from .vault import SecretKeyError
@@ -66,10 +70,14 @@ class Store:
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
-        self.rbac = Rbac(self)
+        self.roles = Roles(self)
+        self.permissions = Permissions(self)
+        self.authorization = Authorization(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)
+        self.feed = EventFeed(self)
+        self.audit = AuditLog(self)
         self.webhooks = Webhooks(self)
         self.workos = Workos(self)
         self.idempotency = IdempotentRequests(self)

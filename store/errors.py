@@ -16,12 +16,16 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """A uniqueness rule would be broken; `field` names the value that collides."""
+    """A uniqueness rule would be broken, or a row is still in use; `field` names the value
+    that collides, `resource` the kind of row ("role", "permission"; None: the one the
+    field's name tells), `details` how many rows still use it, when that is the conflict."""
 
-    def __init__(self, field, message):
+    def __init__(self, field, message, *, resource=None, details=None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.resource = resource
+        self.details = details
 
 
 class Invalid(StoreError):

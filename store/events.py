@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import peewee as pw
 
-from . import prepared
+from . import feed, prepared
+from .audit import journal
 from .db import database, write_transaction
 from .errors import Invalid, NotFound
 from .models import Delivery, Event, Webhook
@@ -28,9 +29,19 @@ EVENT_TYPES = (
     "membership.created",
     "membership.updated",
     "membership.deleted",
+    "role.created",
+    "role.updated",
+    "role.deleted",
+    "permission.created",
+    "permission.updated",
+    "permission.deleted",
 )
 ALL_EVENTS = "*"
 PING = "ping"
+# Among an event's organization ids: it concerns every organization (an environment role or
+# a permission, which every organization's members may hold), so an organization's
+# subscription receives it too.
+EVERY_ORGANIZATION = "*"
 
 
 def wants(webhook, event_type, organization_ids):
@@ -39,7 +50,8 @@ def wants(webhook, event_type, organization_ids):
         return False
     if ALL_EVENTS not in webhook.events and event_type not in webhook.events:
         return False
-    return webhook.organization_id is None or webhook.organization_id in organization_ids
+    return (webhook.organization_id is None or webhook.organization_id in organization_ids
+            or EVERY_ORGANIZATION in organization_ids)
 
 
 # What `wants` reads of a subscription, read without building peewee's query or models.
@@ -96,12 +108,16 @@ class Events:
         now = self._store.now()
         subscriptions = [only] if only is not None else _active_subscriptions()
         events, deliveries = [], []
+        numbers = iter(feed.next_numbers(len(changes)))
         for event_type, data, organization_ids in changes:
             event_id = self._store.new_id("evt")
             payload = json.dumps({"id": event_id, "event": event_type, "timestamp": timestamp(now),
                                   "data": data}, separators=(",", ":"), ensure_ascii=False)
             events.append(Event(id=event_id, type=event_type, payload=payload,
-                                organization_ids=sorted(set(organization_ids)), created_at=now))
+                                organization_ids=sorted(set(organization_ids)), created_at=now,
+                                seq=next(numbers)))
+            if only is None:
+                journal.event_emitted(event_type, data, organization_ids)
             deliveries.extend(Delivery(**self._delivery(event_id, w.id, now)) for w in subscriptions
                               if only is not None or wants(w, event_type, organization_ids))
         prepared.insert_all(events)

@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from . import prepared, records
 from .models import Membership, Organization
-from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -42,39 +42,52 @@ class Organizations:
         check_org_scope(org_id, org_scope)
         return found
 
-    def list(self, *, limit, after=None, include_staging=False, search=None, org_scope=None):
-        """A page of organizations; staging ones only with `include_staging`.
+    def list(self, *, limit, after=None, include_staging=False, is_active=None, search=None,
+             org_scope=None):
+        """A page of organizations; staging ones only with `include_staging`; with
+        `is_active` True or False, only the active or the inactive (soft-deleted) ones.
 
         A caller confined to `org_scope` sees that one organization at most.
         """
         if search:
-            return self._search(search, limit, after, include_staging, org_scope)
+            return self._search(search, limit, after, include_staging, is_active, org_scope)
         return self._store.pages.get_or_make(
-            ("organizations", limit, after, include_staging, org_scope), ("organization",),
-            lambda: self._page(limit, after, include_staging, org_scope))
+            ("organizations", limit, after, include_staging, is_active, org_scope),
+            ("organization",),
+            lambda: self._page(limit, after, include_staging, is_active, org_scope))
 
     @staticmethod
-    def _page(limit, after, include_staging, org_scope):
+    def _page(limit, after, include_staging, is_active, org_scope):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         if org_scope is not None:  # one organization at most: counted by its key
             query = Organization.select().where(Organization.id == org_scope)
             if not include_staging:
                 query = query.where(Organization.is_verified == True)  # noqa: E712
+            if is_active is not None:
+                query = query.where(Organization.is_active == is_active)
             return keyset_page(query, Organization, limit, after)
-        if include_staging:
-            return listed_page(Organization, limit, after, counted("organization"))
-        return listed_page(Organization, limit, after, counted("organization.verified"),
-                           where="t.is_verified = 1")
+        conditions = [] if include_staging else ["t.is_verified = 1"]
+        kind = "organization" if include_staging else "organization.verified"
+        if is_active is not None:
+            conditions.append(f"t.is_active = {int(is_active)}")
+            total = active_total(kind, is_active)
+        else:
+            total = counted(kind)
+        return listed_page(Organization, limit, after, total, where=" AND ".join(conditions))
 
-    def _search(self, text, limit, after, include_staging, org_scope):
-        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))
+    def _search(self, text, limit, after, include_staging, is_active, org_scope):
+        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after),
+                           is_active=is_active)
         return ranked_page(Organization, found)
 
-    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None):
+    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None,
+              is_active=None):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
             conditions.append("d.is_verified = 1")
+        if is_active is not None:
+            conditions.append(f"d.is_active = {int(is_active)}")
         if org_scope is not None:
             conditions.append("d.id = ?")
             params.append(org_scope)
@@ -119,12 +132,12 @@ class Organizations:
         """
         now = self._store.now()
         with write_transaction():
-            taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
+            refused = self.refusals(fields)
+            if refused:
+                position, refusal = refused[0]
+                raise at_position(refusal, position)
             orgs = []
-            for position, values in enumerate(fields):
-                if values["slug"] in taken:
-                    raise at_position(_slug_taken(values["slug"]), position)
-                taken.add(values["slug"])
+            for values in fields:
                 orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
                                          slug=values["slug"], domain=values.get("domain"),
                                          logo_url=values.get("logo_url"),
@@ -136,6 +149,18 @@ class Organizations:
             self._store.events.emit_many([("organization.created", records.organization(o), [o.id])
                                           for o in orgs])
             return orgs
+
+    def refusals(self, fields):
+        """(index, Conflict) for every one of `fields` that create_many would refuse: a slug
+        taken, also by an earlier one of them. All of them, for a preview that lists every
+        problem before anything is written; create_many stops at the first."""
+        taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
+        found = []
+        for position, values in enumerate(fields):
+            if values["slug"] in taken:
+                found.append((position, _slug_taken(values["slug"])))
+            taken.add(values["slug"])
+        return found
 
     def update(self, org_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values."""

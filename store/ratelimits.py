@@ -10,6 +10,7 @@ increments. Old windows are deleted as each replica enters a new one.
 _HIT = ("INSERT INTO rate_window (bucket, window_start, hits) VALUES (?, ?, 1) "
         "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_window.hits + 1 "
         "WHERE rate_window.hits < ? RETURNING hits")
+_COUNT = "SELECT hits FROM rate_window WHERE bucket = ? AND window_start = ?"
 _PRUNE = "DELETE FROM rate_window WHERE window_start < ?"
 
 
@@ -28,3 +29,8 @@ class RateWindows:
             self._database.execute_sql(_PRUNE, (window,))
         row = self._database.execute_sql(_HIT, (bucket, window, limit)).fetchone()
         return None if row is None else row[0] - 1
+
+    def count(self, bucket, window):
+        """The bucket's count in `window` so far, counting nothing."""
+        row = self._database.execute_sql(_COUNT, (bucket, window)).fetchone()
+        return 0 if row is None else row[0]

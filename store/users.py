@@ -1,11 +1,11 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
 from . import prepared, records
-from .db import write_transaction
+from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
 from .models import Membership, User
-from .pages import counted, listed_page, rank_key, ranked_page
+from .pages import active_total, counted, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -27,36 +27,43 @@ class Users:
             raise OutOfScope("This user is not a member of the API key's organization")
         return user
 
-    def list(self, *, limit, after=None, search=None, organization_id=None, org_scope=None):
-        """A page of users; with `organization_id`, only that organization's members.
+    def list(self, *, limit, after=None, search=None, organization_id=None, is_active=None,
+             org_scope=None):
+        """A page of users; with `organization_id`, only that organization's members; with
+        `is_active` True or False, only the active or the inactive (soft-deleted) ones.
 
         A caller confined to `org_scope` sees only that organization's members.
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
         if search:
-            return self._search(search, limit, after, organization_id)
+            return self._search(search, limit, after, organization_id, is_active)
         return self._store.pages.get_or_make(
-            ("users", limit, after, organization_id),
+            ("users", limit, after, organization_id, is_active),
             ("user",) if organization_id is None else ("user", "membership"),
-            lambda: self._page(limit, after, organization_id))
+            lambda: self._page(limit, after, organization_id, is_active))
 
     @staticmethod
-    def _page(limit, after, organization_id):
+    def _page(limit, after, organization_id, is_active):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        where, params = _filters("t", organization_id, is_active)
         if organization_id is None:
-            return listed_page(User, limit, after, counted("user"))
-        # one membership per (organization, user): its members are its memberships
-        return listed_page(User, limit, after, counted("membership.organization", organization_id),
-                           where="t.id IN (SELECT user_id FROM membership WHERE organization_id = ?)",
-                           params=(organization_id,))
+            total = counted("user") if is_active is None else active_total("user", is_active)
+        elif is_active is None:
+            # one membership per (organization, user): its members are its memberships
+            total = counted("membership.organization", organization_id)
+        else:
+            # no kept count for members by state: counted along the organization's
+            # memberships (its index), one user row looked up by key for each
+            total = database.connection().execute(
+                'SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
+                "WHERE m.organization_id = ? AND u.is_active = ?",
+                (organization_id, int(is_active))).fetchone()[0]
+        return listed_page(User, limit, after, total, where=where, params=params)
 
-    def _search(self, text, limit, after, organization_id):
+    def _search(self, text, limit, after, organization_id, is_active):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""
-        where, params = "", ()
-        if organization_id is not None:
-            where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
-            params = (organization_id,)
+        where, params = _filters("d", organization_id, is_active)
         found = self._store.text.find("user", text, where=where, params=params, limit=limit,
                                       after=rank_key(after))
         return ranked_page(User, found)
@@ -84,15 +91,14 @@ class Users:
         """
         now = self._store.now()
         with write_transaction():
-            taken = prepared.taken(User, "email_key", [email_key(f["email"]) for f in fields])
+            refused = self.refusals(fields)
+            if refused:
+                position, refusal = refused[0]
+                raise at_position(refusal, position)
             users = []
-            for position, values in enumerate(fields):
-                key = email_key(values["email"])
-                if key in taken:
-                    raise at_position(_email_taken(values["email"]), position)
-                taken.add(key)
+            for values in fields:
                 users.append(User(
-                    id=self._store.new_uuid(), email=values["email"], email_key=key,
+                    id=self._store.new_uuid(), email=values["email"], email_key=email_key(values["email"]),
                     first_name=values.get("first_name"), last_name=values.get("last_name"),
                     avatar_url=values.get("avatar_url"),
                     workos_user_id=values.get("workos_user_id"),
@@ -113,6 +119,19 @@ class Users:
                             for m in memberships]
             self._store.events.emit_many(changes)
             return users
+
+    def refusals(self, fields):
+        """(index, Conflict) for every one of `fields` that create_many would refuse: an
+        email taken whatever its case, also by an earlier one of them. All of them, for a
+        preview; create_many stops at the first."""
+        taken = prepared.taken(User, "email_key", [email_key(f["email"]) for f in fields])
+        found = []
+        for position, values in enumerate(fields):
+            key = email_key(values["email"])
+            if key in taken:
+                found.append((position, _email_taken(values["email"])))
+            taken.add(key)
+        return found
 
     def update(self, user_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values.
@@ -210,3 +229,16 @@ def organizations_of(user_id):
     """Ids of the organizations the user belongs to: the ones a change to them concerns."""
     rows = Membership.select(Membership.organization).where(Membership.user == user_id).tuples()
     return [org_id for (org_id,) in rows]
+
+
+def _filters(alias, organization_id, is_active):
+    """(SQL condition on the user table as `alias`, its parameters) for the list filters."""
+    conditions, params = [], []
+    if organization_id is not None:
+        conditions.append(f"{alias}.id IN (SELECT user_id FROM membership WHERE organization_id = ?)")
+        params.append(organization_id)
+    if is_active is not None:
+        # a literal, not a parameter: the inactive rows' partial index (m0017) is chosen
+        # when the statement is planned, and must not serve a statement for active rows
+        conditions.append(f"{alias}.is_active = {int(is_active)}")
+    return " AND ".join(conditions), tuple(params)

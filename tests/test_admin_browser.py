@@ -1,133 +1,13 @@
 """The admin dashboard in a real browser (Chromium via Playwright) against a real
 `goldenrecord serve`: one server and one browser for the module, a fresh browser context
 (its own cookies) per test."""
-import time
-from pathlib import Path
-
 import pytest
 
-from browser import NARROW, WIDE, module_browser, playwright_api
-from process import ServerProcess, new_key
+from dashboard import (XSS, api, browser, expect, page, server, session_cookie, shoot,  # noqa: F401
+                       sign_in, wait_until, world)
+from process import new_key
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
-
-sync_api = playwright_api()
-
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-XSS = "<img src=x onerror=alert(1)>"
-expect = sync_api.expect
-# Generous: the machines are shared, and a loaded one can take seconds to paint.
-expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("admin")
-    config = folder / "gr.toml"
-    # the receiver is on loopback; the bootstrap key seeds and polls past `free`'s 60 a minute
-    config.write_text("[webhooks]\nallow_private_targets = true\n[rate_limits]\nfree = 100000\n")
-    proc = ServerProcess(folder / "gr.db", key=new_key(), args=("--config", str(config)))
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from module_browser(sync_api)
-
-
-class Api:
-    """Seeds and inspects through the JSON API as the bootstrap (operator) key."""
-
-    def __init__(self, server):
-        self.server = server
-
-    def call(self, method, path, status=None, **kwargs):
-        response = self.server.api(method, "/api/v1" + path, **kwargs)
-        if status is not None:
-            assert response.status_code == status, response.text
-        return response.json()["data"]
-
-    def org(self, name, slug, verified=True):
-        org = self.call("POST", "/organizations", 201, json={"name": name, "slug": slug})
-        if verified:
-            self.call("POST", f"/organizations/{org['id']}/verify", 200, json={"isVerified": True})
-        return org
-
-    def key(self, scopes=("*:*",), **fields):
-        # enterprise: the dashboard makes a request per page and action, past `free`'s 60 a minute
-        return self.call("POST", "/keys", 201, json={"name": "dashboard", "scopes": list(scopes),
-                                                      "tier": "enterprise", **fields})
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api(server)
-
-
-@pytest.fixture(scope="module")
-def world(api):
-    """Organizations, a member and an operator key shared by the tests."""
-    acme = api.org("Acme Corporation", "acme-corp")
-    api.org("Globex", "globex")
-    api.org("Initech", "initech", verified=False)
-    user = api.call("POST", "/users", 201, json={"email": "jane@acme.com", "firstName": "Jane",
-                                                 "lastName": "Doe"})
-    api.call("POST", "/memberships", 201, json={"organizationId": acme["id"], "userId": user["id"],
-                                                "roleId": "role_admin", "isOwner": True})
-    return {"acme": acme, "operator": api.key()["key"]}
-
-
-@pytest.fixture
-def page(browser, server, request):
-    """A page in a fresh context that fails the test on script errors, CSP reports or dialogs.
-    Its last state is saved as tests/artifacts/last-TEST.png, for a failure seen only in CI."""
-    context = browser.new_context(viewport=WIDE, base_url=server.url)
-    tab = context.new_page()
-    tab.problems = []
-    tab.dialogs = []
-    tab.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
-    tab.on("console", lambda message: message.type == "error" and not message.text.startswith(
-        "Failed to load resource") and tab.problems.append(f"console: {message.text}"))
-    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
-    yield tab
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / f"last-{request.node.name}.png"))
-    context.close()
-    assert tab.problems == []
-    assert tab.dialogs == []
-
-
-def sign_in(page, key):
-    """Sign in and wait until the first page (organizations) has loaded: a test that then
-    changes the key must not race that page's own requests."""
-    page.goto("/admin")
-    page.fill("#key", key)
-    page.click("#sign-in button[type=submit]")
-    expect(page.locator("#top")).to_be_visible()
-    expect(page.locator("#main [aria-busy=false]")).to_have_count(1)
-
-
-def shoot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    for label, size in (("wide", WIDE), ("narrow", NARROW)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(ARTIFACTS / f"admin-{name}-{label}.png"), full_page=True)
-        # usable at 400 px: nothing forces the page wider than the window
-        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], name
-    page.set_viewport_size(WIDE)
-
-
-def session_cookie(page):
-    return [c for c in page.context.cookies() if c["name"] == "gr_admin_session"]
-
-
-def wait_until(condition, timeout=10):
-    """For what background threads write (usage, delivery outcomes), in batches."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_a_bad_key_is_refused_in_the_page(page, server):
@@ -252,13 +132,13 @@ def test_every_page_renders_without_errors(page, world, api):
         expect(page.locator(ready).first).to_be_visible()
         expect(page.locator("#main .error")).to_have_count(0)
         shoot(page, name)
-    expect(page.locator("svg.chart").first).to_be_visible()
+    expect(page.locator("svg.columns").first).to_be_visible()
+    expect(page.locator(".bars li").first).to_be_visible()
 
 
 def test_a_delivery_can_be_sent_again_from_the_log(page, world, api, module_receiver):
     # subscribed to an event no test causes, so the ping and its redelivery are all it gets
-    hook = api.call("POST", "/webhooks", 201, json={"name": "audit", "url": module_receiver.url,
-                                                    "events": ["user.deleted"]})
+    hook = api.webhook("audit", module_receiver.url)
     sign_in(page, world["operator"])
     page.goto(f"/admin#/webhooks/{hook['id']}")
     page.click("#ping")
@@ -294,3 +174,86 @@ def test_revoking_the_key_ends_the_session_at_the_next_action(page, api):
     expect(page.locator("#sign-in")).to_contain_text("session has ended")
     page.reload()
     expect(page.locator("#sign-in")).to_be_visible()
+
+
+class HeldAnswers:
+    """Holds the dashboard's autocomplete requests while `holding`, to release them late, one
+    at a time: the browser's real requests, to the real server, only later."""
+
+    def __init__(self, page):
+        self.page = page
+        self.holding = False
+        self.held = []
+        page.route("**/api/v1/organizations/autocomplete?*", self._route)
+
+    def _route(self, route):
+        if self.holding:
+            self.held.append(route)
+        else:
+            route.continue_()
+
+    def wait_for(self, query):
+        """The held request for `query` (its q parameter), once the browser has sent it."""
+        deadline = time.monotonic() + 15
+        while True:
+            for route in self.held:
+                if f"q={query}&" in route.request.url:
+                    return route
+            assert time.monotonic() < deadline, [r.request.url for r in self.held]
+            self.page.wait_for_timeout(10)  # lets Playwright deliver the intercepted request
+
+    def release(self, query):
+        """Let the request for `query` through and wait until the page has its answer."""
+        answers = int(self.page.locator("[role=listbox]").get_attribute("data-answers") or 0)
+        route = self.wait_for(query)
+        self.held.remove(route)
+        route.continue_()
+        expect(self.page.locator("[role=listbox]")).to_have_attribute("data-answers",
+                                                                      str(answers + 1))
+
+
+def test_a_late_answer_does_not_reopen_a_dropdown_closed_with_escape(page, world, api):
+    api.org("Quasar Dynamics", "quasar-dynamics")
+    sign_in(page, world["operator"])
+    answers = HeldAnswers(page)
+    box = page.locator("[role=combobox]")
+    box.press_sequentially("quas", delay=30)
+    expect(page.locator("[role=listbox][data-query=quas] [role=option]")).to_have_count(1)
+    answers.holding = True
+    box.press("a")  # a real key press: its request is on its way...
+    answers.wait_for("quasa")
+    box.press("Escape")  # ...when the dropdown is closed
+    expect(page.locator("[role=listbox]")).to_be_hidden()
+    answers.release("quasa")
+    expect(page.locator("[role=listbox]")).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_value("quasa")
+
+
+def test_a_late_answer_keeps_the_highlighted_option(page, world, api):
+    """ArrowDown, then a late answer for the same text, then Enter: the option the arrow
+    highlighted opens, not the first."""
+    zephyrs = {org["name"]: org for org in (api.org("Zephyr Alpha", "zephyr-alpha"),
+                                            api.org("Zephyr Beta", "zephyr-beta"))}
+    sign_in(page, world["operator"])
+    answers = HeldAnswers(page)
+    box = page.locator("[role=combobox]")
+    box.press_sequentially("zeph", delay=30)
+    options = page.locator("[role=listbox][data-query=zeph] [role=option]")
+    expect(options).to_have_count(2)
+    answers.holding = True
+    box.press("Backspace")  # asks for "zep"...
+    answers.wait_for("zep")
+    box.press("h")  # ...then for "zeph" again
+    answers.wait_for("zeph")
+    answers.release("zep")  # for text the box no longer holds: dropped
+    expect(options).to_have_count(2)
+    box.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    highlighted = next(name for name in zephyrs if name in options.nth(1).inner_text())
+    answers.release("zeph")  # the newer answer for the text on show
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    target = zephyrs[highlighted]["id"]
+    expect(page).to_have_url(f"{page.url.split('#')[0]}#/organizations/{target}")
+    expect(page.locator("#org-name")).to_contain_text(highlighted)

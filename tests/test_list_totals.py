@@ -2,7 +2,6 @@
 triggers (migration 15), never from a scan, and stays exact through every kind of write;
 a cursor walk over search results neither repeats nor skips a row while others change."""
 import re
-import sqlite3
 
 import pytest
 
@@ -43,7 +42,17 @@ def _lists(orgs, users, webhook):
     return [
         ("/organizations", {}, "SELECT count(*) FROM organization WHERE is_verified = 1", ()),
         ("/organizations", {"includeStaging": "true"}, "SELECT count(*) FROM organization", ()),
+        ("/organizations", {"isActive": "true"},
+         "SELECT count(*) FROM organization WHERE is_verified = 1 AND is_active = 1", ()),
+        ("/organizations", {"isActive": "false"},
+         "SELECT count(*) FROM organization WHERE is_verified = 1 AND is_active = 0", ()),
+        ("/organizations", {"isActive": "false", "includeStaging": "true"},
+         "SELECT count(*) FROM organization WHERE is_active = 0", ()),
+        ("/organizations", {"isActive": "true", "includeStaging": "true"},
+         "SELECT count(*) FROM organization WHERE is_active = 1", ()),
         ("/users", {}, 'SELECT count(*) FROM "user"', ()),
+        ("/users", {"isActive": "true"}, 'SELECT count(*) FROM "user" WHERE is_active = 1', ()),
+        ("/users", {"isActive": "false"}, 'SELECT count(*) FROM "user" WHERE is_active = 0', ()),
         ("/users", {"organizationId": org},
          "SELECT count(*) FROM membership WHERE organization_id = ?", (org,)),
         ("/memberships", {}, "SELECT count(*) FROM membership", ()),
@@ -89,6 +98,11 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
     assert_envelope(refused, 409)
     assert_envelope(client.simulate_delete(f"{V1}/organizations/{orgs[1]['id']}", headers=admin), 200)
     assert_envelope(client.simulate_delete(f"{V1}/users/{users[1]['id']}", headers=admin), 200)
+    for path in (f"/organizations/{orgs[0]['id']}", f"/organizations/{orgs[3]['id']}",
+                 f"/users/{users[2]['id']}"):  # soft deletes
+        assert_envelope(client.simulate_put(V1 + path, json={"isActive": False}, headers=admin), 200)
+    assert_envelope(client.simulate_put(f"{V1}/organizations/{orgs[3]['id']}", headers=admin,
+                                        json={"isActive": True}), 200)
     _assert_totals_exact(client, admin, store, lists)
     assert _meta(client, admin, "/organizations")["total"] == 3
     assert _meta(client, admin, "/memberships", organizationId=orgs[0]["id"])["total"] == 2
@@ -97,6 +111,9 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
     other, mark = another_writer(store)
     other.execute(f"DELETE FROM membership WHERE organization_id = {mark}", (orgs[0]["id"],))
     other.execute(f"UPDATE organization SET is_verified = 0 WHERE id = {mark}", (orgs[0]["id"],))
+    other.execute(f"UPDATE organization SET is_active = 0, is_verified = 1 WHERE id = {mark}",
+                  (orgs[2]["id"],))
+    other.execute(f'UPDATE "user" SET is_active = 1 WHERE id = {mark}', (users[2]["id"],))
     other.commit()
     other.close()
     # what the watch's thread does (SQLite: every 20 ms; PostgreSQL: as notified)
@@ -106,9 +123,12 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
 
 
 def test_the_migration_counts_rows_written_before_it(tmp_path, monkeypatch, clock):
-    """A database from before migration 15 gets its counts from its existing rows."""
+    """A database from before migration 15 gets its counts from its existing rows (the
+    later migrations applied, as today's code writes their tables, but for 17, which
+    builds on 15's counts)."""
     config = apps.config_for(tmp_path / "old.db")
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < 15])
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [m for m in migrations.MIGRATIONS if m[0] not in (15, 17)])
     with apps.service(config, clock=clock) as old:
         made = [old.store.organizations.create(name=f"Old {i}", slug=f"old-{i}") for i in range(3)]
         old.store.organizations.set_verified(made[0].id, True)
@@ -118,6 +138,26 @@ def test_the_migration_counts_rows_written_before_it(tmp_path, monkeypatch, cloc
         assert new.store.organizations.list(limit=1).total == 1
         with traced_statements(new.store) as statements:
             new.store.organizations.list(limit=1)
+        assert not [s for s in statements if COUNTING.search(s)]
+
+
+def test_the_active_counts_migration_counts_rows_written_before_it(tmp_path, monkeypatch, clock):
+    """A database from before migration 17 gets its active counts from its existing rows
+    (the later migrations applied, as today's code writes their tables)."""
+    config = apps.config_for(tmp_path / "old.db")
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] != 17])
+    with apps.service(config, clock=clock) as old:
+        made = [old.store.organizations.create(name=f"Old {i}", slug=f"old-{i}") for i in range(3)]
+        old.store.organizations.update(made[0].id, {"is_active": False})
+        old.store.users.create(email="old@example.com")
+    monkeypatch.undo()
+    with apps.service(config, clock=clock) as new:
+        listed = new.store.organizations.list
+        assert listed(limit=1, include_staging=True, is_active=False).total == 1
+        assert listed(limit=1, include_staging=True, is_active=True).total == 2
+        assert new.store.users.list(limit=1, is_active=True).total == 1
+        with traced_statements(new.store) as statements:
+            listed(limit=1, include_staging=True, is_active=False)
         assert not [s for s in statements if COUNTING.search(s)]
 
 

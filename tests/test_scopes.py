@@ -5,10 +5,13 @@ the responders' own declarations), and every scoped operation in it must have a 
 it below: a route added without one fails `test_every_scoped_operation_is_called_here`.
 """
 import dataclasses
+import re
+from pathlib import Path
 
 import falcon.inspect
 import pytest
 
+import goldenrecord
 from fake_workos import API_KEY, FakeWorkOS
 from goldenrecord.store.apikeys import FULL_ACCESS, SCOPES
 from support import assert_envelope
@@ -51,11 +54,18 @@ def world(client, admin, make, module_receiver):
     user = make.user()
     membership = make.membership(org, user)
     key = make.key(scopes=["api_keys:revoke"])  # within what a revoking key holds
+    assert_envelope(client.simulate_post("/api/v1/audit-logs/actions", headers=admin, json={
+        "name": "app.did", "schema": {"type": "object"}}), 201)
     [delivery] = assert_envelope(client.simulate_get(f"/api/v1/webhooks/{hook['id']}/deliveries",
                                                      headers=admin), 200)
+    permission = assert_envelope(client.simulate_post("/api/v1/permissions", headers=admin, json={
+        "slug": "reports:export", "name": "Export reports"}), 201)
+    role = assert_envelope(client.simulate_post("/api/v1/roles", headers=admin, json={
+        "slug": "auditor", "name": "Auditor", "permissions": [permission["id"]]}), 201)
     return {"organizations": org["id"], "users": user["id"], "memberships": membership["id"],
             "keys": key["id"], "webhooks": hook["id"], "delivery_id": delivery["id"],
-            "extra_user": make.user()["id"]}
+            "extra_user": make.user()["id"], "roles": role["id"], "permissions": permission["id"],
+            "permission_id": permission["id"]}
 
 
 def _unique():
@@ -72,12 +82,16 @@ CALLS = {
     ("GET", f"{V1}/organizations"): (None, "", 200),
     ("POST", f"{V1}/organizations"): (lambda w: {"name": "New", "slug": f"new-{_unique()}"}, "", 201),
     ("GET", f"{V1}/organizations/autocomplete"): (None, "q=org", 200),
+    ("POST", f"{V1}/organizations/bulk"): (
+        lambda w: {"records": [{"name": "Bulk", "slug": f"bulk-{_unique()}"}]}, "", 200),
     ("GET", f"{V1}/organizations/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/organizations/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
     ("DELETE", f"{V1}/organizations/{{id}}"): (None, "", 200),
     ("POST", f"{V1}/organizations/{{id}}/verify"): (None, "", 200),
     ("GET", f"{V1}/users"): (None, "", 200),
     ("POST", f"{V1}/users"): (lambda w: {"email": f"n{_unique()}@example.com"}, "", 201),
+    ("POST", f"{V1}/users/bulk"): (
+        lambda w: {"records": [{"email": f"b{_unique()}@example.com"}]}, "", 200),
     ("GET", f"{V1}/users/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/users/{{id}}"): (lambda w: {"firstName": "Jo"}, "", 200),
     ("DELETE", f"{V1}/users/{{id}}"): (None, "", 200),
@@ -87,8 +101,26 @@ CALLS = {
     ("GET", f"{V1}/memberships/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/memberships/{{id}}"): (lambda w: {"isOwner": True}, "", 200),
     ("DELETE", f"{V1}/memberships/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/memberships/{{id}}/deactivate"): (None, "", 200),
+    ("POST", f"{V1}/memberships/{{id}}/reactivate"): (None, "", 200),
     ("GET", f"{V1}/roles"): (None, "", 200),
+    ("POST", f"{V1}/roles"): (lambda w: {"slug": f"role-{_unique()}", "name": "R"}, "", 201),
+    ("GET", f"{V1}/roles/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/roles/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
+    ("DELETE", f"{V1}/roles/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/roles/{{id}}/permissions"): (lambda w: {"permission": "users:read"}, "", 200),
+    ("DELETE", f"{V1}/roles/{{id}}/permissions/{{permission_id}}"): (None, "", 200),
     ("GET", f"{V1}/permissions"): (None, "", 200),
+    ("POST", f"{V1}/permissions"): (lambda w: {"slug": f"things:do-{_unique()}", "name": "P"},
+                                    "", 201),
+    ("GET", f"{V1}/permissions/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/permissions/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
+    ("DELETE", f"{V1}/permissions/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/authorization/check"): (
+        lambda w: {"userId": w["users"], "organizationId": w["organizations"],
+                   "permission": "organizations:read"}, "", 200),
+    ("GET", f"{V1}/users/{{id}}/permissions"): (
+        None, lambda w: f"organizationId={w['organizations']}", 200),
     ("GET", f"{V1}/keys"): (None, "", 200),
     ("POST", f"{V1}/keys"): (lambda w: {"name": "n", "scopes": ["api_keys:create"]}, "", 201),
     ("GET", f"{V1}/keys/{{id}}"): (None, "", 200),
@@ -106,9 +138,15 @@ CALLS = {
     ("POST", f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver"): (None, "", 202),
     ("POST", "/api/workos/sync-users"): (None, "", 200),
     ("GET", "/metrics"): (None, "", 200),
+    ("GET", f"{V1}/events"): (None, "", 200),
+    ("GET", f"{V1}/audit-logs"): (None, "", 200),
+    ("GET", f"{V1}/audit-logs/export"): (None, "format=ndjson", 200),
+    ("POST", f"{V1}/audit-logs/actions"): (
+        lambda w: {"name": f"app.action_{_unique()}", "schema": {"type": "object"}}, "", 201),
+    ("POST", f"{V1}/audit-logs/events"): (lambda w: {"action": "app.did", "metadata": {}}, "", 201),
 }
 # Answered in a format of their own rather than the envelope (their errors are envelopes).
-NOT_ENVELOPED = {("GET", "/metrics")}
+NOT_ENVELOPED = {("GET", "/metrics"), ("GET", f"{V1}/audit-logs/export")}
 # Only a global *:* key rotates another key: a caller with the scope rotates itself.
 ON_ITSELF = {("POST", f"{V1}/keys/{{id}}")}
 # A subscription receives only what its creator may read: user.* events need users:read.
@@ -118,14 +156,15 @@ ALSO_NEEDS = {("POST", f"{V1}/webhooks"): ("users:read",)}
 def _path(template, world):
     """`template` with its ids filled from `world`: `{id}` by the collection it follows."""
     collection = template.removeprefix(f"{V1}/").split("/")[0]
-    return template.format(id=world.get(collection), delivery_id=world["delivery_id"])
+    return template.format(id=world.get(collection), delivery_id=world["delivery_id"],
+                           permission_id=world["permission_id"])
 
 
 def _call(client, keys, headers, method, template, world):
     body, query, _ = CALLS[(method, template)]
     if (method, template) in ON_ITSELF:
         world = {**world, "keys": keys.store.api_keys.find(headers["Authorization"].split()[1]).id}
-    kwargs = {"headers": headers, "query_string": query}
+    kwargs = {"headers": headers, "query_string": query(world) if callable(query) else query}
     if body is not None:
         kwargs["json"] = body(world)
     return client.simulate_request(method, _path(template, world), **kwargs)
@@ -139,7 +178,11 @@ def test_every_served_operation_is_in_the_scope_table(app):
     """The table is what Falcon serves, nothing left out (static files are not operations)."""
     served = {(m.method, route.path) for route in falcon.inspect.inspect_routes(app)
               if route.path != STATIC_FILES for m in route.methods if not m.internal}
-    assert {(e.method, e.template) for e in app.routes.scope_table()} == served
+    # HEAD is each GET's own responder, scope and all; OPTIONS names methods (methods.py)
+    derived = {(method, path) for method, path in served if method in ("HEAD", "OPTIONS")}
+    assert {path for method, path in derived if method == "HEAD"} == {
+        path for method, path in served if method == "GET"}
+    assert {(e.method, e.template) for e in app.routes.scope_table()} == served - derived
 
 
 def test_every_scoped_operation_is_called_here(app):
@@ -174,3 +217,10 @@ def test_scope_denied_changes_nothing(client, keys, world, admin):
     assert_envelope(result, 403, "GR_FORBIDDEN")
     org = client.simulate_get(f"{V1}/organizations/{org_id}", headers=admin).json["data"]
     assert org["name"] != "X"
+
+
+def test_the_dashboard_key_form_offers_every_scope():
+    """The key form's list (admin_ui/static/pages/keys.js) is the scope table's, in its order."""
+    source = (Path(goldenrecord.__file__).parent / "admin_ui" / "static" / "pages" / "keys.js").read_text()
+    listed = re.search(r"const SCOPES = \[(.*?)\];", source, re.S).group(1)
+    assert re.findall(r'"([^"]+)"', listed) == list(SCOPES)

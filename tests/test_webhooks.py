@@ -154,6 +154,28 @@ def test_subscription_validation(api, body, field):
     assert api.simulate_get(HOOKS, headers=api.headers).json["meta"]["total"] == 0
 
 
+@pytest.mark.parametrize("url, message", [
+    ("http://0.0.0.0:9/", "The URL resolves to 0.0.0.0, which is an unspecified address (a "
+                          "connection to it reaches this host)"),
+    ("http://169.254.169.254/", "The URL resolves to 169.254.169.254, which is a link-local "
+                                "address (cloud metadata services answer there)"),
+    ("http://[2002:a9fe:a9fe::1]/", "The URL resolves to 2002:a9fe:a9fe::1, a tunnel to "
+                                    "169.254.169.254, which is a link-local address (cloud "
+                                    "metadata services answer there)"),
+    ("http://224.0.0.1/", "The URL resolves to 224.0.0.1, which is a multicast address"),
+])
+def test_a_refused_target_is_told_in_a_sentence(api, url, message):
+    result = api.simulate_post(HOOKS, json={"name": "h", "url": url, "events": ["*"]},
+                               headers=api.headers)
+    assert assert_envelope(result, 400, "GR_VALIDATION_ERROR", "url")["message"] == message
+
+
+def test_a_private_target_is_told_in_a_sentence(tmp_path):
+    error = assert_envelope(_subscribe_without_private_targets(tmp_path, "http://10.1.2.3/"), 400)
+    assert error["message"] == ("The URL resolves to 10.1.2.3, which is a loopback or private "
+                                "address (see webhooks.allow_private_targets)")
+
+
 def _subscribe_without_private_targets(tmp_path, url):
     with _service(tmp_path, allow_private_targets="false") as service:
         client = falcon.testing.TestClient(service.app)
@@ -289,6 +311,26 @@ def test_organization_scoped_subscription_gets_only_its_organization(api, hub, r
     other = {"Authorization": f"Bearer {key_b}"}
     assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=other), 403, "GR_ORG_SCOPE_VIOLATION")
     assert api.simulate_get(HOOKS, headers=other).json["data"] == []
+
+
+def test_role_and_permission_events_reach_the_organizations_they_concern(api, hub, receiver):
+    """An organization's subscription receives its own roles' events and those of what every
+    organization shares (environment roles, permissions), never another organization's."""
+    org_a, org_b = _org(api, "alpha"), _org(api, "beta")
+    _, key_a = hub.store.api_keys.create(name="a", scopes=["*:*"], organization_id=org_a["id"])
+    _subscribe(api, receiver.url, ["role.created", "permission.created"],
+               headers={"Authorization": f"Bearer {key_a}"})
+    roles = "/api/v1/roles"
+    for slug, org in (("theirs", org_b), ("ours", org_a), ("everyone", None)):
+        body = {"slug": slug, "name": slug, **({"organizationId": org["id"]} if org else {})}
+        assert_envelope(api.simulate_post(roles, json=body, headers=api.headers), 201)
+    assert_envelope(api.simulate_post("/api/v1/permissions", headers=api.headers, json={
+        "slug": "reports:export", "name": "Export"}), 201)
+    assert len(_step(hub)) == 3
+    bodies = [json.loads(r["body"]) for r in receiver.wait_for(3)]
+    assert sorted((b["event"], b["data"]["slug"]) for b in bodies) == [
+        ("permission.created", "reports:export"), ("role.created", "everyone"),
+        ("role.created", "ours")]
 
 
 def test_retries_with_growing_gaps_and_the_same_id(tmp_path, clock):
@@ -502,13 +544,22 @@ def _key(hub, *scopes):
     (["webhooks:write"], ["user.created"], "users:read"),
     (["webhooks:write"], ["membership.deleted"], "users:read"),
     (["webhooks:write", "users:read"], ["organization.updated"], "organizations:read"),
-    (["webhooks:write", "users:read"], ["*"], "organizations:read"),
-    (["webhooks:write", "organizations:read"], ["*"], "users:read"),
+    (["webhooks:write", "users:read", "roles:read", "permissions:read"], ["*"],
+     "organizations:read"),
+    (["webhooks:write", "organizations:read", "roles:read", "permissions:read"], ["*"],
+     "users:read"),
+    (["webhooks:write", "organizations:read", "users:read", "permissions:read"], ["*"],
+     "roles:read"),
+    (["webhooks:write", "users:read"], ["role.created"], "roles:read"),
+    (["webhooks:write", "roles:read"], ["permission.deleted"], "permissions:read"),
+    (["webhooks:write", "roles:read", "permissions:read"], ["role.updated", "permission.created"],
+     None),
     (["webhooks:write", "organizations:read"], ["organization.created", "user.updated"],
      "users:read"),
     (["webhooks:write", "users:read"], ["user.created", "membership.created"], None),
     (["webhooks:write", "organizations:read"], ["organization.deleted"], None),
-    (["webhooks:write", "users:read", "organizations:read"], ["*"], None),
+    (["webhooks:write", "users:read", "organizations:read", "roles:read", "permissions:read"],
+     ["*"], None),
 ])
 def test_a_subscription_receives_only_what_its_creator_may_read(api, hub, receiver, scopes,
                                                                 events, missing):

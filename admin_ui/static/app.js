@@ -7,14 +7,19 @@ import { errorBox, h, onSubmit, replace } from "./dom.js";
 import { organizationsPage } from "./pages/organizations.js";
 import { organizationPage } from "./pages/organization.js";
 import { usersPage } from "./pages/users.js";
+import { userPage } from "./pages/user.js";
+import { useScopes } from "./scopes.js";
 import { keysPage } from "./pages/keys.js";
 import { webhooksPage, webhookPage } from "./pages/webhooks.js";
 import { analyticsPage } from "./pages/analytics.js";
+import { rolesPage } from "./pages/roles.js";
 
 const ROUTES = [
   [/^#\/organizations\/([^/?]+)$/, organizationPage, "organizations"],
   [/^#\/organizations$/, organizationsPage, "organizations"],
+  [/^#\/users\/([^/?]+)$/, userPage, "users"],
   [/^#\/users$/, usersPage, "users"],
+  [/^#\/roles$/, rolesPage, "roles"],
   [/^#\/keys$/, keysPage, "keys"],
   [/^#\/webhooks\/([^/?]+)$/, webhookPage, "webhooks"],
   [/^#\/webhooks$/, webhooksPage, "webhooks"],
@@ -49,6 +54,7 @@ function showSignIn(message) {
 
 function start(data) {
   session = data;
+  useScopes(data.key.scopes);
   useSession(data.csrfToken, () => showSignIn(
     "Your session has ended: it expired, or its API key was revoked or has expired. Sign in again."));
   const who = data.key;
