@@ -21,10 +21,11 @@ GRANT_TABLES = ("role", "role_permission", "permission")
 # about 0.45 KiB each (45 MiB when full, measured with tracemalloc).
 STANDINGS_CACHED = 100_000
 
-_STANDING = ("SELECT (SELECT is_active FROM user WHERE id = ?1), "
-             "(SELECT is_active FROM organization WHERE id = ?2), m.role_id, m.status "
-             "FROM (SELECT 1) LEFT JOIN membership m "
-             "ON m.user_id = ?1 AND m.organization_id = ?2")
+# plain `?` marks, a quoted "user" and an aliased subquery: SQL both engines speak
+_STANDING = ('SELECT (SELECT is_active FROM "user" WHERE id = ?), '
+             "(SELECT is_active FROM organization WHERE id = ?), m.role_id, m.status "
+             "FROM (SELECT 1 AS one) AS base LEFT JOIN membership m "
+             "ON m.user_id = ? AND m.organization_id = ?")
 _GRANTS = ("SELECT rp.role_id, p.slug FROM role_permission rp "
            "JOIN permission p ON p.id = rp.permission_id "
            "ORDER BY p.is_system DESC, p.created_at, p.id")
@@ -93,7 +94,7 @@ class Authorization:
 
 def _standing(user_id, organization_id):
     user_active, org_active, role_id, status = database.connection().execute(
-        _STANDING, (user_id, organization_id)).fetchone()
+        _STANDING, (user_id, organization_id, user_id, organization_id)).fetchone()
     if user_active is None:
         raise NotFound("user", user_id, "userId")
     if org_active is None:

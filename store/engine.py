@@ -121,6 +121,9 @@ class Engine(abc.ABC):
     # Whether several processes (replicas) may serve this database at once, so that what
     # one process keeps in memory (rate-limit counts) must be kept in the database.
     replicated = False
+    # SQL true when the JSON array of text in `{column}` holds the parameter `?` (the
+    # events feed's organization filter): JSON functions are what the dialects name apart.
+    json_array_holds = "EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)"
 
     @abc.abstractmethod
     def open(self):

@@ -16,8 +16,10 @@ from .db import database, write_transaction
 from .fields import stamp
 
 PING = "ping"
-_LAST = ("SELECT MAX(COALESCE((SELECT MAX(seq) FROM event), 0), "
-         "COALESCE((SELECT seq FROM feed_mark WHERE name = 'event'), 0))")
+# the larger of the newest number and the last pruned, in SQL both engines speak (SQLite's
+# two-argument MAX is PostgreSQL's GREATEST)
+_LAST = ("SELECT MAX(n) FROM (SELECT MAX(seq) AS n FROM event UNION ALL "
+         "SELECT seq FROM feed_mark WHERE name = 'event' UNION ALL SELECT 0) AS numbers")
 _PRUNED = "SELECT seq FROM feed_mark WHERE name = 'event'"
 DEFAULT_RETENTION = timedelta(days=30)
 
@@ -60,8 +62,8 @@ class EventFeed:
         of the event `types` (never pings), concerning `organization_id` when given."""
         where, values = ["seq > ?", f"type IN ({', '.join('?' * len(types))})"], [after, *types]
         if organization_id is not None:
-            where.append("EXISTS (SELECT 1 FROM json_each(event.organization_ids) "
-                         "WHERE json_each.value = ?)")
+            where.append(self._store.engine.json_array_holds.format(
+                column="event.organization_ids"))
             values.append(organization_id)
         within(where, values, range_start, range_end)
         sql = (f"SELECT seq, payload FROM event WHERE {' AND '.join(where)} "
@@ -83,7 +85,8 @@ class EventFeed:
         removed = connection.execute("DELETE FROM event WHERE seq <= ?", (last,)).rowcount
         connection.execute(
             "INSERT INTO feed_mark (name, seq) VALUES ('event', ?) "
-            "ON CONFLICT (name) DO UPDATE SET seq = MAX(seq, excluded.seq)", (last,))
+            "ON CONFLICT (name) DO UPDATE SET seq = CASE WHEN excluded.seq > feed_mark.seq "
+            "THEN excluded.seq ELSE feed_mark.seq END", (last,))
         return removed
 
 

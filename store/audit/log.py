@@ -138,7 +138,8 @@ class AuditLog:
         # that is not: found by reading from the oldest, as far as the expired ones go.
         last = connection.execute(
             "SELECT seq, hash FROM audit_entry WHERE seq < COALESCE((SELECT seq FROM audit_entry "
-            "WHERE created_at >= ? ORDER BY seq LIMIT 1), 1 << 62) ORDER BY seq DESC LIMIT 1",
+            "WHERE created_at >= ? ORDER BY seq LIMIT 1), 4611686018427387904) "  # 2**62: none
+            "ORDER BY seq DESC LIMIT 1",
             (stamp(now - self.retention),)).fetchone()
         if last is None:
             return 0

@@ -54,6 +54,7 @@ class PostgresEngine(Engine):
 
     version = "postgresql"
     replicated = True
+    json_array_holds = "{column}::jsonb @> jsonb_build_array(CAST(? AS text))"
 
     def __init__(self, url, *, secret_key="", key_file="", busy_timeout_ms=10000):
         self.url = url
@@ -102,7 +103,14 @@ class PostgresEngine(Engine):
         return NotifyWatch(self.url)
 
     def migrate(self, now, progress=None):
-        return migrate(self._db, now, progress, seal=self._vault.seal)
+        applied = migrate(self._db, now, progress, seal=self._vault.seal)
+        # a migration that changed how text is tokenized asks for a rebuild, done in
+        # short write transactions (p0018, as search/rebuild.py on SQLite)
+        if self._db.execute_sql("SELECT to_regclass('search_rebuild_due')").fetchone()[0]:
+            self._text.reindex()
+            with self.write_transaction():
+                self._db.execute_sql("DROP TABLE IF EXISTS search_rebuild_due")
+        return applied
 
     def schema_version(self):
         return current_version(self._db)

@@ -16,10 +16,15 @@ transaction with its history rows, as on SQLite.
 from datetime import datetime, timezone
 
 from ...migrations import MIGRATIONS as SQLITE_MIGRATIONS
-from . import p0015_baseline
+from . import (p0015_baseline, p0016_authorization, p0017_active_counts, p0018_search_folding,
+               p0019_events_audit)
 
 MIGRATIONS = [
     (p0015_baseline.VERSIONS, "baseline", p0015_baseline),
+    (p0016_authorization.VERSIONS, "authorization", p0016_authorization),
+    (p0017_active_counts.VERSIONS, "active_counts", p0017_active_counts),
+    (p0018_search_folding.VERSIONS, "search_folding", p0018_search_folding),
+    (p0019_events_audit.VERSIONS, "events_audit", p0019_events_audit),
 ]
 
 # The advisory lock key migrations hold (any constant; `goldenrecord` spelt in hex-ish).

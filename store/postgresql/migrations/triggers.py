@@ -33,9 +33,9 @@ def _move(kind, within, weight, row, sign):
             "DO UPDATE SET value = row_count.value + excluded.value; END IF;")
 
 
-def row_counter(table, counts):
-    """The function and row trigger keeping `table`'s rows in row_count, for the counts
-    of m0015's COUNTS that are `table`'s (made with the table: there are no rows yet)."""
+def row_counter(table, counts, name="count"):
+    """The function and row trigger `<table>_<name>` keeping `table`'s rows in row_count,
+    for those of `counts` (shaped as m0015's COUNTS) that are `table`'s."""
     mine = [c for c in counts if c[1] == table]
     added = " ".join(_move(kind, within, weight, "NEW", "+") for kind, _, within, weight, _ in mine)
     removed = " ".join(_move(kind, within, weight, "OLD", "-") for kind, _, within, weight, _ in mine)
@@ -44,7 +44,7 @@ def row_counter(table, counts):
         + _move(kind, within, weight, "OLD", "-") + " " + _move(kind, within, weight, "NEW", "+")
         + " END IF;"
         for kind, _, within, weight, columns in mine if columns)
-    function = f"{table}_count"
+    function = f"{table}_{name}"
     return [
         f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
