@@ -233,15 +233,18 @@ def _grade(doc_tokens, group):
     return best
 
 
-def _query_groups(db, query_tokens):
+def _query_groups(db, query_tokens, index_forms=True):
     """One group of alternatives per query token. Typo look-ups are bounded per query:
     the tokens whose variants fit the budget a document has (`within_budget`) get typos,
-    and they share MAX_TYPO_CANDIDATES candidate terms equally."""
+    and they share MAX_TYPO_CANDIDATES candidate terms equally. `index_forms`: whether
+    the index holds other forms than `tokens` reads (FTS5's; an index written by
+    `tokens` itself holds none, and asks nothing of `search_fold`)."""
     typos = within_budget(query_tokens, allowed_edits)
     room = MAX_TYPO_CANDIDATES // max(len(typos), 1)
     groups = [_alternatives(db, token, i == len(query_tokens) - 1, typos.get(token, 0), room)
               for i, token in enumerate(query_tokens)]
-    _add_forms(db, groups)
+    if index_forms:
+        _add_forms(db, groups)
     return groups
 
 

@@ -12,6 +12,7 @@ expired: events it has not seen are gone.
 import json
 from datetime import timedelta
 
+from .audit import journal
 from .db import database, write_transaction
 from .fields import stamp
 
@@ -27,6 +28,9 @@ DEFAULT_RETENTION = timedelta(days=30)
 def next_numbers(count):
     """`count` consecutive event numbers after every one used so far; call inside the write
     transaction that inserts them."""
+    if not journal.recording():  # the store's write transaction, holding the write lock
+        raise RuntimeError("event numbers are taken inside a write transaction only: "
+                           "outside the write lock, numbers would not follow commit order")
     last, = database.connection().execute(_LAST).fetchone()
     return range(last + 1, last + 1 + count)
 

@@ -17,7 +17,7 @@ import apps
 import goldenrecord
 from goldenrecord.store.db import write_transaction
 from goldenrecord.store.models import Role
-from support import assert_envelope
+from support import assert_envelope, race
 
 V1 = "/api/v1"
 LOGS = f"{V1}/audit-logs"
@@ -281,6 +281,26 @@ def test_an_organization_scoped_key_records_for_its_organization_only(client, st
         "action": "invoice.paid", "organizationId": theirs["id"], "metadata": {"amount": 1}}),
         403, "GR_ORG_SCOPE_VIOLATION")
     assert_envelope(declare(client, scoped, name="scoped.action"), 403)
+
+
+def test_writers_racing_on_any_engine_extend_one_intact_chain(client, store):
+    """Eight writers at once: every entry follows the one committed before it (on
+    PostgreSQL too, where only the shared write lock serializes the commits), so the
+    chain verifies and its numbers have no gap."""
+    _, headers = admin_key(store)
+
+    def write(i):
+        for n in range(5):
+            assert_envelope(client.simulate_post(f"{V1}/organizations", headers=headers, json={
+                "name": f"Racer {i}-{n}", "slug": f"racer-{i}-{n}"}), 201)
+
+    race(8, write)
+    (broken, checked) = store.audit.verify()
+    assert broken is None
+    created = [e for e in entries(client, headers, action="organization.created")]
+    assert len(created) == 40
+    numbers = [row[0] for row in store.db.execute_sql("SELECT seq FROM audit_entry ORDER BY seq")]
+    assert numbers == list(range(1, checked + 1))
 
 
 # ------------------------------------------------------------------ tamper evidence

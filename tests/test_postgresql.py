@@ -182,6 +182,8 @@ def test_copy_moves_a_sqlite_installation_with_a_count_check(tmp_path, pg_templa
             assert_envelope(client.simulate_post(ORGS, json={"name": name, "slug": slug}), 201)
         assert_envelope(client.simulate_post("/api/v1/users", json={"email": "a@example.com"}), 201)
         before = assert_envelope(client.simulate_get(ORGS, params={"includeStaging": "true"}), 200)
+        (intact, audited), latest = old.store.audit.verify(), old.store.feed.latest()
+        assert intact is None and audited >= 4 and latest == 3
     url = postgres.create(f"gr_copy_{id(tmp_path)}")
     try:
         status = goldenrecord.main(["copy", "--from", f"sqlite:{tmp_path / 'old.db'}",
@@ -193,6 +195,12 @@ def test_copy_moves_a_sqlite_installation_with_a_count_check(tmp_path, pg_templa
             client = falcon.testing.TestClient(new.app, headers={"Authorization": f"Bearer {key}"})
             after = client.simulate_get(ORGS, params={"includeStaging": "true"})
             assert assert_envelope(after, 200) == before and after.json["meta"]["total"] == 2
+            # the audit chain and the feed come along as they were, and go on from there
+            assert new.store.audit.verify() == (None, audited)
+            assert new.store.feed.latest() == latest
+            assert_envelope(client.simulate_post(ORGS, json={"name": "Hooli", "slug": "hooli"}), 201)
+            assert new.store.audit.verify()[0] is None
+            assert new.store.feed.latest() == latest + 1
             found = client.simulate_get(ORGS, params={"search": "initeh", "includeStaging": "true"})
             assert [o["slug"] for o in assert_envelope(found, 200)] == ["initech"]
         # a second copy into the now full database is refused, and changes nothing
@@ -201,3 +209,39 @@ def test_copy_moves_a_sqlite_installation_with_a_count_check(tmp_path, pg_templa
         assert again == 2 and "already holds" in capsys.readouterr().err
     finally:
         postgres.drop(f"gr_copy_{id(tmp_path)}")
+
+
+def test_tokens_indexed_before_migration_18_are_rebuilt_by_it(pg_template, tmp_path, clock,
+                                                               monkeypatch):
+    """A database at version 17 holds the tokens of the old fold (`łodz`); migrating it
+    marks a rebuild, which the engine runs at once: `lodz` then finds the organization,
+    and the mark is gone."""
+    import postgres
+    from goldenrecord.store import Store
+    from goldenrecord.store.postgresql import migrations as pg_migrations
+
+    name = f"gr_before18_{id(tmp_path)}"
+    config = apps.config_for(tmp_path / "unused.db", **{
+        "database.url": postgres.create(name), "database.secret_key": pg_template.key})
+    try:
+        monkeypatch.setattr(pg_migrations, "MIGRATIONS",
+                            [m for m in pg_migrations.MIGRATIONS if max(m[0]) < 18])
+        old = Store(engine_for(config.database), clock=clock)
+        old.migrate()
+        stamp = "2026-01-01T00:00:00.000000Z"
+        old.db.execute_sql("INSERT INTO organization (id, name, slug, is_verified, created_at, "
+                           "updated_at) VALUES ('org_old', 'Łódź Works', 'lodz-works', 1, ?, ?)",
+                           (stamp, stamp))
+        old.db.execute_sql("INSERT INTO search_token VALUES ('organization', 'łodz', 'org_old', 0), "
+                           "('organization', 'works', 'org_old', 0)")
+        old.engine.close()
+        monkeypatch.undo()
+        with apps.service(config, clock=clock) as new:
+            assert new.store.db.execute_sql(
+                "SELECT to_regclass('search_rebuild_due')").fetchone()[0] is None
+            _, key = new.store.api_keys.create(name="admin", scopes=["*:*"])
+            client = falcon.testing.TestClient(new.app, headers={"Authorization": f"Bearer {key}"})
+            found = client.simulate_get(ORGS, params={"search": "lodz"})
+            assert [o["id"] for o in assert_envelope(found, 200)] == ["org_old"]
+    finally:
+        postgres.drop(name)

@@ -14,7 +14,11 @@ import urllib.parse
 # Parents before children (foreign keys), with what the target's migration seeded.
 TABLES = ("organization", "user", "permission", "role", "role_permission", "membership",
           "api_key", "setting", "request_log", "webhook", "event", "delivery",
-          "workos_event", "admin_session_ended", "idempotent_answer")
+          "workos_event", "admin_session_ended", "idempotent_answer",
+          # the feed's and the audit chain's pruning marks, the hash-chained log (its
+          # numbers and hashes as they are, so `audit verify` holds on the copy) and
+          # applications' declared actions
+          "feed_mark", "audit_entry", "audit_action")
 SEEDED = ("role_permission", "role", "permission", "setting")
 BATCH = 1000
 

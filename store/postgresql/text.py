@@ -114,7 +114,7 @@ class PgTextIndex(TextIndex):
         query_tokens = tokens(text)[:search.MAX_QUERY_TOKENS]
         if not query_tokens:
             return search.Found([], 0, set())
-        groups = search._query_groups(self._db, query_tokens)
+        groups = search._query_groups(self._db, query_tokens, index_forms=False)
         primary = [columns.index(c) for c in search.PRIMARY[kind]]
         sql, values = _matches(kind, table, tie_column, groups, primary, where, params)
         rows = self._db.execute_sql(sql, values).fetchall()
