@@ -148,7 +148,7 @@ def _busiest_keys(query):
     count = pw.fn.count(RequestLog.id)
     rows = (query.select(RequestLog.api_key_id, count, ApiKey.name, ApiKey.key_prefix)
             .join(ApiKey, pw.JOIN.LEFT_OUTER, on=(ApiKey.id == RequestLog.api_key_id))
-            .group_by(RequestLog.api_key_id)
+            .group_by(RequestLog.api_key_id, ApiKey.name, ApiKey.key_prefix)  # one key each
             .order_by(count.desc(), RequestLog.api_key_id)
             .limit(BUSIEST_KEYS).tuples())
     return [{"apiKeyId": key_id, "name": name, "keyPrefix": prefix, "count": n}

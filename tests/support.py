@@ -66,12 +66,43 @@ def traced_statements(store):
     request's statements are caught). Other threads' connections are not traced.
     """
     statements = []
+    if getattr(store.engine, "url", None):  # PostgreSQL: psycopg has no trace callback
+        with _traced_cursors(statements):
+            yield statements
+        return
     connection = store.db.connection()
     connection.set_trace_callback(statements.append)
     try:
         yield statements
     finally:
         connection.set_trace_callback(None)
+
+
+@contextmanager
+def _traced_cursors(statements):
+    """`traced_statements` on PostgreSQL: every statement psycopg's cursors run on this
+    thread while inside (a statement run many times is listed once per run)."""
+    import psycopg
+
+    thread = threading.get_ident()
+    run, run_many = psycopg.Cursor.execute, psycopg.Cursor.executemany
+
+    def execute(cursor, query, *args, **kwargs):
+        if threading.get_ident() == thread:
+            statements.append(str(query))
+        return run(cursor, query, *args, **kwargs)
+
+    def executemany(cursor, query, rows, *args, **kwargs):
+        rows = list(rows)
+        if threading.get_ident() == thread:
+            statements.extend([str(query)] * len(rows))
+        return run_many(cursor, query, rows, *args, **kwargs)
+
+    psycopg.Cursor.execute, psycopg.Cursor.executemany = execute, executemany
+    try:
+        yield
+    finally:
+        psycopg.Cursor.execute, psycopg.Cursor.executemany = run, run_many
 
 
 def race(count, action, *, timeout=60.0):

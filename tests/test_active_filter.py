@@ -67,6 +67,7 @@ def test_a_bad_flag_is_refused_naming_it(client, admin, path):
                     400, "GR_VALIDATION_ERROR", "isActive")
 
 
+@pytest.mark.sqlite_only  # reads SQLite's query plan (EXPLAIN QUERY PLAN)
 @pytest.mark.parametrize("path, params", [
     ("/organizations", {}), ("/organizations", {"includeStaging": "true"}), ("/users", {})])
 def test_a_page_of_inactive_records_seeks_their_own_index(client, admin, store, path, params):

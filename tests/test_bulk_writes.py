@@ -126,10 +126,10 @@ def _written(store, kind):
     table, columns = {"organizations": ("organization", "name, slug, domain, metadata, "
                                                         "is_verified, created_at"),
                       "users": ("user", "email, email_key, first_name, created_at")}[kind]
-    rows = sorted(store.db.execute_sql(f"SELECT {columns} FROM {table}").fetchall())
+    rows = sorted(store.db.execute_sql(f'SELECT {columns} FROM "{table}"').fetchall())
     events = []
     for event_id, payload in store.db.execute_sql(
-            "SELECT id, payload FROM event ORDER BY rowid").fetchall():
+            "SELECT id, payload FROM event ORDER BY seq").fetchall():
         data = json.loads(payload)["data"]
         data.pop("id")
         deliveries = store.db.execute_sql("SELECT count(*) FROM delivery WHERE event_id = ?",
@@ -178,7 +178,7 @@ def test_bulk_memberships_reach_only_the_subscriptions_that_want_them(store):
     assert (outcome.written, outcome.errors) == (3, [])
     delivered = store.db.execute_sql(
         "SELECT d.webhook_id, e.payload FROM delivery d JOIN event e ON e.id = d.event_id "
-        "ORDER BY e.rowid").fetchall()
+        "ORDER BY e.seq").fetchall()
     assert [w for w, _ in delivered] == [only_a.id, only_a.id]
     assert [(json.loads(p)["data"]["userId"], json.loads(p)["data"]["isOwner"])
             for _, p in delivered] == [(users[0].id, False), (users[1].id, True)]

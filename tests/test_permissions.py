@@ -1,5 +1,4 @@
 """Custom permissions (issue 19): created, renamed, deleted; the reference's eight read-only."""
-import peewee
 import pytest
 
 from goldenrecord.store.models import Event
@@ -14,7 +13,7 @@ def _create(client, headers, **fields):
 
 
 def _events(store, kind):
-    return [e.type for e in Event.select().order_by(peewee.SQL("rowid")) if e.type.startswith(kind)]
+    return [e.type for e in Event.select().order_by(Event.seq) if e.type.startswith(kind)]
 
 
 @pytest.fixture(autouse=True)

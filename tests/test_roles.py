@@ -1,6 +1,5 @@
 """Custom roles (issue 19): environment and organization roles, their permissions, and who
 may see and change them."""
-import peewee
 import pytest
 
 from goldenrecord.store.models import Event
@@ -27,7 +26,7 @@ def _slugs(client, headers, **params):
 
 
 def _events(store):
-    return [(e.type, e.organization_ids) for e in Event.select().order_by(peewee.SQL("rowid"))
+    return [(e.type, e.organization_ids) for e in Event.select().order_by(Event.seq)
             if e.type.startswith("role.")]
 
 
