@@ -65,6 +65,16 @@ ERROR_CODES = {
     "GR_DUPLICATE_SLUG": ErrorCode(409, "An organization with this slug already exists"),
     "GR_DUPLICATE_EMAIL": ErrorCode(409, "A user with this email already exists"),
     "GR_DUPLICATE_MEMBERSHIP": ErrorCode(409, "The user is already a member of this organization"),
+    "GR_DUPLICATE_EXTERNAL_ID": ErrorCode(
+        409, "Another record of this type already has this externalId"),
+    "GR_DUPLICATE_DOMAIN": ErrorCode(
+        409, "The organization has claimed this domain already, or another organization holds "
+             "it verified"),
+    "GR_INVITATION_NOT_PENDING": ErrorCode(
+        409, "The invitation was revoked or accepted already: it can no longer be used or "
+             "changed"),
+    "GR_INVITATION_EXPIRED": ErrorCode(
+        410, "The invitation has expired; it can be resent with a new token"),
     "GR_IDEMPOTENCY_KEY_REUSED": ErrorCode(
         409, "This Idempotency-Key was used with a different request (method, path or body) "
              "within the last 24 hours",
@@ -157,7 +167,9 @@ _NOT_FOUND_CODES = {
     "user": "GR_USER_NOT_FOUND",
     "api_key": "GR_KEY_NOT_FOUND",
 }
-_CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL"}
+_CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
+                   "externalId": "GR_DUPLICATE_EXTERNAL_ID", "domain": "GR_DUPLICATE_DOMAIN",
+                   "invitation": "GR_INVITATION_NOT_PENDING"}
 # Checked in order: the first class the error is an instance of names its code.
 _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),
@@ -176,14 +188,16 @@ def from_store_error(error):
     if isinstance(error, store.NotFound):
         noun = _NOUNS.get(error.resource, error.resource.capitalize())
         return ApiError(_NOT_FOUND_CODES.get(error.resource, "GR_NOT_FOUND"),
-                        f"{noun} '{error.id}' does not exist", field=error.field)
+                        error.message or f"{noun} '{error.id}' does not exist", field=error.field)
     if isinstance(error, store.Unavailable):
         # readiness says what is wrong; a storage fault's cause is for the log only
         return ApiError("GR_SERVICE_UNAVAILABLE", error.message,
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(error, store.Conflict):
-        return ApiError(_CONFLICT_CODES.get(error.field, "GR_DUPLICATE_MEMBERSHIP"),
+        return ApiError(_CONFLICT_CODES.get(error.kind, "GR_DUPLICATE_MEMBERSHIP"),
                         error.message, field=error.field)
+    if isinstance(error, store.Gone):
+        return ApiError("GR_INVITATION_EXPIRED", error.message, field=error.field)
     for kind, code in _REFUSAL_CODES:
         if isinstance(error, kind):
             return ApiError(code, error.message, field=error.field,

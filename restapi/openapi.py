@@ -73,6 +73,7 @@ TAGS = {
     "organizations": "Organizations: created in staging, verified, searched, updated, deleted.",
     "users": "Users: one per email address, member of any number of organizations.",
     "memberships": "Who belongs to which organization, with which role; owners.",
+    "invitations": "Invitations to join an organization: created, resent, revoked, accepted.",
     "roles": "The roles a membership can hold, with their permissions.",
     "permissions": "The permissions roles are made of (`resource:action`).",
     "keys": "API keys: created, rotated, revoked; each grants at most what its creator holds.",
@@ -113,7 +114,12 @@ DELIVERY_HEADERS = {
 # What `data` holds in each kind of event (the part of its type before the dot).
 EVENT_DATA = {"organization": ("Organization", "The organization, as `GET` shows it"),
               "user": ("User", "The user, as `GET` shows it"),
-              "membership": ("MembershipEvent", "The membership, without the expansions")}
+              "membership": ("MembershipEvent", "The membership, without the expansions"),
+              "invitation": ("Invitation", "The invitation, without its token"),
+              # these two carry the token and the accept link, for the host app to send
+              "invitation.created": (schemas.CREATED_INVITATION, "The invitation with its token"),
+              "invitation.resent": (schemas.CREATED_INVITATION, "The invitation with its new "
+                                                                "token")}
 
 
 def build(routes, *, version):
@@ -358,7 +364,7 @@ def _outgoing_events():
             data, about = schemas.PING_DATA, "A test event, sent to one subscription"
             summary = "Ping: sent by `POST /api/v1/webhooks/{id}/test`"
         else:
-            component, about = EVENT_DATA[kind]
+            component, about = EVENT_DATA.get(name) or EVENT_DATA[kind]
             data = schemas.ref(component)
             summary = f"A {kind} was {action}"
         events[name] = {"post": {

@@ -3,6 +3,7 @@ from goldenrecord.store import records
 
 from . import schemas
 from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, Uuid
+from .external import BY_EXTERNAL_ID, external_id_field, external_id_filter
 from .listing import paging_query, search_field
 from .operations import operation
 from .resource import Resource
@@ -11,6 +12,7 @@ from .responses import encoded, ok
 _EDITABLE = dict(
     domain=Domain(nullable=True, description="The organization's email domain",
                   example="acme.com"),
+    externalId=external_id_field("organization"),
     logoUrl=Url(nullable=True, description="Where its logo is", example=None),
     metadata=Metadata(example={"plan": "enterprise"}),
 )
@@ -24,7 +26,8 @@ VERIFY = Body(isVerified=Bool(description="The flag to set; absent: the flag is 
                               example=True))
 _STAGING = Bool(default=False, description=(
     "Include organizations not yet verified (staging)"))
-LIST = paging_query(search=search_field(), includeStaging=_STAGING)
+LIST = paging_query(search=search_field(), includeStaging=_STAGING,
+                    externalId=external_id_filter("organization"))
 BY_ID = {"id": Uuid(description="The organization's id")}
 _FOUND = ("GR_ORG_NOT_FOUND",)
 
@@ -92,6 +95,17 @@ class OrganizationResource(Resource):
         message = ("Organization verified successfully" if org.is_verified
                    else "Organization moved to staging")
         ok(req, resp, {"id": org.id, "isVerified": org.is_verified, "message": message})
+
+
+class OrganizationByExternalIdResource(Resource):
+    @operation("Get an organization by external id", name="getOrganizationByExternalId",
+               scope="organizations:read", response="Organization", path=BY_EXTERNAL_ID,
+               errors=_FOUND, description=(
+                   "The organization another system knows by `externalId` (set on create or "
+                   "update), staging or not."))
+    def on_get(self, req, resp, external_id):
+        self.show(req, resp, external_id, self.store.organizations.by_external_id,
+                  records.organization)
 
 
 AUTOCOMPLETE = Query(

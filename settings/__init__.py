@@ -4,8 +4,11 @@ A part of Golden Record receives its section (`config.webhooks`, `config.rate_li
 never the whole file's keys one by one.
 """
 from .load import ENVIRONMENT, ConfigError, load_config
-from .sections import (AnalyticsConfig, Config, DatabaseConfig, RateLimitsConfig, ServerConfig,
-                       WebhooksConfig, WorkosConfig)
+from .load import resolver_address
+from .sections import (AnalyticsConfig, Config, DatabaseConfig, DomainsConfig,
+                       InvitationsConfig, RateLimitsConfig, ServerConfig, WebhooksConfig,
+                       WorkosConfig)
 
-__all__ = ["AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig", "ENVIRONMENT",
-           "RateLimitsConfig", "ServerConfig", "WebhooksConfig", "WorkosConfig", "load_config"]
+__all__ = ["AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig", "DomainsConfig",
+           "ENVIRONMENT", "InvitationsConfig", "RateLimitsConfig", "ServerConfig",
+           "WebhooksConfig", "WorkosConfig", "load_config", "resolver_address"]

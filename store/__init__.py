@@ -13,11 +13,13 @@ from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
 from .changes import ChangeCounters
+from .domains import Domains
 from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
 from .idempotency import IdempotentRequests
-from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
+from .invitations import Invitations
+from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
 from .memberships import Memberships
 from .models import Setting
@@ -32,7 +34,7 @@ from .workos import Workos
 
 __all__ = [
     "Backup", "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound",
-    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unavailable", "Unusable",
+    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unavailable", "Unusable", "Gone",
     "engine_for", "records",
 ]
 
@@ -64,6 +66,8 @@ class Store:
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
+        self.invitations = Invitations(self)
+        self.domains = Domains(self)
         self.rbac = Rbac(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)

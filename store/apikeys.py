@@ -41,6 +41,8 @@ SCOPES = (
     "api_keys:revoke",
     "webhooks:read",
     "webhooks:write",
+    "invitations:read",
+    "invitations:write",
     "metrics:read",
     "*:*",
 )

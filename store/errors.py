@@ -8,15 +8,28 @@ class StoreError(Exception):
 class NotFound(StoreError):
     """`resource` ("organization", "user", "membership", "role", "api_key") has no row `id`."""
 
-    def __init__(self, resource, id, field=None):
-        super().__init__(f"{resource} {id!r} does not exist")
+    def __init__(self, resource, id, field=None, message=None):
+        super().__init__(message or f"{resource} {id!r} does not exist")
         self.resource = resource
         self.id = id
         self.field = field
+        self.message = message  # None: the HTTP layer says "<Resource> '<id>' does not exist"
 
 
 class Conflict(StoreError):
-    """A uniqueness rule would be broken; `field` names the value that collides."""
+    """A uniqueness rule would be broken, or a row is past the state the change needs;
+    `field` names the input at fault and `kind` what collides ("slug", "email",
+    "membership", "externalId", "domain", "invitation"), by default the field."""
+
+    def __init__(self, field, message, kind=None):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.kind = kind or field
+
+
+class Gone(StoreError):
+    """The row existed for this purpose but has lapsed for good (an expired invitation)."""
 
     def __init__(self, field, message):
         super().__init__(message)

@@ -27,6 +27,11 @@ EVENT_TYPES = (
     "membership.created",
     "membership.updated",
     "membership.deleted",
+    "invitation.created",
+    "invitation.resent",
+    "invitation.accepted",
+    "invitation.revoked",
+    "invitation.expired",
 )
 ALL_EVENTS = "*"
 PING = "ping"

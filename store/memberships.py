@@ -107,7 +107,7 @@ class Memberships:
         with write_transaction():
             membership = self.get(membership_id, org_scope=org_scope)
             if "role_id" in changes:
-                changes = {**changes, "role_id": _role(changes["role_id"]).id}
+                changes = {**changes, "role_id": find_role(changes["role_id"]).id}
             if changes:
                 membership.apply(changes, self._store.now())
                 self._emit("membership.updated", membership)
@@ -167,7 +167,8 @@ def _found(rows, resource, row_id, field):
     return rows[row_id]
 
 
-def _role(role_id):
+def find_role(role_id):
+    """The role `role_id`, or NotFound naming `roleId`."""
     role = Role.get_or_none(Role.id == role_id)
     if role is None:
         raise NotFound("role", role_id, "roleId")

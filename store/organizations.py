@@ -3,7 +3,7 @@ from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
-from . import prepared, records
+from . import external, prepared, records
 from .models import Membership, Organization
 from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
 
@@ -42,11 +42,22 @@ class Organizations:
         check_org_scope(org_id, org_scope)
         return found
 
-    def list(self, *, limit, after=None, include_staging=False, search=None, org_scope=None):
-        """A page of organizations; staging ones only with `include_staging`.
+    def by_external_id(self, external_id, *, org_scope=None):
+        """The organization with `external_id` (staging or not), within `org_scope`."""
+        org = external.find(Organization, "organization", external_id)
+        check_org_scope(org.id, org_scope)
+        return org
+
+    def list(self, *, limit, after=None, include_staging=False, search=None, external_id=None,
+             org_scope=None):
+        """A page of organizations; staging ones only with `include_staging`; with
+        `external_id`, the one that has it (if any).
 
         A caller confined to `org_scope` sees that one organization at most.
         """
+        if external_id is not None:
+            query = Organization.select().where(Organization.external_id == external_id)
+            return self._filtered(query, limit, after, include_staging, org_scope)
         if search:
             return self._search(search, limit, after, include_staging, org_scope)
         return self._store.pages.get_or_make(
@@ -57,14 +68,21 @@ class Organizations:
     def _page(limit, after, include_staging, org_scope):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         if org_scope is not None:  # one organization at most: counted by its key
-            query = Organization.select().where(Organization.id == org_scope)
-            if not include_staging:
-                query = query.where(Organization.is_verified == True)  # noqa: E712
-            return keyset_page(query, Organization, limit, after)
+            query = Organization.select()
+            return Organizations._filtered(query, limit, after, include_staging, org_scope)
         if include_staging:
             return listed_page(Organization, limit, after, counted("organization"))
         return listed_page(Organization, limit, after, counted("organization.verified"),
                            where="t.is_verified = 1")
+
+    @staticmethod
+    def _filtered(query, limit, after, include_staging, org_scope):
+        """A page of `query`, a query of one organization at most, under the list's rules."""
+        if org_scope is not None:
+            query = query.where(Organization.id == org_scope)
+        if not include_staging:
+            query = query.where(Organization.is_verified == True)  # noqa: E712
+        return keyset_page(query, Organization, limit, after)
 
     def _search(self, text, limit, after, include_staging, org_scope):
         found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))
@@ -99,7 +117,8 @@ class Organizations:
         return self._autocomplete_cache.get_or_make(
             key, self._store.changes.current("organization"), search)
 
-    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, org_scope=None):
+    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None,
+               external_id=None, org_scope=None):
         """A new organization, staging (unverified) until verified.
 
         A caller confined to one organization cannot create another.
@@ -107,7 +126,7 @@ class Organizations:
         if org_scope is not None:
             raise OutOfScope("An organization-scoped API key cannot create organizations")
         return self.create_many([dict(name=name, slug=slug, domain=domain, logo_url=logo_url,
-                                      metadata=metadata)])[0]
+                                      metadata=metadata, external_id=external_id)])[0]
 
     def create_many(self, fields):
         """New organizations, one per dict of `create`'s fields, in one write transaction:
@@ -119,6 +138,7 @@ class Organizations:
         """
         now = self._store.now()
         with write_transaction():
+            external.check_free(Organization, [f.get("external_id") for f in fields])
             taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
             orgs = []
             for position, values in enumerate(fields):
@@ -128,6 +148,7 @@ class Organizations:
                 orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
                                          slug=values["slug"], domain=values.get("domain"),
                                          logo_url=values.get("logo_url"),
+                                         external_id=values.get("external_id"),
                                          metadata=values.get("metadata") or {},
                                          created_at=now, updated_at=now))
             prepared.insert_all(orgs)
@@ -142,6 +163,8 @@ class Organizations:
             org = self.get(org_id, org_scope=org_scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
+            if changes.get("external_id") is not None:
+                external.check_free(Organization, [changes["external_id"]], keep=org.external_id)
             before = text_search.indexed("organization", org)
             self._updated(org, changes)
             self._store.text.index_document(before, text_search.indexed("organization", org))

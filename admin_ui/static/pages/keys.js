@@ -7,7 +7,7 @@ const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
   "users:read", "users:create", "users:update", "users:delete", "roles:read", "permissions:read",
   "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
-  "metrics:read", "*:*",
+  "invitations:read", "invitations:write", "metrics:read", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
 
