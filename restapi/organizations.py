@@ -50,10 +50,11 @@ class OrganizationsResource(Resource):
 
     @operation("Create an organization (staging until verified)", name="createOrganization",
                scope="organizations:create", response="Organization", status=201, body=CREATE,
-               errors=("GR_DUPLICATE_SLUG",), description=(
+               errors=("GR_DUPLICATE_SLUG", "GR_DUPLICATE_EXTERNAL_ID"), description=(
                    "A new organization starts in staging (`isVerified: false`): lists leave it "
                    "out until it is verified. The slug must be unique (409 "
-                   "`GR_DUPLICATE_SLUG`). Emits `organization.created`."))
+                   "`GR_DUPLICATE_SLUG`), and `externalId` too (409 "
+                   "`GR_DUPLICATE_EXTERNAL_ID`). Emits `organization.created`."))
     def on_post(self, req, resp):
         self.create(req, resp, self.store.organizations.create, records.organization)
 
@@ -68,7 +69,8 @@ class OrganizationResource(Resource):
 
     @operation("Update an organization", name="updateOrganization",
                scope="organizations:update", response="Organization", path=BY_ID, body=UPDATE,
-               partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG"), description=(
+               partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG", "GR_DUPLICATE_EXTERNAL_ID"),
+               description=(
                    "Changes the fields given and leaves the others; `null` clears an optional "
                    "field. Emits `organization.updated` when something changed."))
     def on_put(self, req, resp, id):

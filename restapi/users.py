@@ -29,7 +29,8 @@ class UsersResource(Resource):
         self.list_page(req, resp, "users", self.store.users.list, records.user)
 
     @operation("Create a user", name="createUser", scope="users:create", response="User",
-               status=201, body=CREATE, errors=("GR_DUPLICATE_EMAIL",), description=(
+               status=201, body=CREATE, errors=("GR_DUPLICATE_EMAIL", "GR_DUPLICATE_EXTERNAL_ID"),
+               description=(
                    "The email address must be new (409 `GR_DUPLICATE_EMAIL`, compared without "
                    "case), and `externalId` too (409 `GR_DUPLICATE_EXTERNAL_ID`). Add the user "
                    "to organizations with memberships; an email at a verified domain whose "
@@ -56,7 +57,7 @@ class UserResource(Resource):
 
     @operation("Update a user", name="updateUser", scope="users:update", response="User",
                path=BY_ID, body=UPDATE,
-               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL"),
+               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL", "GR_DUPLICATE_EXTERNAL_ID"),
                description="An organization-scoped key may not change `email` or `isActive` of "
                            "a user who also belongs to another organization (403 "
                            "`GR_ORG_SCOPE_VIOLATION` naming the field; sending the value the "

@@ -88,11 +88,7 @@ class Invitations:
         invitations are final (409)."""
         token = new_token()
         with write_transaction():
-            now = self._store.now()
-            self.expire_due()
-            invitation = self.get(invitation_id, org_scope=org_scope)
-            if invitation.state not in ("pending", "expired"):
-                raise _final(invitation, "id")
+            invitation, now = self._changeable(invitation_id, org_scope)
             invitation.apply({"token_hash": hash_key(token), "state": "pending",
                               "expires_at": now + timedelta(days=expires_in_days)}, now)
             self._emit_with_token("invitation.resent", invitation, token, accept_url_template)
@@ -101,14 +97,19 @@ class Invitations:
     def revoke(self, invitation_id, *, org_scope=None):
         """Revoke a pending (or expired) invitation for good; emits `invitation.revoked`."""
         with write_transaction():
-            now = self._store.now()
-            self.expire_due()
-            invitation = self.get(invitation_id, org_scope=org_scope)
-            if invitation.state not in ("pending", "expired"):
-                raise _final(invitation, "id")
+            invitation, now = self._changeable(invitation_id, org_scope)
             invitation.apply({"state": "revoked"}, now)
             self._emit("invitation.revoked", invitation)
         return invitation
+
+    def _changeable(self, invitation_id, org_scope):
+        """(The invitation, now) for a resend or revoke, inside its write transaction:
+        pending or expired (expiries recorded first), else Conflict."""
+        self.expire_due()
+        invitation = self.get(invitation_id, org_scope=org_scope)
+        if invitation.state not in ("pending", "expired"):
+            raise _final(invitation, "id")
+        return invitation, self._store.now()
 
     def accept(self, *, token, first_name=None, last_name=None, org_scope=None):
         """The membership the invitation behind `token` grants, made now: the user is
