@@ -81,7 +81,7 @@ class InvitationsConfig:
 
 @dataclass(frozen=True)
 class DomainsConfig:
-    # The DNS resolver that verifies domains, "host:port" ("[v6]:port"); empty: the
+    # The DNS resolver that verifies domains, "ip:port" ("[v6]:port"); empty: the
     # system's (/etc/resolv.conf).
     resolver: str = ""
     timeout_seconds: float = 3.0

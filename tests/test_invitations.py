@@ -11,7 +11,7 @@ import apps
 import goldenrecord
 from conftest import UNLIMITED
 from goldenrecord.store.models import Event
-from support import assert_envelope
+from support import assert_envelope, race
 
 V1 = "/api/v1"
 TEMPLATE = "https://app.example.com/join?token={token}"
@@ -103,6 +103,13 @@ def test_a_used_or_revoked_token_is_409_and_changes_nothing(client, admin, make,
     users = assert_envelope(client.simulate_get(f"{V1}/users", headers=admin), 200)
     assert [u["email"] for u in users] == ["used@example.com"]
     assert [e["id"] for e in events("invitation.revoked")] == [revoked["id"]]
+
+
+def test_a_token_accepted_by_racing_callers_makes_one_membership(client, admin, make, org):
+    made = make.invitation(org, "racer@example.com")
+    results = race(8, lambda i: accept(client, admin, made["token"]))
+    assert sorted(r.status_code for r in results) == [201] + [409] * 7
+    assert len(events("membership.created")) == 1 and len(events("user.created")) == 1
 
 
 def test_an_unknown_token_is_404_naming_the_token(client, admin):
