@@ -161,8 +161,15 @@ def test_inviting_a_member_is_409(client, admin, make, org):
     assert_envelope(result, 409, "GR_DUPLICATE_MEMBERSHIP", "email")
 
 
+def test_expires_in_days_takes_any_json_integer(make, org):
+    """7.0 is an integer to JSON Schema, which the OpenAPI document publishes."""
+    assert make.invitation(org, "x@example.com", expiresInDays=3.0)["expiresAt"] == (
+        "2026-01-18T10:30:00Z")
+
+
 @pytest.mark.parametrize("body, field", [
     ({"email": "x@example.com", "expiresInDays": 0}, "expiresInDays"),
+    ({"email": "x@example.com", "expiresInDays": 2.5}, "expiresInDays"),
     ({"email": "x@example.com", "expiresInDays": 91}, "expiresInDays"),
     ({"email": "not an email"}, "email"),
     ({"email": "x@example.com", "roleId": "role_nope"}, "roleId"),
