@@ -73,8 +73,10 @@ def test_a_staging_organization_is_found_by_external_id_but_listed_only_with_sta
 
 
 def test_organization_scoped_keys_find_only_their_own_by_external_id(client, keys, make):
-    home, other = make.org(externalId="home"), make.org(externalId="other")
-    member, stranger = make.user(externalId="member"), make.user(externalId="stranger")
+    home = make.org(externalId="home")
+    make.org(externalId="other")
+    member = make.user(externalId="member")
+    make.user(externalId="stranger")
     make.membership(home, member)
     scoped = keys.headers("organizations:read", "users:read", org=home["id"])
     assert assert_envelope(client.simulate_get(f"{V1}/organizations/external/home",
@@ -89,4 +91,3 @@ def test_organization_scoped_keys_find_only_their_own_by_external_id(client, key
                                                query_string="externalId=stranger"), 200) == []
     assert assert_envelope(client.simulate_get(f"{V1}/organizations", headers=scoped,
                                                query_string="externalId=other"), 200) == []
-    assert stranger["externalId"] == "stranger"

@@ -167,6 +167,14 @@ def test_expires_in_days_takes_any_json_integer(make, org):
         "2026-01-18T10:30:00Z")
 
 
+def test_accepting_after_joining_another_way_is_409_and_keeps_it_pending(client, admin, make, org):
+    made = make.invitation(org, "meanwhile@example.com")
+    make.membership(org, make.user(email="meanwhile@example.com"))
+    assert_envelope(accept(client, admin, made["token"]), 409, "GR_DUPLICATE_MEMBERSHIP")
+    shown = client.simulate_get(f"{V1}/invitations/{made['id']}", headers=admin)
+    assert assert_envelope(shown, 200)["state"] == "pending"
+
+
 @pytest.mark.parametrize("body, field", [
     ({"email": "x@example.com", "expiresInDays": 0}, "expiresInDays"),
     ({"email": "x@example.com", "expiresInDays": 2.5}, "expiresInDays"),
