@@ -11,7 +11,8 @@ from .responses import created, deleted, ok
 _POLICY = dict(description="`auto`: users created with an email at this domain, once it is "
                            "verified, join the organization with `roleId`", example="none")
 _ROLE = dict(nullable=True, example=None,
-             description="The role `auto` gives (default `role_member`); only with `auto`")
+             description="The role `auto` gives (with `auto` and none given: `role_member`); "
+                         "kept while the policy is `none`")
 CREATE = Body(domain=Domain(required=True, description="The domain to claim",
                             example="acme.com"),
               joinPolicy=Choice(*JOIN_POLICIES, **_POLICY), roleId=OpaqueId(**_ROLE))

@@ -59,9 +59,8 @@ class Domains:
         """Change the join policy and its role (`join_policy`, `role_id`)."""
         with write_transaction():
             found = self.get(organization_id, domain_id, org_scope=org_scope)
-            join_policy = changes.get("join_policy", found.join_policy)
-            kept_role = found.role_id if join_policy == "auto" else None
-            policy = _policy(join_policy, changes.get("role_id", kept_role))
+            policy = _policy(changes.get("join_policy", found.join_policy),
+                             changes.get("role_id", found.role_id))
             return found.apply({name: value for name, value in policy.items()
                                 if getattr(found, name) != value}, self._store.now())
 
@@ -103,11 +102,11 @@ class Domains:
 
 
 def _policy(join_policy, role_id):
-    """The stored policy fields: `auto` takes a role (the Member role unless named)."""
+    """The stored policy fields. The role is kept whatever the policy, so turning `auto`
+    off and on again keeps it; `auto` without one gives the Member role."""
     if join_policy not in JOIN_POLICIES:
         raise Invalid("joinPolicy", f"joinPolicy must be one of: {', '.join(JOIN_POLICIES)}")
-    if join_policy == "none":
-        if role_id is not None:
-            raise Invalid("roleId", "roleId applies only with joinPolicy auto")
-        return {"join_policy": "none", "role_id": None}
-    return {"join_policy": "auto", "role_id": find_role(role_id or DEFAULT_ROLE_ID).id}
+    if role_id is None and join_policy == "auto":
+        role_id = DEFAULT_ROLE_ID
+    return {"join_policy": join_policy,
+            "role_id": None if role_id is None else find_role(role_id).id}

@@ -144,7 +144,6 @@ def test_organization_scoped_keys_reach_their_organizations_domains_only(client,
 
 
 @pytest.mark.parametrize("body, status, field", [
-    ({"domain": "acme.com", "joinPolicy": "none", "roleId": "role_admin"}, 400, "roleId"),
     ({"domain": "acme.com", "joinPolicy": "sometimes"}, 400, "joinPolicy"),
     ({"domain": "acme.com", "joinPolicy": "auto", "roleId": "role_nope"}, 404, "roleId"),
     ({"domain": "not a domain"}, 400, "domain"),
@@ -193,10 +192,16 @@ def test_the_policy_can_be_changed_and_turned_off(client, admin, make, dns):
     auto = assert_envelope(client.simulate_put(path, headers=admin, json={"joinPolicy": "auto"}), 200)
     assert (auto["joinPolicy"], auto["roleId"]) == ("auto", "role_member")
     make.user(email="one@acme.com")
-    off = assert_envelope(client.simulate_put(path, headers=admin, json={"joinPolicy": "none"}), 200)
-    assert (off["joinPolicy"], off["roleId"]) == ("none", None)
+    off = assert_envelope(client.simulate_put(path, headers=admin, json={
+        "joinPolicy": "none", "roleId": "role_admin"}), 200)
+    assert (off["joinPolicy"], off["roleId"]) == ("none", "role_admin")  # kept, unused
     make.user(email="two@acme.com")
     assert len(membership_events()) == 1
+    on = assert_envelope(client.simulate_put(path, headers=admin, json={"joinPolicy": "auto"}), 200)
+    assert on["roleId"] == "role_admin"
+    three = make.user(email="three@acme.com")
+    assert [(m["userId"], m["roleId"]) for m in membership_events()][-1] == (three["id"],
+                                                                             "role_admin")
 
 
 def test_an_organization_scoped_creator_at_its_own_auto_domain_makes_one_membership(
