@@ -117,8 +117,8 @@ def ceiling_server(threads=8):
                    str(threads)], port)
 
 
-def wrk(url, *, duration, connections, threads=1, script=None, key=None):
-    """Run wrk; returns requests/s and p50/p99 latency in ms."""
+def wrk(url, *, duration, connections, threads=1, script=None, key=None, env=None):
+    """Run wrk (its Lua script sees `env`); returns requests/s and p50/p99 latency in ms."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
@@ -126,7 +126,8 @@ def wrk(url, *, duration, connections, threads=1, script=None, key=None):
         command += ["-H", f"Authorization: Bearer {key}"]
     if script:
         command += ["-s", script]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True,
+                            env={**os.environ, **(env or {})}).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

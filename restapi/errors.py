@@ -65,6 +65,11 @@ ERROR_CODES = {
     "GR_DUPLICATE_SLUG": ErrorCode(409, "An organization with this slug already exists"),
     "GR_DUPLICATE_EMAIL": ErrorCode(409, "A user with this email already exists"),
     "GR_DUPLICATE_MEMBERSHIP": ErrorCode(409, "The user is already a member of this organization"),
+    "GR_DUPLICATE_ROLE": ErrorCode(409, "A role with this slug already exists"),
+    "GR_DUPLICATE_PERMISSION": ErrorCode(409, "A permission with this slug already exists"),
+    "GR_ROLE_IN_USE": ErrorCode(
+        409, "The role is still held by memberships; `details.memberships` says how many",
+        "The role is still held by memberships"),
     "GR_DUPLICATE_EXTERNAL_ID": ErrorCode(
         409, "Another record of this type already has this externalId"),
     "GR_DUPLICATE_DOMAIN": ErrorCode(
@@ -169,7 +174,12 @@ _NOT_FOUND_CODES = {
 }
 _CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
                    "externalId": "GR_DUPLICATE_EXTERNAL_ID", "domain": "GR_DUPLICATE_DOMAIN",
-                   "invitation": "GR_INVITATION_NOT_PENDING"}
+                   ("membership", "email"): "GR_DUPLICATE_MEMBERSHIP",
+                   ("invitation", "id"): "GR_INVITATION_NOT_PENDING",
+                   ("invitation", "token"): "GR_INVITATION_NOT_PENDING",
+                   ("role", "slug"): "GR_DUPLICATE_ROLE",
+                   ("permission", "slug"): "GR_DUPLICATE_PERMISSION",
+                   ("role", None): "GR_ROLE_IN_USE"}
 # Checked in order: the first class the error is an instance of names its code.
 _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),
@@ -194,8 +204,9 @@ def from_store_error(error):
         return ApiError("GR_SERVICE_UNAVAILABLE", error.message,
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(error, store.Conflict):
-        return ApiError(_CONFLICT_CODES.get(error.kind, "GR_DUPLICATE_MEMBERSHIP"),
-                        error.message, field=error.field)
+        named = (error.resource, error.field) if error.resource else error.field
+        return ApiError(_CONFLICT_CODES.get(named, "GR_DUPLICATE_MEMBERSHIP"),
+                        error.message, field=error.field, details=error.details)
     if isinstance(error, store.Gone):
         return ApiError("GR_INVITATION_EXPIRED", error.message, field=error.field)
     for kind, code in _REFUSAL_CODES:

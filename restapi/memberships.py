@@ -5,6 +5,7 @@ from .inputs import Body, Bool, OpaqueId, Uuid
 from .listing import paging_query
 from .operations import operation
 from .resource import Resource
+from .responses import ok
 
 _ROLE = dict(example="role_member", description="The member's role (see `GET /api/v1/roles`)")
 _OWNER = dict(example=False, description="Whether the member owns the organization")
@@ -51,9 +52,11 @@ class MembershipResource(Resource):
 
     @operation("Change a member's role or owner flag", name="updateMembership",
                scope="users:update", response="Membership", path=BY_ID, body=UPDATE,
-               partial=True, errors=_FOUND, description=(
-                   "Changes the fields given and leaves the others. Emits "
-                   "`membership.updated` when something changed."))
+               partial=True, errors=(*_FOUND, "GR_VALIDATION_ERROR"), description=(
+                   "Changes the fields given and leaves the others. `roleId` must name a role "
+                   "available in the membership's organization (a system or environment role, "
+                   "or one of its own): another organization's role is 400 naming `roleId`. "
+                   "Emits `membership.updated` when something changed."))
     def on_put(self, req, resp, id):
         self.update(req, resp, id, self.store.memberships.update, records.membership)
 
@@ -63,3 +66,23 @@ class MembershipResource(Resource):
                    "`membership.deleted`."))
     def on_delete(self, req, resp, id):
         self.delete(req, resp, id, self.store.memberships.delete)
+
+    @operation("Deactivate a membership", name="deactivateMembership", scope="users:update",
+               response="Membership", path=BY_ID, errors=_FOUND, description=(
+                   "Sets `status` to `inactive`: the member stays, with their role, but the "
+                   "membership grants nothing (the authorization check answers false) until "
+                   "reactivated. Emits `membership.updated` when it changed."))
+    def on_post_deactivate(self, req, resp, id):
+        self._set_status(req, resp, id, "inactive")
+
+    @operation("Reactivate a membership", name="reactivateMembership", scope="users:update",
+               response="Membership", path=BY_ID, errors=_FOUND, description=(
+                   "Sets `status` back to `active`. Emits `membership.updated` when it "
+                   "changed."))
+    def on_post_reactivate(self, req, resp, id):
+        self._set_status(req, resp, id, "active")
+
+    def _set_status(self, req, resp, id, status):
+        membership = self.store.memberships.set_status(id, status,
+                                                       org_scope=req.context.caller.org_scope)
+        ok(req, resp, records.membership(membership))

@@ -74,8 +74,10 @@ TAGS = {
     "users": "Users: one per email address, member of any number of organizations.",
     "memberships": "Who belongs to which organization, with which role; owners.",
     "invitations": "Invitations to join an organization: created, resent, revoked, accepted.",
-    "roles": "The roles a membership can hold, with their permissions.",
+    "roles": "The roles a membership can hold, with their permissions: system, environment "
+             "and organization roles.",
     "permissions": "The permissions roles are made of (`resource:action`).",
+    "authorization": "May this member do this? The permission check, answered from memory.",
     "keys": "API keys: created, rotated, revoked; each grants at most what its creator holds.",
     "analytics": "Usage of the API by route and over time, from the request log.",
     "webhooks": "Subscriptions to change events, their delivery log, and redelivery.",
@@ -115,6 +117,8 @@ DELIVERY_HEADERS = {
 EVENT_DATA = {"organization": ("Organization", "The organization, as `GET` shows it"),
               "user": ("User", "The user, as `GET` shows it"),
               "membership": ("MembershipEvent", "The membership, without the expansions"),
+              "role": ("Role", "The role, with its permissions, as `GET` shows it"),
+              "permission": ("Permission", "The permission, as `GET` shows it"),
               "invitation": ("Invitation", "The invitation, without its token"),
               # these two carry the token and the accept link, for the host app to send
               "invitation.created": (schemas.CREATED_INVITATION, "The invitation with its token"),

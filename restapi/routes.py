@@ -9,6 +9,7 @@ from typing import NamedTuple
 from goldenrecord.domain_verification import DnsVerifier
 
 from .analytics import AnalyticsResource
+from .bulk import OrganizationsBulkResource, UsersBulkResource
 from .health import HealthResource, ReadyResource
 from .domains import DomainResource, DomainsResource
 from .index import IndexResource
@@ -20,7 +21,9 @@ from .memberships import MembershipResource, MembershipsResource
 from .monitoring import MetricsResource
 from .organizations import (OrganizationAutocompleteResource, OrganizationByExternalIdResource,
                             OrganizationResource, OrganizationsResource)
-from .rbac import PermissionsResource, RolesResource
+from .authorization import CheckResource, EffectivePermissionsResource
+from .permissions import PermissionResource, PermissionsResource
+from .roles import RolePermissionResource, RoleResource, RolesResource
 from .reference import DocsResource, OpenApiResource
 from .users import UserByExternalIdResource, UserResource, UsersResource
 from .workos import WorkosLink, WorkosSyncResource, WorkosWebhookResource
@@ -85,6 +88,7 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     organization = OrganizationResource(store, cursors)
     add(f"{V1}/organizations", OrganizationsResource(store, cursors))
     add(f"{V1}/organizations/autocomplete", OrganizationAutocompleteResource(store, cursors))
+    add(f"{V1}/organizations/bulk", OrganizationsBulkResource(store, cursors))
     add(f"{V1}/organizations/{{id}}", organization)
     add(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
     add(f"{V1}/organizations/external/{{external_id}}",
@@ -95,11 +99,16 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/organizations/{{id}}/domains/{{domain_id}}/verify", domain, suffix="verify")
 
     add(f"{V1}/users", UsersResource(store, cursors))
+    add(f"{V1}/users/bulk", UsersBulkResource(store, cursors))
     add(f"{V1}/users/external/{{external_id}}", UserByExternalIdResource(store, cursors))
     add(f"{V1}/users/{{id}}", UserResource(store, cursors))
+    add(f"{V1}/users/{{id}}/permissions", EffectivePermissionsResource(store, cursors))
 
     add(f"{V1}/memberships", MembershipsResource(store, cursors))
-    add(f"{V1}/memberships/{{id}}", MembershipResource(store, cursors))
+    membership = MembershipResource(store, cursors)
+    add(f"{V1}/memberships/{{id}}", membership)
+    add(f"{V1}/memberships/{{id}}/deactivate", membership, suffix="deactivate")
+    add(f"{V1}/memberships/{{id}}/reactivate", membership, suffix="reactivate")
 
     invitation = InvitationResource(store, cursors, accept_url_template)
     add(f"{V1}/invitations", InvitationsResource(store, cursors, accept_url_template))
@@ -108,8 +117,14 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/invitations/{{id}}/revoke", invitation, suffix="revoke")
     add(f"{V1}/invitations/{{id}}/resend", invitation, suffix="resend")
 
+    role = RoleResource(store, cursors)
     add(f"{V1}/roles", RolesResource(store, cursors))
+    add(f"{V1}/roles/{{id}}", role)
+    add(f"{V1}/roles/{{id}}/permissions", role, suffix="permissions")
+    add(f"{V1}/roles/{{id}}/permissions/{{permission_id}}", RolePermissionResource(store, cursors))
     add(f"{V1}/permissions", PermissionsResource(store, cursors))
+    add(f"{V1}/permissions/{{id}}", PermissionResource(store, cursors))
+    add(f"{V1}/authorization/check", CheckResource(store, cursors))
 
     add(f"{V1}/keys", KeysResource(store, cursors))
     add(f"{V1}/keys/{{id}}", KeyResource(store, cursors))

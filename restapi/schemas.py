@@ -77,9 +77,9 @@ _USER = {
     "externalId": None, "createdAt": AT, "updatedAt": AT}
 _MEMBERSHIP_EVENT = {
     "id": "mem_4c1f0d6e2a7b4b8e9f0a1b2c3d4e5f60", "organizationId": ORG_ID, "userId": USER_ID,
-    "roleId": "role_member", "isOwner": False, "createdAt": AT, "updatedAt": AT}
-_PERMISSION = {"id": "perm_users_read", "name": "Read users", "slug": "users:read",
-               "resource": "users", "action": "read"}
+    "roleId": "role_member", "isOwner": False, "status": "active", "createdAt": AT, "updatedAt": AT}
+_PERMISSION = {"id": "perm_05", "name": "Read Users", "slug": "users:read",
+               "resource": "users", "action": "read", "description": None, "isSystem": True}
 _API_KEY = {
     "id": "key_9a8b7c6d5e4f40312a1b2c3d4e5f6a7b", "name": "CRM sync", "keyPrefix": "gr_live_AbCd",
     "organizationId": None, "scopes": ["organizations:read", "users:read"], "tier": "pro",
@@ -118,13 +118,18 @@ COMPONENTS = {
         userId=described(STRING, "The member"),
         roleId=described(STRING, "The member's role in this organization"),
         isOwner=described(BOOL, "Whether the member owns the organization"),
+        status=described({"type": "string", "enum": ["active", "inactive"]},
+                         "`inactive`: deactivated, grants nothing until reactivated"),
         createdAt=_created("membership"), updatedAt=_updated("membership")),
         _MEMBERSHIP_EVENT),
     "Permission": example(closed(
         id=_id("permission"), name=described(STRING, "A readable name"),
         slug=described(STRING, "`resource:action`, as in API key scopes"),
         resource=described(STRING, "What it applies to"),
-        action=described(STRING, "What it allows on the resource")), _PERMISSION),
+        action=described(STRING, "What it allows on the resource"),
+        description=described(nullable(STRING), "What the permission allows"),
+        isSystem=described(BOOL, "One of the reference's eight: built in, not editable")),
+        _PERMISSION),
 }
 COMPONENTS["Membership"] = example(extended(
     "MembershipEvent",
@@ -145,14 +150,17 @@ COMPONENTS["Membership"] = example(extended(
 COMPONENTS.update({
     "Role": example(closed(
         id=_id("role"), name=described(STRING, "A readable name"),
-        slug=described(STRING, "Unique short name"),
+        slug=described(STRING, "Unique short name, in the whole environment"),
         description=described(nullable(STRING), "What the role is for"),
         isSystem=described(BOOL, "Built in, not editable"),
         permissions=described({"type": "array", "items": ref("Permission")},
                               "What the role allows"),
+        organizationId=described(nullable(STRING), "The one organization the role exists "
+                                                    "in; null: every organization"),
         createdAt=_created("role")),
         {"id": "role_member", "name": "Member", "slug": "member", "description": "Reads",
-         "isSystem": True, "permissions": [_PERMISSION], "createdAt": AT}),
+         "isSystem": True, "permissions": [_PERMISSION], "organizationId": None,
+         "createdAt": AT}),
     "ApiKey": example(closed(
         id=_id("key"), name=described(STRING, "What the key is for"),
         keyPrefix=described(STRING, "The key's first characters, to recognise it by"),
@@ -284,6 +292,16 @@ ROTATED = closed(
         message=described(STRING, "What happens to the old key, in words")),
         "The key rotated, which still works for 7 days"),
     newKey=ref(CREATED_KEY))
+_ROLE_NAMED = closed(id=_id("role"), name=described(STRING, "The role's name"),
+                     slug=described(STRING, "The role's slug"))
+CHECK = example(closed(
+    authorized=described(BOOL, "Whether the user may do it now"),
+    role=described({**_ROLE_NAMED, "type": ["object", "null"]},
+                   "The role the user's membership holds; null: not a member")),
+    {"authorized": True, "role": {"id": "role_admin", "name": "Admin", "slug": "admin"}})
+EFFECTIVE = example(described({"type": "array", "items": STRING},
+                              "Permission slugs, oldest permission first"),
+                    ["organizations:read", "users:read"])
 PING = closed(eventId=described(STRING, "The queued event's id"),
               event={"type": "string", "const": "ping", "description": "Always `ping`"},
               queued=described(BOOL, "Always true: the sender delivers it shortly"))
@@ -307,6 +325,16 @@ ANALYTICS = closed(
 ANALYTICS["properties"]["byHour"] = described({"type": "array", "items": closed(
     hour=described(STRING, "The hour (UTC)"), count=described(INT, "Requests that hour"))},
     "Per hour, with `groupBy=hour` only")
+# issue 25: the slow tail and who makes the traffic (additive: older clients ignore them)
+ANALYTICS["properties"]["latencyPercentiles"] = described(closed(**{
+    f"p{p}": {"type": "number", "description": f"{p}th percentile response time, ms (nearest rank)"}
+    for p in (50, 90, 95, 99)}), "Response-time percentiles over the period (0 with no requests)")
+ANALYTICS["properties"]["byKey"] = described({"type": "array", "items": closed(
+    apiKeyId=described(STRING, "The key's id"),
+    name=nullable(described(STRING, "The key's name (null once deleted)")),
+    keyPrefix=nullable(described(STRING, "The key's prefix (null once deleted)")),
+    count=described(INT, "Requests made with it"))}, "The busiest keys, at most 10, busiest first")
+ANALYTICS["required"] = [*ANALYTICS["required"], "latencyPercentiles", "byKey"]
 ANALYTICS_META = closed(startDate=described(TIME, "The period's start"),
                         endDate=described(TIME, "The period's end"),
                         groupBy=described({"type": "string", "enum": ["day", "hour", "endpoint"]},

@@ -12,6 +12,7 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
+from .authorization import Authorization
 from .changes import ChangeCounters
 from .domains import Domains
 from .db import bind, write_transaction
@@ -25,7 +26,8 @@ from .memberships import Memberships
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
-from .rbac import Rbac
+from .permissions import Permissions
+from .roles import Roles
 from .sqlite import SqliteEngine
 from .users import Users
 from .vault import SecretKeyError
@@ -66,9 +68,11 @@ class Store:
         self.organizations = Organizations(self)
         self.users = Users(self)
         self.memberships = Memberships(self)
+        self.roles = Roles(self)
+        self.permissions = Permissions(self)
+        self.authorization = Authorization(self)
         self.invitations = Invitations(self)
         self.domains = Domains(self)
-        self.rbac = Rbac(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)

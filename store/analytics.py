@@ -70,6 +70,8 @@ class Analytics:
         }
         if by_hour:
             report["byHour"] = [{"hour": f"{h}:00:00Z", "count": n} for h, n in _by_prefix(query, 13)]
+        report["latencyPercentiles"] = _percentiles(query, report["summary"]["totalRequests"])
+        report["byKey"] = _busiest_keys(query)
         return report
 
 
@@ -103,3 +105,36 @@ def _by_prefix(query, length):
     bucket = _timestamp_prefix(length)
     return list(query.select(bucket, pw.fn.count(RequestLog.id)).group_by(bucket)
                 .order_by(bucket).tuples())
+
+
+PERCENTILES = (50, 90, 95, 99)
+BUSIEST_KEYS = 10
+
+
+def _percentiles(query, total):
+    """Response-time percentiles by the nearest-rank method ({"p50": ms, …}; 0 with no
+    requests). The mean hides a slow tail; these show it. One indexed-range sort each:
+    SQLite has no percentile aggregate."""
+    found = {}
+    for p in PERCENTILES:
+        if not total:
+            found[f"p{p}"] = 0.0
+            continue
+        rank = max(1, -(-p * total // 100))  # ceil(p% of total), 1-based
+        value = (query.select(RequestLog.duration_ms).order_by(RequestLog.duration_ms)
+                 .limit(1).offset(rank - 1).scalar())
+        found[f"p{p}"] = round(value, 1)
+    return found
+
+
+def _busiest_keys(query):
+    """The keys that made the most requests, busiest first, with their name and prefix (a
+    deleted key's name and prefix are null). Only ids the caller's scope already saw."""
+    count = pw.fn.count(RequestLog.id)
+    rows = (query.select(RequestLog.api_key_id, count, ApiKey.name, ApiKey.key_prefix)
+            .join(ApiKey, pw.JOIN.LEFT_OUTER, on=(ApiKey.id == RequestLog.api_key_id))
+            .group_by(RequestLog.api_key_id)
+            .order_by(count.desc(), RequestLog.api_key_id)
+            .limit(BUSIEST_KEYS).tuples())
+    return [{"apiKeyId": key_id, "name": name, "keyPrefix": prefix, "count": n}
+            for key_id, n, name, prefix in rows]

@@ -26,6 +26,18 @@ class ChangeCounters:
         self._seen = None  # (token, {kind: value}) read after that token was taken
 
     def current(self, kind):
+        values = self._values()
+        return None if values is None else values[kind]
+
+    def generation(self, kinds):
+        """The counters of `kinds` together: a number that an answer made from all of those
+        tables is valid under, for as long as it is returned again (None: no vouching)."""
+        values = self._values()
+        return None if values is None else tuple(values[kind] for kind in kinds)
+
+    def _values(self):
+        """Every counter, {kind: value}, read again only after a commit; None inside a
+        transaction."""
         if self._database.in_transaction():
             # inside a transaction the counters include its own uncommitted changes,
             # which a rollback would take back without moving the token
@@ -33,14 +45,14 @@ class ChangeCounters:
         token = self.watch.token()
         seen = self._seen
         if token is not None and seen is not None and seen[0] == token:
-            return seen[1][kind]
+            return seen[1]
         # The token is taken before the counters are read: if a commit slips in between,
         # the next token differs from this one and the counters are read again.
         values = dict(self._database.execute_sql(
             "SELECT kind, value FROM search_generation").fetchall())
         if token is not None:
             self._seen = (token, values)
-        return values[kind]
+        return values
 
     def start(self):
         self.watch.start()

@@ -43,7 +43,7 @@ class Domains:
         domain = domain.lower().rstrip(".")
         with write_transaction():
             self._organization(organization_id, org_scope)
-            policy = _policy(join_policy, role_id)
+            policy = _policy(join_policy, role_id, organization_id)
             taken = OrganizationDomain.select().where(
                 OrganizationDomain.organization == organization_id,
                 OrganizationDomain.domain == domain).exists()
@@ -60,7 +60,7 @@ class Domains:
         with write_transaction():
             found = self.get(organization_id, domain_id, org_scope=org_scope)
             policy = _policy(changes.get("join_policy", found.join_policy),
-                             changes.get("role_id", found.role_id))
+                             changes.get("role_id", found.role_id), found.organization_id)
             return found.apply({name: value for name, value in policy.items()
                                 if getattr(found, name) != value}, self._store.now())
 
@@ -101,12 +101,13 @@ class Domains:
         self._store.organizations.get(organization_id)
 
 
-def _policy(join_policy, role_id):
+def _policy(join_policy, role_id, organization_id):
     """The stored policy fields. The role is kept whatever the policy, so turning `auto`
-    off and on again keeps it; `auto` without one gives the Member role."""
+    off and on again keeps it; `auto` without one gives the Member role. The role must be one
+    the organization's members may hold (a system, environment or its own role)."""
     if join_policy not in JOIN_POLICIES:
         raise Invalid("joinPolicy", f"joinPolicy must be one of: {', '.join(JOIN_POLICIES)}")
     if role_id is None and join_policy == "auto":
         role_id = DEFAULT_ROLE_ID
     return {"join_policy": join_policy,
-            "role_id": None if role_id is None else find_role(role_id).id}
+            "role_id": None if role_id is None else find_role(role_id, organization_id).id}

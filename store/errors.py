@@ -17,15 +17,17 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """A uniqueness rule would be broken, or a row is past the state the change needs;
-    `field` names the input at fault and `kind` what collides ("slug", "email",
-    "membership", "externalId", "domain", "invitation"), by default the field."""
+    """A uniqueness rule would be broken, a row is still in use, or a row is past the state
+    the change needs; `field` names the value at fault, `resource` the kind of row ("role",
+    "permission", "membership", "invitation"; None: the one the field's name tells),
+    `details` how many rows still use it, when that is the conflict."""
 
-    def __init__(self, field, message, kind=None):
+    def __init__(self, field, message, *, resource=None, details=None):
         super().__init__(message)
         self.field = field
         self.message = message
-        self.kind = kind or field
+        self.resource = resource
+        self.details = details
 
 
 class Gone(StoreError):

@@ -27,6 +27,12 @@ EVENT_TYPES = (
     "membership.created",
     "membership.updated",
     "membership.deleted",
+    "role.created",
+    "role.updated",
+    "role.deleted",
+    "permission.created",
+    "permission.updated",
+    "permission.deleted",
     "invitation.created",
     "invitation.resent",
     "invitation.accepted",
@@ -35,6 +41,10 @@ EVENT_TYPES = (
 )
 ALL_EVENTS = "*"
 PING = "ping"
+# Among an event's organization ids: it concerns every organization (an environment role or
+# a permission, which every organization's members may hold), so an organization's
+# subscription receives it too.
+EVERY_ORGANIZATION = "*"
 
 
 def wants(webhook, event_type, organization_ids):
@@ -43,7 +53,8 @@ def wants(webhook, event_type, organization_ids):
         return False
     if ALL_EVENTS not in webhook.events and event_type not in webhook.events:
         return False
-    return webhook.organization_id is None or webhook.organization_id in organization_ids
+    return (webhook.organization_id is None or webhook.organization_id in organization_ids
+            or EVERY_ORGANIZATION in organization_ids)
 
 
 # What `wants` reads of a subscription, read without building peewee's query or models.

@@ -71,7 +71,7 @@ class Invitations:
             now = self._store.now()
             self.expire_due()
             org = self._store.organizations.get(organization_id, field="organizationId")
-            role = find_role(role_id or DEFAULT_ROLE_ID)
+            role = find_role(role_id or DEFAULT_ROLE_ID, org.id)
             _refuse_member(email, org.id)
             invitation = prepared.insert(Invitation(
                 id=self._store.new_id("inv"), organization=org.id, email=email,
@@ -201,9 +201,9 @@ def _refuse_member(email, organization_id):
     if user is not None and Membership.select().where(
             Membership.organization == organization_id, Membership.user == user.id).exists():
         raise Conflict("email", f"{email} is a member of this organization already",
-                       kind="membership")
+                       resource="membership")
 
 
 def _final(invitation, field):
     return Conflict(field, f"This invitation was {invitation.state}; it cannot be used or "
-                           "changed any more", kind="invitation")
+                           "changed any more", resource="invitation")

@@ -5,6 +5,7 @@ from .errors import Conflict, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
 from .pages import counted, listed_page
+from .roles import check_available
 from .users import member_elsewhere
 
 DEFAULT_ROLE_ID = "role_member"
@@ -94,6 +95,7 @@ class Memberships:
         org = _found(orgs, "organization", values["organization_id"], "organizationId")
         user = _found(users, "user", values["user_id"], "userId")
         role = _found(roles, "role", values.get("role_id") or DEFAULT_ROLE_ID, "roleId")
+        check_available(role, org.id)
         if (org.id, user.id) in taken:
             raise Conflict("userId", "This user is already a member of the organization")
         if org_scope is not None:
@@ -103,15 +105,24 @@ class Memberships:
                           is_owner=values.get("is_owner", False), created_at=now, updated_at=now)
 
     def update(self, membership_id, changes, *, org_scope=None):
-        """Change the role (`role_id`) and/or ownership (`is_owner`) of a membership."""
+        """Change the role (`role_id`: one available in the membership's organization),
+        ownership (`is_owner`) and/or `status` (active, inactive) of a membership; emits
+        membership.updated when something changed."""
         with write_transaction():
             membership = self.get(membership_id, org_scope=org_scope)
             if "role_id" in changes:
-                changes = {**changes, "role_id": find_role(changes["role_id"]).id}
+                role = find_role(changes["role_id"], membership.organization_id)
+                changes = {**changes, "role_id": role.id}
+            changes = membership.differing(changes)
             if changes:
                 membership.apply(changes, self._store.now())
                 self._emit("membership.updated", membership)
             return self.get(membership_id)
+
+    def set_status(self, membership_id, status, *, org_scope=None):
+        """Deactivate (`inactive`: the membership grants nothing, and stays) or reactivate
+        (`active`) a membership; already so, nothing changes and nothing is emitted."""
+        return self.update(membership_id, {"status": status}, org_scope=org_scope)
 
     def delete(self, membership_id, *, org_scope=None):
         with write_transaction():
@@ -167,9 +178,12 @@ def _found(rows, resource, row_id, field):
     return rows[row_id]
 
 
-def find_role(role_id):
-    """The role `role_id`, or NotFound naming `roleId`."""
+def find_role(role_id, organization_id):
+    """The role `role_id`, one a membership of `organization_id` may hold (a system or
+    environment role, or that organization's own): NotFound or Invalid naming `roleId`.
+    Memberships, invitations and domain join policies all give roles through it."""
     role = Role.get_or_none(Role.id == role_id)
     if role is None:
         raise NotFound("role", role_id, "roleId")
+    check_available(role, organization_id)
     return role

@@ -53,14 +53,21 @@ class BaseModel(pw.Model):
         return instance
 
     def apply(self, changes, now):
-        """Save `changes` (field name -> value) with a new updated_at; nothing to change, no write."""
+        """Save `changes` (field name -> value) with a new updated_at, if the model has one;
+        nothing to change, no write."""
         if not changes:
             return self
         for name, value in changes.items():
             setattr(self, name, value)
-        self.updated_at = now
+        if "updated_at" in self._meta.fields:
+            self.updated_at = now
         self.save()
         return self
+
+    def differing(self, changes):
+        """The entries of `changes` (field name -> value) that would change this row: what
+        an update applies, and whether it has anything to announce."""
+        return {name: value for name, value in changes.items() if getattr(self, name) != value}
 
 
 # Lists page by (created_at, id): each listed table has that index.
@@ -79,7 +86,7 @@ class Organization(BaseModel):
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
-    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0016)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0017)
 
     class Meta:
         indexes = (CREATED, (("is_verified", "created_at", "id"), False))
@@ -99,7 +106,7 @@ class User(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     workos_updated_at = UtcDateTimeField(null=True)
-    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0016)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0017)
 
     class Meta:
         indexes = (CREATED,)
@@ -112,6 +119,8 @@ class Permission(BaseModel):
     resource = pw.TextField()
     action = pw.TextField()
     created_at = UtcDateTimeField()
+    description = pw.TextField(null=True)
+    is_system = pw.BooleanField(default=False)  # the reference's eight: read-only
 
     class Meta:
         indexes = (CREATED,)
@@ -124,9 +133,12 @@ class Role(BaseModel):
     description = pw.TextField(null=True)
     is_system = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
+    # the one organization an organization role exists in; None: every organization
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id", null=True,
+                                      on_delete="CASCADE", index=False)
 
     class Meta:
-        indexes = (CREATED,)
+        indexes = (CREATED, (("organization",), False))
 
 
 class RolePermission(BaseModel):
@@ -149,6 +161,7 @@ class Membership(BaseModel):
     is_owner = pw.BooleanField(default=False)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    status = pw.TextField(default="active")  # active | inactive: an inactive one grants nothing
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair

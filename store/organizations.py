@@ -138,13 +138,12 @@ class Organizations:
         """
         now = self._store.now()
         with write_transaction():
-            external.check_free(Organization, [f.get("external_id") for f in fields])
-            taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
+            refused = self.refusals(fields)
+            if refused:
+                position, refusal = refused[0]
+                raise at_position(refusal, position)
             orgs = []
-            for position, values in enumerate(fields):
-                if values["slug"] in taken:
-                    raise at_position(_slug_taken(values["slug"]), position)
-                taken.add(values["slug"])
+            for values in fields:
                 orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
                                          slug=values["slug"], domain=values.get("domain"),
                                          logo_url=values.get("logo_url"),
@@ -156,6 +155,20 @@ class Organizations:
             self._store.events.emit_many([("organization.created", records.organization(o), [o.id])
                                           for o in orgs])
             return orgs
+
+    def refusals(self, fields):
+        """(index, Conflict) for every one of `fields` that create_many would refuse: a slug
+        or an external id taken, also by an earlier one of them. All of them, in the order of
+        `fields`, for a preview that lists every problem before anything is written;
+        create_many stops at the first."""
+        taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
+        found = []
+        for position, values in enumerate(fields):
+            if values["slug"] in taken:
+                found.append((position, _slug_taken(values["slug"])))
+            taken.add(values["slug"])
+        found += external.refusals(Organization, [f.get("external_id") for f in fields])
+        return sorted(found, key=lambda refusal: refusal[0])
 
     def update(self, org_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values."""

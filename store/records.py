@@ -70,6 +70,7 @@ def membership_event(m):
         "userId": m.user_id,
         "roleId": m.role_id,
         "isOwner": m.is_owner,
+        "status": m.status,
         "createdAt": timestamp(m.created_at),
         "updatedAt": timestamp(m.updated_at),
     }
@@ -162,11 +163,13 @@ def permission(p):
         "slug": p.slug,
         "resource": p.resource,
         "action": p.action,
+        "description": p.description,
+        "isSystem": p.is_system,
     }
 
 
 def role(r):
-    """A role with its permissions (`r.granted`, loaded by Rbac.roles)."""
+    """A role with its permissions (`r.granted`, loaded by store/roles.py's with_grants)."""
     return {
         "id": r.id,
         "name": r.name,
@@ -174,6 +177,7 @@ def role(r):
         "description": r.description,
         "isSystem": r.is_system,
         "permissions": [permission(p) for p in r.granted],
+        "organizationId": r.organization_id,
         "createdAt": timestamp(r.created_at),
     }
 

@@ -102,16 +102,14 @@ class Users:
         """
         now = self._store.now()
         with write_transaction():
-            external.check_free(User, [f.get("external_id") for f in fields])
-            taken = prepared.taken(User, "email_key", [email_key(f["email"]) for f in fields])
+            refused = self.refusals(fields)
+            if refused:
+                position, refusal = refused[0]
+                raise at_position(refusal, position)
             users = []
-            for position, values in enumerate(fields):
-                key = email_key(values["email"])
-                if key in taken:
-                    raise at_position(_email_taken(values["email"]), position)
-                taken.add(key)
+            for values in fields:
                 users.append(User(
-                    id=self._store.new_uuid(), email=values["email"], email_key=key,
+                    id=self._store.new_uuid(), email=values["email"], email_key=email_key(values["email"]),
                     first_name=values.get("first_name"), last_name=values.get("last_name"),
                     avatar_url=values.get("avatar_url"),
                     workos_user_id=values.get("workos_user_id"),
@@ -147,6 +145,21 @@ class Users:
                                        user=u.id, role=role, created_at=now, updated_at=now)
                             for org, role in roles.items()]
         return memberships
+
+    def refusals(self, fields):
+        """(index, Conflict) for every one of `fields` that create_many would refuse: an
+        email taken whatever its case, or an external id taken, also by an earlier one of
+        them. All of them, in the order of `fields`, for a preview; create_many stops at the
+        first."""
+        taken = prepared.taken(User, "email_key", [email_key(f["email"]) for f in fields])
+        found = []
+        for position, values in enumerate(fields):
+            key = email_key(values["email"])
+            if key in taken:
+                found.append((position, _email_taken(values["email"])))
+            taken.add(key)
+        found += external.refusals(User, [f.get("external_id") for f in fields])
+        return sorted(found, key=lambda refusal: refusal[0])
 
     def update(self, user_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values.

@@ -1,133 +1,13 @@
 """The admin dashboard in a real browser (Chromium via Playwright) against a real
 `goldenrecord serve`: one server and one browser for the module, a fresh browser context
 (its own cookies) per test."""
-import time
-from pathlib import Path
-
 import pytest
 
-from browser import NARROW, WIDE, module_browser, playwright_api
-from process import ServerProcess, new_key
+from dashboard import (XSS, api, browser, expect, page, server, session_cookie, shoot,  # noqa: F401
+                       sign_in, wait_until, world)
+from process import new_key
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
-
-sync_api = playwright_api()
-
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-XSS = "<img src=x onerror=alert(1)>"
-expect = sync_api.expect
-# Generous: the machines are shared, and a loaded one can take seconds to paint.
-expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("admin")
-    config = folder / "gr.toml"
-    # the receiver is on loopback; the bootstrap key seeds and polls past `free`'s 60 a minute
-    config.write_text("[webhooks]\nallow_private_targets = true\n[rate_limits]\nfree = 100000\n")
-    proc = ServerProcess(folder / "gr.db", key=new_key(), args=("--config", str(config)))
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from module_browser(sync_api)
-
-
-class Api:
-    """Seeds and inspects through the JSON API as the bootstrap (operator) key."""
-
-    def __init__(self, server):
-        self.server = server
-
-    def call(self, method, path, status=None, **kwargs):
-        response = self.server.api(method, "/api/v1" + path, **kwargs)
-        if status is not None:
-            assert response.status_code == status, response.text
-        return response.json()["data"]
-
-    def org(self, name, slug, verified=True):
-        org = self.call("POST", "/organizations", 201, json={"name": name, "slug": slug})
-        if verified:
-            self.call("POST", f"/organizations/{org['id']}/verify", 200, json={"isVerified": True})
-        return org
-
-    def key(self, scopes=("*:*",), **fields):
-        # enterprise: the dashboard makes a request per page and action, past `free`'s 60 a minute
-        return self.call("POST", "/keys", 201, json={"name": "dashboard", "scopes": list(scopes),
-                                                      "tier": "enterprise", **fields})
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api(server)
-
-
-@pytest.fixture(scope="module")
-def world(api):
-    """Organizations, a member and an operator key shared by the tests."""
-    acme = api.org("Acme Corporation", "acme-corp")
-    api.org("Globex", "globex")
-    api.org("Initech", "initech", verified=False)
-    user = api.call("POST", "/users", 201, json={"email": "jane@acme.com", "firstName": "Jane",
-                                                 "lastName": "Doe"})
-    api.call("POST", "/memberships", 201, json={"organizationId": acme["id"], "userId": user["id"],
-                                                "roleId": "role_admin", "isOwner": True})
-    return {"acme": acme, "operator": api.key()["key"]}
-
-
-@pytest.fixture
-def page(browser, server, request):
-    """A page in a fresh context that fails the test on script errors, CSP reports or dialogs.
-    Its last state is saved as tests/artifacts/last-TEST.png, for a failure seen only in CI."""
-    context = browser.new_context(viewport=WIDE, base_url=server.url)
-    tab = context.new_page()
-    tab.problems = []
-    tab.dialogs = []
-    tab.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
-    tab.on("console", lambda message: message.type == "error" and not message.text.startswith(
-        "Failed to load resource") and tab.problems.append(f"console: {message.text}"))
-    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
-    yield tab
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / f"last-{request.node.name}.png"))
-    context.close()
-    assert tab.problems == []
-    assert tab.dialogs == []
-
-
-def sign_in(page, key):
-    """Sign in and wait until the first page (organizations) has loaded: a test that then
-    changes the key must not race that page's own requests."""
-    page.goto("/admin")
-    page.fill("#key", key)
-    page.click("#sign-in button[type=submit]")
-    expect(page.locator("#top")).to_be_visible()
-    expect(page.locator("#main [aria-busy=false]")).to_have_count(1)
-
-
-def shoot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    for label, size in (("wide", WIDE), ("narrow", NARROW)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(ARTIFACTS / f"admin-{name}-{label}.png"), full_page=True)
-        # usable at 400 px: nothing forces the page wider than the window
-        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], name
-    page.set_viewport_size(WIDE)
-
-
-def session_cookie(page):
-    return [c for c in page.context.cookies() if c["name"] == "gr_admin_session"]
-
-
-def wait_until(condition, timeout=10):
-    """For what background threads write (usage, delivery outcomes), in batches."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_a_bad_key_is_refused_in_the_page(page, server):
@@ -252,13 +132,13 @@ def test_every_page_renders_without_errors(page, world, api):
         expect(page.locator(ready).first).to_be_visible()
         expect(page.locator("#main .error")).to_have_count(0)
         shoot(page, name)
-    expect(page.locator("svg.chart").first).to_be_visible()
+    expect(page.locator("svg.columns").first).to_be_visible()
+    expect(page.locator(".bars li").first).to_be_visible()
 
 
 def test_a_delivery_can_be_sent_again_from_the_log(page, world, api, module_receiver):
     # subscribed to an event no test causes, so the ping and its redelivery are all it gets
-    hook = api.call("POST", "/webhooks", 201, json={"name": "audit", "url": module_receiver.url,
-                                                    "events": ["user.deleted"]})
+    hook = api.webhook("audit", module_receiver.url)
     sign_in(page, world["operator"])
     page.goto(f"/admin#/webhooks/{hook['id']}")
     page.click("#ping")

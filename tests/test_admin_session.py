@@ -353,6 +353,14 @@ def test_assets_are_served_with_their_types_and_unknown_ones_are_404(client):
         assert_envelope(client.simulate_get(path), 404, "GR_NOT_FOUND")
 
 
+def test_the_page_has_a_favicon_it_serves(client):
+    page = client.simulate_get("/admin").text
+    assert '<link rel="icon" href="/admin/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.simulate_get("/admin/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.text.startswith("<svg") and "<script" not in icon.text
+
+
 def test_every_shipped_asset_is_served(client):
     files = [p for p in STATIC.rglob("*") if p.is_file()]
     assert len(files) >= 10

@@ -124,3 +124,53 @@ def test_flushed_on_close(config, clock):
             client.simulate_get("/api/v1/roles", headers={"Authorization": f"Bearer {key}"})
     with apps.service(config, clock=clock):
         assert RequestLog.select().count() == 4
+
+
+def _log(store, moment, durations, key_id="key_a", org=None):
+    """Request rows with known durations, as the usage recorder writes them."""
+    store.analytics.record([(moment, key_id, org, "GET", "/api/v1/users", 200, ms)
+                            for ms in durations], {})
+
+
+def test_latency_percentiles_by_nearest_rank(client, keys, store):
+    from datetime import datetime, timezone
+    moment = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
+    _log(store, moment, [float(ms) for ms in range(1, 101)])  # 1 … 100 ms
+    data, _ = _report(client, keys.headers("api_keys:read"),
+                      startDate="2025-06-01T00:00:00Z", endDate="2025-06-02T00:00:00Z")
+    assert data["latencyPercentiles"] == {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+    _log(store, moment, [1000.0])  # one slow request moves the tail, not the median
+    data, _ = _report(client, keys.headers("api_keys:read"),
+                      startDate="2025-06-01T00:00:00Z", endDate="2025-06-02T00:00:00Z")
+    assert data["latencyPercentiles"]["p50"] == 51.0
+    assert data["latencyPercentiles"]["p99"] == 100.0
+
+
+def test_no_requests_no_percentiles_and_no_keys(client, keys):
+    data, _ = _report(client, keys.headers("api_keys:read"),
+                      startDate="2020-01-01T00:00:00Z", endDate="2020-01-02T00:00:00Z")
+    assert data["latencyPercentiles"] == {"p50": 0.0, "p90": 0.0, "p95": 0.0, "p99": 0.0}
+    assert data["byKey"] == []
+
+
+def test_busiest_keys_first_with_their_names(client, keys, traffic, store):
+    viewer = keys.headers("api_keys:read")
+    data, _ = _report(client, viewer, startDate="2026-01-15T00:00:00Z",
+                      endDate="2026-01-16T00:00:00Z")
+    [reader, admin] = data["byKey"]  # traffic: 7 by the reader, 2 by the `make` admin
+    assert (reader["count"], admin["count"]) == (7, 2)
+    assert reader["keyPrefix"].startswith("gr_live_") and reader["name"]
+    assert store.api_keys.get(reader["apiKeyId"]).key_prefix == reader["keyPrefix"]
+
+
+def test_busiest_keys_of_an_org_scoped_caller_are_its_own(client, keys, make, store):
+    from datetime import datetime, timezone
+    org = make.org()
+    moment = datetime(2025, 7, 1, 12, tzinfo=timezone.utc)
+    _log(store, moment, [5.0] * 3, key_id="key_theirs", org=org["id"])
+    _log(store, moment, [5.0] * 9, key_id="key_others", org=None)
+    scoped = keys.headers("api_keys:read", org=org["id"])
+    data, _ = _report(client, scoped, startDate="2025-07-01T00:00:00Z",
+                      endDate="2025-07-02T00:00:00Z")
+    assert data["byKey"] == [{"apiKeyId": "key_theirs", "name": None, "keyPrefix": None,
+                              "count": 3}]

@@ -208,9 +208,12 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
     expected = {
         "/api/v1/organizations": {"getOrganization", "updateOrganization", "deleteOrganization",
                                   "verifyOrganization", "listDomains", "createDomain"},
-        "/api/v1/users": {"getUser", "updateUser", "deleteUser"},
+        "/api/v1/users": {"getUser", "updateUser", "deleteUser", "listUserPermissions"},
         "/api/v1/invitations": {"getInvitation", "revokeInvitation", "resendInvitation"},
-        "/api/v1/memberships": {"getMembership", "updateMembership", "deleteMembership"},
+        "/api/v1/memberships": {"getMembership", "updateMembership", "deleteMembership",
+                                "deactivateMembership", "reactivateMembership"},
+        "/api/v1/roles": {"getRole", "updateRole", "deleteRole", "grantRolePermission"},
+        "/api/v1/permissions": {"getPermission", "updatePermission", "deletePermission"},
         "/api/v1/keys": {"getKey", "rotateKey", "revokeKey"},
         "/api/v1/webhooks": {"getWebhook", "updateWebhook", "deleteWebhook", "pingWebhook",
                              "listDeliveries"},
@@ -270,6 +273,15 @@ def test_outgoing_events_are_published_as_webhooks_that_match_real_deliveries(tm
         client.simulate_put(f"/api/v1/organizations/{org['id']}", json={"name": "Acme Inc"})
         client.simulate_put(f"/api/v1/users/{user['id']}", json={"firstName": "J"})
         client.simulate_put(f"/api/v1/memberships/{member['id']}", json={"isOwner": True})
+        permission = client.simulate_post("/api/v1/permissions", json={
+            "slug": "reports:export", "name": "Export"}).json["data"]
+        client.simulate_put(f"/api/v1/permissions/{permission['id']}", json={"name": "Export all"})
+        role = client.simulate_post("/api/v1/roles", json={
+            "slug": "auditor", "name": "Auditor", "permissions": ["reports:export"],
+            "organizationId": org["id"]}).json["data"]
+        client.simulate_put(f"/api/v1/roles/{role['id']}", json={"name": "Auditors"})
+        client.simulate_delete(f"/api/v1/roles/{role['id']}")
+        client.simulate_delete(f"/api/v1/permissions/{permission['id']}")
         client.simulate_post(f"/api/v1/webhooks/{hook['id']}/test")
         _invitation_events(client, org["id"], clock)
         client.simulate_delete(f"/api/v1/organizations/{org['id']}")  # membership.deleted too

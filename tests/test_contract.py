@@ -66,7 +66,9 @@ def test_grant_and_tenant_rules_are_published_on_their_operations(document):
     sync = paths["/api/workos/sync-users"]["post"]
     assert sync["x-global-keys-only"] is True and "GR_ORG_SCOPE_VIOLATION" in sync["description"]
     assert [path for path, item in paths.items() for op in item.values()
-            if op.get("x-global-keys-only")] == ["/metrics", "/api/workos/sync-users"]
+            if op.get("x-global-keys-only")] == [
+        "/metrics", "/api/v1/permissions", "/api/v1/permissions/{id}",
+        "/api/v1/permissions/{id}", "/api/workos/sync-users"]
     create_key = paths["/api/v1/keys"]["post"]["description"]
     assert all(word in create_key for word in ("tier", "allowedIps", "expiresAt", "GR_FORBIDDEN"))
     key = paths["/api/v1/keys/{id}"]

@@ -1,5 +1,6 @@
 import pytest
 
+from goldenrecord.store.models import Event
 from support import assert_envelope
 
 MEMBERSHIPS = "/api/v1/memberships"
@@ -99,3 +100,72 @@ def test_delete(client, admin, make):
 def test_malformed_membership_id_is_400(client, admin):
     assert_envelope(client.simulate_get(f"{MEMBERSHIPS}/bad%20id", headers=admin), 400,
                     "GR_VALIDATION_ERROR", "id")
+
+
+# Issue 19: a membership's status, roles of its own organization, and changes that change
+# nothing.
+
+def _membership_events(store):
+    return [e.type for e in Event.select().order_by(Event.created_at, Event.id)
+            if e.type == "membership.updated"]
+
+
+def test_a_membership_starts_active_and_is_deactivated_and_reactivated(client, admin, make, store,
+                                                                      clock):
+    membership = make.membership(make.org(), make.user())
+    assert membership["status"] == "active"
+    url = f"{MEMBERSHIPS}/{membership['id']}"
+    clock.advance(seconds=30)
+    inactive = assert_envelope(client.simulate_post(f"{url}/deactivate", headers=admin), 200)
+    assert inactive["status"] == "inactive" and inactive["updatedAt"] == "2026-01-15T10:30:30Z"
+    assert {k: v for k, v in inactive.items() if k not in ("status", "updatedAt")} == {
+        k: v for k, v in membership.items() if k not in ("status", "updatedAt")}
+    assert assert_envelope(client.simulate_get(url, headers=admin), 200) == inactive
+    again = assert_envelope(client.simulate_post(f"{url}/deactivate", headers=admin), 200)
+    assert again == inactive  # already inactive: nothing changes, nothing is emitted
+    assert _membership_events(store) == ["membership.updated"]
+    active = assert_envelope(client.simulate_post(f"{url}/reactivate", headers=admin), 200)
+    assert active["status"] == "active"
+    assert _membership_events(store) == ["membership.updated"] * 2
+    listed = client.simulate_get(MEMBERSHIPS, headers=admin).json["data"]
+    assert [m["status"] for m in listed] == ["active"]
+
+
+def test_status_changes_are_404_for_a_missing_membership(client, admin):
+    for action in ("deactivate", "reactivate"):
+        assert_envelope(client.simulate_post(f"{MEMBERSHIPS}/mem_nope/{action}", headers=admin),
+                        404, "GR_NOT_FOUND")
+
+
+def test_an_organization_scoped_key_deactivates_its_organization_only(client, admin, make, keys):
+    org, other = make.org(), make.org()
+    theirs = make.membership(other, make.user())
+    scoped = keys.headers("users:update", org=org["id"])
+    result = client.simulate_post(f"{MEMBERSHIPS}/{theirs['id']}/deactivate", headers=scoped)
+    assert_envelope(result, 403, "GR_ORG_SCOPE_VIOLATION")
+    url = f"{MEMBERSHIPS}/{theirs['id']}"
+    assert assert_envelope(client.simulate_get(url, headers=admin), 200)["status"] == "active"
+
+
+def test_a_role_of_another_organization_is_400_on_role_id(client, admin, make, store):
+    org, other = make.org(), make.org()
+    role = assert_envelope(client.simulate_post("/api/v1/roles", headers=admin, json={
+        "slug": "theirs", "name": "Theirs", "organizationId": other["id"]}), 201)
+    own = assert_envelope(client.simulate_post("/api/v1/roles", headers=admin, json={
+        "slug": "ours", "name": "Ours", "organizationId": org["id"]}), 201)
+    membership = make.membership(org, make.user())
+    url = f"{MEMBERSHIPS}/{membership['id']}"
+    result = client.simulate_put(url, json={"roleId": role["id"], "isOwner": True}, headers=admin)
+    assert_envelope(result, 400, "GR_VALIDATION_ERROR", "roleId")
+    assert assert_envelope(client.simulate_get(url, headers=admin), 200) == membership  # nothing applied
+    changed = assert_envelope(client.simulate_put(url, json={"roleId": own["id"]}, headers=admin), 200)
+    assert changed["role"] == {"id": own["id"], "name": "Ours", "slug": "ours"}
+    assert _membership_events(store) == ["membership.updated"]
+
+
+def test_an_update_that_changes_nothing_emits_nothing(client, admin, make, store):
+    membership = make.membership(make.org(), make.user())
+    url = f"{MEMBERSHIPS}/{membership['id']}"
+    same = client.simulate_put(url, json={"roleId": "role_member", "isOwner": False}, headers=admin)
+    assert assert_envelope(same, 200) == membership
+    assert _membership_events(store) == []

@@ -138,3 +138,31 @@ def test_migration_12_drops_orphaned_and_unbounded_typo_variants(tmp_path):
     rows = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall())
     assert rows == kept and {t for _, t in rows} >= {"acme", "corporation"}
     opened.close()
+
+
+def test_migration_16_upgrades_memberships_and_permissions_in_place(tmp_path, monkeypatch):
+    """A database from before issue 19: its memberships become active, the reference's
+    eight permissions built in, its roles environment-wide, and the check works on them."""
+    from goldenrecord.store import migrations
+
+    before = [m for m in MIGRATIONS if m[0] != 16]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    opened = store.Store(tmp_path / "m16.db")
+    opened.migrate()
+    org = opened.organizations.create(name="Kept", slug="kept")
+    user = opened.users.create(email="kept@example.com")
+    opened.db.execute_sql(
+        "INSERT INTO membership (id, organization_id, user_id, role_id, is_owner, created_at, "
+        "updated_at) VALUES ('mem_1', ?, ?, 'role_member', 0, '2026-01-01T00:00:00.000000Z', "
+        "'2026-01-01T00:00:00.000000Z')", (org.id, user.id))
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert opened.migrate() == [16]
+    assert opened.db.execute_sql("SELECT status FROM membership").fetchall() == [("active",)]
+    assert opened.db.execute_sql(
+        "SELECT id FROM permission WHERE is_system = 1 ORDER BY id").fetchall() == [
+        (f"perm_0{n}",) for n in range(1, 9)]
+    assert opened.db.execute_sql(
+        "SELECT count(*) FROM role WHERE organization_id IS NOT NULL").fetchone() == (0,)
+    authorized, role = opened.authorization.check(user.id, org.id, "organizations:read")
+    assert authorized is True and role.slug == "member"
+    opened.close()

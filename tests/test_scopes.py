@@ -5,10 +5,13 @@ the responders' own declarations), and every scoped operation in it must have a 
 it below: a route added without one fails `test_every_scoped_operation_is_called_here`.
 """
 import dataclasses
+import re
+from pathlib import Path
 
 import falcon.inspect
 import pytest
 
+import goldenrecord
 from fake_workos import API_KEY, FakeWorkOS
 from goldenrecord.store.apikeys import FULL_ACCESS, SCOPES
 from support import assert_envelope
@@ -57,10 +60,15 @@ def world(client, admin, make, module_receiver):
     domain = assert_envelope(client.simulate_post(
         f"/api/v1/organizations/{org['id']}/domains", headers=admin,
         json={"domain": "scoped.example"}), 201)
+    permission = assert_envelope(client.simulate_post("/api/v1/permissions", headers=admin, json={
+        "slug": "reports:export", "name": "Export reports"}), 201)
+    role = assert_envelope(client.simulate_post("/api/v1/roles", headers=admin, json={
+        "slug": "auditor", "name": "Auditor", "permissions": [permission["id"]]}), 201)
     return {"organizations": org["id"], "users": user["id"], "memberships": membership["id"],
             "keys": key["id"], "webhooks": hook["id"], "delivery_id": delivery["id"],
             "extra_user": make.user()["id"], "invitations": invitation["id"],
-            "domain_id": domain["id"], "org": org, "make": make}
+            "domain_id": domain["id"], "roles": role["id"], "permissions": permission["id"],
+            "permission_id": permission["id"], "org": org, "make": make}
 
 
 def _unique():
@@ -78,12 +86,16 @@ CALLS = {
     ("GET", f"{V1}/organizations"): (None, "", 200),
     ("POST", f"{V1}/organizations"): (lambda w: {"name": "New", "slug": f"new-{_unique()}"}, "", 201),
     ("GET", f"{V1}/organizations/autocomplete"): (None, "q=org", 200),
+    ("POST", f"{V1}/organizations/bulk"): (
+        lambda w: {"records": [{"name": "Bulk", "slug": f"bulk-{_unique()}"}]}, "", 200),
     ("GET", f"{V1}/organizations/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/organizations/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
     ("DELETE", f"{V1}/organizations/{{id}}"): (None, "", 200),
     ("POST", f"{V1}/organizations/{{id}}/verify"): (None, "", 200),
     ("GET", f"{V1}/users"): (None, "", 200),
     ("POST", f"{V1}/users"): (lambda w: {"email": f"n{_unique()}@example.com"}, "", 201),
+    ("POST", f"{V1}/users/bulk"): (
+        lambda w: {"records": [{"email": f"b{_unique()}@example.com"}]}, "", 200),
     ("GET", f"{V1}/users/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/users/{{id}}"): (lambda w: {"firstName": "Jo"}, "", 200),
     ("DELETE", f"{V1}/users/{{id}}"): (None, "", 200),
@@ -93,8 +105,26 @@ CALLS = {
     ("GET", f"{V1}/memberships/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/memberships/{{id}}"): (lambda w: {"isOwner": True}, "", 200),
     ("DELETE", f"{V1}/memberships/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/memberships/{{id}}/deactivate"): (None, "", 200),
+    ("POST", f"{V1}/memberships/{{id}}/reactivate"): (None, "", 200),
     ("GET", f"{V1}/roles"): (None, "", 200),
+    ("POST", f"{V1}/roles"): (lambda w: {"slug": f"role-{_unique()}", "name": "R"}, "", 201),
+    ("GET", f"{V1}/roles/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/roles/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
+    ("DELETE", f"{V1}/roles/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/roles/{{id}}/permissions"): (lambda w: {"permission": "users:read"}, "", 200),
+    ("DELETE", f"{V1}/roles/{{id}}/permissions/{{permission_id}}"): (None, "", 200),
     ("GET", f"{V1}/permissions"): (None, "", 200),
+    ("POST", f"{V1}/permissions"): (lambda w: {"slug": f"things:do-{_unique()}", "name": "P"},
+                                    "", 201),
+    ("GET", f"{V1}/permissions/{{id}}"): (None, "", 200),
+    ("PUT", f"{V1}/permissions/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
+    ("DELETE", f"{V1}/permissions/{{id}}"): (None, "", 200),
+    ("POST", f"{V1}/authorization/check"): (
+        lambda w: {"userId": w["users"], "organizationId": w["organizations"],
+                   "permission": "organizations:read"}, "", 200),
+    ("GET", f"{V1}/users/{{id}}/permissions"): (
+        None, lambda w: f"organizationId={w['organizations']}", 200),
     ("GET", f"{V1}/keys"): (None, "", 200),
     ("POST", f"{V1}/keys"): (lambda w: {"name": "n", "scopes": ["api_keys:create"]}, "", 201),
     ("GET", f"{V1}/keys/{{id}}"): (None, "", 200),
@@ -145,14 +175,15 @@ def _path(template, world):
     """`template` with its ids filled from `world`: `{id}` by the collection it follows."""
     collection = template.removeprefix(f"{V1}/").split("/")[0]
     return template.format(id=world.get(collection), delivery_id=world["delivery_id"],
-                           domain_id=world["domain_id"], external_id=EXTERNAL_ID)
+                           domain_id=world["domain_id"], external_id=EXTERNAL_ID,
+                           permission_id=world["permission_id"])
 
 
 def _call(client, keys, headers, method, template, world):
     body, query, _ = CALLS[(method, template)]
     if (method, template) in ON_ITSELF:
         world = {**world, "keys": keys.store.api_keys.find(headers["Authorization"].split()[1]).id}
-    kwargs = {"headers": headers, "query_string": query}
+    kwargs = {"headers": headers, "query_string": query(world) if callable(query) else query}
     if body is not None:
         kwargs["json"] = body(world)
     return client.simulate_request(method, _path(template, world), **kwargs)
@@ -201,3 +232,10 @@ def test_scope_denied_changes_nothing(client, keys, world, admin):
     assert_envelope(result, 403, "GR_FORBIDDEN")
     org = client.simulate_get(f"{V1}/organizations/{org_id}", headers=admin).json["data"]
     assert org["name"] != "X"
+
+
+def test_the_dashboard_key_form_offers_every_scope():
+    """The key form's list (admin_ui/static/pages/keys.js) is the scope table's, in its order."""
+    source = (Path(goldenrecord.__file__).parent / "admin_ui" / "static" / "pages" / "keys.js").read_text()
+    listed = re.search(r"const SCOPES = \[(.*?)\];", source, re.S).group(1)
+    assert re.findall(r'"([^"]+)"', listed) == list(SCOPES)

@@ -291,6 +291,26 @@ def test_organization_scoped_subscription_gets_only_its_organization(api, hub, r
     assert api.simulate_get(HOOKS, headers=other).json["data"] == []
 
 
+def test_role_and_permission_events_reach_the_organizations_they_concern(api, hub, receiver):
+    """An organization's subscription receives its own roles' events and those of what every
+    organization shares (environment roles, permissions), never another organization's."""
+    org_a, org_b = _org(api, "alpha"), _org(api, "beta")
+    _, key_a = hub.store.api_keys.create(name="a", scopes=["*:*"], organization_id=org_a["id"])
+    _subscribe(api, receiver.url, ["role.created", "permission.created"],
+               headers={"Authorization": f"Bearer {key_a}"})
+    roles = "/api/v1/roles"
+    for slug, org in (("theirs", org_b), ("ours", org_a), ("everyone", None)):
+        body = {"slug": slug, "name": slug, **({"organizationId": org["id"]} if org else {})}
+        assert_envelope(api.simulate_post(roles, json=body, headers=api.headers), 201)
+    assert_envelope(api.simulate_post("/api/v1/permissions", headers=api.headers, json={
+        "slug": "reports:export", "name": "Export"}), 201)
+    assert len(_step(hub)) == 3
+    bodies = [json.loads(r["body"]) for r in receiver.wait_for(3)]
+    assert sorted((b["event"], b["data"]["slug"]) for b in bodies) == [
+        ("permission.created", "reports:export"), ("role.created", "everyone"),
+        ("role.created", "ours")]
+
+
 def test_retries_with_growing_gaps_and_the_same_id(tmp_path, clock):
     from datetime import timedelta
 
@@ -502,15 +522,25 @@ def _key(hub, *scopes):
     (["webhooks:write"], ["user.created"], "users:read"),
     (["webhooks:write"], ["membership.deleted"], "users:read"),
     (["webhooks:write", "users:read"], ["organization.updated"], "organizations:read"),
-    (["webhooks:write", "users:read", "invitations:read"], ["*"], "organizations:read"),
-    (["webhooks:write", "organizations:read", "invitations:read"], ["*"], "users:read"),
-    (["webhooks:write", "users:read", "organizations:read"], ["*"], "invitations:read"),
+    (["webhooks:write", "users:read", "roles:read", "permissions:read", "invitations:read"],
+     ["*"], "organizations:read"),
+    (["webhooks:write", "organizations:read", "roles:read", "permissions:read",
+      "invitations:read"], ["*"], "users:read"),
+    (["webhooks:write", "organizations:read", "users:read", "permissions:read",
+      "invitations:read"], ["*"], "roles:read"),
+    (["webhooks:write", "users:read", "organizations:read", "roles:read", "permissions:read"],
+     ["*"], "invitations:read"),
+    (["webhooks:write", "users:read"], ["role.created"], "roles:read"),
+    (["webhooks:write", "roles:read"], ["permission.deleted"], "permissions:read"),
     (["webhooks:write", "users:read"], ["invitation.created"], "invitations:read"),
+    (["webhooks:write", "roles:read", "permissions:read"], ["role.updated", "permission.created"],
+     None),
     (["webhooks:write", "organizations:read"], ["organization.created", "user.updated"],
      "users:read"),
     (["webhooks:write", "users:read"], ["user.created", "membership.created"], None),
     (["webhooks:write", "organizations:read"], ["organization.deleted"], None),
-    (["webhooks:write", "users:read", "organizations:read", "invitations:read"], ["*"], None),
+    (["webhooks:write", "users:read", "organizations:read", "roles:read", "permissions:read",
+      "invitations:read"], ["*"], None),
     (["webhooks:write", "invitations:read"], ["invitation.accepted"], None),
 ])
 def test_a_subscription_receives_only_what_its_creator_may_read(api, hub, receiver, scopes,

@@ -5,11 +5,12 @@ let csrfToken = null;
 let onSessionEnded = () => {};
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.details = details;
   }
 }
 
@@ -41,7 +42,7 @@ export async function request(method, path, body) {
   if (response.ok && envelope && envelope.success) return envelope;
   const first = (envelope && envelope.errors && envelope.errors[0]) || {};
   const error = new ApiError(response.status, first.code || `HTTP_${response.status}`,
-    first.message || `The request failed (HTTP ${response.status})`, first.field);
+    first.message || `The request failed (HTTP ${response.status})`, first.field, first.details);
   if (response.status === 401 && path.startsWith("/api/")) onSessionEnded(error);
   throw error;
 }

@@ -7,6 +7,8 @@ import { errorBox, h, onSubmit, replace } from "./dom.js";
 import { organizationsPage } from "./pages/organizations.js";
 import { organizationPage } from "./pages/organization.js";
 import { usersPage } from "./pages/users.js";
+import { userPage } from "./pages/user.js";
+import { useScopes } from "./scopes.js";
 import { keysPage } from "./pages/keys.js";
 import { webhooksPage, webhookPage } from "./pages/webhooks.js";
 import { analyticsPage } from "./pages/analytics.js";
@@ -14,6 +16,7 @@ import { analyticsPage } from "./pages/analytics.js";
 const ROUTES = [
   [/^#\/organizations\/([^/?]+)$/, organizationPage, "organizations"],
   [/^#\/organizations$/, organizationsPage, "organizations"],
+  [/^#\/users\/([^/?]+)$/, userPage, "users"],
   [/^#\/users$/, usersPage, "users"],
   [/^#\/keys$/, keysPage, "keys"],
   [/^#\/webhooks\/([^/?]+)$/, webhookPage, "webhooks"],
@@ -49,6 +52,7 @@ function showSignIn(message) {
 
 function start(data) {
   session = data;
+  useScopes(data.key.scopes);
   useSession(data.csrfToken, () => showSignIn(
     "Your session has ended: it expired, or its API key was revoked or has expired. Sign in again."));
   const who = data.key;

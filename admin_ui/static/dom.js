@@ -67,12 +67,19 @@ export function badge(on, yes, no) {
   return h("span", { class: on ? "badge ok" : "badge off" }, on ? yes : no);
 }
 
-// A table that scrolls sideways on narrow screens instead of breaking the layout.
+// Each cell names its column (data-label), so that on a narrow screen the stylesheet can
+// stack a row's cells as a card, each under its heading, with nothing (actions included)
+// left off to the side.
+function labelled(row, headings) {
+  Array.from(row.children).forEach((cell, i) => { if (headings[i]) cell.dataset.label = headings[i]; });
+  return row;
+}
+
 export function table(headings, rows) {
   return h("div", { class: "scroll" },
     h("table", null,
       h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", null, rows)));
+      h("tbody", null, rows.map((row) => labelled(row, headings)))));
 }
 
 // A "Load more" list: `fetchPage(cursor)` resolves to an envelope {data, meta}; `row(item)`
@@ -81,23 +88,23 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
   const body = h("tbody");
   const status = h("p", { class: "muted count" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
-  const box = h("div", { "aria-busy": "true" },
-    h("div", { class: "scroll" }, h("table", null,
-      h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))), body)),
-    status, more);
+  const scroll = h("div", { class: "scroll" }, h("table", null,
+    h("thead", null, h("tr", null, headings.map((t) => h("th", { scope: "col" }, t)))), body));
+  const box = h("div", { "aria-busy": "true" }, scroll, status, more);
   let cursor = null;
   async function load() {
     more.disabled = true;
     box.setAttribute("aria-busy", "true");
     try {
       const page = await fetchPage(cursor);
-      append(body, page.data.map(row));
+      append(body, page.data.map((item) => labelled(row(item), headings)));
       cursor = page.meta && page.meta.nextCursor;
       more.hidden = !(page.meta && page.meta.hasMore);
       const shown = body.children.length;
       replace(status, shown === 0 ? emptyText
         : `${shown} of ${page.meta ? page.meta.total : shown} shown`);
       status.className = shown === 0 ? "empty" : "muted count";
+      scroll.hidden = shown === 0;  // no empty table above "No … yet."
     } catch (error) {
       box.append(errorBox(error));
     } finally {

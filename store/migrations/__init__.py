@@ -16,7 +16,7 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0009_api_key_generation, m0010_admin_sign_out,
                m0011_idempotency_sealed, m0012_search_variant_bounds,
                m0013_operator_keys_enterprise, m0014_secrets_sealed, m0015_row_counts,
-               m0016_joining)
+               m0016_authorization, m0017_joining)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -34,7 +34,8 @@ MIGRATIONS = [
     (13, "operator_keys_enterprise", m0013_operator_keys_enterprise),
     (14, "secrets_sealed", m0014_secrets_sealed),
     (15, "row_counts", m0015_row_counts),
-    (16, "joining", m0016_joining),
+    (16, "authorization", m0016_authorization),
+    (17, "joining", m0017_joining),
 ]
 
 LATEST = MIGRATIONS[-1][0]

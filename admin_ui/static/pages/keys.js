@@ -1,12 +1,15 @@
 // API keys: list, create (the plaintext shown once, with a copy button), rotate, revoke.
 
 import { api } from "../api.js";
+import { exportButton } from "../csv.js";
 import { badge, errorBox, h, onSubmit, pagedTable, replace, when } from "../dom.js";
+import { gated, lacking } from "../scopes.js";
 
 const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
-  "users:read", "users:create", "users:update", "users:delete", "roles:read", "permissions:read",
-  "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
+  "users:read", "users:create", "users:update", "users:delete", "roles:read", "roles:write",
+  "permissions:read", "permissions:write", "authorization:check", "api_keys:read",
+  "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
   "invitations:read", "invitations:write", "metrics:read", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
@@ -47,7 +50,7 @@ function createForm(onCreated) {
       h("label", { for: "key-tier" }, "Tier"), tier),
     h("fieldset", null, h("legend", null, "Scopes"), h("div", { class: "scopes" }, scopes)),
     problem,
-    h("button", { type: "submit" }, "Create key"));
+    gated("api_keys:create", h("button", { type: "submit" }, "Create key")));
   return onSubmit(form, problem, async () => {
     const body = {
       name: name.value.trim(),
@@ -69,7 +72,7 @@ export async function keysPage(view) {
     const actions = h("td", { class: "actions" });
     const problem = h("div");
     if (key.isActive) {
-      const rotate = h("button", { type: "button", class: "secondary" }, "Rotate");
+      const rotate = gated("api_keys:create", h("button", { type: "button", class: "secondary" }, "Rotate"));
       rotate.addEventListener("click", async () => {
         replace(problem);
         try {
@@ -81,7 +84,7 @@ export async function keysPage(view) {
           problem.append(errorBox(error));
         }
       });
-      const revoke = h("button", { type: "button", class: "danger" }, "Revoke");
+      const revoke = gated("api_keys:revoke", h("button", { type: "button", class: "danger" }, "Revoke"));
       revoke.addEventListener("click", async () => {
         if (revoke.dataset.armed !== "yes") {  // two clicks instead of a dialog
           revoke.dataset.armed = "yes";
@@ -111,18 +114,22 @@ export async function keysPage(view) {
       actions);
   }
 
+  const fetchPage = (cursor, limit = 50) => api.get("/keys", { cursor, limit });
+  const problem = h("div");
   function showList() {
-    const list = pagedTable(["Name", "Prefix", "Organization", "Scopes", "Tier", "Status", "Expires", "Last used", ""],
-      (cursor) => api.get("/keys", { cursor, limit: 50 }), keyRow, "No API keys.");
+    const list = pagedTable(["Name", "Prefix", "Organization", "Scopes", "Tier", "Status", "Expires", "Last used", "Actions"],
+      fetchPage, keyRow, "No API keys.");
     replace(listBox, list.element);
     return list.load();
   }
 
-  replace(view, h("h1", null, "API keys"), reveal,
+  replace(view, h("h1", null, "API keys"), lacking("api_keys:create", "Creating keys"), reveal,
     createForm((created) => {
       replace(reveal, revealed(`Created “${created.name}”`, created.key));
       showList();
     }),
-    h("h2", null, "Keys"), listBox);
+    h("h2", null, "Keys"),
+    h("div", { class: "toolbar" }, exportButton("api-keys.csv", (cursor) => fetchPage(cursor, 100),
+      (e) => replace(problem, errorBox(e)))), problem, listBox);
   await showList();
 }

@@ -1,7 +1,15 @@
-// Webhooks: subscriptions, and each one's delivery log with redeliver and a test ping.
+// Webhooks: subscriptions, and each one's page: edit (name, URL, events), pause and
+// resume, delete behind a dialog, the delivery log with redeliver, and a test ping.
+// Rotating a signing secret is not in the API, so it is not here either.
 
 import { api } from "../api.js";
+import { deleteAfterConfirm } from "../confirm.js";
+import { exportButton } from "../csv.js";
 import { badge, errorBox, h, loadOrExplain, onSubmit, pagedTable, replace, when } from "../dom.js";
+import { editButton } from "../forms.js";
+import { gated, lacking } from "../scopes.js";
+
+const eventList = (text) => text.split(",").map((e) => e.trim()).filter(Boolean);
 
 const STATUS_STYLE = { succeeded: "ok", pending: "off", failed: "bad" };
 
@@ -25,11 +33,11 @@ function createForm(onCreated) {
       h("label", { for: "hook-name" }, "Name"), name,
       h("label", { for: "hook-url" }, "URL"), url,
       h("label", { for: "hook-events" }, "Events"), events),
-    problem, h("button", { type: "submit" }, "Create subscription"));
+    problem, gated("webhooks:write", h("button", { type: "submit" }, "Create subscription")));
   return onSubmit(form, problem, async () => {
     const created = (await api.post("/webhooks", {
       name: name.value.trim(), url: url.value.trim(),
-      events: events.value.split(",").map((e) => e.trim()).filter(Boolean),
+      events: eventList(events.value),
     })).data;
     form.reset();
     onCreated(created);
@@ -39,13 +47,15 @@ function createForm(onCreated) {
 export async function webhooksPage(view) {
   const reveal = h("div");
   const listBox = h("div");
+  const problem = h("div");
+  const fetchPage = (cursor, limit = 50) => api.get("/webhooks", { cursor, limit });
   function showList() {
     const list = pagedTable(["Name", "URL", "Events", "Status", "Created"],
-      (cursor) => api.get("/webhooks", { cursor, limit: 50 }), subscriptionRow, "No webhook subscriptions.");
+      fetchPage, subscriptionRow, "No webhook subscriptions.");
     replace(listBox, list.element);
     return list.load();
   }
-  replace(view, h("h1", null, "Webhooks"), reveal,
+  replace(view, h("h1", null, "Webhooks"), lacking("webhooks:write", "Subscribing"), reveal,
     createForm((created) => {
       replace(reveal, h("div", { class: "card reveal" },
         h("h2", null, "Signing secret"),
@@ -53,8 +63,17 @@ export async function webhooksPage(view) {
         h("input", { type: "text", readonly: true, value: created.secret, class: "mono secret", "aria-label": "Signing secret" })));
       showList();
     }),
-    h("h2", null, "Subscriptions"), listBox);
+    h("h2", null, "Subscriptions"),
+    h("div", { class: "toolbar" }, exportButton("webhooks.csv", (cursor) => fetchPage(cursor, 100),
+      (e) => replace(problem, errorBox(e)))), problem, listBox);
   await showList();
+}
+
+function deleteWebhook(hook, path, notice) {
+  return deleteAfterConfirm({
+    title: `Delete the subscription “${hook.name}”?`,
+    lines: [`Events stop going to ${hook.url}, and its pending deliveries are dropped. This cannot be undone.`],
+    action: "Delete subscription", path, back: "#/webhooks", problem: notice });
 }
 
 export async function webhookPage(view, id) {
@@ -86,9 +105,10 @@ export async function webhookPage(view, id) {
       h("td", null, redeliver));
   }
 
+  const fetchDeliveries = (cursor, limit = 50) => api.get(`${path}/deliveries`, { cursor, limit });
   function showDeliveries() {
-    const list = pagedTable(["Event", "Status", "Attempts", "Response", "Error", "Created", ""],
-      (cursor) => api.get(`${path}/deliveries`, { cursor, limit: 50 }), deliveryRow, "No deliveries yet.");
+    const list = pagedTable(["Event", "Status", "Attempts", "Response", "Error", "Created", "Actions"],
+      fetchDeliveries, deliveryRow, "No deliveries yet.");
     replace(deliveries, list.element);
     return list.load();
   }
@@ -103,14 +123,41 @@ export async function webhookPage(view, id) {
       replace(notice, errorBox(error));
     }
   });
-  view.append(
-    h("h1", null, hook.name, " ", badge(hook.isActive, "active", "disabled")),
-    h("dl", { class: "facts" },
+  const heading = h("h1", { id: "hook-name-heading" });
+  const facts = h("dl", { class: "facts" });
+  const pause = gated("webhooks:write", h("button", { type: "button", class: "secondary", id: "pause" }));
+  function draw() {
+    replace(heading, hook.name, " ", badge(hook.isActive, "active", "paused"));
+    replace(facts,
       h("dt", null, "URL"), h("dd", { class: "mono" }, hook.url),
       h("dt", null, "Events"), h("dd", null, hook.events.join(", ")),
       h("dt", null, "Organization"), h("dd", null, hook.organizationId || "all"),
-      h("dt", null, "Disabled because"), h("dd", null, hook.disabledReason || "—")),
-    h("div", { class: "toolbar" }, ping), notice,
-    h("h2", null, "Delivery log"), deliveries);
+      h("dt", null, "Disabled because"), h("dd", null, hook.disabledReason || "—"));
+    replace(pause, hook.isActive ? "Pause" : "Resume");
+  }
+  async function save(values) {
+    Object.assign(hook, (await api.put(path, values)).data);
+    draw();
+  }
+  pause.addEventListener("click", () => save({ isActive: !hook.isActive })
+    .then(() => replace(notice, h("p", { class: "notice" }, hook.isActive ? "Resumed." : "Paused: nothing is sent until you resume.")))
+    .catch((error) => replace(notice, errorBox(error))));
+  const editing = h("div");
+  const edit = editButton({ id: "edit-hook", scope: "webhooks:write", title: "Edit subscription", into: editing,
+    fields: () => [
+      { name: "name", label: "Name", required: true, maxlength: 100, value: hook.name },
+      { name: "url", label: "URL", type: "url", required: true, value: hook.url },
+      { name: "events", label: "Events (comma-separated, * for all)", required: true, value: hook.events.join(", ") },
+    ],
+    save: (values) => save({ ...values, events: eventList(values.events || "") }) });
+  const remove = gated("webhooks:write", h("button", { type: "button", class: "danger", id: "delete-hook" }, "Delete"));
+  remove.addEventListener("click", () => deleteWebhook(hook, path, notice));
+  draw();
+  view.append(heading, facts,
+    h("div", { class: "toolbar" }, gated("webhooks:write", ping), edit, pause, remove),
+    lacking("webhooks:write", "Changing this subscription"), notice, editing,
+    h("h2", null, "Delivery log"),
+    h("div", { class: "toolbar" }, exportButton("deliveries.csv", (cursor) => fetchDeliveries(cursor, 100),
+      (e) => replace(notice, errorBox(e)))), deliveries);
   await showDeliveries();
 }
