@@ -68,8 +68,9 @@ ERROR_CODES = {
     "GR_DUPLICATE_ROLE": ErrorCode(409, "A role with this slug already exists"),
     "GR_DUPLICATE_PERMISSION": ErrorCode(409, "A permission with this slug already exists"),
     "GR_ROLE_IN_USE": ErrorCode(
-        409, "The role is still held by memberships; `details.memberships` says how many",
-        "The role is still held by memberships"),
+        409, "The role is still held by memberships, or open invitations or `auto` join "
+             "policies would give it; `details` says how many of each",
+        "The role is still in use"),
     "GR_DUPLICATE_EXTERNAL_ID": ErrorCode(
         409, "Another record of this type already has this externalId"),
     "GR_DUPLICATE_DOMAIN": ErrorCode(

@@ -225,7 +225,8 @@ _INVITATION = {
 COMPONENTS["Invitation"] = example(closed(
     id=_id("invitation"), organizationId=described(STRING, "The organization to join"),
     email=described(STRING, "Who is invited"),
-    roleId=described(STRING, "The role the invitee gets"),
+    roleId=described(nullable(STRING), "The role the invitee gets; null only on an accepted "
+                                        "or revoked invitation whose role was deleted since"),
     state=described({"type": "string", "enum": ["pending", "accepted", "revoked", "expired"]},
                     "`pending` until accepted, revoked or past `expiresAt`"),
     expiresAt=described(TIME, "When the token stops working"),

@@ -175,7 +175,8 @@ class Invitation(BaseModel):
                                       on_delete="CASCADE")
     email = pw.TextField()
     email_key = pw.TextField()  # casefolded, as User.email_key
-    role = pw.ForeignKeyField(Role, column_name="role_id")
+    # NULL only once the role is deleted, which a pending invitation prevents (store/roles.py)
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
     token_hash = pw.TextField(unique=True)
     state = pw.TextField()  # pending | accepted | revoked | expired (past expires_at: expired)
     expires_at = UtcDateTimeField()
@@ -201,7 +202,7 @@ class OrganizationDomain(BaseModel):
     # the domain while verified, else NULL: unique, so one organization holds it at a time
     verified_domain = pw.TextField(null=True, unique=True)
     join_policy = pw.TextField(default="none")  # none | auto
-    role = pw.ForeignKeyField(Role, column_name="role_id", null=True)
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
     verified_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()

@@ -1,7 +1,7 @@
 """Where joining organizations (issue 22) meets custom roles (issue 19): invitations and
 domain join policies give only roles available in their organization, the member they make
-is one the authorization check knows; bulk creates preview taken external ids like taken
-slugs."""
+is one the authorization check knows, and a role they would still give cannot be deleted;
+bulk creates preview taken external ids like taken slugs."""
 import pytest
 
 from support import assert_envelope
@@ -55,6 +55,32 @@ def test_a_join_policy_gives_only_a_role_of_its_organization(client, admin, make
     joined = make.user(email="new@mine.example")
     answer = _check(client, admin, joined["id"], mine["id"])
     assert answer["authorized"] is True and answer["role"]["id"] == auditor["id"]
+
+
+def test_a_role_an_open_invitation_or_an_auto_policy_would_give_is_not_deleted(
+        client, admin, make):
+    org = make.org()
+    auditor = _role(client, admin, "auditor")
+    invitation = make.invitation(org, "jo@example.com", roleId=auditor["id"])
+    done = make.invitation(org, "bo@example.com", roleId=auditor["id"])
+    client.simulate_post(f"{V1}/invitations/{done['id']}/revoke", headers=admin)
+    domain = assert_envelope(claim(client, admin, org, "acme.example", joinPolicy="auto",
+                                   roleId=auditor["id"]), 201)
+    role_path = f"{V1}/roles/{auditor['id']}"
+    error = assert_envelope(client.simulate_delete(role_path, headers=admin), 409, "GR_ROLE_IN_USE")
+    assert error["details"] == {"invitations": 1, "domains": 1}
+    assert "1 open invitation, 1 auto-join domain" in error["message"]
+
+    client.simulate_post(f"{V1}/invitations/{invitation['id']}/revoke", headers=admin)
+    domain_path = f"{V1}/organizations/{org['id']}/domains/{domain['id']}"
+    client.simulate_put(domain_path, headers=admin, json={"joinPolicy": "none"})
+    assert assert_envelope(client.simulate_delete(role_path, headers=admin), 200)["deleted"] is True
+    # what was done with the role, or keeps it unused, loses it
+    for path in (f"{V1}/invitations/{invitation['id']}", f"{V1}/invitations/{done['id']}",
+                 domain_path):
+        assert assert_envelope(client.simulate_get(path, headers=admin), 200)["roleId"] is None
+    on = client.simulate_put(domain_path, headers=admin, json={"joinPolicy": "auto"})
+    assert assert_envelope(on, 200)["roleId"] == "role_member"
 
 
 @pytest.mark.parametrize("path, record", [

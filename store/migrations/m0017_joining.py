@@ -5,6 +5,10 @@ answer and the `invitation.created`/`invitation.resent` events). A domain's
 `verified_domain` holds the domain while, and only while, it is verified: its UNIQUE
 index is what makes a domain verified for one organization at a time (NULLs never
 collide). External ids are unique per type; NULL is allowed for any number of rows.
+
+A role that a pending invitation or an `auto` join policy would give cannot be deleted
+(store/roles.py refuses it); once deleted, the invitations that were done with it (accepted,
+revoked) and the domains that kept it under policy `none` lose it (`role_id` NULL).
 """
 
 STATEMENTS = (
@@ -17,7 +21,7 @@ STATEMENTS = (
         organization_id TEXT NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
         email TEXT NOT NULL,
         email_key TEXT NOT NULL,
-        role_id TEXT NOT NULL REFERENCES role (id),
+        role_id TEXT REFERENCES role (id) ON DELETE SET NULL,
         token_hash TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL,
         expires_at TEXT NOT NULL,
@@ -37,7 +41,7 @@ STATEMENTS = (
         failure_reason TEXT,
         verified_domain TEXT UNIQUE,
         join_policy TEXT NOT NULL DEFAULT 'none',
-        role_id TEXT REFERENCES role (id),
+        role_id TEXT REFERENCES role (id) ON DELETE SET NULL,
         verified_at TEXT,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
