@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 __version__ = "0.1.0"
 
@@ -80,6 +80,8 @@ def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
                    else "database.secret_key_file")
         raise ConfigError(f"{setting}: {error}") from None
     opened.migrate(progress)
+    opened.feed.retention = timedelta(days=config.events.retention_days)
+    opened.audit.retention = timedelta(days=config.audit.retention_days)
     return opened
 
 

@@ -3,9 +3,11 @@ command (commands.py, keys.py), `serve` with waitress (serve.py), the batched st
 as text or JSON (logs.py), the checks and naming of a command's database (database.py)
 and the progress of long commands (progress.py).
 """
+import getpass
 import sys
 
 from goldenrecord.settings import ConfigError
+from goldenrecord.store.audit.context import Actor, acting
 
 from .commands import CommandError, run
 from .logs import BatchedStderrHandler, log_to_stderr
@@ -25,8 +27,18 @@ def main(argv=None, *, progress=Progress):
     log_handler = log_to_stderr(args.log_format, args.log_level)
     args.progress = progress(quiet=getattr(args, "quiet", False))
     try:
-        status = run(args, log_handler)
+        # what a command changes, the CLI changed: the operator at the host (the audit log)
+        with acting(Actor("cli", _operator(), f"goldenrecord {args.command}")):
+            status = run(args, log_handler)
     except (ConfigError, CommandError) as error:
         print(f"goldenrecord: error: {error}", file=sys.stderr)
         return 2
     return status or 0
+
+
+def _operator():
+    """The login running the command, for the audit log (None when the system has none)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None

@@ -13,7 +13,7 @@ import time
 from goldenrecord import workos_clients
 from goldenrecord.settings import ConfigError
 
-from . import keys
+from . import audit, keys
 from .database import checked_database_path, describe, open_checked, opened
 from .errors import CommandError
 from .parser import configuration
@@ -211,4 +211,6 @@ COMMANDS = {
     "workos sync-users": run_sync_users,
     "import": run_import,
     "zipapp": run_zipapp,
+    "audit verify": audit.run_verify,
+    "audit prune": audit.run_prune,
 }

@@ -142,5 +142,15 @@ def build_parser():
             "create, link or update the matching Golden Record users, a transaction per page. "
             "Progress goes to stderr; the final counts, as JSON, to stdout.",
             within=group("workos", "The WorkOS integration."), long=True)
+
+    audit = group("audit", "The audit log's tamper evidence and retention.")
+    command("verify", "Check the audit log's hash chain; name the first altered or removed entry.",
+            "Walk the audit log's hash chain from the last pruned entry's hash. Exit status 0 "
+            "when every entry holds, 1 naming the first entry that was altered or removed.",
+            within=audit)
+    command("prune", "Remove audit entries and events past their retention now.",
+            "Remove the audit entries older than audit.retention_days and the events older "
+            "than events.retention_days (the service does this hourly by itself), keeping "
+            "the last pruned entry's hash so that `audit verify` still holds.", within=audit)
     return parser
 

@@ -10,9 +10,11 @@ from goldenrecord.domain_verification import DnsVerifier
 
 from . import errors
 from .access import Authentication
+from .auditing import Auditing
 from .clientip import ClientAddress
 from .cursors import Cursors
 from .idempotency import Idempotency
+from .methods import Router
 from .middleware import RequestContext, log_request
 from .monitoring import RequestMetrics
 from .ratelimit import FixedWindowLimiter, RateLimit
@@ -25,9 +27,14 @@ __all__ = ["Api", "build_app", "UsageRecorder", "WorkosLink"]
 
 class Api(falcon.App):
     """The Falcon app, plus `routes`: the route table it serves (routes.Routes), from which
-    the OpenAPI document and the scope table are made."""
+    the OpenAPI document and the scope table are made; HEAD and OPTIONS on every route
+    (methods.Router)."""
 
     routes = ()
+
+    def __init__(self, **options):
+        options.setdefault("router", Router())
+        super().__init__(**options)
 
 
 def build_app(store, config, *, clock, metrics, usage=None, access_log=None, version="0",
@@ -45,16 +52,19 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     them."""
     limits = config.rate_limits
     client_address = ClientAddress(config.server.trusted_proxies)
+    tier_limits = limits.by_tier()
+    rate_limit = None if tier_limits is None else RateLimit(
+        FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key")), tier_limits)
+    auditing = Auditing(store.audit, client_address)
     authentication = Authentication(
         store.api_keys, client_address, clock, failure_limit=limits.failed_auth_per_ip,
         failures=FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("failed_auth")),
-        sessions=sessions)
+        sessions=sessions, budget=None if rate_limit is None else rate_limit.budget,
+        refusals=auditing)
     middleware = [RequestContext(access_log or log_request, client_address),
-                  RequestMetrics(metrics), authentication]
-    tier_limits = limits.by_tier()
-    if tier_limits is not None:
-        limiter = FixedWindowLimiter(clock, on_refusal=lambda: metrics.refused("api_key"))
-        middleware.append(RateLimit(limiter, tier_limits))
+                  RequestMetrics(metrics), authentication, auditing]
+    if rate_limit is not None:
+        middleware.append(rate_limit)
     if usage is not None:
         middleware.append(Usage(usage))
     middleware.append(Idempotency(store.idempotency))

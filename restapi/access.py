@@ -65,19 +65,25 @@ class Authentication:
     failed from the same address — behind a proxy, that address is everyone's. WorkOS's
     webhook, which proves itself by signature, reports its refusals through `failure`.
 
+    A refusal for the address still names a known key, so it carries that key's rate-limit
+    headers (`budget`), as every answer to an identified key does; a 401 has no key whose
+    budget could be shown.
+
     A request without an Authorization header may instead carry an admin dashboard
     session (`sessions`, see goldenrecord.admin_ui.session): the key it names is loaded
     and checked exactly as a bearer token's would be.
     """
 
     def __init__(self, api_keys, client_address, clock, *, failures, failure_limit,
-                 sessions=None):
+                 sessions=None, budget=None, refusals=None):
         self._api_keys = api_keys
+        self._refusals = refusals  # auditing.Auditing: known keys refused are recorded
         self._client_address = client_address
         self._clock = clock
         self._failures = failures
         self._failure_limit = failure_limit
         self._sessions = sessions
+        self._budget = budget  # key -> its rate-limit headers (None: limits are off)
 
     def process_resource(self, req, resp, resource, params):
         if resource is None or getattr(resource, "public", False):
@@ -107,9 +113,18 @@ class Authentication:
 
     def _checked(self, req, key):
         if key is None or not key.is_usable(self._clock()):
+            if key is not None:
+                self._refused(req, key, "revoked" if key.revoked_at else "expired")
             raise self.failure(req, ApiError.invalid_api_key())
         address = self._client_address.of(req)
         if not ip_allowed(key.allowed_ips, address):
+            self._refused(req, key, "address not allowed")
             raise ApiError("GR_IP_NOT_ALLOWED",
-                           f"Requests from {address} are not allowed for this API key")
+                           f"Requests from {address} are not allowed for this API key",
+                           headers=None if self._budget is None else self._budget(key))
+        req.context.authenticated = key
         return key
+
+    def _refused(self, req, key, reason):
+        if self._refusals is not None:
+            self._refusals.refused(req, key, reason)

@@ -11,9 +11,12 @@ from .responses import ok
 
 GROUPINGS = ("day", "hour", "endpoint")
 QUERY = Query(
-    startDate=DateTime(description="The period's start; not given: 7 days before `endDate`",
+    startDate=DateTime(description=(
+        "The period's start, inclusive; a date alone means its midnight (UTC); not given: "
+        "7 days before `endDate`"),
                        example="2026-01-01T00:00:00Z"),
-    endDate=DateTime(description="The period's end; not given: now",
+    endDate=DateTime(whole_day=True, description=(
+        "The period's end, inclusive; a date alone covers that whole day (UTC); not given: now"),
                      example="2026-01-31T23:59:59Z"),
     endpoint=Text(max_length=200, description="Only this route template",
                   example="/api/v1/organizations"),

@@ -86,6 +86,10 @@ ERROR_CODES = {
              "within the last 24 hours",
         "This Idempotency-Key was already used with a different request; use a new key for "
         "a new request"),
+    "GR_EVENTS_CURSOR_EXPIRED": ErrorCode(
+        410, "The events cursor is older than the events kept (`events.retention_days`): "
+             "events after it were pruned; start again from an empty `after` and reconcile",
+        "This cursor has expired: events after it are no longer kept"),
     "GR_PAYLOAD_TOO_LARGE": ErrorCode(
         413, "The request body is larger than 1 MiB", "The request body is too large"),
     "GR_RATE_LIMITED": ErrorCode(

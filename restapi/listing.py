@@ -1,7 +1,7 @@
 """List endpoints: limit and cursor parsing, the store call, the page envelope."""
 import hashlib
 
-from .inputs import Integer, Query, Text
+from .inputs import Bool, Integer, Query, Text
 from .responses import DEFAULT_LIMIT, MAX_LIMIT, encoded, page
 
 
@@ -18,6 +18,14 @@ def search_field():
     """The `search` filter of the lists that rank by relevance."""
     return Text(min_length=0, example="acme", description=(
         "Words to look for (typo-tolerant); the page is then ordered by relevance"))
+
+
+def active_field(kind):
+    """The `isActive` filter of the lists of records with a soft-delete flag (organizations,
+    users): absent, every record, as before the filter existed."""
+    return Bool(example=True, description=(
+        f"Only active {kind} (`true`) or only inactive, soft-deleted ones (`false`); "
+        "absent: both"))
 
 
 def respond_with_page(req, resp, cursors, *, name, fetch, serialize):

@@ -7,6 +7,9 @@
   raw_body    bytes   the body, once read by inputs.raw_body (None before)
   input       dict    the operation's checked query and body fields, snake_case (operations.py)
   idempotency tuple   the open claim on an Idempotency-Key (idempotency.py), else None
+  audit       Token   the audit context made current for this request (auditing.py), else None
+  authenticated ApiKey the key this request proved, also on a public resource that checks
+                      one itself (the dashboard's sign-in); None before or without
 """
 import logging
 import random
@@ -55,6 +58,8 @@ class RequestContext:
         req.context.raw_body = None
         req.context.input = {}
         req.context.idempotency = None
+        req.context.audit = None
+        req.context.authenticated = None
 
     def process_response(self, req, resp, resource, req_succeeded):
         resp.set_header("X-Request-Id", req.context.request_id)

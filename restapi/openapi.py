@@ -56,11 +56,16 @@ again with `Idempotent-Replayed: true`, without acting twice; with a different r
 409 `GR_IDEMPOTENCY_KEY_REUSED`. Keys are per API key.
 
 Each API key may make its tier's number of requests per minute; every answer to a key says
-where it stands (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`), and a
+where it stands (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`), a 403
+for a missing scope or a refused address included (a 401 names no usable key, so has none;
+header names are case-insensitive, and the server writes them `X-Ratelimit-…`), and a
 refusal (429 `GR_RATE_LIMITED`) says when to try again (`Retry-After`, in seconds). So does
 503 `GR_SERVICE_UNAVAILABLE`, which any operation may answer while the database cannot serve
 (locked by another process, disk full, read-only); nothing was changed, and the same request
 may be sent again.
+
+Every path that answers GET also answers HEAD (the same status and headers, no body), and
+OPTIONS (200, its `Allow` header naming the same methods as a 405 there).
 
 Limits: request bodies at most {MAX_BODY_BYTES} bytes (413 `GR_PAYLOAD_TOO_LARGE`), nested at
 most {MAX_BODY_DEPTH} levels (400, field `body`); string lengths, array lengths and `metadata`
@@ -80,6 +85,9 @@ TAGS = {
     "authorization": "May this member do this? The permission check, answered from memory.",
     "keys": "API keys: created, rotated, revoked; each grants at most what its creator holds.",
     "analytics": "Usage of the API by route and over time, from the request log.",
+    "events": "Every change, as webhooks deliver it, as a feed in commit order with a cursor.",
+    "audit-logs": "Who changed what, when, from where; hash-chained, exportable, and "
+                  "applications' own events.",
     "webhooks": "Subscriptions to change events, their delivery log, and redelivery.",
     "workos": "The WorkOS integration: its signed webhooks and the bulk user sync.",
     "service": "What needs no key: the index, the health check, this document and `/docs`.",
@@ -254,7 +262,7 @@ def _header(name):
 def _answer_headers(authenticated):
     """The headers of every answer: the request id, and to a key where it stands."""
     headers = {"X-Request-Id": _header("X-Request-Id")}
-    if authenticated:  # absent when rate limiting is turned off, or the key was refused
+    if authenticated:  # absent when rate limiting is turned off, or no usable key was sent
         headers.update({name: _header(name) for name in RATE_LIMIT_HEADERS})
     return headers
 
@@ -265,7 +273,8 @@ def _success(op, method, authenticated):
         headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
     if op.media_type != JSON or not op.envelope:
         return {"description": op.summary, "headers": headers,
-                "content": {op.media_type: {"schema": _schema(op.response)}}}
+                "content": {media_type: {"schema": _schema(op.response)}
+                            for media_type in (op.media_type, *op.other_media_types)}}
     data = _schema(op.response)
     if "$ref" not in data:
         data = {**data, "description": op.summary}

@@ -36,6 +36,7 @@ class Operation:
     errors: tuple = ()  # codes this operation may answer beyond those every operation may
     description: str = ""
     media_type: str = "application/json"
+    other_media_types: tuple = ()  # what else the answer may be, by a query choice (export)
     envelope: bool = True  # False: the answer is the bare document, not the envelope
     redirect: str = ""  # when the answer may also be a 303 See Other: to whom, and where
     every_organization: bool = False  # acts on all organizations: global keys only

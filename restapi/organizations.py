@@ -4,7 +4,7 @@ from goldenrecord.store import records
 from . import schemas
 from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, Uuid
 from .external import BY_EXTERNAL_ID, external_id_field, external_id_filter
-from .listing import paging_query, search_field
+from .listing import active_field, paging_query, search_field
 from .operations import operation
 from .resource import Resource
 from .responses import encoded, ok
@@ -27,6 +27,7 @@ VERIFY = Body(isVerified=Bool(description="The flag to set; absent: the flag is 
 _STAGING = Bool(default=False, description=(
     "Include organizations not yet verified (staging)"))
 LIST = paging_query(search=search_field(), includeStaging=_STAGING,
+                    isActive=active_field("organizations"),
                     externalId=external_id_filter("organization"))
 BY_ID = {"id": Uuid(description="The organization's id")}
 _FOUND = ("GR_ORG_NOT_FOUND",)

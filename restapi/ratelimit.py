@@ -75,6 +75,15 @@ class FixedWindowLimiter:
             return Decision(False, limit, 0, reset, now)
         return Decision(True, limit, limit - count - 1, reset, now)
 
+    def peek(self, bucket, limit):
+        """Where `bucket` stands within `limit` this window, counting nothing: for an answer
+        that shows a key's budget without spending it."""
+        now, window, reset = self._position()
+        with self._lock:
+            self._roll(window)
+            count = self._counts.get(bucket, 0)
+        return Decision(count < limit, limit, max(0, limit - count), reset, now)
+
     def _count(self, bucket, count):
         """Store `bucket`'s new count (under the lock), unless it would be a bucket past
         `max_buckets`."""
@@ -115,6 +124,13 @@ class RateLimit:
     def __init__(self, limiter, limits):
         self._limiter = limiter
         self._limits = limits  # tier name -> requests per minute
+
+    def budget(self, key):
+        """The rate-limit headers of `key`'s budget as it stands, for a refusal that comes
+        before the count (403 `GR_IP_NOT_ALLOWED`): the reference has every answer to an
+        identified key carry them, and a request from an address the key does not allow
+        must not spend its owner's budget."""
+        return self._limiter.peek(key.id, self._limits[key.tier]).headers()
 
     def process_resource(self, req, resp, resource, params):
         caller = req.context.caller

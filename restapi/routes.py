@@ -9,7 +9,10 @@ from typing import NamedTuple
 from goldenrecord.domain_verification import DnsVerifier
 
 from .analytics import AnalyticsResource
+from .auditlogs import (AuditActionsResource, AuditEventsResource, AuditExportResource,
+                        AuditLogsResource)
 from .bulk import OrganizationsBulkResource, UsersBulkResource
+from .events import EventsResource
 from .health import HealthResource, ReadyResource
 from .domains import DomainResource, DomainsResource
 from .index import IndexResource
@@ -130,6 +133,12 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/keys/{{id}}", KeyResource(store, cursors))
 
     add(f"{V1}/analytics", AnalyticsResource(store, cursors))
+
+    add(f"{V1}/events", EventsResource(store, cursors))
+    add(f"{V1}/audit-logs", AuditLogsResource(store, cursors))
+    add(f"{V1}/audit-logs/export", AuditExportResource(store, cursors))
+    add(f"{V1}/audit-logs/actions", AuditActionsResource(store, cursors))
+    add(f"{V1}/audit-logs/events", AuditEventsResource(store, cursors))
 
     targets = {"allow_private_targets": allow_private_targets}
     webhook = WebhookResource(store, cursors, **targets)

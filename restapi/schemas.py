@@ -309,13 +309,19 @@ PING = closed(eventId=described(STRING, "The queued event's id"),
 _BY_ENDPOINT = closed(endpoint=described(STRING, "The route template"),
                       method=described(STRING, "The HTTP method"),
                       count=described(INT, "Requests"),
-                      avgMs={"type": "number", "description": "Mean response time"})
+                      avgMs=described(INT, "Mean response time in whole milliseconds "
+                                           "(halves rounded up)"),
+                      avgMsExact={"type": "number",
+                                  "description": "Mean response time in milliseconds, to 3 decimals"})
 ANALYTICS = closed(
     summary=described(closed(
         totalRequests=described(INT, "Requests in the period"),
         successfulRequests=described(INT, "Answered below 400"),
         failedRequests=described(INT, "Answered 400 or above"),
-        avgResponseTimeMs={"type": "number", "description": "Mean response time"},
+        avgResponseTimeMs=described(INT, "Mean response time in whole milliseconds (halves "
+                                         "rounded up)"),
+        avgResponseTimeMsExact={"type": "number",
+                                "description": "Mean response time in milliseconds, to 3 decimals"},
         successRate={"type": "number", "description": "Percent answered below 400"}),
         "Totals over the period"),
     byEndpoint=described({"type": "array", "items": _BY_ENDPOINT}, "Per route and method"),
@@ -354,3 +360,56 @@ def event(name, data, summary):
 
 PING_DATA = closed(webhookId=described(STRING, "The subscription pinged"),
                    message=described(STRING, "A fixed greeting"))
+
+
+# The events feed (restapi/events.py) and the audit log (restapi/auditlogs.py).
+FEED_EVENT = example(closed(
+    id=described(STRING, "The event's id, the same a webhook delivery of it carries"),
+    event=described(STRING, "The event type"),
+    timestamp=described(TIME, "When the change was committed (UTC)"),
+    data=described({"type": "object"}, "The record as the event's webhook carries it")),
+    {"id": "evt_3f2a", "event": "organization.updated", "timestamp": AT,
+     "data": {"id": ORG_ID, "name": "Acme"}})
+FEED_META = closed(
+    limit=described(INT, "Events per page asked for"),
+    hasMore=described(BOOL, "More events follow this page now"),
+    nextCursor=described(STRING, "Where to resume: pass it as `after` (always set; unchanged "
+                                 "when no event matched)"))
+_NULLABLE_STRING = {"type": ["string", "null"]}
+AUDIT_ENTRY = example(closed(
+    id=described(STRING, "The entry's id"),
+    sequence=described(INT, "Its place in the hash chain"),
+    action=described(STRING, "What happened: an event type (`organization.updated`), a named "
+                             "change (`api_key.revoked`) or an application's declared action"),
+    occurredAt=described(TIME, "When (UTC)"),
+    actor=described(closed(type=described(STRING, "api_key, dashboard, cli, workos, system or application"),
+                 id=described(_NULLABLE_STRING, "The API key's id"),
+                 name=described(_NULLABLE_STRING, "The API key's name")), "Who acted"),
+    target=described(closed(type=described(_NULLABLE_STRING, "The kind of thing changed"),
+                            id=described(_NULLABLE_STRING, "Its id")), "What was acted on"),
+    organizationId=described(_NULLABLE_STRING, "The organization concerned"),
+    changes=described({"type": "object"}, "Changed fields: name -> {before, after}; secrets "
+                                           "never"),
+    metadata=described({"type": "object"}, "What the entry adds (an application's metadata)"),
+    context=described(closed(
+        clientAddress=described(_NULLABLE_STRING, "The client's address"),
+        requestId=described(_NULLABLE_STRING, "The request's X-Request-Id")), "From where"),
+    hash=described(STRING, "SHA-256 over the previous entry's hash and this entry"),
+    previousHash=described(STRING, "The previous entry's hash")),
+    {"id": "audit_5e1c", "sequence": 42, "action": "organization.updated", "occurredAt": AT,
+     "actor": {"type": "api_key", "id": "key_1a2b", "name": "CRM sync"},
+     "target": {"type": "organization", "id": ORG_ID}, "organizationId": ORG_ID,
+     "changes": {"name": {"before": "Acme", "after": "Acme Inc"}}, "metadata": {},
+     "context": {"clientAddress": "203.0.113.7", "requestId": "req_0123456789abcdef01234567"},
+     "hash": "9" * 64, "previousHash": "8" * 64})
+AUDIT_META = closed(limit=described(INT, "Entries per page asked for"),
+                    hasMore=described(BOOL, "More entries follow"),
+                    nextCursor=described(_NULLABLE_STRING, "The next page's `cursor`, or null"))
+AUDIT_ACTION = example(closed(
+    name=described(STRING, "The action's name"),
+    description=described(_NULLABLE_STRING, "What it means"),
+    schema=described({"type": "object"}, "The JSON Schema its events' metadata must meet"),
+    createdAt=described(TIME, "When it was first declared"),
+    updatedAt=described(TIME, "When it was last declared")),
+    {"name": "invoice.paid", "description": "An invoice was paid",
+     "schema": {"type": "object", "required": ["amount"]}, "createdAt": AT, "updatedAt": AT})

@@ -4,7 +4,7 @@ from goldenrecord.store.rules import NEW_USER, USER_PROFILE
 
 from .external import BY_EXTERNAL_ID, external_id_field, external_id_filter
 from .inputs import Body, Bool, Email, Uuid
-from .listing import paging_query, search_field
+from .listing import active_field, paging_query, search_field
 from .operations import operation
 from .resource import Resource
 
@@ -15,7 +15,8 @@ UPDATE = Body(email=Email(description="The user's email address, unique",
               isActive=Bool(description="False deactivates the user", example=True),
               externalId=external_id_field("user"), **USER_PROFILE)
 LIST = paging_query(search=search_field(), organizationId=Uuid(
-    description="Only members of this organization"), externalId=external_id_filter("user"))
+    description="Only members of this organization"), isActive=active_field("users"),
+    externalId=external_id_filter("user"))
 BY_ID = {"id": Uuid(description="The user's id")}
 _FOUND = ("GR_USER_NOT_FOUND",)
 

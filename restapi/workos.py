@@ -71,6 +71,8 @@ class WorkosWebhookResource:
     applies the event commits, since WorkOS retries anything slow or non-2xx.
     """
 
+    audit_actor = "workos"  # what it changes, WorkOS changed (restapi/auditing.py)
+
     public = True
 
     def __init__(self, store, secret, failure):
@@ -102,8 +104,11 @@ class WorkosWebhookResource:
         event_id, event_type = _event_fields(event)
         user = None
         if event_type in USER_EVENTS:
+            if not isinstance(event.get("data"), dict):
+                raise invalid("data", f"A WorkOS {event_type} event needs a 'data' object: "
+                                      "the WorkOS user")
             try:
-                user = mapping.workos_user(event.get("data"))
+                user = mapping.workos_user(event["data"])
             except mapping.Unmappable as error:
                 raise invalid(f"data.{error.field}", error.message)
         outcome = self.store.workos.receive(event_id, event_type, user)

@@ -10,8 +10,8 @@ query syntax: only indexed terms, quoted, do.
 """
 from .engine import (CANDIDATES, KINDS, Found, find, index_document, index_new, indexed,
                      reindex_terms, spans)
-from .rebuild import reindex
+from .rebuild import reindex, reindex_if_due
 from .text import tokens
 
 __all__ = ["CANDIDATES", "KINDS", "Found", "find", "index_document", "index_new", "indexed",
-           "reindex", "reindex_terms", "spans", "tokens"]
+           "reindex", "reindex_if_due", "reindex_terms", "spans", "tokens"]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import heapq
 import re
 
+from . import forms
 from .text import tokens
 from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
@@ -54,6 +55,7 @@ def index_document(db, before=(), after=()):
     documents the way a count kept beside them could.
     """
     index_new(db, [after])
+    forms.forget(db, forms.folds(before) - forms.folds(after), lambda term: in_index(db, term))
     _forget(db, _reachable(before) - _reachable(after))
 
 
@@ -62,9 +64,11 @@ def index_new(db, documents):
     transaction) their deletion variants, as `index_document(after=...)` does each, but
     with one look-up of known terms and one insert per table for them all: a batch of
     creates (an import, a WorkOS page) pays for the variant index once."""
-    terms = {}
+    terms, folds = {}, set()
     for texts in documents:
         terms.update(document_terms(texts))  # a term's edits depend on the term alone
+        folds |= forms.folds(texts)
+    forms.add(db, folds)  # first: a term is searchable through its index forms
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
 
@@ -112,34 +116,53 @@ def _forget(db, terms):
         connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
 
 
-def _searchable(db, terms):
+def _searchable(db, terms, folds=True):
     """Those of `terms` ({term: deletions}) a search can find a document by.
 
     FTS5's tokenizer does not decompose compatibility characters as `tokens` does (it
     splits "㌀" away, where `tokens` reads "アハート"), so a term of ours may be one no
     document holds in the index; its variants could only lead a query to nothing.
     """
-    return {term: edits for term, edits in terms.items() if _held(db, term)}
+    held = _held if folds else in_index
+    return {term: edits for term, edits in terms.items() if held(db, term)}
 
 
 def _held(db, term):
-    """Whether a search for `term` still finds some document of any kind: the term is
-    asked of the full-text indexes as a query would ask it, quoted."""
+    """Whether a search for `term` still finds some document of any kind: the full-text
+    indexes hold it, or it stands for a term they hold in another form (forms.py; those
+    rows go when their term goes)."""
+    return in_index(db, term) or forms.holds_fold(db, term)
+
+
+def in_index(db, term):
+    """Whether the full-text indexes hold `term`: asked as a query would ask it, quoted."""
     return any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT 1",
                               (f'"{term}"',)).fetchone()
                for table, *_ in KINDS.values())
 
 
+def held_expression(db, term):
+    """The FTS5 expression finding the documents that hold `term` in any form."""
+    index_terms = forms.index_terms(db, [term], _in_chunks).get(term, [])
+    return " OR ".join(f'"{t}"' for t in [term, *index_terms])
+
+
 def reindex_terms(db):
     """Recompute the variant index from every document, as `index_document` builds it, in
     the caller's transaction (migrations; `rebuild.reindex` does it while serving)."""
+    # migrations before the 17th, which made the map of index forms, call this too
+    mapped = forms.mapped(db)
     db.execute_sql("DELETE FROM search_variant")
     db.execute_sql("DELETE FROM search_term")
-    terms = {}
+    terms, folds = {}, set()
     for table, columns, *_ in KINDS.values():
         for row in db.execute_sql(f"SELECT {', '.join(columns)} FROM {table}"):
             terms.update(document_terms(row))
-    _add_terms(db, _searchable(db, terms))
+            folds |= forms.folds(row) if mapped else set()
+    if mapped:
+        db.execute_sql("DELETE FROM search_fold")
+        forms.add(db, folds)
+    _add_terms(db, _searchable(db, terms, folds=mapped))
 
 
 @dataclass
@@ -148,6 +171,7 @@ class _Alternative:
     quality: int  # EXACT, PREFIX or TYPO
     edits: int = 0
     kept: int = 0  # letters the typo leaves in place at the start (see _grade)
+    forms: tuple = ()  # the index's other forms of `term` (forms.py), matched with it
 
 
 def _alternatives(db, token, last, edits, room):
@@ -178,6 +202,7 @@ def _match_expression(groups):
     ors = []
     for group in groups:
         parts = {f'"{a.term}"*' if a.quality == PREFIX else f'"{a.term}"' for a in group}
+        parts |= {f'"{form}"' for a in group for form in a.forms}
         ors.append("(" + " OR ".join(sorted(parts)) + ")")
     return " AND ".join(ors)
 
@@ -214,8 +239,21 @@ def _query_groups(db, query_tokens):
     and they share MAX_TYPO_CANDIDATES candidate terms equally."""
     typos = within_budget(query_tokens, allowed_edits)
     room = MAX_TYPO_CANDIDATES // max(len(typos), 1)
-    return [_alternatives(db, token, i == len(query_tokens) - 1, typos.get(token, 0), room)
-            for i, token in enumerate(query_tokens)]
+    groups = [_alternatives(db, token, i == len(query_tokens) - 1, typos.get(token, 0), room)
+              for i, token in enumerate(query_tokens)]
+    _add_forms(db, groups)
+    return groups
+
+
+def _add_forms(db, groups):
+    """Give each alternative the index's other forms of its term (forms.py): one look-up
+    for every whole term of the query, and a bounded one for the prefix."""
+    whole = {a.term for group in groups for a in group if a.quality != PREFIX}
+    found = forms.index_terms(db, whole, _in_chunks)
+    for group in groups:
+        for a in group:
+            a.forms = tuple(forms.prefix_terms(db, a.term) if a.quality == PREFIX
+                            else found.get(a.term, ()))
 
 
 @dataclass

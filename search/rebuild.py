@@ -16,9 +16,12 @@ and `reindex_terms`), even while writers change records during it:
    is copied, one transaction drops the old index and renames the new one into its place;
    searches use the old index until that moment.
 2. Typo variants: the documents are read in rowid ranges and every term they hold that
-   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild. A write
-   meanwhile keeps the variants of its own document (`index_document`), as always.
-3. Sweep: terms no document holds within its budget lose their rows, and variant rows
+   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild, and every
+   word the index holds in another form than `tokens` reads it gets its `search_fold` row
+   (forms.py). A write meanwhile keeps the rows of its own document (`index_document`),
+   as always.
+3. Sweep: fold rows whose index term is gone, or whose fold the rules no longer give, are
+   dropped; terms no document holds within its budget lose their rows, and variant rows
    that are not a variant of a term still indexed are dropped. Each check runs under the
    write lock, so it sees every write before it.
 
@@ -27,7 +30,10 @@ next rebuild removes them first. Two rebuilds must not run at once.
 """
 import time
 
-from .engine import KINDS, _add_terms, _held, _searchable, document_terms
+from . import forms
+from .engine import (KINDS, _add_terms, _held, _searchable, document_terms, held_expression,
+                     in_index)
+from .text import tokens
 from .typos import term_edits
 
 # Work per write transaction: short enough that a waiting API write hardly notices it.
@@ -58,6 +64,19 @@ def reindex(db, transaction, *, progress=None, pause=time.sleep, budget=BUDGET_S
     Rebuild(db, transaction, progress=progress, pause=pause, budget=budget, rows=rows).run()
 
 
+def reindex_if_due(db, transaction, *, progress=None):
+    """Run the rebuild a migration asked for (`search_rebuild_due`, m0018), if any, then
+    clear the request; True when it ran. A run cut short leaves the request for the next."""
+    due = db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                         "AND name = 'search_rebuild_due'").fetchone()
+    if not due:
+        return False
+    reindex(db, transaction, progress=progress)
+    with transaction():
+        db.execute_sql("DROP TABLE IF EXISTS search_rebuild_due")
+    return True
+
+
 class Rebuild:
     """One run of `reindex`; its phases are the module's three steps."""
 
@@ -82,6 +101,7 @@ class Rebuild:
             self._in_batches(lambda upto, kind=kind: self._copy(kind, upto), 0)
         for kind in KINDS:
             self._in_batches(lambda after, kind=kind: self._add_variants(kind, after), 0)
+        self._in_batches(self._sweep_folds, ("", ""))
         self._in_batches(self._sweep_terms, "")
         self._in_batches(self._sweep_variants, ("", ""))
         self._report(self._total)
@@ -95,7 +115,8 @@ class Rebuild:
         documents = sum(query(f"SELECT count(*) FROM {table}").fetchone()[0]
                         for table, *_ in KINDS.values())
         return (2 * documents + query("SELECT count(*) FROM search_term").fetchone()[0]
-                + query("SELECT count(*) FROM search_variant").fetchone()[0])
+                + query("SELECT count(*) FROM search_variant").fetchone()[0]
+                + query("SELECT count(*) FROM search_fold").fetchone()[0])
 
     def _report(self, done):
         """Tell `progress` how far the rebuild got, unless it heard that count already
@@ -193,9 +214,11 @@ class Rebuild:
             "LIMIT ?", (after, self._size(DOCUMENT_ROWS))).fetchall()
         if not documents:
             return None, 0
-        terms = {}
+        terms, folds = {}, set()
         for row in documents:
             terms.update(document_terms(row[1:]))
+            folds |= forms.folds(row[1:])
+        forms.add(self._db, folds)
         new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
         self._seen_terms.update(new)
         _add_terms(self._db, _searchable(self._db, new))
@@ -216,6 +239,20 @@ class Rebuild:
             if not _indexed_by_some_document(self._db, term):
                 connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
         return terms[-1], len(terms)
+
+    def _sweep_folds(self, after):
+        """Drop the next (fold, index term) rows after `after` whose term no document holds,
+        or that the fold of today's rules no longer gives (a rebuild after they changed)."""
+        rows = self._db.execute_sql(
+            "SELECT fold, term FROM search_fold WHERE (fold, term) > (?, ?) "
+            "ORDER BY fold, term LIMIT ?", (*after, self._size(TERM_ROWS))).fetchall()
+        if not rows:
+            return None, 0
+        stale = [(fold, term) for fold, term in rows
+                 if tokens(term) != [fold] or not in_index(self._db, term)]
+        self._db.connection().executemany(
+            "DELETE FROM search_fold WHERE fold = ? AND term = ?", stale)
+        return tuple(rows[-1]), len(rows)
 
     def _sweep_variants(self, after):
         """Drop the next variant rows after `after` (variant, term) whose term is not
@@ -262,7 +299,8 @@ def _indexed_by_some_document(db, term):
     for table, columns, *_ in KINDS.values():
         cursor = db.execute_sql(
             f"SELECT {', '.join('d.' + c for c in columns)} FROM {table}_fts f "
-            f"JOIN {table} d ON d.rowid = f.rowid WHERE {table}_fts MATCH ?", (f'"{term}"',))
+            f"JOIN {table} d ON d.rowid = f.rowid WHERE {table}_fts MATCH ?",
+            (held_expression(db, term),))
         if any(term in document_terms(row) for row in cursor):
             return True
     return False

@@ -3,12 +3,12 @@
 A part of Golden Record receives its section (`config.webhooks`, `config.rate_limits`, …),
 never the whole file's keys one by one.
 """
-from .load import ENVIRONMENT, ConfigError, load_config
+from .load import ALIASES, ConfigError, environment_name, load_config
 from .load import resolver_address
 from .sections import (AnalyticsConfig, Config, DatabaseConfig, DomainsConfig,
                        InvitationsConfig, RateLimitsConfig, ServerConfig, WebhooksConfig,
                        WorkosConfig)
 
-__all__ = ["AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig", "DomainsConfig",
-           "ENVIRONMENT", "InvitationsConfig", "RateLimitsConfig", "ServerConfig",
-           "WebhooksConfig", "WorkosConfig", "load_config", "resolver_address"]
+__all__ = ["ALIASES", "AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig",
+           "DomainsConfig", "environment_name", "InvitationsConfig", "RateLimitsConfig",
+           "ServerConfig", "WebhooksConfig", "WorkosConfig", "load_config", "resolver_address"]

@@ -14,17 +14,41 @@ class ConfigError(Exception):
     """A configuration problem, reported as one line naming the key, exit status 2."""
 
 
-ENVIRONMENT = {
+# Every key can be set as GOLDENRECORD_<SECTION>_<KEY> (`environment_name`); these shorter
+# names of a few keys came first and are still read, below the full names.
+ALIASES = {
     "GOLDENRECORD_DB": "database.path",
     "GOLDENRECORD_HOST": "server.host",
     "GOLDENRECORD_PORT": "server.port",
-    # Secrets are best kept out of config files:
-    "GOLDENRECORD_WORKOS_API_KEY": "workos.api_key",
-    "GOLDENRECORD_WORKOS_WEBHOOK_SECRET": "workos.webhook_secret",
     "GOLDENRECORD_SECRET_KEY": "database.secret_key",
-    "GOLDENRECORD_INVITATIONS_ACCEPT_URL_TEMPLATE": "invitations.accept_url_template",
-    "GOLDENRECORD_DOMAINS_RESOLVER": "domains.resolver",
 }
+PREFIX = "GOLDENRECORD_"
+
+
+def environment_name(dotted):
+    """The environment variable of a key: `webhooks.workers` -> GOLDENRECORD_WEBHOOKS_WORKERS."""
+    return PREFIX + dotted.replace(".", "_").upper()
+
+
+def _sections():
+    return {f.name: f.type for f in dataclasses.fields(Config)}
+
+
+def _from_environment(env):
+    """(variable, "section.key") of every key set in `env`, aliases first so that a full
+    name wins. A variable naming a section but no key of it is refused as an unknown key
+    in a file is (a misspelt GOLDENRECORD_WEBHOOKS_WORKER must not pass unnoticed)."""
+    found = [(variable, dotted) for variable, dotted in ALIASES.items() if env.get(variable)]
+    for section, kind in _sections().items():
+        head = environment_name(section) + "_"
+        keys = {environment_name(f"{section}.{f.name}"): f"{section}.{f.name}"
+                for f in dataclasses.fields(kind)}
+        for variable in sorted(v for v in env if v.startswith(head) and env[v]):
+            if variable not in keys:
+                raise ConfigError(f"{variable}: unknown key "
+                                  f"'{section}.{variable[len(head):].lower()}'")
+            found.append((variable, keys[variable]))
+    return found
 
 
 def _coerce(name, kind, value, from_text):
@@ -51,6 +75,8 @@ def _coerce(name, kind, value, from_text):
         return value
     if kind == tuple[str, ...] and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
+    if kind == tuple[str, ...] and from_text and isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
     type_name = {bool: "a boolean", int: "a whole number", float: "a number", str: "a string"}
     raise ConfigError(f"{name}: expected {type_name.get(kind, 'a list of strings')}, got {value!r}")
 
@@ -70,7 +96,8 @@ def _check(config):
         raise ConfigError(f"server.port: {config.server.port} is not a TCP port")
     for key in ("server.threads", "server.connection_limit", "database.busy_timeout_ms",
                 "webhooks.workers",
-                "webhooks.max_attempts", "analytics.retention_days"):
+                "webhooks.max_attempts", "analytics.retention_days", "events.retention_days",
+                "audit.retention_days"):
         section, name = key.split(".")
         if getattr(getattr(config, section), name) < 1:
             raise ConfigError(f"{key}: must be at least 1")
@@ -143,8 +170,9 @@ def resolver_address(text):
 def load_config(path=None, *, env=None, overrides=None):
     """The effective configuration: flags (`overrides`) > environment > file > defaults.
 
-    `path` falls back to $GOLDENRECORD_CONFIG; `overrides` maps "section.key" to values
-    from the command line.
+    `path` falls back to $GOLDENRECORD_CONFIG; every key can be set in the environment as
+    GOLDENRECORD_<SECTION>_<KEY> (an empty value is no value; a list is comma-separated);
+    `overrides` maps "section.key" to values from the command line.
     """
     env = os.environ if env is None else env
     config = Config()
@@ -158,14 +186,13 @@ def load_config(path=None, *, env=None, overrides=None):
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"config file {path}: {error}")
         for section, values in data.items():
-            if not isinstance(values, dict) or not hasattr(config, section):
+            if not isinstance(values, dict) or section not in _sections():
                 raise ConfigError(f"{path}: unknown key '{section}'")
             for key, value in values.items():
                 config = _apply(config, f"{section}.{key}", value, from_text=False,
                                 source=f"{section}.{key}")
-    for variable, dotted in ENVIRONMENT.items():
-        if env.get(variable):
-            config = _apply(config, dotted, env[variable], from_text=True, source=variable)
+    for variable, dotted in _from_environment(env):
+        config = _apply(config, dotted, env[variable], from_text=True, source=variable)
     for dotted, value in (overrides or {}).items():
         if value is not None:
             config = _apply(config, dotted, value, from_text=isinstance(value, str), source=dotted)

@@ -57,6 +57,16 @@ class AnalyticsConfig:
 
 
 @dataclass(frozen=True)
+class EventsConfig:
+    retention_days: int = 30  # the events feed keeps events this long, delivered or not
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    retention_days: int = 365  # audit entries older than this are pruned (hash kept)
+
+
+@dataclass(frozen=True)
 class WebhooksConfig:
     workers: int = 4
     max_attempts: int = 5
@@ -95,5 +105,7 @@ class Config:
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     workos: WorkosConfig = field(default_factory=WorkosConfig)
     analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     invitations: InvitationsConfig = field(default_factory=InvitationsConfig)
     domains: DomainsConfig = field(default_factory=DomainsConfig)

@@ -12,12 +12,14 @@ from . import records
 from .adminsessions import EndedSessions
 from .analytics import Analytics
 from .apikeys import ApiKeys
+from .audit.log import AuditLog
 from .authorization import Authorization
 from .changes import ChangeCounters
 from .domains import Domains
 from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
+from .feed import EventFeed
 from .idempotency import IdempotentRequests
 from .invitations import Invitations
 from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, StoreError,
@@ -76,6 +78,8 @@ class Store:
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)
+        self.feed = EventFeed(self)
+        self.audit = AuditLog(self)
         self.webhooks = Webhooks(self)
         self.workos = Workos(self)
         self.idempotency = IdempotentRequests(self)

@@ -47,6 +47,9 @@ SCOPES = (
     "invitations:read",
     "invitations:write",
     "metrics:read",
+    "events:read",
+    "audit_logs:read",
+    "audit_logs:write",
     "*:*",
 )
 TIERS = ("free", "basic", "pro", "enterprise")

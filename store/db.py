@@ -5,7 +5,11 @@ can be imported before anyone knows which database they live in: `bind` binds it
 engine's (store/engine.py) when a store opens, and the engine's vault with it. One process serves one Golden Record
 database.
 """
+import contextlib
+
 import peewee as pw
+
+from .audit import journal
 
 database = pw.DatabaseProxy()
 # The bound engine's Vault (store/vault.py): SealedField columns (store/fields.py) seal
@@ -25,7 +29,28 @@ def bind(engine):
     return handle
 
 
+# Writes the audit entries of a transaction's notes inside it, just before it commits
+# (store/audit/log.py AuditLog.write); set by the store that opens.
+_audit_writer = None
+
+
+def bind_audit(writer):
+    global _audit_writer
+    _audit_writer = writer
+
+
+@contextlib.contextmanager
 def write_transaction():
     """A transaction that holds the write lock from its start (the bound engine's
-    `write_transaction`): every change of the store is made in one."""
-    return _engine.write_transaction()
+    `write_transaction`): every change of the store is made in one. What it changed is
+    written to the audit log in the same transaction (store/audit/journal.py)."""
+    with _engine.write_transaction() as transaction:
+        mark = journal.begin()
+        committed = False
+        try:
+            yield transaction
+            committed = True
+        finally:
+            notes = journal.end(mark, committed)
+        if notes and _audit_writer is not None:
+            _audit_writer(notes)

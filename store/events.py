@@ -10,7 +10,8 @@ import json
 
 import peewee as pw
 
-from . import prepared
+from . import feed, prepared
+from .audit import journal
 from .db import database, write_transaction
 from .errors import Invalid, NotFound
 from .models import Delivery, Event, Webhook
@@ -103,12 +104,16 @@ class Events:
         now = self._store.now()
         subscriptions = [only] if only is not None else _active_subscriptions()
         events, deliveries = [], []
+        numbers = iter(feed.next_numbers(len(changes)))
         for event_type, data, organization_ids in changes:
             event_id = self._store.new_id("evt")
             payload = json.dumps({"id": event_id, "event": event_type, "timestamp": timestamp(now),
                                   "data": data}, separators=(",", ":"), ensure_ascii=False)
             events.append(Event(id=event_id, type=event_type, payload=payload,
-                                organization_ids=sorted(set(organization_ids)), created_at=now))
+                                organization_ids=sorted(set(organization_ids)), created_at=now,
+                                seq=next(numbers)))
+            if only is None:
+                journal.event_emitted(event_type, data, organization_ids)
             deliveries.extend(Delivery(**self._delivery(event_id, w.id, now)) for w in subscriptions
                               if only is not None or wants(w, event_type, organization_ids))
         prepared.insert_all(events)

@@ -12,6 +12,7 @@ import peewee as pw
 # Values per IN list, far below SQLite's variable limit (999 before 3.32).
 IN_LIST = 500
 
+from .audit import journal
 from .db import database
 from .fields import JSONField, SealedField, UtcDateTimeField
 
@@ -52,16 +53,49 @@ class BaseModel(pw.Model):
         instance.__data__ = {f.name: f.python_value(v) for f, v in zip(cls._meta.sorted_fields, values)}
         return instance
 
+    def save(self, force_insert=False, only=None):
+        """peewee's save, noted for the audit log with the fields it changed
+        (store/audit/journal.py): the stored row is read first to know their before."""
+        if not self._noted():
+            return super().save(force_insert=force_insert, only=only)
+        before = None
+        if not force_insert and self._pk is not None and not self._meta.composite_key:
+            before = type(self).first_by(self._meta.primary_key.column_name, self._pk)
+        return self._save_noted(before, force_insert, only)
+
+    def _noted(self):
+        """Whether this row's changes go to the audit log now (in a write transaction, and
+        not a bookkeeping table)."""
+        return journal.recording() and self._meta.table_name not in journal.NOT_AUDITED
+
+    def _save_noted(self, before, force_insert=False, only=None):
+        """Save, then note the change against `before` (None: a new row)."""
+        saved = super().save(force_insert=force_insert, only=only)
+        journal.row_changed(self, before, "created" if before is None else "updated")
+        return saved
+
+    def delete_instance(self, recursive=False, delete_nullable=False):
+        """peewee's delete_instance, noted for the audit log with what the row held."""
+        journal.row_changed(self, self, "deleted")
+        return super().delete_instance(recursive=recursive, delete_nullable=delete_nullable)
+
     def apply(self, changes, now):
         """Save `changes` (field name -> value) with a new updated_at, if the model has one;
         nothing to change, no write."""
         if not changes:
             return self
+        before = None
+        if self._noted():  # the values in hand are the stored ones: no read to know them
+            before = type(self)(__no_default__=True)
+            before.__data__ = dict(self.__data__)
         for name, value in changes.items():
             setattr(self, name, value)
         if "updated_at" in self._meta.fields:
             self.updated_at = now
-        self.save()
+        if before is None:
+            self.save()
+        else:
+            self._save_noted(before)
         return self
 
     def differing(self, changes):
@@ -86,7 +120,7 @@ class Organization(BaseModel):
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
-    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0017)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0020)
 
     class Meta:
         indexes = (CREATED, (("is_verified", "created_at", "id"), False))
@@ -106,7 +140,7 @@ class User(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     workos_updated_at = UtcDateTimeField(null=True)
-    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0017)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0020)
 
     class Meta:
         indexes = (CREATED,)
@@ -279,6 +313,8 @@ class Event(BaseModel):
     payload = pw.TextField()  # the exact JSON body every delivery sends
     organization_ids = JSONField()
     created_at = UtcDateTimeField()
+    # commit order, for the events feed (m0019; store/feed.py); unique when set
+    seq = pw.IntegerField(null=True, unique=True)
 
     class Meta:
         indexes = ((("created_at",), False),)
@@ -339,3 +375,13 @@ class WorkosEvent(BaseModel):
 
     class Meta:
         indexes = ((("received_at",), False),)
+
+
+def _inactive_index(model, *columns):
+    """`columns` of the inactive rows only, for the `isActive=false` lists (m0017)."""
+    model.add_index(model.index(*columns, where=model.is_active == False))  # noqa: E712
+
+
+_inactive_index(Organization, Organization.created_at, Organization.id)
+_inactive_index(Organization, Organization.is_verified, Organization.created_at, Organization.id)
+_inactive_index(User, User.created_at, User.id)

@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from . import external, prepared, records
 from .models import Membership, Organization
-from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -48,51 +48,63 @@ class Organizations:
         check_org_scope(org.id, org_scope)
         return org
 
-    def list(self, *, limit, after=None, include_staging=False, search=None, external_id=None,
-             org_scope=None):
+    def list(self, *, limit, after=None, include_staging=False, is_active=None, search=None,
+             external_id=None, org_scope=None):
         """A page of organizations; staging ones only with `include_staging`; with
+        `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
         `external_id`, the one that has it (if any).
 
         A caller confined to `org_scope` sees that one organization at most.
         """
         if external_id is not None:
             query = Organization.select().where(Organization.external_id == external_id)
-            return self._filtered(query, limit, after, include_staging, org_scope)
+            if org_scope is not None:
+                query = query.where(Organization.id == org_scope)
+            return self._filtered(query, limit, after, include_staging, is_active)
         if search:
-            return self._search(search, limit, after, include_staging, org_scope)
+            return self._search(search, limit, after, include_staging, is_active, org_scope)
         return self._store.pages.get_or_make(
-            ("organizations", limit, after, include_staging, org_scope), ("organization",),
-            lambda: self._page(limit, after, include_staging, org_scope))
+            ("organizations", limit, after, include_staging, is_active, org_scope),
+            ("organization",),
+            lambda: self._page(limit, after, include_staging, is_active, org_scope))
 
     @staticmethod
-    def _page(limit, after, include_staging, org_scope):
+    def _page(limit, after, include_staging, is_active, org_scope):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         if org_scope is not None:  # one organization at most: counted by its key
-            query = Organization.select()
-            return Organizations._filtered(query, limit, after, include_staging, org_scope)
-        if include_staging:
-            return listed_page(Organization, limit, after, counted("organization"))
-        return listed_page(Organization, limit, after, counted("organization.verified"),
-                           where="t.is_verified = 1")
+            query = Organization.select().where(Organization.id == org_scope)
+            return Organizations._filtered(query, limit, after, include_staging, is_active)
+        conditions = [] if include_staging else ["t.is_verified = 1"]
+        kind = "organization" if include_staging else "organization.verified"
+        if is_active is not None:
+            conditions.append(f"t.is_active = {int(is_active)}")
+            total = active_total(kind, is_active)
+        else:
+            total = counted(kind)
+        return listed_page(Organization, limit, after, total, where=" AND ".join(conditions))
 
     @staticmethod
-    def _filtered(query, limit, after, include_staging, org_scope):
+    def _filtered(query, limit, after, include_staging, is_active):
         """A page of `query`, a query of one organization at most, under the list's rules."""
-        if org_scope is not None:
-            query = query.where(Organization.id == org_scope)
         if not include_staging:
             query = query.where(Organization.is_verified == True)  # noqa: E712
+        if is_active is not None:
+            query = query.where(Organization.is_active == is_active)
         return keyset_page(query, Organization, limit, after)
 
-    def _search(self, text, limit, after, include_staging, org_scope):
-        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after))
+    def _search(self, text, limit, after, include_staging, is_active, org_scope):
+        found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after),
+                           is_active=is_active)
         return ranked_page(Organization, found)
 
-    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None):
+    def _find(self, text, include_staging, org_scope, count=True, limit=None, after=None,
+              is_active=None):
         """Relevance-ordered matches of `text` on name, slug and domain, typos allowed."""
         conditions, params = [], []
         if not include_staging:
             conditions.append("d.is_verified = 1")
+        if is_active is not None:
+            conditions.append(f"d.is_active = {int(is_active)}")
         if org_scope is not None:
             conditions.append("d.id = ?")
             params.append(org_scope)

@@ -54,6 +54,13 @@ def counted(kind, within=""):
 _COUNTED = "SELECT value FROM row_count WHERE kind = ? AND within = ?"
 
 
+def active_total(kind, is_active):
+    """The active (`is_active`) or inactive rows among count `kind`'s: the active ones are
+    counted as `<kind>.active` (migration 17), the inactive ones are the rest."""
+    active = counted(f"{kind}.active")
+    return active if is_active else counted(kind) - active
+
+
 def keyset_page(query, model, limit, after=None, total=None):
     """One page of `query` in (created_at, id) order, starting past the position `after`.
 

@@ -9,7 +9,7 @@ the API. A broken rule raises `Invalid` naming the field, before anything is cha
 """
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from .errors import Invalid
 
@@ -339,7 +339,18 @@ class StringList(Field):
 
 
 class DateTime(Field):
+    """An ISO 8601 date-time; no offset means UTC.
+
+    `whole_day=True` is for the end of an inclusive range: a date alone (`2026-11-30`) then
+    means the last instant of that day in UTC, so a range ending on a date covers that day
+    and a range from a date to the same date is that one day (the reference's ranges are
+    inclusive at both ends)."""
+
     type_name = "date-time"
+
+    def __init__(self, *, whole_day=False, **kw):
+        super().__init__(**kw)
+        self.whole_day = whole_day
 
     def check(self, value, name):
         if not isinstance(value, str) or len(value) > 40:
@@ -348,6 +359,8 @@ class DateTime(Field):
             moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             raise invalid(name, f"{name} must be an ISO 8601 date-time")
+        if self.whole_day and _DATE_ONLY.fullmatch(value):
+            moment = datetime.combine(moment.date(), time.max)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         try:
@@ -359,7 +372,11 @@ class DateTime(Field):
         return {"type": "string", "format": "date-time", "maxLength": 40}
 
     def readable_rule(self):
-        return "an ISO 8601 date-time such as `2026-01-31T09:00:00Z` (no offset: UTC)"
+        rule = "an ISO 8601 date-time such as `2026-01-31T09:00:00Z` (no offset: UTC)"
+        return rule + ("; a date alone covers that whole day (UTC)" if self.whole_day else "")
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}", re.ASCII)
 
 
 class Fields:

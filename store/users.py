@@ -1,11 +1,11 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
 from . import external, prepared, records
-from .db import write_transaction
+from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
 from .models import Membership, User
-from .pages import counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -37,9 +37,10 @@ class Users:
         user = external.find(User, "user", external_id)
         return self.get(user.id, org_scope=org_scope)
 
-    def list(self, *, limit, after=None, search=None, organization_id=None, external_id=None,
-             org_scope=None):
+    def list(self, *, limit, after=None, search=None, organization_id=None, is_active=None,
+             external_id=None, org_scope=None):
         """A page of users; with `organization_id`, only that organization's members; with
+        `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
         `external_id`, the one user that has it (if any).
 
         A caller confined to `org_scope` sees only that organization's members.
@@ -47,30 +48,35 @@ class Users:
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
         if external_id is not None:
-            return _with_external_id(external_id, organization_id, limit, after)
+            return _with_external_id(external_id, organization_id, is_active, limit, after)
         if search:
-            return self._search(search, limit, after, organization_id)
+            return self._search(search, limit, after, organization_id, is_active)
         return self._store.pages.get_or_make(
-            ("users", limit, after, organization_id),
+            ("users", limit, after, organization_id, is_active),
             ("user",) if organization_id is None else ("user", "membership"),
-            lambda: self._page(limit, after, organization_id))
+            lambda: self._page(limit, after, organization_id, is_active))
 
     @staticmethod
-    def _page(limit, after, organization_id):
+    def _page(limit, after, organization_id, is_active):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
+        where, params = _filters("t", organization_id, is_active)
         if organization_id is None:
-            return listed_page(User, limit, after, counted("user"))
-        # one membership per (organization, user): its members are its memberships
-        return listed_page(User, limit, after, counted("membership.organization", organization_id),
-                           where="t.id IN (SELECT user_id FROM membership WHERE organization_id = ?)",
-                           params=(organization_id,))
+            total = counted("user") if is_active is None else active_total("user", is_active)
+        elif is_active is None:
+            # one membership per (organization, user): its members are its memberships
+            total = counted("membership.organization", organization_id)
+        else:
+            # no kept count for members by state: counted along the organization's
+            # memberships (its index), one user row looked up by key for each
+            total = database.connection().execute(
+                'SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
+                "WHERE m.organization_id = ? AND u.is_active = ?",
+                (organization_id, int(is_active))).fetchone()[0]
+        return listed_page(User, limit, after, total, where=where, params=params)
 
-    def _search(self, text, limit, after, organization_id):
+    def _search(self, text, limit, after, organization_id, is_active):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""
-        where, params = "", ()
-        if organization_id is not None:
-            where = "d.id IN (SELECT user_id FROM membership WHERE organization_id = ?)"
-            params = (organization_id,)
+        where, params = _filters("d", organization_id, is_active)
         found = self._store.text.find("user", text, where=where, params=params, limit=limit,
                                       after=rank_key(after))
         return ranked_page(User, found)
@@ -211,13 +217,15 @@ class Users:
             raise _email_taken(email)
 
 
-def _with_external_id(external_id, organization_id, limit, after):
+def _with_external_id(external_id, organization_id, is_active, limit, after):
     """The page of the list filtered by `externalId`: the one user with it, if any (and a
-    member of `organization_id`, when given)."""
+    member of `organization_id`, and active or not as `is_active` asks, when given)."""
     query = User.select().where(User.external_id == external_id)
     if organization_id is not None:
         query = query.where(User.id.in_(Membership.select(Membership.user).where(
             Membership.organization == organization_id)))
+    if is_active is not None:
+        query = query.where(User.is_active == is_active)
     return keyset_page(query, User, limit, after)
 
 
@@ -267,3 +275,16 @@ def organizations_of(user_id):
     """Ids of the organizations the user belongs to: the ones a change to them concerns."""
     rows = Membership.select(Membership.organization).where(Membership.user == user_id).tuples()
     return [org_id for (org_id,) in rows]
+
+
+def _filters(alias, organization_id, is_active):
+    """(SQL condition on the user table as `alias`, its parameters) for the list filters."""
+    conditions, params = [], []
+    if organization_id is not None:
+        conditions.append(f"{alias}.id IN (SELECT user_id FROM membership WHERE organization_id = ?)")
+        params.append(organization_id)
+    if is_active is not None:
+        # a literal, not a parameter: the inactive rows' partial index (m0017) is chosen
+        # when the statement is planned, and must not serve a statement for active rows
+        conditions.append(f"{alias}.is_active = {int(is_active)}")
+    return " AND ".join(conditions), tuple(params)

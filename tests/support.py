@@ -215,23 +215,31 @@ def variant_bytes(db):
 
 
 def orphan_terms(db):
-    """Indexed terms with variant rows that no organization or user holds any more."""
+    """Indexed terms with variant rows, and index forms of folded terms, that no
+    organization or user holds any more (in the form the full-text index keeps)."""
+    def held(term):
+        return any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ?",
+                                  (f'"{term}"',)).fetchone()
+                   for table in ("organization", "user"))
+
+    forms = {}
+    for fold, term in db.execute_sql("SELECT fold, term FROM search_fold"):
+        forms.setdefault(fold, []).append(term)
     terms = {row[0] for row in db.execute_sql(
         "SELECT term FROM search_term UNION SELECT term FROM search_variant")}
-    return {term for term in terms
-            if not any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ?",
-                                      (f'"{term}"',)).fetchone()
-                       for table in ("organization", "user"))}
+    return ({term for term in terms if not held(term) and not any(map(held, forms.get(term, [])))}
+            | {term for found in forms.values() for term in found if not held(term)})
 
 
 def index_state(db):
     """Everything the text index holds: both full-text vocabularies (term, documents,
-    occurrences), the indexed terms and their variants."""
+    occurrences), the indexed terms and their variants, the index forms of folded terms."""
     return [db.execute_sql(sql).fetchall() for sql in (
         "SELECT term, doc, cnt FROM organization_terms ORDER BY term",
         "SELECT term, doc, cnt FROM user_terms ORDER BY term",
         "SELECT term FROM search_term ORDER BY term",
-        "SELECT variant, term FROM search_variant ORDER BY variant, term")]
+        "SELECT variant, term FROM search_variant ORDER BY variant, term",
+        "SELECT fold, term FROM search_fold ORDER BY fold, term")]
 
 
 def rebuilt_from_scratch(db, transaction):
@@ -256,7 +264,7 @@ def reindex_steps(db):
             return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
         return (2 * (count("organization") + count('"user"'))
-                + count("search_term") + count("search_variant"))
+                + count("search_term") + count("search_variant") + count("search_fold"))
     finally:
         connection.close()
 

@@ -174,3 +174,86 @@ def test_revoking_the_key_ends_the_session_at_the_next_action(page, api):
     expect(page.locator("#sign-in")).to_contain_text("session has ended")
     page.reload()
     expect(page.locator("#sign-in")).to_be_visible()
+
+
+class HeldAnswers:
+    """Holds the dashboard's autocomplete requests while `holding`, to release them late, one
+    at a time: the browser's real requests, to the real server, only later."""
+
+    def __init__(self, page):
+        self.page = page
+        self.holding = False
+        self.held = []
+        page.route("**/api/v1/organizations/autocomplete?*", self._route)
+
+    def _route(self, route):
+        if self.holding:
+            self.held.append(route)
+        else:
+            route.continue_()
+
+    def wait_for(self, query):
+        """The held request for `query` (its q parameter), once the browser has sent it."""
+        deadline = time.monotonic() + 15
+        while True:
+            for route in self.held:
+                if f"q={query}&" in route.request.url:
+                    return route
+            assert time.monotonic() < deadline, [r.request.url for r in self.held]
+            self.page.wait_for_timeout(10)  # lets Playwright deliver the intercepted request
+
+    def release(self, query):
+        """Let the request for `query` through and wait until the page has its answer."""
+        answers = int(self.page.locator("[role=listbox]").get_attribute("data-answers") or 0)
+        route = self.wait_for(query)
+        self.held.remove(route)
+        route.continue_()
+        expect(self.page.locator("[role=listbox]")).to_have_attribute("data-answers",
+                                                                      str(answers + 1))
+
+
+def test_a_late_answer_does_not_reopen_a_dropdown_closed_with_escape(page, world, api):
+    api.org("Quasar Dynamics", "quasar-dynamics")
+    sign_in(page, world["operator"])
+    answers = HeldAnswers(page)
+    box = page.locator("[role=combobox]")
+    box.press_sequentially("quas", delay=30)
+    expect(page.locator("[role=listbox][data-query=quas] [role=option]")).to_have_count(1)
+    answers.holding = True
+    box.press("a")  # a real key press: its request is on its way...
+    answers.wait_for("quasa")
+    box.press("Escape")  # ...when the dropdown is closed
+    expect(page.locator("[role=listbox]")).to_be_hidden()
+    answers.release("quasa")
+    expect(page.locator("[role=listbox]")).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_value("quasa")
+
+
+def test_a_late_answer_keeps_the_highlighted_option(page, world, api):
+    """ArrowDown, then a late answer for the same text, then Enter: the option the arrow
+    highlighted opens, not the first."""
+    zephyrs = {org["name"]: org for org in (api.org("Zephyr Alpha", "zephyr-alpha"),
+                                            api.org("Zephyr Beta", "zephyr-beta"))}
+    sign_in(page, world["operator"])
+    answers = HeldAnswers(page)
+    box = page.locator("[role=combobox]")
+    box.press_sequentially("zeph", delay=30)
+    options = page.locator("[role=listbox][data-query=zeph] [role=option]")
+    expect(options).to_have_count(2)
+    answers.holding = True
+    box.press("Backspace")  # asks for "zep"...
+    answers.wait_for("zep")
+    box.press("h")  # ...then for "zeph" again
+    answers.wait_for("zeph")
+    answers.release("zep")  # for text the box no longer holds: dropped
+    expect(options).to_have_count(2)
+    box.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    highlighted = next(name for name in zephyrs if name in options.nth(1).inner_text())
+    answers.release("zeph")  # the newer answer for the text on show
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    target = zephyrs[highlighted]["id"]
+    expect(page).to_have_url(f"{page.url.split('#')[0]}#/organizations/{target}")
+    expect(page.locator("#org-name")).to_contain_text(highlighted)

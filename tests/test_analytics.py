@@ -72,7 +72,8 @@ def test_date_range(client, keys, traffic):
     empty, _ = _report(client, keys.headers("api_keys:read"), startDate="2025-01-01",
                        endDate="2025-02-01")
     assert empty["summary"] == {"totalRequests": 0, "successfulRequests": 0, "failedRequests": 0,
-                                "avgResponseTimeMs": 0, "successRate": 0.0}
+                                "avgResponseTimeMs": 0, "avgResponseTimeMsExact": 0,
+                                "successRate": 0.0}
     assert empty["byEndpoint"] == [] and empty["byDay"] == []
 
 
@@ -174,3 +175,43 @@ def test_busiest_keys_of_an_org_scoped_caller_are_its_own(client, keys, make, st
                       endDate="2025-07-02T00:00:00Z")
     assert data["byKey"] == [{"apiKeyId": "key_theirs", "name": None, "keyPrefix": None,
                               "count": 3}]
+def test_a_date_only_end_covers_its_whole_day(client, keys, traffic):
+    """The fixture's requests are all on 2026-01-15; the reference's ranges are inclusive."""
+    viewer = keys.headers("api_keys:read")
+    same_day, meta = _report(client, viewer, startDate="2026-01-15", endDate="2026-01-15")
+    assert same_day["summary"]["totalRequests"] == 9
+    assert meta["startDate"] == "2026-01-15T00:00:00Z"
+    assert meta["endDate"] == "2026-01-15T23:59:59Z"
+    ending, _ = _report(client, viewer, startDate="2026-01-14", endDate="2026-01-15")
+    assert ending["summary"]["totalRequests"] == 9
+    before, _ = _report(client, viewer, startDate="2026-01-14", endDate="2026-01-14")
+    assert before["summary"]["totalRequests"] == 0
+    # a date-time end still means that instant: the fixture's first requests are at 10:00
+    instant, _ = _report(client, viewer, startDate="2026-01-15", endDate="2026-01-15T10:30:00Z")
+    assert instant["summary"]["totalRequests"] == 6
+
+
+def test_a_date_only_end_on_the_last_day_of_year_9999_does_not_overflow(client, admin):
+    data, meta = _report(client, admin, startDate="9999-12-31", endDate="9999-12-31")
+    assert data["summary"]["totalRequests"] == 0
+    assert meta["endDate"] == "9999-12-31T23:59:59Z"
+
+
+def test_averages_are_whole_milliseconds_with_the_exact_figure_beside(client, keys, service, store):
+    """Durations 1, 2 and 4 ms average 2.333...: `2` as the reference's integer, the rest exact."""
+    from datetime import timedelta
+
+    now = store.now()
+    key, _ = store.api_keys.create(name="logged", scopes=["users:read"])
+    rows = [(now - timedelta(seconds=i), key.id, None, "GET", "/api/v1/users", 200, ms)
+            for i, ms in enumerate((1, 2, 4))]
+    store.analytics.record(rows, {})
+    data, _ = _report(client, keys.headers("api_keys:read"), endpoint="/api/v1/users")
+    summary, endpoint = data["summary"], data["byEndpoint"][0]
+    assert summary["avgResponseTimeMs"] == 2 and type(summary["avgResponseTimeMs"]) is int
+    assert summary["avgResponseTimeMsExact"] == 2.333
+    assert endpoint["avgMs"] == 2 and type(endpoint["avgMs"]) is int
+    assert endpoint["avgMsExact"] == 2.333
+    store.analytics.record([(now, key.id, None, "GET", "/api/v1/users", 200, 3)], {})
+    data, _ = _report(client, keys.headers("api_keys:read"), endpoint="/api/v1/users")
+    assert data["summary"]["avgResponseTimeMs"] == 3  # 2.5 rounds up, not to even

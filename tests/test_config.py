@@ -97,3 +97,73 @@ def test_cli_reports_config_errors_in_one_line(tmp_path, capsys):
     assert goldenrecord.main(["migrate", "--config", path]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "server.hots" in err[0]
+
+
+def _keys():
+    return [(section.name, key) for section in dataclasses.fields(Config)
+            for key in dataclasses.fields(section.type)]
+
+
+# Text keys checked for a form of their own: a valid value of that form.
+VALID_TEXT = {"base_url": "https://workos.example",
+              "accept_url_template": "https://app.example/join?token={token}",
+              "resolver": "127.0.0.1:5353"}
+
+
+def _other_text(section, key):
+    """A valid value for `section.key` other than its default, as text, and that value."""
+    default = getattr(getattr(Config(), section), key.name)
+    if key.type is bool:
+        return str(not default).lower(), not default
+    if key.type is int:
+        return str(default + 1), default + 1
+    if key.type is float:
+        return str(default + 0.5), default + 0.5
+    if key.type is str:
+        value = VALID_TEXT.get(key.name, f"set-{key.name}")
+        return value, value
+    return " 10.0.0.0/8, 192.168.0.0/16 ,", ("10.0.0.0/8", "192.168.0.0/16")
+
+
+@pytest.mark.parametrize("section, key", _keys(), ids=lambda v: getattr(v, "name", v))
+def test_every_key_can_be_set_from_the_environment(section, key):
+    text, value = _other_text(section, key)
+    variable = f"GOLDENRECORD_{section.upper()}_{key.name.upper()}"
+    loaded = load_config(env={variable: text})
+    assert getattr(getattr(loaded, section), key.name) == value
+
+
+@pytest.mark.parametrize("variable, text, line", [
+    ("GOLDENRECORD_WEBHOOKS_WORKERS", "eight",
+     "GOLDENRECORD_WEBHOOKS_WORKERS webhooks.workers: expected a whole number, got 'eight'"),
+    ("GOLDENRECORD_WEBHOOKS_WORKERS", "0", "webhooks.workers: must be at least 1"),
+    ("GOLDENRECORD_RATE_LIMITS_ENABLED", "maybe",
+     "GOLDENRECORD_RATE_LIMITS_ENABLED rate_limits.enabled: expected a boolean, got 'maybe'"),
+    ("GOLDENRECORD_ANALYTICS_FLUSH_SECONDS", "soon",
+     "GOLDENRECORD_ANALYTICS_FLUSH_SECONDS analytics.flush_seconds: expected a number, got 'soon'"),
+    ("GOLDENRECORD_SERVER_TRUSTED_PROXIES", "10.0.0.0/8,nope",
+     "server.trusted_proxies: 'nope' is not an IP address or CIDR range"),
+    ("GOLDENRECORD_WORKOS_BASE_URL", "http://workos.example",
+     "workos.base_url: 'http://workos.example' must be an https:// URL (http:// only for a "
+     "loopback address)"),
+    ("GOLDENRECORD_WEBHOOKS_WORKER", "8", "GOLDENRECORD_WEBHOOKS_WORKER: unknown key 'webhooks.worker'"),
+])
+def test_environment_values_are_checked_as_the_file_s(variable, text, line):
+    with pytest.raises(ConfigError) as caught:
+        load_config(env={variable: text})
+    assert str(caught.value) == line
+
+
+def test_full_names_win_over_the_older_short_ones_and_empty_is_unset():
+    loaded = load_config(env={"GOLDENRECORD_PORT": "1111", "GOLDENRECORD_SERVER_PORT": "2222",
+                              "GOLDENRECORD_DB": "short.db", "GOLDENRECORD_DATABASE_PATH": ""})
+    assert (loaded.server.port, loaded.database.path) == (2222, "short.db")
+
+
+def test_the_configuration_guide_names_every_variable():
+    guide = (ROOT / "docs" / "configuration.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[3] for line in guide.splitlines()
+            if line.startswith("| `")}
+    for section, key in _keys():
+        variable = f"GOLDENRECORD_{section.upper()}_{key.name.upper()}"
+        assert f"`{variable}`" in rows[f"{section}.{key.name}"], variable

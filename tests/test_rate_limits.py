@@ -178,3 +178,33 @@ def test_limits_and_analytics_can_be_turned_off(tmp_path, clock):
 
     with apps.service(config, clock=clock):
         assert RequestLog.select().count() == 0
+
+
+def test_a_scope_refusal_carries_the_key_budget(client, limited):
+    _, plaintext = limited.store.api_keys.create(name="k", scopes=["users:read"])
+    result = client.simulate_get(ROLES, headers={"Authorization": f"Bearer {plaintext}"})
+    assert_envelope(result, 403, "GR_FORBIDDEN")
+    assert (result.headers["X-RateLimit-Limit"], result.headers["X-RateLimit-Remaining"]) == ("3", "2")
+
+
+def test_an_address_refusal_carries_the_key_budget_without_spending_it(client, limited):
+    """The key is known, so its budget is shown; a stranger's address must not spend it."""
+    headers = _key(limited, allowed_ips=["203.0.113.50"])
+    assert client.simulate_get(ROLES, headers=headers, remote_addr="203.0.113.50").status_code == 200
+    for _ in range(5):
+        refused = client.simulate_get(ROLES, headers=headers, remote_addr="198.51.100.7")
+        assert_envelope(refused, 403, "GR_IP_NOT_ALLOWED")
+        assert refused.headers["X-RateLimit-Limit"] == "3"
+        assert refused.headers["X-RateLimit-Remaining"] == "2"
+        assert refused.headers["X-RateLimit-Reset"].isdigit()
+    owner = client.simulate_get(ROLES, headers=headers, remote_addr="203.0.113.50")
+    assert_envelope(owner, 200)
+    assert owner.headers["X-RateLimit-Remaining"] == "1"
+
+
+def test_a_revoked_key_has_no_budget_to_show(client, limited):
+    key, plaintext = limited.store.api_keys.create(name="k", scopes=["*:*"])
+    limited.store.api_keys.revoke(key.id)
+    result = client.simulate_get(ROLES, headers={"Authorization": f"Bearer {plaintext}"})
+    assert_envelope(result, 401, "GR_INVALID_API_KEY")
+    assert "X-RateLimit-Limit" not in result.headers

@@ -252,3 +252,45 @@ def test_forwarded_headers_from_a_trusted_proxy_reach_the_app(db, tmp_path):
         assert "; Secure" in signed_in.headers["Set-Cookie"]
     finally:
         proc.stop()
+
+
+def _raw_exchange(url, request):
+    """The bytes a real server sends back for `request` (bytes), read until it closes."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_rate_limit_header_names_as_the_http_server_writes_them(server):
+    """waitress writes every header name in its own capitalization, so `X-RateLimit-Limit`
+    goes out as `X-Ratelimit-Limit` (names are case-insensitive; docs/api.md says so)."""
+    raw = _raw_exchange(server.url, (
+        f"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {server.key}\r\n"
+        "Connection: close\r\n\r\n").encode())
+    head = raw.partition(b"\r\n\r\n")[0].decode("latin-1")
+    names = [line.partition(":")[0] for line in head.split("\r\n")[1:]]
+    assert {"X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset"} <= set(names)
+
+
+def test_head_on_a_real_server_sends_get_s_headers_and_no_body(server):
+    def exchange(method):
+        raw = _raw_exchange(server.url, (
+            f"{method} /api/v1/permissions HTTP/1.1\r\nHost: localhost\r\n"
+            f"Authorization: Bearer {server.key}\r\nConnection: close\r\n\r\n").encode())
+        head, _, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        return lines[0], dict(line.split(": ", 1) for line in lines[1:]), body
+
+    get_status, get_headers, get_body = exchange("GET")
+    head_status, head_headers, head_body = exchange("HEAD")
+    assert get_status == head_status == "HTTP/1.1 200 OK"
+    assert head_body == b"" and len(get_body) == int(get_headers["Content-Length"])
+    assert head_headers["Content-Length"] == get_headers["Content-Length"]
+    assert head_headers["Content-Type"] == get_headers["Content-Type"]

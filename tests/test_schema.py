@@ -23,9 +23,13 @@ WITHOUT_MODEL = {
     "search_generation": "the change counters, read by SQL (store/changes.py)",
     "search_term": "the typo index, by SQL (search/)",
     "search_variant": "the typo index, by SQL (search/)",
+    "search_fold": "the index forms of folded tokens, by SQL (search/forms.py)",
     "idempotent_answer": "sealed stored answers, by SQL (store/idempotency.py)",
     "row_count": "the lists' totals, kept by triggers, read by SQL (store/pages.py)",
     "admin_session_ended": "signed-out dashboard sessions, by SQL (store/adminsessions.py)",
+    "feed_mark": "what pruning must remember, by SQL (store/feed.py, store/audit/)",
+    "audit_entry": "the hash-chained audit log, by SQL (store/audit/)",
+    "audit_action": "declared application actions, by SQL (store/audit/)",
 }
 
 

@@ -154,6 +154,28 @@ def test_subscription_validation(api, body, field):
     assert api.simulate_get(HOOKS, headers=api.headers).json["meta"]["total"] == 0
 
 
+@pytest.mark.parametrize("url, message", [
+    ("http://0.0.0.0:9/", "The URL resolves to 0.0.0.0, which is an unspecified address (a "
+                          "connection to it reaches this host)"),
+    ("http://169.254.169.254/", "The URL resolves to 169.254.169.254, which is a link-local "
+                                "address (cloud metadata services answer there)"),
+    ("http://[2002:a9fe:a9fe::1]/", "The URL resolves to 2002:a9fe:a9fe::1, a tunnel to "
+                                    "169.254.169.254, which is a link-local address (cloud "
+                                    "metadata services answer there)"),
+    ("http://224.0.0.1/", "The URL resolves to 224.0.0.1, which is a multicast address"),
+])
+def test_a_refused_target_is_told_in_a_sentence(api, url, message):
+    result = api.simulate_post(HOOKS, json={"name": "h", "url": url, "events": ["*"]},
+                               headers=api.headers)
+    assert assert_envelope(result, 400, "GR_VALIDATION_ERROR", "url")["message"] == message
+
+
+def test_a_private_target_is_told_in_a_sentence(tmp_path):
+    error = assert_envelope(_subscribe_without_private_targets(tmp_path, "http://10.1.2.3/"), 400)
+    assert error["message"] == ("The URL resolves to 10.1.2.3, which is a loopback or private "
+                                "address (see webhooks.allow_private_targets)")
+
+
 def _subscribe_without_private_targets(tmp_path, url):
     with _service(tmp_path, allow_private_targets="false") as service:
         client = falcon.testing.TestClient(service.app)

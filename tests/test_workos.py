@@ -132,6 +132,17 @@ def test_client_reads_a_real_404_body(fake):
     assert caught.value.code == "entity_not_found"
 
 
+def test_a_redirect_is_reported_as_one_at_once_and_not_followed(fake):
+    fake.fail(302, times=10, headers={"Location": "https://elsewhere.example/users"})
+    client, sleeps = new_client(fake)
+    with pytest.raises(workos_client.WorkOSError) as caught:
+        client.get("/user_management/users")
+    assert caught.value.message == (
+        "WorkOS answered 302 with a redirect, which is not followed (the API key would go "
+        "with it): check workos.base_url")
+    assert caught.value.status == 302 and sleeps == [] and len(fake.requests) == 1
+
+
 def test_retry_after_accepts_seconds_and_http_dates_and_is_capped():
     assert workos_client.retry_after("3") == 3.0
     assert workos_client.retry_after("1000") == workos_client.MAX_RETRY_AFTER
@@ -206,6 +217,14 @@ def test_user_created_event_creates_the_user_and_emits_our_event(api, clock):
     assert (user.email, user.first_name, user.last_name, user.avatar_url) == (
         "person1@example.com", "First1", "Last1", "https://images.example.com/1.png")
     assert [e["workosUserId"] for e in events_of("user.created")] == [workos_user(1)["id"]]
+
+
+def test_a_workos_event_is_recorded_in_the_audit_log_as_workos(api, clock, admin_headers):
+    assert_envelope(deliver(api, clock, event("event_1", "user.created", workos_user(1))), 200)
+    [entry] = assert_envelope(api.simulate_get("/api/v1/audit-logs", params={
+        "action": "user.created"}, headers=admin_headers), 200)
+    assert entry["actor"] == {"type": "workos", "id": None, "name": None}
+    assert entry["changes"]["email"]["after"] == "person1@example.com"
 
 
 def test_a_redelivered_event_changes_nothing_twice(api, clock):
@@ -385,6 +404,33 @@ def test_well_signed_but_malformed_events_are_4xx_naming_the_field(api, clock, b
     error = assert_envelope(deliver(api, clock, None, raw=body), 400, "GR_VALIDATION_ERROR")
     assert error["field"] == field
     assert User.select().count() == 0 and WorkosEvent.select().count() == 0
+
+
+@pytest.mark.parametrize("data", [None, "user_1", ["user_1"]])
+def test_a_user_event_without_a_data_object_names_data(api, clock, data):
+    body = event("event_1", "user.created", data)
+    if data is None:
+        del body["data"]
+    error = assert_envelope(deliver(api, clock, body), 400, "GR_VALIDATION_ERROR", "data")
+    assert error["message"] == "A WorkOS user.created event needs a 'data' object: the WorkOS user"
+
+
+def test_a_missing_signature_header_is_called_missing(api):
+    result = api.simulate_post("/api/webhooks/workos", body=b"{}",
+                               headers={"Content-Type": "application/json"})
+    error = assert_envelope(result, 401, "GR_INVALID_SIGNATURE", "WorkOS-Signature")
+    assert error["message"] == "The WorkOS-Signature header is missing"
+    malformed = api.simulate_post("/api/webhooks/workos", body=b"{}",
+                                  headers={"WorkOS-Signature": "garbage"})
+    assert assert_envelope(malformed, 401, "GR_INVALID_SIGNATURE")["message"] == (
+        "The WorkOS-Signature header is malformed")
+
+
+def test_sync_answered_with_a_redirect_is_a_gateway_error_saying_so(api, admin_headers, fake):
+    fake.fail(301, times=10, headers={"Location": "https://elsewhere.example/"})
+    error = assert_envelope(sync(api, admin_headers), 502, "GR_WORKOS_ERROR")
+    assert "redirect" in error["message"] and "could not be reached" not in error["message"]
+    assert len(fake.requests) == 1
 
 
 def test_an_updated_at_that_overflows_utc_is_read_as_absent(api, clock):

@@ -15,9 +15,15 @@ class UnsafeTarget(ValueError):
     """The URL may not receive webhooks; the message says why."""
 
 
-# Refused even with allow_private_targets: cloud metadata and link-local services.
-ALWAYS_REFUSED = [ipaddress.ip_network(n) for n in (
-    "169.254.0.0/16", "fe80::/10", "fd00:ec2::/32", "100.100.100.200/32", "0.0.0.0/8", "::/128",
+# Refused even with allow_private_targets, each with what it is: cloud metadata and
+# link-local services, and the unspecified addresses, which reach this very host.
+ALWAYS_REFUSED = [(ipaddress.ip_network(network), kind) for network, kind in (
+    ("169.254.0.0/16", "a link-local address (cloud metadata services answer there)"),
+    ("fe80::/10", "a link-local address"),
+    ("fd00:ec2::/32", "a cloud metadata address"),
+    ("100.100.100.200/32", "a cloud metadata address"),
+    ("0.0.0.0/8", "an unspecified address (a connection to it reaches this host)"),
+    ("::/128", "an unspecified address (a connection to it reaches this host)"),
 )]
 
 
@@ -49,7 +55,8 @@ def _tunnel_ends(ip):
 
 
 def _refusal(ip, allow_private):
-    """Why `ip` may not receive webhooks (words that follow "The URL resolves to"), or None."""
+    """Why `ip` may not receive webhooks, as words that follow "The URL resolves to" and
+    make a sentence ("127.0.0.1, which is a loopback or private address ..."), or None."""
     translated = _translated(ip)
     if translated is not None:
         return _refusal(translated, allow_private)
@@ -57,13 +64,15 @@ def _refusal(ip, allow_private):
         reason = _refusal(end, allow_private)
         if reason:
             return f"{ip}, a tunnel to {reason}"
-    if any(ip in network for network in ALWAYS_REFUSED):
-        return f"{ip}, a link-local or metadata address"
+    for network, kind in ALWAYS_REFUSED:
+        if ip in network:
+            return f"{ip}, which is {kind}"
     if ip.is_multicast:
-        return f"{ip}, a multicast address"
+        return f"{ip}, which is a multicast address"
     if not allow_private and (ip.is_private or ip.is_loopback or ip.is_reserved
                               or ip.is_unspecified or not ip.is_global):
-        return f"{ip}, a loopback or private address (see webhooks.allow_private_targets)"
+        return (f"{ip}, which is a loopback or private address "
+                "(see webhooks.allow_private_targets)")
     return None
 
 

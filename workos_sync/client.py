@@ -76,8 +76,9 @@ class WorkOSClient:
             "Accept": "application/json",
             "User-Agent": "goldenrecord-workos-client",
         })
-        # WorkOS never redirects its API; following one could hand the key to another host.
-        self.session.max_redirects = 0
+        # WorkOS never redirects its API; following one could hand the key to another
+        # host, so no request follows one (`allow_redirects=False`, below): a redirect is
+        # answered as the error it is (`redirect_error`), without retries.
 
     def close(self):
         self.session.close()
@@ -94,6 +95,8 @@ class WorkOSClient:
                     raise ServerError(f"WorkOS could not be reached: {type(error).__name__}")
                 self._sleep(self._backoff(attempt))
                 continue
+            if 300 <= response.status_code < 400:
+                raise redirect_error(response)
             if response.status_code < 300:
                 try:
                     return response.json()
@@ -155,6 +158,15 @@ def retry_after(value):
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - datetime.now(timezone.utc)).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def redirect_error(response):
+    """A redirect from what should be WorkOS's API: never followed (the API key would go
+    with it) nor retried (it will not change); most often `workos.base_url` is wrong."""
+    status = response.status_code
+    return WorkOSError(f"WorkOS answered {status} with a redirect, which is not followed "
+                       "(the API key would go with it): check workos.base_url", status=status,
+                       request_id=response.headers.get("X-Request-ID"))
 
 
 def error_from(response):

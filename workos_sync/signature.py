@@ -26,9 +26,11 @@ def header(secret, timestamp_ms, body):
 
 
 def parse(value):
-    """(timestamp text, signatures) from the header; InvalidSignature if malformed."""
+    """(timestamp text, signatures) from the header; InvalidSignature if missing or malformed."""
+    if not value:
+        raise InvalidSignature("The WorkOS-Signature header is missing")
     timestamp, signatures = None, []
-    for part in (value or "").split(","):
+    for part in value.split(","):
         name, sep, item = part.strip().partition("=")
         if not sep or not item:
             raise InvalidSignature("The WorkOS-Signature header is malformed")

@@ -2,9 +2,15 @@
 //
 // Requests are debounced at `delay` ms with a leading edge: a keystroke after a pause is
 // sent at once (the dropdown should feel instant), keystrokes within `delay` of the last
-// request are coalesced into one trailing request for the latest text. Answers that come
-// back for text the box no longer holds are dropped. Arrow keys move through the
-// options, Enter picks the active one (the first, until the arrows move), Escape closes.
+// request are coalesced into one trailing request for the latest text. Arrow keys move
+// through the options, Enter picks the active one (the first, until the arrows move),
+// Escape closes.
+//
+// Answers arrive in any order and late. One is drawn only if the box still holds the text
+// it answers, the box was not closed after it was asked (Escape, a pick, leaving the box:
+// a late answer must not reopen what the user closed), and no answer asked later has been
+// drawn already. Drawing again for the text on show keeps the highlighted option where
+// the arrows put it, so ArrowDown then a quick Enter opens what was highlighted.
 
 import { h, replace } from "./dom.js";
 
@@ -27,8 +33,12 @@ export function autocomplete({ label, placeholder, search, renderOption, onPick,
   let lastSent = -Infinity;
   let timer = null;
   let drawnFor = null;
+  let asked = 0;     // requests sent so far: each answer knows its number
+  let settled = 0;   // answers to requests up to this number are not drawn any more
+  let answers = 0;   // answers received, drawn or dropped (tests wait on it)
 
   function close() {
+    settled = asked;  // what is on its way was asked before the box closed
     list.hidden = true;
     note.hidden = true;
     input.setAttribute("aria-expanded", "false");
@@ -48,6 +58,7 @@ export function autocomplete({ label, placeholder, search, renderOption, onPick,
   }
 
   function draw(text, found) {
+    const shown = !list.hidden && drawnFor === text && active >= 0 ? items[active].id : undefined;
     items = found;
     drawnFor = text;
     replace(list, found.map((item, i) => h("li", {
@@ -60,7 +71,8 @@ export function autocomplete({ label, placeholder, search, renderOption, onPick,
     replace(note, found.length ? "" : `No organization matches “${text}”`);
     list.hidden = found.length === 0;
     input.setAttribute("aria-expanded", found.length ? "true" : "false");
-    setActive(found.length ? 0 : -1);
+    const kept = found.findIndex((item) => item.id === shown);
+    setActive(kept >= 0 ? kept : found.length ? 0 : -1);
   }
 
   function showError(error) {
@@ -77,12 +89,18 @@ export function autocomplete({ label, placeholder, search, renderOption, onPick,
       close();
       return;
     }
+    const number = ++asked;
+    let found, failure;
     try {
-      const found = await search(text);
-      if (input.value.trim() === text) draw(text, found);
+      found = await search(text);
     } catch (error) {
-      if (input.value.trim() === text) showError(error);
+      failure = error;
     }
+    list.dataset.answers = String(++answers);
+    if (number <= settled || input.value.trim() !== text) return;  // closed, stale or superseded
+    settled = number;
+    if (failure) showError(failure);
+    else draw(text, found);
   }
 
   function schedule() {

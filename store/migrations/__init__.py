@@ -16,7 +16,8 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0009_api_key_generation, m0010_admin_sign_out,
                m0011_idempotency_sealed, m0012_search_variant_bounds,
                m0013_operator_keys_enterprise, m0014_secrets_sealed, m0015_row_counts,
-               m0016_authorization, m0017_joining)
+               m0016_authorization, m0017_active_counts,
+               m0018_search_folding, m0019_events_audit, m0020_joining)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -35,7 +36,10 @@ MIGRATIONS = [
     (14, "secrets_sealed", m0014_secrets_sealed),
     (15, "row_counts", m0015_row_counts),
     (16, "authorization", m0016_authorization),
-    (17, "joining", m0017_joining),
+    (17, "active_counts", m0017_active_counts),
+    (18, "search_folding", m0018_search_folding),
+    (19, "events_audit", m0019_events_audit),
+    (20, "joining", m0020_joining),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -117,6 +117,9 @@ class SqliteEngine(Engine):
     def migrate(self, now, progress=None):
         applied = migrate(self._db, now, progress, seal=self._vault.seal)
         self.durable.sync_all()  # migrations commit by themselves, outside write_transaction
+        # a migration that changed how text is indexed asks for a rebuild, done in short
+        # write transactions (search/rebuild.py; m0018)
+        search.reindex_if_due(self._db, self.write_transaction)
         return applied
 
     def schema_version(self):
