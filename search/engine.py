@@ -26,6 +26,16 @@ MAX_TYPO_CANDIDATES = 2000
 # Variables per statement, far below SQLite's limit (999 before 3.32, 32766 since; some
 # builds allow more): long lists of values are sent in chunks of this many.
 SQL_VARIABLES = 500
+# A search's total counts its matches up to this many and stops: counting every match of
+# a word most rows hold (FTS5 has no exact count of a query short of visiting each match)
+# cost 650 ms at 1M organizations. Past it the total is TOTAL_CAP and `Found.capped` says
+# so (the API's `meta.totalCapped`).
+TOTAL_CAP = 1000
+# An exact or prefix tier with at least this many full-text matches is walked in rank
+# order (migration 16's index), each row asked of the full-text index by rowid, instead of
+# having every match sorted: the walk reads about limit/density rows, the sort every match.
+# Counting up to it costs FTS5 alone a fraction of a millisecond.
+DENSE_TIER = 2000
 EXACT, PREFIX, TYPO = 0, 1, 2
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -221,9 +231,10 @@ def _query_groups(db, query_tokens):
 @dataclass
 class Found:
     ids: list  # best first: the page asked for
-    total: int  # every match
+    total: int  # every match, up to TOTAL_CAP
     terms: set  # (indexed term, EXACT | PREFIX | TYPO) pairs the query used, for highlighting
     after: tuple | None = None  # the rank key of the last id when more follow (see `rank key`)
+    capped: bool = False  # more than TOTAL_CAP match: `total` is TOTAL_CAP
 
 
 # The primary columns of a kind: a document whose query words all lie there comes first
@@ -245,7 +256,8 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
 
     `where` is an SQL condition on the base table (alias `d`) with `params`, for the
     caller's filters (verified only, one organization, ...). Without `count`, `total` is
-    None and the statement that counts every match is saved (type-ahead needs no total).
+    None and the statement that counts the matches is saved (type-ahead needs no total);
+    with it, matches are counted up to TOTAL_CAP (see there).
     """
     table, columns, tie_column, _ = KINDS[kind]
     query_tokens = tokens(text)[:MAX_QUERY_TOKENS]
@@ -257,8 +269,8 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
             f"WHERE {table}_fts MATCH ?{condition}")
     # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
     # filter's index (verified organizations) and probe the FTS index once per row.
-    total = (db.execute_sql(f"SELECT count(*) {base}", (_match_expression(groups), *params))
-             .fetchone()[0] if count else None)
+    total, capped = (_count(db, base, _match_expression(groups), params) if count
+                     else (None, False))
     keys = []
     for tier, match in _tiers(kind, groups):
         if after is not None and tier < after[0]:
@@ -266,6 +278,8 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
         room = limit + 1 - len(keys)
         if tier == TYPO_TIER:
             keys += _typo_keys(db, kind, groups, base, match, params, after, room)
+        elif _dense(db, table, match):
+            keys += _walk(db, kind, condition, match, params, tier, after, room)
         else:
             keys += _seek(db, tie_column, base, match, params, tier, after, room)
         if len(keys) > limit:
@@ -273,7 +287,22 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     more = len(keys) > limit
     keys = keys[:limit]
     terms = {(a.term, a.quality) for group in groups for a in group}
-    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None)
+    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None, capped)
+
+
+def _count(db, base, match, params):
+    """(total, capped): the matches counted up to TOTAL_CAP, and whether more exist."""
+    counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {TOTAL_CAP + 1})",
+                              (match, *params)).fetchone()
+    return min(counted, TOTAL_CAP), counted > TOTAL_CAP
+
+
+def _dense(db, table, match):
+    """Whether the tier `match` has DENSE_TIER full-text matches or more (before filters:
+    the walk applies those as it goes)."""
+    counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE "
+                              f"{table}_fts MATCH ? LIMIT {DENSE_TIER})", (match,)).fetchone()
+    return counted >= DENSE_TIER
 
 
 def _tiers(kind, groups):
@@ -298,12 +327,32 @@ def _seek(db, tie_column, base, match, params, tier, after, room):
     """Up to `room` rank keys of one exact or prefix tier, in order, past `after`: the
     order within the tier is (length of the tie column, id), which SQLite seeks and sorts."""
     length = f"coalesce(length(d.{tie_column}), 0)"
-    seek, values = "", ()
-    if after is not None and after[0] == tier:
-        seek, values = f" AND ({length}, d.id) > (?, ?)", (after[3], after[4])
+    seek, values = _past(length, tier, after)
     rows = db.execute_sql(f"SELECT {length}, d.id {base}{seek} ORDER BY 1, 2 LIMIT {room}",
                           (match, *params, *values))
     return [(tier, 0, 0, size, row_id) for size, row_id in rows]
+
+
+def _walk(db, kind, condition, match, params, tier, after, room):
+    """What `_seek` returns, for a tier too large to sort: the rows in rank order
+    (migration 16's index, `{table}_rank_order`), each kept if the full-text index holds
+    it for `match` (a look-up by rowid) and it passes the caller's filters."""
+    table, _, tie_column, _ = KINDS[kind]
+    length = f"coalesce(length(d.{tie_column}), 0)"
+    seek, values = _past(length, tier, after)
+    rows = db.execute_sql(
+        f"SELECT {length}, d.id FROM {table} d INDEXED BY {table}_rank_order "
+        f"WHERE EXISTS (SELECT 1 FROM {table}_fts WHERE {table}_fts.rowid = d.rowid "
+        f"AND {table}_fts MATCH ?){condition}{seek} ORDER BY 1, 2 LIMIT {room}",
+        (match, *params, *values))
+    return [(tier, 0, 0, size, row_id) for size, row_id in rows]
+
+
+def _past(length, tier, after):
+    """The SQL condition and values that seek past the rank key `after` within `tier`."""
+    if after is not None and after[0] == tier:
+        return f" AND ({length}, d.id) > (?, ?)", (after[3], after[4])
+    return "", ()
 
 
 def _typo_keys(db, kind, groups, base, match, params, after, room):

@@ -1,0 +1,94 @@
+"""Search over a word most rows hold (search/engine.py): the total counted up to a cap and
+flagged when capped, and large tiers walked in rank order (migration 16's index) with the
+same pages, cursors and filters as the sort they replace.
+
+The thresholds are lowered for the test (TOTAL_CAP, DENSE_TIER), so a dozen rows stand for
+the hundreds of thousands they are meant for.
+"""
+import pytest
+
+from goldenrecord.search import engine
+from support import assert_envelope, traced_statements
+
+ORGS = "/api/v1/organizations"
+# names of several lengths, all holding "company"; some staging (unverified)
+NAMES = ["Company", "Blue Company", "Red Company Ltd", "Company of Oxford",
+         "Green Company", "Company North West", "Old Company", "Company Europe",
+         "Grey Company Partners", "Company East", "Big Company", "Tiny Company Inc"]
+
+
+@pytest.fixture
+def companies(make):
+    return [make.org(name=name, slug=f"c{i}", verified=i % 3 != 0)
+            for i, name in enumerate(NAMES)]
+
+
+def _walk(client, admin, params, limit=2):
+    """Every page of a search, following cursors: the ids in order and the first meta."""
+    ids, cursor, first = [], None, None
+    while True:
+        query = {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = client.simulate_get(ORGS, params=query, headers=admin)
+        ids += [org["id"] for org in assert_envelope(page, 200)]
+        first = first or page.json["meta"]
+        cursor = page.json["meta"]["nextCursor"]
+        if cursor is None:
+            return ids, first
+
+
+def test_a_search_total_stops_at_the_cap_and_says_so(client, admin, companies, monkeypatch):
+    monkeypatch.setattr(engine, "TOTAL_CAP", 5)
+    every = {"search": "company", "includeStaging": "true"}
+    meta = client.simulate_get(ORGS, params={**every, "limit": 3}, headers=admin).json["meta"]
+    assert (meta["total"], meta["totalCapped"], meta["hasMore"]) == (5, True, True)
+    # the pages still reach every match: only the count stopped
+    ids, _ = _walk(client, admin, every)
+    assert sorted(ids) == sorted(org["id"] for org in companies)
+    few = client.simulate_get(ORGS, params={"search": "oxford", "includeStaging": "true"},
+                              headers=admin).json["meta"]
+    assert (few["total"], few["totalCapped"]) == (1, False)
+
+
+def test_lists_say_their_total_is_exact(client, admin, companies):
+    meta = client.simulate_get(ORGS, params={"includeStaging": "true"}, headers=admin).json["meta"]
+    assert (meta["total"], meta["totalCapped"]) == (len(NAMES), False)
+    searched = client.simulate_get(ORGS, params={"search": "company", "includeStaging": "true"},
+                                   headers=admin).json["meta"]
+    assert (searched["total"], searched["totalCapped"]) == (len(NAMES), False)
+
+
+@pytest.mark.parametrize("staging", ["true", "false"])
+def test_a_dense_tier_is_walked_in_rank_order_with_the_same_pages(client, admin, store,
+                                                                  companies, monkeypatch, staging):
+    """The walk (rows in rank order, each asked of the full-text index) gives exactly the
+    pages, cursors and filter the sort gave; the sort stays for small tiers."""
+    params = {"search": "company", "includeStaging": staging}
+    sorted_ids, sorted_meta = _walk(client, admin, params)
+    monkeypatch.setattr(engine, "DENSE_TIER", 3)
+    with traced_statements(store) as statements:
+        walked_ids, walked_meta = _walk(client, admin, params)
+    assert any("INDEXED BY organization_rank_order" in sql for sql in statements)
+    assert walked_ids == sorted_ids
+    assert len(set(walked_ids)) == len(walked_ids)
+    assert walked_meta["total"] == sorted_meta["total"] == len(sorted_ids)
+    verified = {org["id"] for i, org in enumerate(companies) if i % 3 != 0}
+    expected = {org["id"] for org in companies} if staging == "true" else verified
+    assert set(walked_ids) == expected
+    lengths = [len(NAMES[[o["id"] for o in companies].index(i)]) for i in walked_ids]
+    assert lengths == sorted(lengths)  # shorter names first within the tier
+
+
+def test_a_walk_skips_nothing_when_rows_arrive_between_pages(client, admin, make, companies,
+                                                           monkeypatch):
+    monkeypatch.setattr(engine, "DENSE_TIER", 3)
+    params = {"search": "company", "includeStaging": "true", "limit": 4}
+    first = client.simulate_get(ORGS, params=params, headers=admin)
+    seen = [org["id"] for org in assert_envelope(first, 200)]
+    make.org(name="Co Company", slug="early")  # ranks before the cursor: not shown again
+    cursor = first.json["meta"]["nextCursor"]
+    while cursor:
+        page = client.simulate_get(ORGS, params={**params, "cursor": cursor}, headers=admin)
+        seen += [org["id"] for org in assert_envelope(page, 200)]
+        cursor = page.json["meta"]["nextCursor"]
+    assert len(seen) == len(set(seen))
+    assert set(seen) >= {org["id"] for org in companies}
