@@ -318,6 +318,8 @@ def database_for(directory, n, side):
             leftover.unlink()
         seconds = build(partial, n, side)
         partial.rename(path)
+        # the secret key file beside it (store/sqlite/keys.py: the database's path + ".key")
+        Path(f"{partial}.key").rename(f"{path}.key")
         print(f"built {path} ({n:,} organizations) in {seconds:.1f} s", file=sys.stderr)
     return path
 

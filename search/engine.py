@@ -36,6 +36,11 @@ TOTAL_CAP = 1000
 # having every match sorted: the walk reads about limit/density rows, the sort every match.
 # Counting up to it costs FTS5 alone a fraction of a millisecond.
 DENSE_TIER = 2000
+# A query's last word is matched as a prefix through the terms it stands for (see
+# `_expansion`), when there are at most this many; else as FTS5's prefix query.
+MAX_EXPANSION = 200
+# Rows a walk reads in rank order before it gives up for a sort (see `_walk`).
+WALK_ROWS = 2000
 EXACT, PREFIX, TYPO = 0, 1, 2
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -77,6 +82,9 @@ def index_new(db, documents):
         terms.update(document_terms(texts))  # a term's edits depend on the term alone
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
+    db.connection().executemany(
+        "INSERT OR IGNORE INTO search_vocab VALUES (?)",
+        ((term,) for term in {t for texts in documents for text in texts for t in tokens(text)}))
 
 
 def _reachable(texts):
@@ -158,6 +166,7 @@ class _Alternative:
     quality: int  # EXACT, PREFIX or TYPO
     edits: int = 0
     kept: int = 0  # letters the typo leaves in place at the start (see _grade)
+    expansion: tuple | None = None  # a PREFIX's indexed terms, when few (see _expansion)
 
 
 def _alternatives(db, token, last, edits, room):
@@ -165,7 +174,7 @@ def _alternatives(db, token, last, edits, room):
     within `edits`, found among at most `room` typo candidates."""
     found = [_Alternative(token, EXACT)]
     if last:
-        found.append(_Alternative(token, PREFIX))
+        found.append(_Alternative(token, PREFIX, expansion=_expansion(db, token)))
     if edits and room:
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
@@ -183,11 +192,29 @@ def _alternatives(db, token, last, edits, room):
     return found
 
 
+def _expansion(db, prefix):
+    """The indexed terms that begin with `prefix` (itself included), or None when there
+    are more than MAX_EXPANSION: FTS5 merges every doclist of a prefix query before its
+    first row (tens of ms for a word in most rows), where an OR of terms is read lazily."""
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    terms = tuple(row[0] for row in db.execute_sql(
+        f"SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT {MAX_EXPANSION + 1}",
+        (prefix, end)))
+    return terms if len(terms) <= MAX_EXPANSION else None
+
+
 def _match_expression(groups):
     """FTS5 syntax built only from indexed terms (letters and digits), each quoted."""
     ors = []
     for group in groups:
-        parts = {f'"{a.term}"*' if a.quality == PREFIX else f'"{a.term}"' for a in group}
+        parts = set()
+        for a in group:
+            if a.quality != PREFIX:
+                parts.add(f'"{a.term}"')
+            elif a.expansion is None:
+                parts.add(f'"{a.term}"*')
+            else:
+                parts.update(f'"{term}"' for term in a.expansion)
         ors.append("(" + " OR ".join(sorted(parts)) + ")")
     return " AND ".join(ors)
 
@@ -272,16 +299,17 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     total, capped = (_count(db, base, _match_expression(groups), params) if count
                      else (None, False))
     keys = []
-    for tier, match in _tiers(kind, groups):
-        if after is not None and tier < after[0]:
-            continue
+    for head, match in _heads(db, kind, groups, after):
         room = limit + 1 - len(keys)
-        if tier == TYPO_TIER:
+        if head is None:  # the typo tier, graded in Python
             keys += _typo_keys(db, kind, groups, base, match, params, after, room)
-        elif _dense(db, table, match):
-            keys += _walk(db, kind, condition, match, params, tier, after, room)
         else:
-            keys += _seek(db, tie_column, base, match, params, tier, after, room)
+            # a prefix left to FTS5 (one standing for too many terms to expand) makes each
+            # of the walk's look-ups merge its doclists again: it is sorted instead
+            walked = (_walk(db, kind, condition, match, params, head, after, room)
+                      if "*" not in match and _dense(db, table, match) else None)
+            keys += (walked if walked is not None
+                     else _seek(db, tie_column, base, match, params, head, after, room))
         if len(keys) > limit:
             break
     more = len(keys) > limit
@@ -323,34 +351,90 @@ def _tiers(kind, groups):
     return found
 
 
-def _seek(db, tie_column, base, match, params, tier, after, room):
-    """Up to `room` rank keys of one exact or prefix tier, in order, past `after`: the
-    order within the tier is (length of the tie column, id), which SQLite seeks and sorts."""
+def _heads(db, kind, groups, after):
+    """(head, FTS expression) pairs, best first, splitting the matches without overlap:
+    `head` is the rank keys' first three numbers (tier, typos, unkept), shared by every
+    match of the expression, so that its order within is (tie length, id) — or None for
+    a typo tier whose matches are graded one by one in Python. Heads before `after`'s are
+    left out.
+
+    A large typo tier whose typos are all in one query word (a misspelt common word) is
+    split by that word's grade instead (`_typo_grades`), so it is sought or walked like
+    the other tiers rather than every match read and graded.
+    """
+    table = KINDS[kind][0]
+    for tier, match in _tiers(kind, groups):
+        if after is not None and tier < after[0]:
+            continue
+        graded = _typo_grades(groups) if tier == TYPO_TIER and _dense(db, table, match) else None
+        if tier != TYPO_TIER:
+            yield (tier, 0, 0), match
+        elif graded is None:
+            yield None, match
+        else:
+            for head, expression in graded:
+                if after is None or head >= tuple(after[:3]):
+                    yield head, expression
+
+
+def _typo_grades(groups):
+    """[(head, expression)] splitting the typo tier by grade when only one query word has
+    typo alternatives, else None. A match of the typo tier then holds that word only as
+    typos, and its rank key's typos and unkept are those of the best typo it holds
+    (`_grade`): each grade's expression asks for one of its typos and none better, nor
+    the word exact or as a prefix."""
+    typo_words = [i for i, group in enumerate(groups) if any(a.quality == TYPO for a in group)]
+    if len(typo_words) != 1:
+        return None
+    word = typo_words[0]
+    plain = [[a for a in group if a.quality != TYPO] for group in groups]
+    typos = [a for a in groups[word] if a.quality == TYPO]
+    found, better = [], list(plain[word])
+    for edits, unkept in sorted({(a.edits, -a.kept) for a in typos}):
+        these = [a for a in typos if (a.edits, -a.kept) == (edits, unkept)]
+        wanted = _match_expression(plain[:word] + [these] + plain[word + 1:])
+        found.append(((TYPO_TIER, edits, unkept), f"({wanted}) NOT {_match_expression([better])}"))
+        better += these
+    return found
+
+
+def _seek(db, tie_column, base, match, params, head, after, room):
+    """Up to `room` rank keys of the matches of `match`, which share the rank key's `head`,
+    in order, past `after`: the order within is (length of the tie column, id), which
+    SQLite seeks and sorts."""
     length = f"coalesce(length(d.{tie_column}), 0)"
-    seek, values = _past(length, tier, after)
+    seek, values = _past(length, head, after)
     rows = db.execute_sql(f"SELECT {length}, d.id {base}{seek} ORDER BY 1, 2 LIMIT {room}",
                           (match, *params, *values))
-    return [(tier, 0, 0, size, row_id) for size, row_id in rows]
+    return [(*head, size, row_id) for size, row_id in rows]
 
 
-def _walk(db, kind, condition, match, params, tier, after, room):
-    """What `_seek` returns, for a tier too large to sort: the rows in rank order
+def _walk(db, kind, condition, match, params, head, after, room):
+    """What `_seek` returns, for matches too many to sort: the rows in rank order
     (migration 16's index, `{table}_rank_order`), each kept if the full-text index holds
-    it for `match` (a look-up by rowid) and it passes the caller's filters."""
+    it for `match` (a look-up by rowid) and it passes the caller's filters — among the
+    next WALK_ROWS rows only. None when those held fewer than `room` keys: the matches may
+    be sparse past them (or the filters refuse most), and only a sort is sure to end soon."""
     table, _, tie_column, _ = KINDS[kind]
     length = f"coalesce(length(d.{tie_column}), 0)"
-    seek, values = _past(length, tier, after)
+    seek, values = _past(length, head, after)
+    order = f"FROM {table} d INDEXED BY {table}_rank_order WHERE 1{seek}"
+    bound = db.execute_sql(f"SELECT {length}, d.id {order} ORDER BY 1, 2 LIMIT 1 "
+                           f"OFFSET {WALK_ROWS - 1}", values).fetchone()
+    within, limits = ("", ()) if bound is None else (f" AND ({length}, d.id) <= (?, ?)", bound)
     rows = db.execute_sql(
-        f"SELECT {length}, d.id FROM {table} d INDEXED BY {table}_rank_order "
-        f"WHERE EXISTS (SELECT 1 FROM {table}_fts WHERE {table}_fts.rowid = d.rowid "
-        f"AND {table}_fts MATCH ?){condition}{seek} ORDER BY 1, 2 LIMIT {room}",
-        (match, *params, *values))
-    return [(tier, 0, 0, size, row_id) for size, row_id in rows]
+        f"SELECT {length}, d.id {order}{within} AND EXISTS (SELECT 1 FROM {table}_fts "
+        f"WHERE {table}_fts.rowid = d.rowid AND {table}_fts MATCH ?){condition} "
+        f"ORDER BY 1, 2 LIMIT {room}", (*values, *limits, match, *params)).fetchall()
+    if len(rows) < room and bound is not None:
+        return None
+    return [(*head, size, row_id) for size, row_id in rows]
 
 
-def _past(length, tier, after):
-    """The SQL condition and values that seek past the rank key `after` within `tier`."""
-    if after is not None and after[0] == tier:
+def _past(length, head, after):
+    """The SQL condition and values that seek past the rank key `after` among the keys
+    beginning with `head`."""
+    if after is not None and tuple(after[:3]) == head:
         return f" AND ({length}, d.id) > (?, ?)", (after[3], after[4])
     return "", ()
 

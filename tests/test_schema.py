@@ -23,6 +23,7 @@ WITHOUT_MODEL = {
     "search_generation": "the change counters, read by SQL (store/changes.py)",
     "search_term": "the typo index, by SQL (search/)",
     "search_variant": "the typo index, by SQL (search/)",
+    "search_vocab": "the indexed terms, for prefixes, by SQL (search/)",
     "idempotent_answer": "sealed stored answers, by SQL (store/idempotency.py)",
     "row_count": "the lists' totals, kept by triggers, read by SQL (store/pages.py)",
     "admin_session_ended": "signed-out dashboard sessions, by SQL (store/adminsessions.py)",

@@ -57,14 +57,17 @@ def test_lists_say_their_total_is_exact(client, admin, companies):
     assert (searched["total"], searched["totalCapped"]) == (len(NAMES), False)
 
 
+@pytest.mark.parametrize("walk_rows", [2000, 3])
 @pytest.mark.parametrize("staging", ["true", "false"])
-def test_a_dense_tier_is_walked_in_rank_order_with_the_same_pages(client, admin, store,
-                                                                  companies, monkeypatch, staging):
+def test_a_dense_tier_is_walked_in_rank_order_with_the_same_pages(
+        client, admin, store, companies, monkeypatch, staging, walk_rows):
     """The walk (rows in rank order, each asked of the full-text index) gives exactly the
-    pages, cursors and filter the sort gave; the sort stays for small tiers."""
+    pages, cursors and filter the sort gave; the sort stays for small tiers, and takes
+    over when the rows a walk may read hold too few matches (walk_rows 3)."""
     params = {"search": "company", "includeStaging": staging}
     sorted_ids, sorted_meta = _walk(client, admin, params)
     monkeypatch.setattr(engine, "DENSE_TIER", 3)
+    monkeypatch.setattr(engine, "WALK_ROWS", walk_rows)
     with traced_statements(store) as statements:
         walked_ids, walked_meta = _walk(client, admin, params)
     assert any("INDEXED BY organization_rank_order" in sql for sql in statements)
@@ -92,3 +95,29 @@ def test_a_walk_skips_nothing_when_rows_arrive_between_pages(client, admin, make
         cursor = page.json["meta"]["nextCursor"]
     assert len(seen) == len(set(seen))
     assert set(seen) >= {org["id"] for org in companies}
+
+
+def _searched(client, admin, text):
+    found = client.simulate_get(ORGS, params={"search": text, "includeStaging": "true"},
+                                headers=admin)
+    return {org["name"] for org in assert_envelope(found, 200)}
+
+
+def test_a_prefix_is_asked_as_the_terms_it_stands_for(client, admin, store, make, monkeypatch):
+    """FTS5 merges every doclist of a prefix query before its first row; a prefix of few
+    indexed terms is asked as those terms instead, kept as documents arrive."""
+    for name in ("Zephyrine Farms", "Zephyrus Ltd", "Quartz Telecom"):
+        make.org(name=name, verified=False)
+    with traced_statements(store) as statements:
+        assert _searched(client, admin, "zephy") == {"Zephyrine Farms", "Zephyrus Ltd"}
+    matches = [sql for sql in statements if "_fts MATCH" in sql]
+    assert matches and not any('"zephy"*' in sql for sql in matches)
+    assert any('"zephyrine"' in sql and '"zephyrus"' in sql for sql in matches)
+    make.org(name="Zephyrite Studio", verified=False)  # a new term, added as it is indexed
+    assert _searched(client, admin, "zephy") == {"Zephyrine Farms", "Zephyrus Ltd",
+                                                "Zephyrite Studio"}
+    monkeypatch.setattr(engine, "MAX_EXPANSION", 2)  # too many terms: FTS5's prefix query
+    with traced_statements(store) as statements:
+        assert _searched(client, admin, "zephy") == {"Zephyrine Farms", "Zephyrus Ltd",
+                                                    "Zephyrite Studio"}
+    assert any('"zephy"*' in sql for sql in statements)

@@ -16,7 +16,7 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0009_api_key_generation, m0010_admin_sign_out,
                m0011_idempotency_sealed, m0012_search_variant_bounds,
                m0013_operator_keys_enterprise, m0014_secrets_sealed, m0015_row_counts,
-               m0016_search_rank_order)
+               m0016_search_at_scale)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -34,7 +34,7 @@ MIGRATIONS = [
     (13, "operator_keys_enterprise", m0013_operator_keys_enterprise),
     (14, "secrets_sealed", m0014_secrets_sealed),
     (15, "row_counts", m0015_row_counts),
-    (16, "search_rank_order", m0016_search_rank_order),
+    (16, "search_rank_order", m0016_search_at_scale),
 ]
 
 LATEST = MIGRATIONS[-1][0]
