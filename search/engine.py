@@ -35,7 +35,7 @@ TOTAL_CAP = 1000
 # order (migration 16's index), each row asked of the full-text index by rowid, instead of
 # having every match sorted: the walk reads about limit/density rows, the sort every match.
 # Counting up to it costs FTS5 alone a fraction of a millisecond.
-DENSE_TIER = 2000
+DENSE_TIER = 2000  # above TOTAL_CAP: a total counted whole rules a dense tier out
 # A query's last word is matched as a prefix through the terms it stands for (see
 # `_expansion`), when there are at most this many; else as FTS5's prefix query.
 MAX_EXPANSION = 200
@@ -306,8 +306,10 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
         else:
             # a prefix left to FTS5 (one standing for too many terms to expand) makes each
             # of the walk's look-ups merge its doclists again: it is sorted instead
+            # (a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask)
             walked = (_walk(db, kind, condition, match, params, head, after, room)
-                      if "*" not in match and _dense(db, table, match) else None)
+                      if "*" not in match and (not count or capped)
+                      and _dense(db, table, match) else None)
             keys += (walked if walked is not None
                      else _seek(db, tie_column, base, match, params, head, after, room))
         if len(keys) > limit:

@@ -67,13 +67,15 @@ def test_a_dense_tier_is_walked_in_rank_order_with_the_same_pages(
     params = {"search": "company", "includeStaging": staging}
     sorted_ids, sorted_meta = _walk(client, admin, params)
     monkeypatch.setattr(engine, "DENSE_TIER", 3)
+    monkeypatch.setattr(engine, "TOTAL_CAP", 2)  # a total counted whole rules a walk out
     monkeypatch.setattr(engine, "WALK_ROWS", walk_rows)
     with traced_statements(store) as statements:
         walked_ids, walked_meta = _walk(client, admin, params)
     assert any("INDEXED BY organization_rank_order" in sql for sql in statements)
     assert walked_ids == sorted_ids
     assert len(set(walked_ids)) == len(walked_ids)
-    assert walked_meta["total"] == sorted_meta["total"] == len(sorted_ids)
+    assert walked_meta["total"] == 2 and walked_meta["totalCapped"]
+    assert sorted_meta["total"] == len(sorted_ids)
     verified = {org["id"] for i, org in enumerate(companies) if i % 3 != 0}
     expected = {org["id"] for org in companies} if staging == "true" else verified
     assert set(walked_ids) == expected
@@ -84,6 +86,7 @@ def test_a_dense_tier_is_walked_in_rank_order_with_the_same_pages(
 def test_a_walk_skips_nothing_when_rows_arrive_between_pages(client, admin, make, companies,
                                                            monkeypatch):
     monkeypatch.setattr(engine, "DENSE_TIER", 3)
+    monkeypatch.setattr(engine, "TOTAL_CAP", 2)
     params = {"search": "company", "includeStaging": "true", "limit": 4}
     first = client.simulate_get(ORGS, params=params, headers=admin)
     seen = [org["id"] for org in assert_envelope(first, 200)]
