@@ -286,7 +286,7 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     None and the statement that counts the matches is saved (type-ahead needs no total);
     with it, matches are counted up to TOTAL_CAP (see there).
     """
-    table, columns, tie_column, _ = KINDS[kind]
+    table, _, tie_column, _ = KINDS[kind]
     query_tokens = tokens(text)[:MAX_QUERY_TOKENS]
     if not query_tokens:
         return Found([], 0, set())

@@ -6,7 +6,6 @@ The thresholds are lowered for the test (TOTAL_CAP, DENSE_TIER), so a dozen rows
 the hundreds of thousands they are meant for.
 """
 import pytest
-
 from goldenrecord.search import engine
 from support import assert_envelope, traced_statements
 

@@ -5,15 +5,13 @@ request that fails fails alone, and every 2xx still waits for the commit and its
 A writer the test holds inside its transaction makes the others queue; what is asserted
 is how many COMMITs and fsyncs there were and what was kept, not timing.
 """
-import sqlite3
 import threading
 
-import pytest
-
 import apps
+import pytest
 from conftest import UNLIMITED
 from goldenrecord.store.sqlite import batching
-from support import assert_envelope, race
+from support import assert_envelope, committed_slugs, race, wait_until
 
 WRITERS = 12
 ORGS = "/api/v1/organizations"
@@ -27,22 +25,6 @@ def config(tmp_path):
 
 def _create(client, admin, slug):
     return client.simulate_post(ORGS, headers=admin, json={"name": f"Batch {slug}", "slug": slug})
-
-
-def _committed_slugs(path):
-    """The slugs another connection sees committed, as another process would."""
-    with sqlite3.connect(path) as connection:
-        return {row[0] for row in connection.execute("SELECT slug FROM organization")}
-
-
-def _wait_until(condition, attempts=3000):
-    """Bounded poll for what other threads do (no clock to inject: they are real)."""
-    waiter = threading.Event()
-    for _ in range(attempts):
-        if condition():
-            return
-        waiter.wait(0.01)
-    raise AssertionError("condition never held")
 
 
 class Commits:
@@ -91,7 +73,7 @@ def _queued_behind_a_held_writer(store, work, count, inside=lambda: None, outcom
     results = []
     workers = threading.Thread(target=lambda: results.extend(race(count, work)))
     workers.start()
-    _wait_until(lambda: batching._waiting == count)
+    wait_until(lambda: batching._waiting == count)
     release.set()
     holder.join(30)
     workers.join(60)
@@ -109,7 +91,7 @@ def test_creates_queued_behind_a_writer_commit_together_and_each_answers_durable
     # writers (one per request before batching), each request answered after an fsync
     assert 1 <= commits.count <= 2
     assert 1 <= store.engine.durable.syncs - syncs <= 2
-    assert _committed_slugs(store.path) == {f"queued-{i}" for i in range(WRITERS)}
+    assert committed_slugs(store.path) == {f"queued-{i}" for i in range(WRITERS)}
     listed = client.simulate_get(ORGS, headers=admin,
                                  params={"includeStaging": "true", "limit": 100})
     assert listed.json["meta"]["total"] == WRITERS
@@ -129,7 +111,7 @@ def test_a_refused_request_in_a_batch_fails_alone(client, admin, store, commits)
         if result.status_code == 409:
             assert_envelope(result, 409, "GR_DUPLICATE_SLUG", "slug")
     assert commits.count <= 2
-    assert _committed_slugs(store.path) == {f"pair-{n}" for n in range(WRITERS // 2)}
+    assert committed_slugs(store.path) == {f"pair-{n}" for n in range(WRITERS // 2)}
     events = store.db.execute_sql(
         "SELECT count(*) FROM event WHERE type = 'organization.created'").fetchone()[0]
     assert events == WRITERS // 2
@@ -154,7 +136,7 @@ def test_work_that_raises_half_way_is_rolled_back_alone(client, admin, store, co
     for result in results[1:]:
         assert_envelope(result, 201)
     assert commits.count <= 2
-    assert _committed_slugs(store.path) == {f"kept-{i}" for i in range(1, WRITERS)}
+    assert committed_slugs(store.path) == {f"kept-{i}" for i in range(1, WRITERS)}
     found = client.simulate_get(ORGS, headers=admin,
                                 params={"search": "doomed", "includeStaging": "true"})
     assert assert_envelope(found, 200) == []
@@ -171,16 +153,16 @@ def test_a_commit_that_fails_fails_every_writer_of_the_batch(client, admin, stor
     def create(i):
         try:
             store.organizations.create(name=f"Lost {i}", slug=f"lost-{i}")
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the test asserts what it was
             return error
 
     outcomes = []
     results = _queued_behind_a_held_writer(store, create, 4, violate_a_foreign_key, outcomes)
     assert len(outcomes) == 1 and "FOREIGN KEY" in str(outcomes[0])
     assert all("FOREIGN KEY" in str(result) for result in results), results
-    assert _committed_slugs(store.path) == set()
+    assert committed_slugs(store.path) == set()
     assert_envelope(_create(client, admin, "after"), 201)
-    assert _committed_slugs(store.path) == {"after"}
+    assert committed_slugs(store.path) == {"after"}
 
 
 def test_a_write_probe_commits_the_open_batch_rather_than_wait_for_it(store):

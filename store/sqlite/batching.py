@@ -181,7 +181,7 @@ class Batch:
             else:
                 self.error = self.error or RuntimeError("the transaction was rolled back")
                 self._end()
-        except Exception as error:  # COMMIT failed: peewee rolled back
+        except Exception as error:  # noqa: BLE001 - kept for every member
             self.error = error
             self._end()
         finally:

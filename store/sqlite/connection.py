@@ -3,7 +3,6 @@ import contextlib
 import logging
 import os
 import sqlite3
-import threading
 import time
 
 import peewee as pw
@@ -164,7 +163,7 @@ def batched_transaction(writer, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
             batch = writer.batch()
             with batch.run() as savepoint:
                 yield savepoint
-        except BaseException as error:  # this writer's alone: its savepoint rolled back
+        except BaseException as error:  # noqa: BLE001 - re-raised below, after the batch ends
             failure = error
         if batch is not None:
             if not batch.alive():  # SQLite rolled everybody's work back (disk full, I/O)
