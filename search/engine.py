@@ -82,6 +82,12 @@ def index_new(db, documents):
         terms.update(document_terms(texts))  # a term's edits depend on the term alone
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
+    _add_vocabulary(db, documents)
+
+
+def _add_vocabulary(db, documents):
+    """Add the terms of `documents` (each one's indexed texts) to the vocabulary that
+    prefixes are expanded from (`_expansion`); a term already there is left alone."""
     db.connection().executemany(
         "INSERT OR IGNORE INTO search_vocab VALUES (?)",
         ((term,) for term in {t for texts in documents for text in texts for t in tokens(text)}))
@@ -194,13 +200,15 @@ def _alternatives(db, token, last, edits, room):
 
 def _expansion(db, prefix):
     """The indexed terms that begin with `prefix` (itself included), or None when there
-    are more than MAX_EXPANSION: FTS5 merges every doclist of a prefix query before its
-    first row (tens of ms for a word in most rows), where an OR of terms is read lazily."""
+    are more than MAX_EXPANSION, or none: FTS5 merges every doclist of a prefix query
+    before its first row (tens of ms for a word in most rows), where an OR of terms is
+    read lazily. With none known, FTS5 is asked (cheap then: its doclists are short or
+    empty), so a row written around the store is still found by a prefix of its own."""
     end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     terms = tuple(row[0] for row in db.execute_sql(
         f"SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT {MAX_EXPANSION + 1}",
         (prefix, end)))
-    return terms if len(terms) <= MAX_EXPANSION else None
+    return terms if 0 < len(terms) <= MAX_EXPANSION else None
 
 
 def _match_expression(groups):

@@ -16,7 +16,8 @@ and `reindex_terms`), even while writers change records during it:
    is copied, one transaction drops the old index and renames the new one into its place;
    searches use the old index until that moment.
 2. Typo variants: the documents are read in rowid ranges and every term they hold that
-   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild. A write
+   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild; every term
+   they hold joins the vocabulary prefixes are expanded from (`search_vocab`). A write
    meanwhile keeps the variants of its own document (`index_document`), as always.
 3. Sweep: terms no document holds within its budget lose their rows, and variant rows
    that are not a variant of a term still indexed are dropped. Each check runs under the
@@ -27,7 +28,7 @@ next rebuild removes them first. Two rebuilds must not run at once.
 """
 import time
 
-from .engine import KINDS, _add_terms, _held, _searchable, document_terms
+from .engine import KINDS, _add_terms, _add_vocabulary, _held, _searchable, document_terms
 from .typos import term_edits
 
 # Work per write transaction: short enough that a waiting API write hardly notices it.
@@ -199,6 +200,7 @@ class Rebuild:
         new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
         self._seen_terms.update(new)
         _add_terms(self._db, _searchable(self._db, new))
+        _add_vocabulary(self._db, [row[1:] for row in documents])
         return documents[-1][0], len(documents)
 
     # ------------------------------------------------------------ 3. sweep

@@ -103,7 +103,8 @@ def test_totals_stay_exact_through_creates_deletes_cascades_and_flips(client, ad
 def test_the_migration_counts_rows_written_before_it(tmp_path, monkeypatch, clock):
     """A database from before migration 15 gets its counts from its existing rows."""
     config = apps.config_for(tmp_path / "old.db")
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < 15])
+    # every migration but 15: the store of today writes what later ones made (search_vocab)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] != 15])
     with apps.service(config, clock=clock) as old:
         made = [old.store.organizations.create(name=f"Old {i}", slug=f"old-{i}") for i in range(3)]
         old.store.organizations.set_verified(made[0].id, True)

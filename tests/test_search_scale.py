@@ -123,3 +123,19 @@ def test_a_prefix_is_asked_as_the_terms_it_stands_for(client, admin, store, make
         assert _searched(client, admin, "zephy") == {"Zephyrine Farms", "Zephyrus Ltd",
                                                     "Zephyrite Studio"}
     assert any('"zephy"*' in sql for sql in statements)
+
+
+def test_a_reindex_gives_rows_written_by_raw_sql_their_prefixes(client, admin, store, make):
+    """The vocabulary is kept by the store's writes. A row written around the store is
+    found by its whole words, and by a prefix no known term has (FTS5 is asked then);
+    by a prefix it shares with a known term once `search reindex` has run."""
+    store.db.execute_sql(
+        "INSERT INTO organization (id, name, slug, is_verified, is_active, metadata, "
+        "created_at, updated_at) VALUES ('raw-1', 'Xylophonic Tools', 'xylophonic', 1, 1, "
+        "'{}', '2026-01-15T10:30:00Z', '2026-01-15T10:30:00Z')")
+    assert _searched(client, admin, "xylophonic tools") == {"Xylophonic Tools"}
+    assert _searched(client, admin, "xylopho") == {"Xylophonic Tools"}
+    make.org(name="Xylophone Works")
+    assert _searched(client, admin, "xylopho") == {"Xylophone Works"}
+    store.reindex_search()
+    assert _searched(client, admin, "xylopho") == {"Xylophone Works", "Xylophonic Tools"}
