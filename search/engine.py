@@ -38,7 +38,7 @@ TOTAL_CAP = 1000
 DENSE_TIER = 2000  # above TOTAL_CAP: a total counted whole rules a dense tier out
 # A query's last word is matched as a prefix through the terms it stands for (see
 # `_expansion`), when there are at most this many; else as FTS5's prefix query.
-MAX_EXPANSION = 200
+MAX_EXPANSION = 40
 # Rows a walk reads in rank order before it gives up for a sort (see `_walk`).
 WALK_ROWS = 2000
 EXACT, PREFIX, TYPO = 0, 1, 2
