@@ -7,8 +7,9 @@ is how many COMMITs and fsyncs there were and what was kept, not timing.
 """
 import threading
 
-import apps
 import pytest
+
+import apps
 from conftest import UNLIMITED
 from goldenrecord.store.sqlite import batching
 from support import assert_envelope, committed_slugs, race, traced_statements, wait_until

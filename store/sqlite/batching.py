@@ -24,6 +24,9 @@ group fsync after it (durability.py) before it answers, so a 2xx still means on 
   would have after that batch-mate's own commit; and since every writer waits for the
   batch's commit, no answer rests on a change that is not on disk.
 
+A writer that finds nobody queued and no batch open is not batched (`contended`): it writes
+through its own connection, whose cached pages a commit by the writer connection would cost.
+
 The lock is this process's one writer queue (`writer_lock`); whoever takes it for anything
 but joining the open batch (a write probe, a transaction on another database, closing)
 commits the open batch first (`take_writer`), so the SQLite lock it holds is never waited
