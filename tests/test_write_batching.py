@@ -181,25 +181,3 @@ def test_a_lone_writer_writes_through_its_own_connection(store, commits):
         store.organizations.create(name="Alone", slug="alone")
     assert commits.count == 0 and any(s.startswith("COMMIT") for s in statements)
     assert committed_slugs(store.path) == {"alone"}
-
-
-def test_a_transaction_nested_in_a_lone_writers_is_a_savepoint_of_it(store):
-    """A lone writer writes on its own connection; a write transaction it opens inside
-    that one, once another writer has queued, is a savepoint there, not a batch on the
-    writer connection (which would wait on the lock the outer one holds)."""
-    queued = threading.Event()
-
-    def outer(i):
-        if i == 1:
-            assert queued.wait(10)
-            return store.organizations.create(name="Queued", slug="queued").slug
-        with store.engine.write_transaction():
-            store.organizations.create(name="Outer", slug="outer")
-            queued.set()
-            wait_until(lambda: batching._waiting == 1)
-            with store.engine.write_transaction():
-                store.organizations.create(name="Inner", slug="inner")
-        return "outer"
-
-    assert race(2, outer) == ["outer", "queued"]
-    assert committed_slugs(store.path) == {"outer", "inner", "queued"}

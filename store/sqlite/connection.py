@@ -156,10 +156,6 @@ def batched_transaction(writer, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
         with writer.database.atomic() as savepoint:
             yield savepoint
         return
-    if writer.database.in_transaction():  # nested in a lone writer's own: a savepoint of it
-        with immediate_transaction(writer.database, writer.durable, timeout) as savepoint:
-            yield savepoint
-        return
     _queue_for_writes(timeout, joining=writer)
     if not contended():  # nobody to share with: a transaction of its own, on its own
         writer_lock.release()  # connection (whose page cache its reads keep warm)
