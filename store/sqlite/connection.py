@@ -8,7 +8,7 @@ import time
 import peewee as pw
 
 from ..errors import Unavailable
-from .batching import contended, take_writer, working_in, writer_lock
+from .batching import take_writer, working_in, writer_lock
 from .durability import GroupSync, SyncedByCommit
 
 log = logging.getLogger("goldenrecord.store")
@@ -157,11 +157,6 @@ def batched_transaction(writer, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
             yield savepoint
         return
     _queue_for_writes(timeout, joining=writer)
-    if not contended():  # nobody to share with: a transaction of its own, on its own
-        writer_lock.release()  # connection (whose page cache its reads keep warm)
-        with immediate_transaction(writer.database, writer.durable, timeout) as transaction:
-            yield transaction
-        return
     batch = failure = None
     try:
         try:
