@@ -62,27 +62,16 @@ def traced_statements(store):
     """Collect the SQL of every statement `store` runs on this thread while inside.
 
     Yields a list that fills as statements run (SQLite's trace callback on this thread's
-    connection and the writer connection; falcon.testing runs a request on the calling thread, so a simulated
+    connection; falcon.testing runs a request on the calling thread, so a simulated
     request's statements are caught). Other threads' connections are not traced.
     """
     statements = []
-    thread = threading.get_ident()
-
-    def trace(sql):
-        if threading.get_ident() == thread:
-            statements.append(sql)
-
-    # Writes go through the engine's writer connection (store/sqlite/batching.py), shared
-    # by every thread's writes: only this thread's statements are kept.
-    writer = getattr(store.engine, "writer_connection", lambda: None)()
-    connections = [c for c in (store.db.connection(), writer) if c is not None]
-    for connection in connections:
-        connection.set_trace_callback(trace)
+    connection = store.db.connection()
+    connection.set_trace_callback(statements.append)
     try:
         yield statements
     finally:
-        for connection in connections:
-            connection.set_trace_callback(None)
+        connection.set_trace_callback(None)
 
 
 def race(count, action, *, timeout=60.0):

@@ -84,7 +84,7 @@ def test_writers_queued_in_the_process_get_503_after_one_busy_timeout(client, ad
 
 
 def test_a_full_disk_is_503_leaves_nothing_half_written_and_heals(client, admin, store, caplog):
-    connection = store.engine.writer_connection()  # the one every write goes through
+    connection = store.db.connection()  # the one simulated requests on this thread use
     pages = connection.execute("PRAGMA page_count").fetchone()[0]
     connection.execute(f"PRAGMA max_page_count = {pages}")  # no room for one more page
     # many new words: the organization, its full-text entry, typo variants and event
@@ -108,7 +108,7 @@ def test_a_full_disk_is_503_leaves_nothing_half_written_and_heals(client, admin,
 
 def test_a_read_only_database_is_503_for_writes_while_reads_go_on(client, admin, store, make, caplog):
     org = make.org(name="Globex", slug="globex")
-    connection = store.engine.writer_connection()  # the one every write goes through
+    connection = store.db.connection()
     connection.execute("PRAGMA query_only = 1")  # SQLite refuses writes: SQLITE_READONLY
     try:
         renamed = client.simulate_put(f"{ORGS}/{org['id']}", json={"name": "Globex Renamed"},

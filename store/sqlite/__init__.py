@@ -30,10 +30,8 @@ from ..migrations import current_version, migrate, pending
 from ..vault import SecretKeyError, open_vault
 from . import checks
 from .backup import backup, copy_template
-from .batching import Writer
-from .connection import (DEFAULT_BUSY_TIMEOUT_MS, batched_transaction, database_bytes,
-                         immediate_transaction, open_database, takes_writes)
-from .durability import GroupSync
+from .connection import (DEFAULT_BUSY_TIMEOUT_MS, database_bytes, immediate_transaction,
+                         open_database, takes_writes)
 from .faults import storage_fault
 from .keys import key_path, sealed_sample
 from .watch import CommitWatch
@@ -79,7 +77,6 @@ class SqliteEngine(Engine):
         self._key_file = key_path(self.path, key_file)
         self._busy_timeout_ms = busy_timeout_ms
         self._db = None
-        self._writer = None
         self._text = None
         self._vault = None
         self.durable = None  # a GroupSync once open: tests and benchmarks count its fsyncs
@@ -93,20 +90,11 @@ class SqliteEngine(Engine):
             db.close()
             raise
         self._db, self.durable = db, durable
-        # Batched writes need a second connection to the same database: a file in WAL mode.
-        self._writer = Writer(db, durable) if isinstance(durable, GroupSync) else None
         self._text = SqliteTextIndex(db, self.write_transaction)
         return db
 
     def write_transaction(self):
-        if self._writer is not None:
-            return batched_transaction(self._writer, self._busy_timeout_ms / 1000)
         return immediate_transaction(self._db, self.durable, self._busy_timeout_ms / 1000)
-
-    def writer_connection(self):
-        """The connection batched writes go through (batching.py), or None when every
-        thread writes through its own (a database not in WAL mode): tests trace it."""
-        return self._writer.connection() if self._writer is not None else None
 
     def make_durable(self):
         if self.durable is not None:
@@ -159,7 +147,5 @@ class SqliteEngine(Engine):
 
     def close(self):
         if self._db is not None:
-            if self._writer is not None:
-                self._writer.close()
             self.make_durable()
             self._db.close()

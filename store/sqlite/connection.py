@@ -3,12 +3,12 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 
 import peewee as pw
 
 from ..errors import Unavailable
-from .batching import take_writer, working_in, writer_lock
 from .durability import GroupSync, SyncedByCommit
 
 log = logging.getLogger("goldenrecord.store")
@@ -92,6 +92,10 @@ def _open_to_others(path):
         return False
 
 
+# Writers of this process queue here before asking SQLite for its write lock. SQLite's
+# busy handler sleeps and polls (up to 100 ms a try), so under steady write load a writer
+# could lose the race again and again; a thread lock hands over at once.
+_writer = threading.RLock()
 
 
 # Called with no argument after each write transaction of this process has ended: the
@@ -122,7 +126,9 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
     next. A nested transaction (a savepoint) leaves the wait to the outermost. Once it has
     ended, whichever way, the listeners of `after_each_write` are told.
     """
-    _queue_for_writes(timeout)
+    if not _writer.acquire(timeout=timeout):
+        raise Unavailable(cause=f"the write lock stayed with another writer of this process "
+                                f"for {timeout:g} s")
     try:
         ticket = None
         try:
@@ -130,58 +136,9 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
                 yield transaction
             ticket = None if database.in_transaction() else durable.committed()
         finally:
-            writer_lock.release()
+            _writer.release()
         if ticket is not None:
             durable.wait(ticket)
-    finally:
-        for listener in tuple(_after_write):
-            listener()
-
-
-def _queue_for_writes(timeout, joining=None):
-    """Take this process's writer lock (batching.py) within `timeout` seconds, else
-    Unavailable."""
-    if not take_writer(timeout, joining):
-        raise Unavailable(cause=f"the write lock stayed with another writer of this process "
-                                f"for {timeout:g} s")
-
-
-@contextlib.contextmanager
-def batched_transaction(writer, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
-    """`immediate_transaction` for a database in WAL mode, its work joined with that of the
-    writers queued beside it into one transaction (batching.py): it returns, or raises,
-    once the batch's COMMIT has ended and, committed, is on disk. A transaction nested in
-    one is a savepoint of it."""
-    if working_in(writer):
-        with writer.database.atomic() as savepoint:
-            yield savepoint
-        return
-    _queue_for_writes(timeout, joining=writer)
-    batch = failure = None
-    try:
-        try:
-            batch = writer.batch()
-            with batch.run() as savepoint:
-                yield savepoint
-        except BaseException as error:  # noqa: BLE001 - re-raised below, after the batch ends
-            failure = error
-        if batch is not None:
-            if not batch.alive():  # SQLite rolled everybody's work back (disk full, I/O)
-                batch.fail(failure)
-            elif batch.should_commit():
-                batch.commit()
-    finally:
-        writer_lock.release()
-    try:
-        if batch is not None:
-            try:
-                batch.outcome()  # also before a failure: it may rest on batch-mates' writes
-            except Exception:
-                if failure is None:
-                    raise
-        if failure is not None:
-            raise failure
-        writer.durable.wait(batch.ticket)
     finally:
         for listener in tuple(_after_write):
             listener()
@@ -197,7 +154,7 @@ def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
     timeout is cut to the time left for the duration of the probe.
     """
     deadline = time.monotonic() + seconds
-    if not take_writer(seconds):
+    if not _writer.acquire(timeout=seconds):
         return False
     connection = database.connection()
     try:
@@ -210,7 +167,7 @@ def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
         return False
     finally:
         connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        writer_lock.release()
+        _writer.release()
 
 
 def database_bytes(database):
