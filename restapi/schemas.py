@@ -6,6 +6,7 @@ that gains, loses or renames a key no longer matches its schema — the contract
 fuzzer both fail until the two agree again. Every property says what it is (`described`),
 and each representation carries an example, which the linters check against its schema.
 """
+from goldenrecord.search import TOTAL_CAP
 
 STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
@@ -210,11 +211,16 @@ COMPONENTS.update({
                        {"id": ORG_ID, "deleted": True}),
     "PageMeta": example(closed(
         limit=described(INT, "The page size used"),
-        total=described(INT, "How many items match, over all pages"),
+        total=described(INT, "How many items match, over all pages (a search counts up to "
+                             f"{TOTAL_CAP:,}: see totalCapped)"),
+        totalCapped=described(BOOL, f"True when a `search` matched more than {TOTAL_CAP:,} "
+                                    f"items: `total` is then {TOTAL_CAP:,}, a lower bound, "
+                                    "not the exact count; false otherwise"),
         hasMore=described(BOOL, "Whether another page follows"),
         nextCursor=described(nullable(STRING), "Pass as `cursor` for the next page; null "
                                                "on the last")),
-        {"limit": 20, "total": 42, "hasMore": True, "nextCursor": "eyJhZnRlciI6IDF9.c2ln"}),
+        {"limit": 20, "total": 42, "totalCapped": False, "hasMore": True,
+         "nextCursor": "eyJhZnRlciI6IDF9.c2ln"}),
 })
 
 _INVITATION = {

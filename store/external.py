@@ -1,7 +1,7 @@
 """External ids: another system's id for an organization or a user, unique per type.
 
 A record may have none (NULL); two records of one type never share one. Checked in the
-writing transaction, and held by the columns' UNIQUE indexes (migration 20).
+writing transaction, and held by the columns' UNIQUE indexes (migration 21).
 """
 from . import prepared
 from .errors import Conflict, NotFound, at_position

@@ -120,7 +120,7 @@ class Organization(BaseModel):
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
-    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0020)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
 
     class Meta:
         indexes = (CREATED, (("is_verified", "created_at", "id"), False))
@@ -140,10 +140,20 @@ class User(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     workos_updated_at = UtcDateTimeField(null=True)
-    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0020)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
 
     class Meta:
         indexes = (CREATED,)
+
+
+def _rank_order(model, tie):
+    """Search's order within a tier: the tie column's length, then id (migration 20)."""
+    model.add_index(model.index(pw.fn.coalesce(pw.fn.length(tie), 0), model.id,
+                                name=f"{model._meta.table_name}_rank_order"))
+
+
+_rank_order(Organization, Organization.name)
+_rank_order(User, User.email)
 
 
 class Permission(BaseModel):

@@ -49,6 +49,20 @@ def _users_of(role):
     return {kind: n for kind, n in counts.items() if n}
 
 
+def _in_use(users):
+    """What `_users_of` found, in words: "is held by 2 memberships and would be given by 1
+    open invitation"."""
+    def named(kinds):
+        return ", ".join(f"{users[k]} {_NOUNS[k]}{'s' if users[k] != 1 else ''}"
+                         for k in kinds if k in users)
+    parts = []
+    if "memberships" in users:
+        parts.append(f"is held by {named(['memberships'])}")
+    if set(users) - {"memberships"}:
+        parts.append(f"would be given by {named(['invitations', 'domains'])}")
+    return " and ".join(parts)
+
+
 def with_grants(roles):
     """`roles`, each with `.granted`, its permissions in the permissions' list order
     (built-in first, then oldest first; one query for all)."""
@@ -141,11 +155,8 @@ class Roles:
             role = self._editable(role_id, org_scope)
             users = _users_of(role)
             if users:
-                named = ", ".join(f"{n} {_NOUNS[kind]}{'s' if n != 1 else ''}"
-                                  for kind, n in users.items())
-                raise Conflict(None, f"Role '{role.slug}' is held or given by {named}; give "
-                                     "them another role first", resource="role",
-                               details=users)
+                raise Conflict(None, f"Role '{role.slug}' {_in_use(users)}; give them another "
+                                     "role first", resource="role", details=users)
             self._emit("role.deleted", role)
             role.delete_instance()
             return role

@@ -129,9 +129,11 @@ def shoot(page, name):
 # Every visible control's box: off-screen sideways (beyond the window, or inside a box that
 # scrolls sideways and would have to be scrolled to reach it), or overlapping another
 # control. Controls inside an open dropdown float over the page on purpose: they are
-# checked for being on screen only.
+# checked for being on screen only; under an open modal dialog only the dialog's count.
 _LAYOUT = """(width) => {
-  const controls = [...document.querySelectorAll("a, button, input, select, textarea, [role=option]")]
+  // with a modal dialog open, the page under it is inert: only the dialog's controls count
+  const modal = document.querySelector("dialog:modal");
+  const controls = [...(modal || document).querySelectorAll("a, button, input, select, textarea, [role=option]")]
     .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden");
   const name = (el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} “${(el.textContent || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 40)}”`;
   const problems = [];

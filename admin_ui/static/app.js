@@ -12,12 +12,14 @@ import { useScopes } from "./scopes.js";
 import { keysPage } from "./pages/keys.js";
 import { webhooksPage, webhookPage } from "./pages/webhooks.js";
 import { analyticsPage } from "./pages/analytics.js";
+import { rolesPage } from "./pages/roles.js";
 
 const ROUTES = [
   [/^#\/organizations\/([^/?]+)$/, organizationPage, "organizations"],
   [/^#\/organizations$/, organizationsPage, "organizations"],
   [/^#\/users\/([^/?]+)$/, userPage, "users"],
   [/^#\/users$/, usersPage, "users"],
+  [/^#\/roles$/, rolesPage, "roles"],
   [/^#\/keys$/, keysPage, "keys"],
   [/^#\/webhooks\/([^/?]+)$/, webhookPage, "webhooks"],
   [/^#\/webhooks$/, webhooksPage, "webhooks"],

@@ -1,10 +1,10 @@
 // Memberships: an organization's members (or a user's organizations) with their role and
-// owner flag changed in place, removal behind a dialog, and adding a member with a user
-// search that answers as one types.
+// owner flag changed in place, deactivate / reactivate, removal behind a dialog, and adding
+// a member with a user search that answers as one types.
 
 import { api } from "../api.js";
 import { confirmAction } from "../confirm.js";
-import { exportButton } from "../csv.js";
+import { allPages, exportButton } from "../csv.js";
 import { badge, errorBox, h, pagedTable, replace, when } from "../dom.js";
 import { fieldForm } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
@@ -13,10 +13,13 @@ function fullName(person) {
   return [person.firstName, person.lastName].filter(Boolean).join(" ");
 }
 
-// The roles a member can have; only the member's own when the key cannot list roles.
-async function roleOptions() {
+// The roles a member of `organizationId` can have (system, environment and that
+// organization's own), asked afresh each time (a role made a minute ago is offered);
+// null when the key cannot list roles.
+async function roleOptions(organizationId) {
   if (!allows("roles:read")) return null;
-  return (await api.get("/roles", { limit: 100 })).data.map((role) => [role.id, role.name]);
+  const roles = await allPages((cursor) => api.get("/roles", { organizationId, cursor, limit: 100 }));
+  return roles.map((role) => [role.id, role.name]);
 }
 
 function roleSelect(roles, membership, label) {
@@ -27,18 +30,42 @@ function roleSelect(roles, membership, label) {
   return select;
 }
 
+// Deactivate / Reactivate: an inactive member keeps their role but is granted nothing.
+function statusToggle(membership, path, cell, problem) {
+  const button = gated("users:update", h("button", { type: "button", class: "secondary status" }));
+  const show = () => {
+    const active = membership.status === "active";
+    replace(cell, badge(active, "active", "inactive"));
+    replace(button, active ? "Deactivate" : "Reactivate");
+  };
+  show();
+  button.addEventListener("click", async () => {
+    replace(problem);
+    try {
+      const verb = membership.status === "active" ? "deactivate" : "reactivate";
+      membership.status = (await api.post(`${path}/${verb}`)).data.status;
+      show();
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+  });
+  return button;
+}
+
 // One membership's row: the other side (a user, or an organization), role, owner, actions.
 // Role and owner are text until "Change" turns them into a select and a checkbox: a list
 // of 50 members is then 50 rows of text and two buttons, quick to lay out and paint.
-function membershipRow(membership, roles, side, reload) {
+function membershipRow(membership, side, reload) {
   const other = side === "user"
     ? h("a", { href: `#/users/${encodeURIComponent(membership.user.id)}` }, membership.user.email)
     : h("a", { href: `#/organizations/${encodeURIComponent(membership.organization.id)}` }, membership.organization.name);
   const who = side === "user" ? membership.user.email : membership.organization.name;
   const roleCell = h("td");
   const ownerCell = h("td");
+  const statusCell = h("td");
   const problem = h("div", { role: "status" });
   const path = `/memberships/${encodeURIComponent(membership.id)}`;
+  const toggle = statusToggle(membership, path, statusCell, problem);
   const show = () => {
     replace(roleCell, membership.role.name);
     replace(ownerCell, membership.isOwner ? badge(true, "owner", "") : "—");
@@ -60,8 +87,10 @@ function membershipRow(membership, roles, side, reload) {
       replace(problem, errorBox(error));
     }
   }
-  change.addEventListener("click", () => {
+  change.addEventListener("click", async () => {
     if (editor) return save();
+    const roles = await roleOptions(membership.organization.id).catch(() => null);
+    if (editor) return null;  // a second click while the roles were on their way
     editor = { role: roleSelect(roles, membership, `Role of ${who}`),
       owner: h("input", { type: "checkbox", "aria-label": `${who} is an owner`,
         checked: membership.isOwner ? true : null, class: "owner" }) };
@@ -89,9 +118,9 @@ function membershipRow(membership, roles, side, reload) {
   return h("tr", { "data-membership-id": membership.id },
     h("td", null, other),
     h("td", null, side === "user" ? fullName(membership.user) || "—" : membership.organization.slug),
-    roleCell, ownerCell,
+    roleCell, ownerCell, statusCell,
     h("td", null, when(membership.createdAt)),
-    h("td", { class: "actions" }, change, " ", remove, problem));
+    h("td", { class: "actions" }, change, " ", toggle, " ", remove, problem));
 }
 
 // A user search answering as one types: the latest text's answer wins, older ones are
@@ -129,13 +158,12 @@ export function userPicker() {
 // The memberships matching `filter` ({organizationId} or {userId}) as a table, showing the
 // other side of each: the member (`side` "user") or the organization.
 async function membershipList(view, filter, side) {
-  const roles = await roleOptions().catch(() => null);
   const box = h("div");
   const fetchPage = (cursor, limit = 50) => api.get("/memberships", { ...filter, cursor, limit });
   const headings = side === "user" ? ["Email", "Name"] : ["Organization", "Slug"];
   function show() {
-    const list = pagedTable([...headings, "Role", "Owner", "Member since", "Actions"], fetchPage,
-      (m) => membershipRow(m, roles, side, show),
+    const list = pagedTable([...headings, "Role", "Owner", "Status", "Member since", "Actions"], fetchPage,
+      (m) => membershipRow(m, side, show),
       side === "user" ? "No members yet." : "Not a member of any organization.");
     replace(box, list.element);
     return list.load();
@@ -144,12 +172,13 @@ async function membershipList(view, filter, side) {
   view.append(h("div", { class: "toolbar" }, exportButton("memberships.csv", (cursor) => fetchPage(cursor, 100),
     (e) => replace(problem, errorBox(e)))), problem, box);
   await show();
-  return { roles, show };
+  return show;
 }
 
 export async function membersSection(view, org) {
   const adding = h("div");
-  const { roles, show } = await membershipList(view, { organizationId: org.id }, "user");
+  const [show, roles] = await Promise.all([membershipList(view, { organizationId: org.id }, "user"),
+    roleOptions(org.id).catch(() => null)]);
   if (allows("users:create")) {
     const picker = userPicker();
     const form = fieldForm({ id: "add-member", title: "Add a member", submit: "Add member",
