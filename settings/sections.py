@@ -83,6 +83,21 @@ class WorkosConfig:
 
 
 @dataclass(frozen=True)
+class InvitationsConfig:
+    # The link the host application sends an invitee; `{token}` is replaced by the token
+    # (URL-quoted). Empty: events carry the token and `acceptUrl: null`.
+    accept_url_template: str = ""
+
+
+@dataclass(frozen=True)
+class DomainsConfig:
+    # The DNS resolver that verifies domains, "ip:port" ("[v6]:port"); empty: the
+    # system's (/etc/resolv.conf).
+    resolver: str = ""
+    timeout_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -92,3 +107,5 @@ class Config:
     analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    invitations: InvitationsConfig = field(default_factory=InvitationsConfig)
+    domains: DomainsConfig = field(default_factory=DomainsConfig)

@@ -120,6 +120,7 @@ class Organization(BaseModel):
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
 
     class Meta:
         indexes = (CREATED, (("is_verified", "created_at", "id"), False))
@@ -139,6 +140,7 @@ class User(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     workos_updated_at = UtcDateTimeField(null=True)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
 
     class Meta:
         indexes = (CREATED,)
@@ -207,6 +209,50 @@ class Membership(BaseModel):
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair
+
+
+class Invitation(BaseModel):
+    """An invitation to join an organization; only the token's SHA-256 is kept."""
+
+    id = pw.TextField(primary_key=True)
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE")
+    email = pw.TextField()
+    email_key = pw.TextField()  # casefolded, as User.email_key
+    # NULL only once the role is deleted, which a pending invitation prevents (store/roles.py)
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
+    token_hash = pw.TextField(unique=True)
+    state = pw.TextField()  # pending | accepted | revoked | expired (past expires_at: expired)
+    expires_at = UtcDateTimeField()
+    accepted_user_id = pw.TextField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("state", "expires_at"), False))  # the expiry sweep's query
+
+
+class OrganizationDomain(BaseModel):
+    """A domain an organization claims, verified by a DNS TXT record."""
+
+    id = pw.TextField(primary_key=True)
+    # indexed by the unique (organization, domain) below
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
+    domain = pw.TextField()
+    state = pw.TextField()  # pending | verified | failed
+    verification_token = pw.TextField()
+    failure_reason = pw.TextField(null=True)
+    # the domain while verified, else NULL: unique, so one organization holds it at a time
+    verified_domain = pw.TextField(null=True, unique=True)
+    join_policy = pw.TextField(default="none")  # none | auto
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
+    verified_at = UtcDateTimeField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("organization", "domain"), True))
 
 
 class ApiKey(BaseModel):

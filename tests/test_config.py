@@ -104,6 +104,12 @@ def _keys():
             for key in dataclasses.fields(section.type)]
 
 
+# Text keys checked for a form of their own: a valid value of that form.
+VALID_TEXT = {"base_url": "https://workos.example",
+              "accept_url_template": "https://app.example/join?token={token}",
+              "resolver": "127.0.0.1:5353"}
+
+
 def _other_text(section, key):
     """A valid value for `section.key` other than its default, as text, and that value."""
     default = getattr(getattr(Config(), section), key.name)
@@ -114,7 +120,7 @@ def _other_text(section, key):
     if key.type is float:
         return str(default + 0.5), default + 0.5
     if key.type is str:
-        value = "https://workos.example" if key.name == "base_url" else f"set-{key.name}"
+        value = VALID_TEXT.get(key.name, f"set-{key.name}")
         return value, value
     return " 10.0.0.0/8, 192.168.0.0/16 ,", ("10.0.0.0/8", "192.168.0.0/16")
 

@@ -8,8 +8,10 @@ import { gated, lacking } from "../scopes.js";
 const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
   "users:read", "users:create", "users:update", "users:delete", "roles:read", "roles:write",
-  "permissions:read", "permissions:write", "authorization:check", "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
-  "metrics:read", "events:read", "audit_logs:read", "audit_logs:write", "*:*",
+  "permissions:read", "permissions:write", "authorization:check", "api_keys:read",
+  "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
+  "invitations:read", "invitations:write", "metrics:read", "events:read", "audit_logs:read",
+  "audit_logs:write", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
 
