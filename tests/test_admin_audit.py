@@ -141,3 +141,40 @@ def test_an_organization_scoped_key_sees_its_organization_only(page, world, api)
     page.fill("#audit-filter-organizationId", other["id"])
     page.click("#audit-filter button[type=submit]")
     expect(page.locator("#audit-filter-organizationId-error")).to_be_visible()
+
+
+def test_an_organization_s_and_a_key_s_audit_links_open_their_entries_and_the_address_keeps_them(
+        page, world, api):
+    org = api.org("Cyberdyne", "cyberdyne-audit", verified=False)
+    api.call("PUT", f"/organizations/{org['id']}", 200, json={"domain": "cyberdyne.example"})
+    expected = api.call("GET", "/audit-logs", 200, params={"organizationId": org["id"]})
+    sign_in(page, world["operator"])
+    page.goto(f"/admin#/organizations/{org['id']}")
+    page.locator("#main").get_by_role("link", name="Audit log").click()
+    expect(page.locator("#audit-filter-organizationId")).to_have_value(org["id"])
+    expect(rows(page)).to_have_count(len(expected))
+    expect(rows(page).last.locator(".changes")).to_contain_text("domain: null → cyberdyne.example")
+
+    page.fill("#audit-filter-action", "organization.updated")
+    page.click("#audit-filter button[type=submit]")
+    expect(rows(page)).to_have_count(1)
+    assert "action=organization.updated" in page.evaluate("location.hash")
+    page.reload()  # a bookmark: the filters come back from the address
+    expect(page.locator("#audit-filter-action")).to_have_value("organization.updated")
+    expect(rows(page)).to_have_count(1)
+
+    key = api.key(scopes=("organizations:read",))
+    requests_key = {"Authorization": f"Bearer {key['key']}"}
+    api.server.api("GET", "/api/v1/organizations", headers=requests_key)  # reads are not audited
+    page.goto("/admin#/keys")
+    page.locator(f"tr[data-key-id='{key['id']}']").get_by_role("link", name="Audit log").click()
+    expect(page.locator("#audit-filter-actor")).to_have_value(key["id"])
+    expect(page.locator("#audit-list .empty")).to_have_text("No audit entries match.")
+
+
+def test_a_refused_filter_in_the_address_is_shown_at_its_field(page, world, api):
+    sign_in(page, world["operator"])
+    page.goto("/admin#/audit?rangeEnd=tomorrow")
+    expect(page.locator("#audit-filter-rangeEnd-error")).to_be_visible()
+    expect(page.locator("#audit-filter-rangeEnd")).to_have_value("tomorrow")
+    expect(rows(page)).not_to_have_count(0)  # the unfiltered log instead

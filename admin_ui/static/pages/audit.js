@@ -1,7 +1,8 @@
 // The audit log: who changed what, when and from where. Filters are the API's own
-// (GET /audit-logs), checked by the API: a refused one is shown at its field. Export
-// downloads GET /audit-logs/export (CSV or NDJSON) with the filters on show, through the
-// session like every other request.
+// (GET /audit-logs), checked by the API: a refused one is shown at its field. Applied
+// filters are kept in the address (#/audit?organizationId=…), so a view can be bookmarked
+// and other pages can link to one. Export downloads GET /audit-logs/export (CSV or NDJSON)
+// with the applied filters, through the session like every other request.
 
 import { api } from "../api.js";
 import { download } from "../csv.js";
@@ -51,12 +52,31 @@ function entryRow(entry) {
     h("td", { class: "mono small" }, (entry.context && entry.context.clientAddress) || "—"));
 }
 
+// The filters named in the address after "#/audit?", those the form knows only.
+function addressed() {
+  const at = location.hash.indexOf("?");
+  const params = new URLSearchParams(at < 0 ? "" : location.hash.slice(at + 1));
+  const found = {};
+  for (const { name } of FILTERS) if (params.get(name)) found[name] = params.get(name);
+  return found;
+}
+
+function remember(filters) {
+  const text = new URLSearchParams(filters).toString();
+  history.replaceState(null, "", `#/audit${text ? `?${text}` : ""}`);  // no hashchange: no reload
+}
+
+// The link other pages give to the entries about one thing (e.g. an organization's).
+export function auditLink(filters, text) {
+  return h("a", { href: `#/audit?${new URLSearchParams(filters)}` }, text);
+}
+
 const HEADINGS = ["Time", "Actor", "Action", "Target", "Organization", "Changes", "Client address"];
 
 export async function auditPage(view) {
   const listBox = h("div", { id: "audit-list" });
   const problem = h("div", { class: "form-problem", id: "audit-export-problem" });
-  let filters = {};
+  let filters = addressed();
   const fetchPage = (cursor) => api.get("/audit-logs", { ...filters, cursor, limit: PAGE });
 
   // The first page is asked for before the table is drawn, so that a refused filter reaches
@@ -76,9 +96,11 @@ export async function auditPage(view) {
   }
 
   const form = fieldForm({ id: "audit-filter", title: "Filters", submit: "Apply filters",
-    fields: FILTERS, onSubmit: async (values) => {
+    fields: FILTERS.map((field) => ({ ...field, value: filters[field.name] })),
+    onSubmit: async (values) => {
       const first = await api.get("/audit-logs", { ...values, limit: PAGE });
       filters = values;
+      remember(filters);
       replace(problem);
       await show(first);
     } });
@@ -109,5 +131,13 @@ export async function auditPage(view) {
     for (const control of form.element.querySelectorAll("input, button")) gated(SCOPE, control);
     return;
   }
-  await show(await fetchPage(null));
+  let first;
+  try {
+    first = await fetchPage(null);
+  } catch (error) {  // filters from the address the API refuses: shown at their field
+    filters = {};
+    form.show(error);
+    first = await fetchPage(null);
+  }
+  await show(first);
 }
