@@ -3,7 +3,8 @@
 import { api } from "../api.js";
 import { exportButton } from "../csv.js";
 import { badge, errorBox, h, onSubmit, pagedTable, replace, when } from "../dom.js";
-import { gated, lacking } from "../scopes.js";
+import { allows, gated, lacking } from "../scopes.js";
+import { auditLink } from "./audit.js";
 
 const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
@@ -102,6 +103,7 @@ export async function keysPage(view) {
       });
       actions.append(rotate, " ", revoke);
     }
+    if (allows("audit_logs:read")) actions.append(" ", auditLink({ actor: key.id }, "Audit log"));
     actions.append(problem);
     return h("tr", { "data-key-id": key.id },
       h("td", null, key.name),
