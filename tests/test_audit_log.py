@@ -218,6 +218,17 @@ def test_the_export_streams_every_entry(client, store, make, form):
                                         headers=admin), 400, "GR_VALIDATION_ERROR", "format")
 
 
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(client, store):
+    """A key's name is anyone's text: `=HYPERLINK(...)` must arrive as text, not a formula."""
+    _, admin = admin_key(store, name="=HYPERLINK(\"http://evil.example\",\"x\")")
+    assert_envelope(client.simulate_post(f"{V1}/organizations", headers=admin, json={
+        "name": "Acme", "slug": "acme"}), 201)
+    result = client.simulate_get(f"{LOGS}/export", params={"format": "csv"}, headers=admin)
+    names = {row["actorName"] for row in csv.DictReader(io.StringIO(result.text))}
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in names
+    assert not [name for name in names if name and name.startswith(("=", "+", "-", "@"))]
+
+
 def test_the_export_is_a_generator_read_in_chunks(app, store, make, monkeypatch):
     """resp.stream is a generator that reads EXPORT_CHUNK entries at a time: nothing holds
     the whole export (benchmarks/bench_audit.py measures the memory of a million)."""
