@@ -150,6 +150,6 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
         RedeliverResource(store, cursors))
 
     workos = workos or WorkosLink()
-    add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret, failure))
+    add("/api/webhooks/workos", WorkosWebhookResource(store, workos, failure))
     add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client, metrics.synced))
     return add

@@ -1,11 +1,11 @@
 """WorkOS: its signed webhooks at /api/webhooks/workos and the bulk user sync at
 /api/workos/sync-users. The rules for applying users live in `store.workos`."""
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from goldenrecord.store.workos import USER_EVENTS
+from goldenrecord.store.workos import MEMBERSHIP_EVENTS, ORGANIZATION_EVENTS, USER_EVENTS
 from goldenrecord.workos_sync import client as workos_client
-from goldenrecord.workos_sync import mapping, signature, sync
+from goldenrecord.workos_sync import events, mapping, signature, sync
 
 from . import schemas
 from .errors import ApiError
@@ -14,13 +14,17 @@ from .operations import operation
 from .responses import ok
 
 FULL_ACCESS = "*:*"
+WITH_DATA = USER_EVENTS + ORGANIZATION_EVENTS + MEMBERSHIP_EVENTS
 WEBHOOK_RECEIVED = schemas.closed(
     received=schemas.described(schemas.BOOL, "Always true"),
     id=schemas.described(schemas.STRING, "The WorkOS event's id"),
     event=schemas.described(schemas.STRING, "The WorkOS event's type"),
     outcome={"type": "string", "enum": ["created", "linked", "updated", "unchanged",
-                                        "deactivated", "ignored", "duplicate"],
-             "description": "What the event did to the user it names"})
+                                        "deactivated", "removed", "unresolved", "ignored",
+                                        "duplicate"],
+             "description": "What the event did to the user, organization or membership it "
+                            "names; `unresolved`: a membership whose organization or user "
+                            "could not be had (applied by the next sync)"})
 SYNC_COUNTS = schemas.closed(**{
     name: schemas.described(schemas.INT, "Users seen in all" if name == "total" else
                             f"Users {name}")
@@ -56,6 +60,7 @@ class WorkosLink:
 
     webhook_secret: str = ""
     new_client: Callable[[], object] | None = None
+    role_map: dict = field(default_factory=dict)  # WorkOS role slug -> role slug here
 
 
 def not_configured(key):
@@ -75,21 +80,26 @@ class WorkosWebhookResource:
 
     public = True
 
-    def __init__(self, store, secret, failure):
+    def __init__(self, store, workos, failure):
         self.store = store
-        self.secret = secret
+        self.secret = workos.webhook_secret
+        self.workos = workos  # the client factory fetches what a membership event lacks
         self.failure = failure  # Authentication.failure: refused signatures count as failed
 
     @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)",
                name="receiveWorkosWebhook", scope=None, response=WEBHOOK_RECEIVED,
                reads_body={"application/json": WORKOS_EVENT}, reads_headers=(WORKOS_SIGNATURE,),
                errors=("GR_INVALID_SIGNATURE", "GR_WORKOS_NOT_CONFIGURED", "GR_DUPLICATE_EMAIL",
-                       "GR_RATE_LIMITED"),
+                       "GR_RATE_LIMITED", "GR_WORKOS_ERROR"),
                description="The body is WorkOS's event object, `{id, event, data, created_at}`, "
-                           "verified over its raw bytes before it is read. `user.created` and "
-                           "`user.updated` create, link or update the user; `user.deleted` "
-                           "deactivates it; other events are acknowledged and ignored. A "
-                           "redelivered event id answers `outcome: duplicate`.")
+                           "verified over its raw bytes before it is read. `user.*` and "
+                           "`organization.*` create, link or update the user or organization "
+                           "(`.deleted` deactivates it); `organization_membership.*` create, "
+                           "update or remove the membership, fetching its organization and "
+                           "user from WorkOS first when they are not here; other events are "
+                           "acknowledged and ignored. A redelivered event id answers "
+                           "`outcome: duplicate`; an older version than the one applied, "
+                           "`unchanged`.")
     def on_post(self, req, resp):
         if not self.secret:
             raise not_configured("webhook_secret")
@@ -102,17 +112,28 @@ class WorkosWebhookResource:
                                              field="WorkOS-Signature"))
         event = read_json(req)
         event_id, event_type = _event_fields(event)
-        user = None
-        if event_type in USER_EVENTS:
+        resource = None
+        if event_type in WITH_DATA:
             if not isinstance(event.get("data"), dict):
+                noun = event_type.rpartition(".")[0].replace("_", " ")
                 raise invalid("data", f"A WorkOS {event_type} event needs a 'data' object: "
-                                      "the WorkOS user")
+                                      f"the WorkOS {noun}")
             try:
-                user = mapping.workos_user(event["data"])
+                resource = events.mapped(event_type, event["data"], self.workos.role_map)
             except mapping.Unmappable as error:
                 raise invalid(f"data.{error.field}", error.message)
-        outcome = self.store.workos.receive(event_id, event_type, user)
-        ok(req, resp, {"received": True, "id": event_id, "event": event_type, "outcome": outcome})
+        client = self.workos.new_client() if self.workos.new_client else None
+        try:
+            applied = events.apply_event(self.store, event_id, event_type, resource,
+                                         client=client)
+        except workos_client.WorkOSError as error:
+            raise ApiError("GR_WORKOS_ERROR", error.message,
+                           details={"workosStatus": error.status, "workosCode": error.code})
+        finally:
+            if client is not None:
+                client.close()
+        ok(req, resp, {"received": True, "id": event_id, "event": event_type,
+                       "outcome": applied.outcome})
 
 
 def _event_fields(event):
