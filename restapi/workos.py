@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from goldenrecord.store.workos import MEMBERSHIP_EVENTS, ORGANIZATION_EVENTS, USER_EVENTS
 from goldenrecord.workos_sync import client as workos_client
-from goldenrecord.workos_sync import events, mapping, signature, sync
+from goldenrecord.workos_sync import events, incremental, mapping, signature, sync
 
 from . import schemas
 from .errors import ApiError
@@ -156,6 +156,9 @@ class WorkosSyncResource:
         self.new_client = new_client
         self.on_run = on_run
 
+    def sync(self, client):
+        return sync.sync_users(client, self.store)
+
     @operation("Create, link and update users from every WorkOS user", name="syncWorkosUsers",
                description=("Reads every user from WorkOS and creates, links (by email) or "
                             "updates the matching user here, by the users API's rules; one "
@@ -164,6 +167,9 @@ class WorkosSyncResource:
                every_organization=True, response=SYNC_COUNTS, body=Body(), body_optional=True,
                errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
     def on_post(self, req, resp):
+        self.respond(req, resp)
+
+    def respond(self, req, resp):
         if self.new_client is None:
             raise not_configured("api_key")
         client = self.new_client()
@@ -182,7 +188,7 @@ class WorkosSyncResource:
         """One sync, its outcome told to `on_run`; one refused because another is running
         never ran, so it is not told."""
         try:
-            counts = sync.sync_users(client, self.store)
+            counts = self.sync(client)
         except sync.SyncInProgress:
             raise
         except BaseException:
@@ -190,3 +196,40 @@ class WorkosSyncResource:
             raise
         self.on_run("succeeded")
         return counts
+
+
+_COUNTED = {"type": "object", "additionalProperties": schemas.INT,
+            "description": "Outcome (created, linked, updated, unchanged, deactivated, "
+                           "removed, unresolved, duplicate, failed, …) -> how many"}
+SYNC_ALL_COUNTS = schemas.closed(
+    mode={"type": "string", "enum": ["full", "incremental"],
+          "description": "`full` on the first run or after the cursor expired"},
+    organizations=_COUNTED, users=_COUNTED, memberships=_COUNTED,
+    events=schemas.described(schemas.INT, "WorkOS events read"),
+    unknownRoles=schemas.described(schemas.INT, "Memberships whose WorkOS role slug named "
+                                                 "no role here: given Member"))
+
+
+class WorkosIncrementalSyncResource(WorkosSyncResource):
+    """The incremental sync of organizations, users and memberships through WorkOS's
+    Events API (workos_sync.incremental); the same keys, errors and one-at-a-time rule
+    as the user sync."""
+
+    def __init__(self, store, workos, on_run):
+        super().__init__(store, workos.new_client, on_run)
+        self.role_map = workos.role_map
+
+    def sync(self, client):
+        return incremental.sync_all(client, self.store, role_map=self.role_map)
+
+    @operation("Sync organizations, users and memberships from WorkOS", name="syncWorkos",
+               description=("Reads WorkOS's events after the last one applied and applies "
+                            "them; the first run, or one whose cursor is older than WorkOS's "
+                            "30-day retention, first syncs every organization, user and "
+                            "membership. One sync at a time (409 `GR_SYNC_IN_PROGRESS`)."),
+               scope=FULL_ACCESS,
+               every_organization=True, response=SYNC_ALL_COUNTS, body=Body(),
+               body_optional=True,
+               errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
+    def on_post(self, req, resp):
+        self.respond(req, resp)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from . import prepared
 from .db import database, write_transaction
 from .errors import Conflict, StoreError
-from .models import User, WorkosEvent
+from .models import User, WorkosCursor, WorkosEvent
 from .users import email_key
 from .workos_orgs import Applied, WorkosMemberships, WorkosOrganizations
 from .workos_rows import deactivate, is_stale, remember_version
@@ -22,8 +22,10 @@ USER_EVENTS = ("user.created", "user.updated", "user.deleted")
 ORGANIZATION_EVENTS = ("organization.created", "organization.updated", "organization.deleted")
 MEMBERSHIP_EVENTS = ("organization_membership.created", "organization_membership.updated",
                      "organization_membership.deleted")
-# WorkOS keeps events for 30 days; a redelivery cannot come later than that.
+# WorkOS keeps events for 30 days; a redelivery cannot come later than that, and a sync
+# cursor older than that has expired.
 EVENT_MEMORY = timedelta(days=30)
+CURSOR = "events"
 
 
 class Workos:
@@ -66,12 +68,37 @@ class Workos:
                                received_at=now)
             return applied
 
-    def apply(self, event_type, resource):
-        """Apply `resource` as an event of `event_type` would, without an event id (a full
-        sync's objects, or one fetched because an event needed it); in one transaction."""
+    def apply_page(self, event_type, resources):
+        """Apply each of `resources` as an event of `event_type` would, without event ids
+        (a full sync's page, or what an event needed fetched), in one transaction; counts
+        by outcome, and `unknownRoles`. One the store refuses (a conflict) is counted as
+        "failed" and rolled back alone; the rest still land."""
+        counts = Counter()
         with write_transaction():
-            applied = self._appliers[event_type](resource)
-            return applied if isinstance(applied, Applied) else Applied(applied)
+            for resource in resources:
+                try:
+                    with database.atomic():
+                        applied = self._appliers[event_type](resource)
+                except StoreError as error:
+                    log.warning("WorkOS %s not synced: %s", event_type.split(".")[0], error)
+                    counts["failed"] += 1
+                    continue
+                applied = applied if isinstance(applied, Applied) else Applied(applied)
+                counts[applied.outcome] += 1
+                counts["unknownRoles"] += applied.unknown_role
+        return counts
+
+    def cursor(self):
+        """Where the incremental sync stopped (a WorkosCursor), or None before the first."""
+        return WorkosCursor.first_by("name", CURSOR)
+
+    def save_cursor(self, *, after=None, after_created_at=None, range_start=None):
+        """Remember where the incremental sync stopped: the last event applied (`after`,
+        and its created_at, which says when the cursor expires), or before any event the
+        time the full sync began (`range_start`)."""
+        with write_transaction():
+            WorkosCursor.replace(name=CURSOR, after=after, after_created_at=after_created_at,
+                                 range_start=range_start, updated_at=self._store.now()).execute()
 
     def sync_page(self, users):
         """Create, link or update each of `users` (WorkosUser) in one transaction.

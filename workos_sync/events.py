@@ -34,6 +34,6 @@ def fetch_parents(store, client, membership):
     """Fetch and apply the organization and the user `membership` names (WorkOSError
     propagates; a 404 means WorkOS no longer has it, and the membership stays unresolved)."""
     org = client.get(f"/organizations/{membership.workos_org_id}")
-    store.workos.apply("organization.updated", workos_organization(org))
+    store.workos.apply_page("organization.updated", [workos_organization(org)])
     user = client.get(f"/user_management/users/{membership.workos_user_id}")
-    store.workos.apply("user.updated", workos_user(user))
+    store.workos.apply_page("user.updated", [workos_user(user)])
