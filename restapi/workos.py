@@ -122,16 +122,12 @@ class WorkosWebhookResource:
                 resource = events.mapped(event_type, event["data"], self.workos.role_map)
             except mapping.Unmappable as error:
                 raise invalid(f"data.{error.field}", error.message)
-        client = self.workos.new_client() if self.workos.new_client else None
         try:
             applied = events.apply_event(self.store, event_id, event_type, resource,
-                                         client=client)
+                                         new_client=self.workos.new_client)
         except workos_client.WorkOSError as error:
             raise ApiError("GR_WORKOS_ERROR", error.message,
                            details={"workosStatus": error.status, "workosCode": error.code})
-        finally:
-            if client is not None:
-                client.close()
         ok(req, resp, {"received": True, "id": event_id, "event": event_type,
                        "outcome": applied.outcome})
 

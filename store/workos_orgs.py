@@ -14,6 +14,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+import peewee as pw
+
 from . import prepared
 from .memberships import DEFAULT_ROLE_ID
 from .models import Membership, Organization, OrganizationDomain, Role, User
@@ -143,7 +145,8 @@ def _unlinked_by_domain(domains):
     is one of `domains` (in their order: verified WorkOS domains first)."""
     for domain in domains:
         org = (Organization.select()
-               .where(Organization.domain == domain, Organization.workos_org_id.is_null())
+               .where(pw.fn.LOWER(Organization.domain) == domain,
+                      Organization.workos_org_id.is_null())
                .order_by(Organization.created_at).first())
         if org is None:
             claim = OrganizationDomain.first_by("verified_domain", domain)

@@ -149,3 +149,22 @@ def test_cli_sync_prints_counts_and_remembers_the_cursor(tmp_path, fake, capsys,
     assert progress_lines(caplog, "WorkOS sync")
     assert goldenrecord.main(argv, progress=ticking(interval=0)) == 0
     assert json.loads(capsys.readouterr().out)["mode"] == "incremental"
+
+
+def test_an_event_that_cannot_be_applied_is_counted_and_the_sync_goes_on(api, admin_headers,
+                                                                        fake):
+    run(api, admin_headers)
+    ghost = workos_organization(99)
+    clash = workos_user(50, email=fake.users[0]["email"], updated_at=LATER)
+    fake.events = [
+        workos_event(1, "organization_membership.created", workos_membership(9, ghost,
+                                                                             fake.users[0]),
+                     created_at=LATER),
+        workos_event(2, "user.created", clash, created_at=LATER),
+        workos_event(3, "organization.updated", workos_organization(2, name="Still",
+                                                                    updated_at=LATER),
+                     created_at=LATER)]
+    counts = run(api, admin_headers)
+    assert counts["memberships"] == {"unresolved": 1} and counts["users"] == {"failed": 1}
+    assert counts["organizations"] == {"updated": 1}
+    assert User.select().count() == 5
