@@ -128,11 +128,15 @@ def test_a_429_from_the_events_api_is_retried(api, admin_headers, fake):
     assert run(api, admin_headers)["events"] == 1
 
 
-def test_the_sync_needs_a_global_full_access_key(api, gr):
-    _, plaintext = gr.store.api_keys.create(name="reader", scopes=["users:read"])
+def test_the_sync_needs_a_global_full_access_key(api, gr, fake):
+    _, reader = gr.store.api_keys.create(name="reader", scopes=["users:read"])
+    org = gr.store.organizations.create(name="Acme", slug="acme")
+    _, scoped = gr.store.api_keys.create(name="s", scopes=["*:*"], organization_id=org.id)
     assert_envelope(api.simulate_post("/api/workos/sync", headers={
-        "Authorization": f"Bearer {plaintext}"}), 403)
-    assert Organization.select().count() == 0
+        "Authorization": f"Bearer {reader}"}), 403, "GR_FORBIDDEN")
+    assert_envelope(api.simulate_post("/api/workos/sync", headers={
+        "Authorization": f"Bearer {scoped}"}), 403, "GR_ORG_SCOPE_VIOLATION")
+    assert Organization.select().count() == 1 and fake.requests == []
 
 
 def test_cli_sync_prints_counts_and_remembers_the_cursor(tmp_path, fake, capsys, caplog,

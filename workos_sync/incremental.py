@@ -71,17 +71,16 @@ class _Run:
 
     def _done(self):
         if self._progress is not None:
-            self._progress(sum(sum(c.values()) for c in self.totals.values()))
+            self._progress(sum(n for counts in self.totals.values()
+                               for outcome, n in counts.items() if outcome != "total"))
 
     def full(self):
         """Every organization, user and membership, then the events since it began."""
         self.mode = "full"
         started = self.store.now()
         org_ids = self._organizations()
-        users = Counter()
-        sync.user_pass(self.client, self.store, users, lambda _: self._done())
-        users.pop("total", None)
-        self.totals["users"].update(users)
+        sync.user_pass(self.client, self.store, self.totals["users"], lambda _: self._done())
+        self.totals["users"].pop("total", None)
         for org_id in org_ids:
             self._memberships(org_id)
         self.store.workos.save_cursor(range_start=started)
