@@ -1,5 +1,6 @@
-"""WorkOS: its signed webhooks at /api/webhooks/workos and the bulk user sync at
-/api/workos/sync-users. The rules for applying users live in `store.workos`."""
+"""WorkOS: its signed webhooks at /api/webhooks/workos, the bulk user sync at
+/api/workos/sync-users and the incremental sync at /api/workos/sync. The rules for
+applying users, organizations and memberships live in `store.workos`."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,8 +39,8 @@ WORKOS_EVENT = schemas.example({
                "description": "The event's id; a redelivery repeats it"},
         "event": {"type": "string", "minLength": 1, "maxLength": 200,
                   "description": "The event type, such as `user.created`"},
-        "data": {"type": "object", "description": "The event's object: a WorkOS user for "
-                                                  "the `user.*` events"},
+        "data": {"type": "object", "description": "The event's object: a WorkOS user, "
+                                                  "organization or organization membership"},
         "created_at": {"type": "string", "description": "When WorkOS recorded the event"},
     }}, {"id": "event_01HZX5T8", "event": "user.created", "created_at": "2026-01-31T09:00:00Z",
          "data": {"object": "user", "id": "user_01HZX5T8", "email": "jane@acme.com",
