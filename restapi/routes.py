@@ -29,7 +29,8 @@ from .permissions import PermissionResource, PermissionsResource
 from .roles import RolePermissionResource, RoleResource, RolesResource
 from .reference import DocsResource, OpenApiResource
 from .users import UserByExternalIdResource, UserResource, UsersResource
-from .workos import WorkosLink, WorkosSyncResource, WorkosWebhookResource
+from .workos import (WorkosIncrementalSyncResource, WorkosLink, WorkosSyncResource,
+                     WorkosWebhookResource)
 from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
                        WebhooksResource)
 
@@ -150,6 +151,7 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
         RedeliverResource(store, cursors))
 
     workos = workos or WorkosLink()
-    add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret, failure))
+    add("/api/webhooks/workos", WorkosWebhookResource(store, workos, failure))
     add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client, metrics.synced))
+    add("/api/workos/sync", WorkosIncrementalSyncResource(store, workos, metrics.synced))
     return add

@@ -109,6 +109,10 @@ def _check(config):
     if config.server.channel_timeout < 1:
         raise ConfigError("server.channel_timeout: must be at least 1 (seconds)")
     _check_workos_url(config.workos.base_url)
+    for entry in config.workos.role_map:
+        workos_slug, sep, slug = entry.partition("=")
+        if not (sep and workos_slug.strip() and slug.strip()):
+            raise ConfigError(f"workos.role_map: '{entry}' is not 'workos-slug=role-slug'")
     _check_accept_url(config.invitations.accept_url_template)
     if config.domains.resolver:
         try:

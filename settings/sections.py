@@ -80,6 +80,8 @@ class WorkosConfig:
     api_key: str = ""
     webhook_secret: str = ""
     base_url: str = "https://api.workos.com"
+    # "workos-role-slug=golden-record-role-slug" entries; a slug not named maps to itself
+    role_map: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

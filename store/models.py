@@ -114,13 +114,14 @@ class Organization(BaseModel):
     slug = pw.TextField(unique=True)
     domain = pw.TextField(null=True)
     logo_url = pw.TextField(null=True)
-    workos_org_id = pw.TextField(null=True)
+    workos_org_id = pw.TextField(null=True, index=True)  # indexed by m0022
     is_verified = pw.BooleanField(default=False)
     is_active = pw.BooleanField(default=True)
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
+    workos_updated_at = UtcDateTimeField(null=True)  # WorkOS's updated_at last applied (m0022)
 
     class Meta:
         indexes = (CREATED, (("is_verified", "created_at", "id"), False))
@@ -206,6 +207,8 @@ class Membership(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     status = pw.TextField(default="active")  # active | inactive: an inactive one grants nothing
+    workos_membership_id = pw.TextField(null=True, unique=True)  # m0022
+    workos_updated_at = UtcDateTimeField(null=True)  # WorkOS's updated_at last applied (m0022)
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair
@@ -385,6 +388,16 @@ class WorkosEvent(BaseModel):
 
     class Meta:
         indexes = ((("received_at",), False),)
+
+
+class WorkosCursor(BaseModel):
+    """Where the incremental sync stopped in WorkOS's Events API (one row, name "events")."""
+
+    name = pw.TextField(primary_key=True)
+    after = pw.TextField(null=True)  # the last event applied
+    after_created_at = UtcDateTimeField(null=True)  # its created_at: older than 30 days, expired
+    range_start = UtcDateTimeField(null=True)  # before any event: when the full sync began
+    updated_at = UtcDateTimeField()
 
 
 def _inactive_index(model, *columns):

@@ -163,6 +163,7 @@ CALLS = {
         lambda w: {"token": w["make"].invitation(w["org"], f"a{_unique()}@example.com")["token"]},
         "", 201),
     ("POST", "/api/workos/sync-users"): (None, "", 200),
+    ("POST", "/api/workos/sync"): (None, "", 200),
     ("GET", "/metrics"): (None, "", 200),
     ("GET", f"{V1}/events"): (None, "", 200),
     ("GET", f"{V1}/audit-logs"): (None, "", 200),
