@@ -62,6 +62,11 @@ def workos_clients(config):
     return new_client
 
 
+def workos_role_map(config):
+    """`workos.role_map` as a dict: WorkOS role slug -> Golden Record role slug."""
+    return dict(entry.split("=", 1) for entry in config.workos.role_map)
+
+
 def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
     """The store on the database `config.database` names, migrated to the current schema
     (`progress` hears of each migration).
@@ -123,7 +128,8 @@ class GoldenRecord:
             access_log=access_log, version=__version__, sessions=sessions,
             write_probe_seconds=write_probe_seconds,
             workos=restapi.WorkosLink(self.config.workos.webhook_secret,
-                                      workos_clients(self.config)),
+                                      workos_clients(self.config),
+                                      workos_role_map(self.config)),
             extensions=[functools.partial(admin_ui.install, sessions=sessions, clock=clock)])
         self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock,
                                       on_outcome=self.metrics.delivered)

@@ -70,11 +70,12 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--read-connections", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8, help="the server's waitress threads")
     args = parser.parse_args()
 
     work, db, key, reads = common.seeded_for_reads()
     ceiling = common.ceiling_server()
-    server = common.goldenrecord_server(db, UNLIMITED)
+    server = common.goldenrecord_server(db, f"[server]\nthreads = {args.threads}\n" + UNLIMITED)
     scripts = iter(range(10**6))
     try:
         write = dict(duration=args.duration, connections=args.connections, key=key)
@@ -82,7 +83,8 @@ def main():
                     script=reads)
 
         def create():
-            return common.wrk(server.url + "/", script=create_script(work, next(scripts)), **write)
+            return common.wrk_with_cpu(server, server.url + "/",
+                                       script=create_script(work, next(scripts)), **write)
 
         def read_during_writes():
             background = threading.Thread(target=lambda: common.wrk(
@@ -120,7 +122,8 @@ def report(m, rss, fsync_rate, args):
     ceiling = m["ceiling"]["rps"]
     lines = [
         f"Command: `python benchmarks/bench_writes.py --duration {args.duration} "
-        f"--connections {args.connections} --repeats {args.repeats}` (wrk, 1 thread; "
+        f"--connections {args.connections} --repeats {args.repeats} --threads {args.threads}` "
+        f"(wrk, 1 thread; server on {args.threads} threads; "
         f"medians of {args.repeats} alternating runs; reads with {args.read_connections} "
         "connections)",
         "",
@@ -137,7 +140,8 @@ def report(m, rss, fsync_rate, args):
     lines += [
         "",
         f"- creates: **{m['create']['rps']:.0f}/s** (target >= 1,500/s); this disk does "
-        f"{fsync_rate:.0f} write+fsync pairs/s on one thread, the bound of one fsync per request",
+        f"{fsync_rate:.0f} write+fsync pairs/s on one thread, the bound of one fsync per request; "
+        f"server CPU {m['create']['cpu_us']:.0f} µs per create",
         f"- reads during writes: **{100 * m['read+writes']['rps'] / m['read']['rps']:.0f}%** of "
         "reads alone (target >= 80%)",
         f"- server resident memory after the runs: {rss:.0f} MiB",

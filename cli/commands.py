@@ -10,7 +10,7 @@ import logging
 import os
 import time
 
-from goldenrecord import workos_clients
+from goldenrecord import workos_clients, workos_role_map
 from goldenrecord.settings import ConfigError
 
 from . import audit, keys
@@ -77,26 +77,44 @@ def run_zipapp(args, log_handler):
 
 def run_sync_users(args, log_handler):
     """`workos sync-users`: progress on stderr, the counts as JSON on stdout."""
+    from goldenrecord.workos_sync import sync
+
+    return _run_workos(args, "users", lambda client, store, config, report: sync.sync_users(
+        client, store, progress=lambda so_far: report(so_far["total"])))
+
+
+def run_sync(args, log_handler):
+    """`workos sync`: organizations, users and memberships through WorkOS's Events API
+    (a full sync the first time); progress on stderr, the counts as JSON on stdout."""
+    from goldenrecord.workos_sync import incremental
+
+    return _run_workos(args, "objects", lambda client, store, config, report: incremental.sync_all(
+        client, store, role_map=workos_role_map(config), progress=report))
+
+
+def _run_workos(args, unit, run):
+    """A WorkOS sync from the command line: exit 2 without an API key, 1 naming WorkOS's
+    refusal (what was synced before it is kept), else 0 with the counts on stdout."""
     import json
 
-    from goldenrecord.workos_sync import client as workos_client, sync
+    from goldenrecord.workos_sync import client as workos_client
 
     config = configuration(args)
     new_client = workos_clients(config)
     if new_client is None:
         raise ConfigError("workos.api_key: not set; the WorkOS sync needs a WorkOS API key")
     with opened(config) as (store, where), \
-            args.progress.reporter("WorkOS sync", "users") as report:
+            args.progress.reporter("WorkOS sync", unit) as report:
         client = new_client()
         try:
-            counts = sync.sync_users(client, store, progress=lambda so_far: report(so_far["total"]))
+            counts = run(client, store, config, report)
         except workos_client.WorkOSError as error:
-            log.error("WorkOS sync stopped: %s (users synced before this are kept; run it "
+            log.error("WorkOS sync stopped: %s (what was synced before this is kept; run it "
                       "again to finish)", error.message)
             return 1
         finally:
             client.close()
-    log.info("WorkOS users synced into %s", where)
+    log.info("WorkOS %s synced into %s", unit, where)
     print(json.dumps(counts))
     return 0
 
@@ -246,6 +264,7 @@ COMMANDS = {
     "keys rotate": keys.run_rotate,
     "search reindex": run_reindex,
     "workos sync-users": run_sync_users,
+    "workos sync": run_sync,
     "import": run_import,
     "zipapp": run_zipapp,
     "audit verify": audit.run_verify,

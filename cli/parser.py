@@ -150,11 +150,18 @@ def build_parser():
     load.add_argument("--batch-size", type=int, default=500, metavar="N",
                       help="records per transaction (default 500)")
 
+    workos = group("workos", "The WorkOS integration.")
     command("sync-users", "Create, link and update users from every WorkOS user.",
             "Page through WorkOS's User Management users (workos.api_key, workos.base_url) and "
             "create, link or update the matching Golden Record users, a transaction per page. "
             "Progress goes to stderr; the final counts, as JSON, to stdout.",
-            within=group("workos", "The WorkOS integration."), long=True)
+            within=workos, long=True)
+    command("sync", "Sync organizations, users and memberships from WorkOS's events.",
+            "Apply WorkOS's events (organization.*, user.*, organization_membership.*) after "
+            "the last one applied, remembering where it stopped; the first run, or one whose "
+            "cursor is older than WorkOS's 30-day retention, first syncs every organization, "
+            "user and membership. Progress goes to stderr; the counts, as JSON, to stdout.",
+            within=workos, long=True)
 
     audit = group("audit", "The audit log's tamper evidence and retention.")
     command("verify", "Check the audit log's hash chain; name the first altered or removed entry.",

@@ -6,6 +6,8 @@ composition root in goldenrecord.py decides what it is given.
 """
 import falcon
 
+from goldenrecord.domain_verification import DnsVerifier
+
 from . import errors
 from .access import Authentication
 from .auditing import Auditing
@@ -46,8 +48,8 @@ def _key_limiter(store, clock, metrics):
 
 def build_app(store, config, *, clock, metrics, usage=None, access_log=None, version="0",
               workos=None, sessions=None, extensions=(), write_probe_seconds=None):
-    """The WSGI app over `store`, shaped by `config`'s rate_limits, server and webhooks
-    sections. `metrics` (goldenrecord.metrics.Metrics) records requests, rate-limit refusals
+    """The WSGI app over `store`, shaped by `config`'s rate_limits, server, webhooks,
+    invitations and domains sections. `metrics` (goldenrecord.metrics.Metrics) records requests, rate-limit refusals
     and WorkOS sync runs, and is served at /metrics; /readyz waits `write_probe_seconds`
     for the write lock (None: health.WRITE_PROBE_SECONDS). `usage` is the UsageRecorder given every authenticated request (None: none);
     `access_log` takes each request's log line (default: the logging module); `workos`
@@ -81,7 +83,10 @@ def build_app(store, config, *, clock, metrics, usage=None, access_log=None, ver
     add = add_routes(app, store, Cursors(store.setting("cursor_secret")),
                      allow_private_targets=config.webhooks.allow_private_targets,
                      version=version, workos=workos, failure=authentication.failure,
-                     metrics=metrics, write_probe_seconds=write_probe_seconds)
+                     metrics=metrics, write_probe_seconds=write_probe_seconds,
+                     accept_url_template=config.invitations.accept_url_template,
+                     verifier=DnsVerifier(config.domains.resolver,
+                                          config.domains.timeout_seconds))
     for install in extensions:
         install(app, add, authentication=authentication, client_address=client_address,
                 index=add.resource("/"))

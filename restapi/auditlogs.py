@@ -68,14 +68,26 @@ def entry_record(row):
             "hash": row["hash"], "previousHash": row["prev_hash"]}
 
 
+# A cell a spreadsheet would run as a formula begins with one of these (OWASP's CSV
+# injection list); such a cell is written with a leading apostrophe, as the dashboard's
+# own exports do, since key names and applications' target ids are anyone's text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """`value` as a CSV cell that a spreadsheet shows as text, never evaluates."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def csv_row(record):
+    """The CSV cells of an entry, in CSV_COLUMNS order, formulas neutralised."""
     flat = {**record, "actorType": record["actor"]["type"], "actorId": record["actor"]["id"],
             "actorName": record["actor"]["name"], "targetType": record["target"]["type"],
             "targetId": record["target"]["id"], "changes": json.dumps(record["changes"]),
             "metadata": json.dumps(record["metadata"]),
             "clientAddress": record["context"]["clientAddress"],
             "requestId": record["context"]["requestId"]}
-    return [flat[name] for name in CSV_COLUMNS]
+    return [_cell(flat[name]) for name in CSV_COLUMNS]
 
 
 def _filters(req):

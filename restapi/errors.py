@@ -68,8 +68,19 @@ ERROR_CODES = {
     "GR_DUPLICATE_ROLE": ErrorCode(409, "A role with this slug already exists"),
     "GR_DUPLICATE_PERMISSION": ErrorCode(409, "A permission with this slug already exists"),
     "GR_ROLE_IN_USE": ErrorCode(
-        409, "The role is still held by memberships; `details.memberships` says how many",
-        "The role is still held by memberships"),
+        409, "The role is still held by memberships, or open invitations or `auto` join "
+             "policies would give it; `details` says how many of each",
+        "The role is still in use"),
+    "GR_DUPLICATE_EXTERNAL_ID": ErrorCode(
+        409, "Another record of this type already has this externalId"),
+    "GR_DUPLICATE_DOMAIN": ErrorCode(
+        409, "The organization has claimed this domain already, or another organization holds "
+             "it verified"),
+    "GR_INVITATION_NOT_PENDING": ErrorCode(
+        409, "The invitation was revoked or accepted already: it can no longer be used or "
+             "changed"),
+    "GR_INVITATION_EXPIRED": ErrorCode(
+        410, "The invitation has expired; it can be resent with a new token"),
     "GR_IDEMPOTENCY_KEY_REUSED": ErrorCode(
         409, "This Idempotency-Key was used with a different request (method, path or body) "
              "within the last 24 hours",
@@ -167,6 +178,10 @@ _NOT_FOUND_CODES = {
     "api_key": "GR_KEY_NOT_FOUND",
 }
 _CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
+                   "externalId": "GR_DUPLICATE_EXTERNAL_ID", "domain": "GR_DUPLICATE_DOMAIN",
+                   ("membership", "email"): "GR_DUPLICATE_MEMBERSHIP",
+                   ("invitation", "id"): "GR_INVITATION_NOT_PENDING",
+                   ("invitation", "token"): "GR_INVITATION_NOT_PENDING",
                    ("role", "slug"): "GR_DUPLICATE_ROLE",
                    ("permission", "slug"): "GR_DUPLICATE_PERMISSION",
                    ("role", None): "GR_ROLE_IN_USE"}
@@ -188,7 +203,7 @@ def from_store_error(error):
     if isinstance(error, store.NotFound):
         noun = _NOUNS.get(error.resource, error.resource.capitalize())
         return ApiError(_NOT_FOUND_CODES.get(error.resource, "GR_NOT_FOUND"),
-                        f"{noun} '{error.id}' does not exist", field=error.field)
+                        error.message or f"{noun} '{error.id}' does not exist", field=error.field)
     if isinstance(error, store.Unavailable):
         # readiness says what is wrong; a storage fault's cause is for the log only
         return ApiError("GR_SERVICE_UNAVAILABLE", error.message,
@@ -197,6 +212,8 @@ def from_store_error(error):
         named = (error.resource, error.field) if error.resource else error.field
         return ApiError(_CONFLICT_CODES.get(named, "GR_DUPLICATE_MEMBERSHIP"),
                         error.message, field=error.field, details=error.details)
+    if isinstance(error, store.Gone):
+        return ApiError("GR_INVITATION_EXPIRED", error.message, field=error.field)
     for kind, code in _REFUSAL_CODES:
         if isinstance(error, kind):
             return ApiError(code, error.message, field=error.field,

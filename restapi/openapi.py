@@ -78,6 +78,7 @@ TAGS = {
     "organizations": "Organizations: created in staging, verified, searched, updated, deleted.",
     "users": "Users: one per email address, member of any number of organizations.",
     "memberships": "Who belongs to which organization, with which role; owners.",
+    "invitations": "Invitations to join an organization: created, resent, revoked, accepted.",
     "roles": "The roles a membership can hold, with their permissions: system, environment "
              "and organization roles.",
     "permissions": "The permissions roles are made of (`resource:action`).",
@@ -125,7 +126,12 @@ EVENT_DATA = {"organization": ("Organization", "The organization, as `GET` shows
               "user": ("User", "The user, as `GET` shows it"),
               "membership": ("MembershipEvent", "The membership, without the expansions"),
               "role": ("Role", "The role, with its permissions, as `GET` shows it"),
-              "permission": ("Permission", "The permission, as `GET` shows it")}
+              "permission": ("Permission", "The permission, as `GET` shows it"),
+              "invitation": ("Invitation", "The invitation, without its token"),
+              # these two carry the token and the accept link, for the host app to send
+              "invitation.created": (schemas.CREATED_INVITATION, "The invitation with its token"),
+              "invitation.resent": (schemas.CREATED_INVITATION, "The invitation with its new "
+                                                                "token")}
 
 
 def build(routes, *, version):
@@ -371,7 +377,7 @@ def _outgoing_events():
             data, about = schemas.PING_DATA, "A test event, sent to one subscription"
             summary = "Ping: sent by `POST /api/v1/webhooks/{id}/test`"
         else:
-            component, about = EVENT_DATA[kind]
+            component, about = EVENT_DATA.get(name) or EVENT_DATA[kind]
             data = schemas.ref(component)
             summary = f"A {kind} was {action}"
         events[name] = {"post": {

@@ -3,6 +3,7 @@ from goldenrecord.store import records
 
 from . import schemas
 from .inputs import Body, Bool, Domain, Integer, Metadata, Query, Slug, Text, Url, Uuid
+from .external import BY_EXTERNAL_ID, external_id_field, external_id_filter
 from .listing import active_field, paging_query, search_field
 from .operations import operation
 from .resource import Resource
@@ -11,6 +12,7 @@ from .responses import encoded, ok
 _EDITABLE = dict(
     domain=Domain(nullable=True, description="The organization's email domain",
                   example="acme.com"),
+    externalId=external_id_field("organization"),
     logoUrl=Url(nullable=True, description="Where its logo is", example=None),
     metadata=Metadata(example={"plan": "enterprise"}),
 )
@@ -25,7 +27,8 @@ VERIFY = Body(isVerified=Bool(description="The flag to set; absent: the flag is 
 _STAGING = Bool(default=False, description=(
     "Include organizations not yet verified (staging)"))
 LIST = paging_query(search=search_field(), includeStaging=_STAGING,
-                    isActive=active_field("organizations"))
+                    isActive=active_field("organizations"),
+                    externalId=external_id_filter("organization"))
 BY_ID = {"id": Uuid(description="The organization's id")}
 _FOUND = ("GR_ORG_NOT_FOUND",)
 
@@ -48,10 +51,11 @@ class OrganizationsResource(Resource):
 
     @operation("Create an organization (staging until verified)", name="createOrganization",
                scope="organizations:create", response="Organization", status=201, body=CREATE,
-               errors=("GR_DUPLICATE_SLUG",), description=(
+               errors=("GR_DUPLICATE_SLUG", "GR_DUPLICATE_EXTERNAL_ID"), description=(
                    "A new organization starts in staging (`isVerified: false`): lists leave it "
                    "out until it is verified. The slug must be unique (409 "
-                   "`GR_DUPLICATE_SLUG`). Emits `organization.created`."))
+                   "`GR_DUPLICATE_SLUG`), and `externalId` too (409 "
+                   "`GR_DUPLICATE_EXTERNAL_ID`). Emits `organization.created`."))
     def on_post(self, req, resp):
         self.create(req, resp, self.store.organizations.create, records.organization)
 
@@ -66,7 +70,8 @@ class OrganizationResource(Resource):
 
     @operation("Update an organization", name="updateOrganization",
                scope="organizations:update", response="Organization", path=BY_ID, body=UPDATE,
-               partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG"), description=(
+               partial=True, errors=(*_FOUND, "GR_DUPLICATE_SLUG", "GR_DUPLICATE_EXTERNAL_ID"),
+               description=(
                    "Changes the fields given and leaves the others; `null` clears an optional "
                    "field. Emits `organization.updated` when something changed."))
     def on_put(self, req, resp, id):
@@ -93,6 +98,17 @@ class OrganizationResource(Resource):
         message = ("Organization verified successfully" if org.is_verified
                    else "Organization moved to staging")
         ok(req, resp, {"id": org.id, "isVerified": org.is_verified, "message": message})
+
+
+class OrganizationByExternalIdResource(Resource):
+    @operation("Get an organization by external id", name="getOrganizationByExternalId",
+               scope="organizations:read", response="Organization", path=BY_EXTERNAL_ID,
+               errors=_FOUND, description=(
+                   "The organization another system knows by `externalId` (set on create or "
+                   "update), staging or not."))
+    def on_get(self, req, resp, external_id):
+        self.show(req, resp, external_id, self.store.organizations.by_external_id,
+                  records.organization)
 
 
 AUTOCOMPLETE = Query(

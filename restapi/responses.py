@@ -42,10 +42,12 @@ def deleted(req, resp, resource_id):
 
 
 def page(req, resp, result, data, *, limit, next_cursor):
-    """A list page with the contract's meta: limit, total, hasMore, nextCursor."""
+    """A list page with the contract's meta: limit, total, hasMore, nextCursor; and
+    totalCapped, true when a search's total stopped counting (search.TOTAL_CAP)."""
     ok(req, resp, data, meta={
         "limit": limit,
         "total": result.total,
+        "totalCapped": result.total_capped,
         "hasMore": result.after is not None,
         "nextCursor": next_cursor,
     })

@@ -6,25 +6,31 @@ list, and tests check it against what Falcon actually serves.
 """
 from typing import NamedTuple
 
+from goldenrecord.domain_verification import DnsVerifier
+
 from .analytics import AnalyticsResource
 from .auditlogs import (AuditActionsResource, AuditEventsResource, AuditExportResource,
                         AuditLogsResource)
 from .bulk import OrganizationsBulkResource, UsersBulkResource
 from .events import EventsResource
 from .health import HealthResource, ReadyResource
+from .domains import DomainResource, DomainsResource
 from .index import IndexResource
+from .invitations import (InvitationAcceptResource, InvitationResource,
+                          InvitationsResource)
 from .keys import KeyResource, KeysResource
 from .operations import route_operations
 from .memberships import MembershipResource, MembershipsResource
 from .monitoring import MetricsResource
-from .organizations import (OrganizationAutocompleteResource, OrganizationResource,
-                            OrganizationsResource)
+from .organizations import (OrganizationAutocompleteResource, OrganizationByExternalIdResource,
+                            OrganizationResource, OrganizationsResource)
 from .authorization import CheckResource, EffectivePermissionsResource
 from .permissions import PermissionResource, PermissionsResource
 from .roles import RolePermissionResource, RoleResource, RolesResource
 from .reference import DocsResource, OpenApiResource
-from .users import UserResource, UsersResource
-from .workos import WorkosLink, WorkosSyncResource, WorkosWebhookResource
+from .users import UserByExternalIdResource, UserResource, UsersResource
+from .workos import (WorkosIncrementalSyncResource, WorkosLink, WorkosSyncResource,
+                     WorkosWebhookResource)
 from .webhooks import (DeliveriesResource, RedeliverResource, WebhookResource,
                        WebhooksResource)
 
@@ -68,9 +74,12 @@ class Routes(list):
 
 
 def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
-               write_probe_seconds=None, workos=None, failure=None):
+               write_probe_seconds=None, workos=None, failure=None, accept_url_template="",
+               verifier=None):
     """Add every route to `app`; `failure` is Authentication.failure, which a resource that
-    authenticates its callers itself (WorkOS's webhook) reports refusals through."""
+    authenticates its callers itself (WorkOS's webhook) reports refusals through.
+    `accept_url_template` makes invitations' accept links; `verifier` looks domains up in
+    DNS (domain_verification.DnsVerifier; default: the system's resolver)."""
     add = Routes(app)
     add("/", IndexResource(version, {"docs": "/docs", "openapi": f"{V1}/openapi.json",
                                      "health": "/healthz", "ready": "/readyz"}))
@@ -86,9 +95,16 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/organizations/bulk", OrganizationsBulkResource(store, cursors))
     add(f"{V1}/organizations/{{id}}", organization)
     add(f"{V1}/organizations/{{id}}/verify", organization, suffix="verify")
+    add(f"{V1}/organizations/external/{{external_id}}",
+        OrganizationByExternalIdResource(store, cursors))
+    domain = DomainResource(store, cursors, verifier or DnsVerifier())
+    add(f"{V1}/organizations/{{id}}/domains", DomainsResource(store, cursors))
+    add(f"{V1}/organizations/{{id}}/domains/{{domain_id}}", domain)
+    add(f"{V1}/organizations/{{id}}/domains/{{domain_id}}/verify", domain, suffix="verify")
 
     add(f"{V1}/users", UsersResource(store, cursors))
     add(f"{V1}/users/bulk", UsersBulkResource(store, cursors))
+    add(f"{V1}/users/external/{{external_id}}", UserByExternalIdResource(store, cursors))
     add(f"{V1}/users/{{id}}", UserResource(store, cursors))
     add(f"{V1}/users/{{id}}/permissions", EffectivePermissionsResource(store, cursors))
 
@@ -97,6 +113,13 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/memberships/{{id}}", membership)
     add(f"{V1}/memberships/{{id}}/deactivate", membership, suffix="deactivate")
     add(f"{V1}/memberships/{{id}}/reactivate", membership, suffix="reactivate")
+
+    invitation = InvitationResource(store, cursors, accept_url_template)
+    add(f"{V1}/invitations", InvitationsResource(store, cursors, accept_url_template))
+    add(f"{V1}/invitations/accept", InvitationAcceptResource(store, cursors))
+    add(f"{V1}/invitations/{{id}}", invitation)
+    add(f"{V1}/invitations/{{id}}/revoke", invitation, suffix="revoke")
+    add(f"{V1}/invitations/{{id}}/resend", invitation, suffix="resend")
 
     role = RoleResource(store, cursors)
     add(f"{V1}/roles", RolesResource(store, cursors))
@@ -128,6 +151,7 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
         RedeliverResource(store, cursors))
 
     workos = workos or WorkosLink()
-    add("/api/webhooks/workos", WorkosWebhookResource(store, workos.webhook_secret, failure))
+    add("/api/webhooks/workos", WorkosWebhookResource(store, workos, failure))
     add("/api/workos/sync-users", WorkosSyncResource(store, workos.new_client, metrics.synced))
+    add("/api/workos/sync", WorkosIncrementalSyncResource(store, workos, metrics.synced))
     return add

@@ -6,6 +6,7 @@ that gains, loses or renames a key no longer matches its schema — the contract
 fuzzer both fail until the two agree again. Every property says what it is (`described`),
 and each representation carries an example, which the linters check against its schema.
 """
+from goldenrecord.search import TOTAL_CAP
 
 STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
@@ -60,6 +61,8 @@ def _updated(what):
 
 
 METADATA = described({"type": "object"}, "Custom data, stored and returned as given")
+_EXTERNAL_ID = described(nullable(STRING), "Another system's id for it, unique per type; "
+                                           "null: none")
 ORG_ID = "0b7e2b4e-3c1a-4c53-9d0e-6f1d2a3b4c5d"
 USER_ID = "5f0c8a1e-7d2b-4e6f-8a9b-1c2d3e4f5a6b"
 AT = "2026-01-31T09:00:00Z"
@@ -68,11 +71,11 @@ LATER = "2026-02-01T10:30:00Z"
 _ORGANIZATION = {
     "id": ORG_ID, "name": "Acme Corp", "slug": "acme-corp", "domain": "acme.com",
     "logoUrl": None, "workosOrgId": None, "isVerified": True, "isActive": True,
-    "metadata": {"plan": "enterprise"}, "createdAt": AT, "updatedAt": LATER}
+    "metadata": {"plan": "enterprise"}, "externalId": None, "createdAt": AT, "updatedAt": LATER}
 _USER = {
     "id": USER_ID, "email": "jane@acme.com", "firstName": "Jane", "lastName": "Doe",
     "avatarUrl": None, "workosUserId": None, "isActive": True, "metadata": {},
-    "createdAt": AT, "updatedAt": AT}
+    "externalId": None, "createdAt": AT, "updatedAt": AT}
 _MEMBERSHIP_EVENT = {
     "id": "mem_4c1f0d6e2a7b4b8e9f0a1b2c3d4e5f60", "organizationId": ORG_ID, "userId": USER_ID,
     "roleId": "role_member", "isOwner": False, "status": "active", "createdAt": AT, "updatedAt": AT}
@@ -98,7 +101,7 @@ COMPONENTS = {
         workosOrgId=described(nullable(STRING), "The linked WorkOS organization, if any"),
         isVerified=described(BOOL, "Verified organizations leave staging (see `/verify`)"),
         isActive=described(BOOL, "Inactive organizations are kept but marked as such"),
-        metadata=METADATA, createdAt=_created("organization"),
+        metadata=METADATA, externalId=_EXTERNAL_ID, createdAt=_created("organization"),
         updatedAt=_updated("organization")), _ORGANIZATION),
     "User": example(closed(
         id=_uuid("user"),
@@ -108,7 +111,8 @@ COMPONENTS = {
         avatarUrl=described(nullable(STRING), "An absolute URL of the user's picture"),
         workosUserId=described(nullable(STRING), "The linked WorkOS user, if any"),
         isActive=described(BOOL, "False once deactivated (e.g. deleted in WorkOS)"),
-        metadata=METADATA, createdAt=_created("user"), updatedAt=_updated("user")), _USER),
+        metadata=METADATA, externalId=_EXTERNAL_ID, createdAt=_created("user"),
+        updatedAt=_updated("user")), _USER),
     "MembershipEvent": example(closed(
         id=_id("membership"),
         organizationId=described(STRING, "The organization the user belongs to"),
@@ -207,12 +211,62 @@ COMPONENTS.update({
                        {"id": ORG_ID, "deleted": True}),
     "PageMeta": example(closed(
         limit=described(INT, "The page size used"),
-        total=described(INT, "How many items match, over all pages"),
+        total=described(INT, "How many items match, over all pages (a search counts up to "
+                             f"{TOTAL_CAP:,}: see totalCapped)"),
+        totalCapped=described(BOOL, f"True when a `search` matched more than {TOTAL_CAP:,} "
+                                    f"items: `total` is then {TOTAL_CAP:,}, a lower bound, "
+                                    "not the exact count; false otherwise"),
         hasMore=described(BOOL, "Whether another page follows"),
         nextCursor=described(nullable(STRING), "Pass as `cursor` for the next page; null "
                                                "on the last")),
-        {"limit": 20, "total": 42, "hasMore": True, "nextCursor": "eyJhZnRlciI6IDF9.c2ln"}),
+        {"limit": 20, "total": 42, "totalCapped": False, "hasMore": True,
+         "nextCursor": "eyJhZnRlciI6IDF9.c2ln"}),
 })
+
+_INVITATION = {
+    "id": "inv_3c4d5e6f7a8b49c0d1e2f3a4b5c6d7e8", "organizationId": ORG_ID,
+    "email": "jo@acme.com", "roleId": "role_member", "state": "pending",
+    "expiresAt": "2026-02-07T09:00:00Z", "acceptedUserId": None, "createdAt": AT,
+    "updatedAt": AT}
+COMPONENTS["Invitation"] = example(closed(
+    id=_id("invitation"), organizationId=described(STRING, "The organization to join"),
+    email=described(STRING, "Who is invited"),
+    roleId=described(nullable(STRING), "The role the invitee gets; null only on an accepted "
+                                        "or revoked invitation whose role was deleted since"),
+    state=described({"type": "string", "enum": ["pending", "accepted", "revoked", "expired"]},
+                    "`pending` until accepted, revoked or past `expiresAt`"),
+    expiresAt=described(TIME, "When the token stops working"),
+    acceptedUserId=described(nullable(STRING), "Who accepted it, once accepted"),
+    createdAt=_created("invitation"), updatedAt=_updated("invitation")), _INVITATION)
+CREATED_INVITATION = "CreatedInvitation"
+COMPONENTS[CREATED_INVITATION] = example(extended(
+    "Invitation",
+    token=described(STRING, "The token, shown only this once: send it to the invitee"),
+    acceptUrl=described(nullable(STRING), "`invitations.accept_url_template` with the token; "
+                                          "null when none is configured")),
+    {**_INVITATION, "token": "gr_inv_Xk2mW9pQrT5vY8zA1bC4dE7fG0hJ3kL6nP9sU2wZ5yB",
+     "acceptUrl": "https://app.acme.com/join?token=gr_inv_Xk2mW9pQrT5vY8zA1bC4dE7fG0hJ3kL6nP9sU2wZ5yB"})
+COMPONENTS["Domain"] = example(closed(
+    id=_id("domain"), organizationId=_uuid("organization"),
+    domain=described(STRING, "The domain claimed, in lower case"),
+    state=described({"type": "string", "enum": ["pending", "verified", "failed"]},
+                    "`verified` once its TXT record was found; `failed` with the reason"),
+    verificationRecord=described(closed(
+        type={"type": "string", "const": "TXT", "description": "Always `TXT`"},
+        name=described(STRING, "Where to publish it: `_goldenrecord-verification.<domain>`"),
+        value=described(STRING, "What it must hold")), "The DNS record that proves control"),
+    failureReason=described(nullable(STRING), "Why the last verification failed"),
+    joinPolicy=described({"type": "string", "enum": ["none", "auto"]},
+                         "`auto`: new users at the domain join the organization"),
+    roleId=described(nullable(STRING), "The role `auto` gives"),
+    verifiedAt=described(nullable(TIME), "When it was first verified"),
+    createdAt=_created("domain"), updatedAt=_updated("domain")),
+    {"id": "dom_4d5e6f7a8b9c40d1e2f3a4b5c6d7e8f9", "organizationId": ORG_ID,
+     "domain": "acme.com", "state": "verified",
+     "verificationRecord": {"type": "TXT", "name": "_goldenrecord-verification.acme.com",
+                            "value": "goldenrecord-verification=Zt3kP0q8sW1xY4bN7cV2mL5j"},
+     "failureReason": None, "joinPolicy": "auto", "roleId": "role_member", "verifiedAt": AT,
+     "createdAt": AT, "updatedAt": AT})
 
 _SPANS = {"type": "array", "items": {"type": "array", "items": INT, "minItems": 2, "maxItems": 2}}
 

@@ -2,18 +2,21 @@
 from goldenrecord.store import records
 from goldenrecord.store.rules import NEW_USER, USER_PROFILE
 
+from .external import BY_EXTERNAL_ID, external_id_field, external_id_filter
 from .inputs import Body, Bool, Email, Uuid
 from .listing import active_field, paging_query, search_field
 from .operations import operation
 from .resource import Resource
 
-CREATE = NEW_USER  # the WorkOS mapping creates users by the same rules
+# the WorkOS mapping creates users by the same rules (NEW_USER), external ids aside
+CREATE = Body(**NEW_USER.fields, externalId=external_id_field("user"))
 UPDATE = Body(email=Email(description="The user's email address, unique",
                           example="jane@acme.com"),
               isActive=Bool(description="False deactivates the user", example=True),
-              **USER_PROFILE)
+              externalId=external_id_field("user"), **USER_PROFILE)
 LIST = paging_query(search=search_field(), organizationId=Uuid(
-    description="Only members of this organization"), isActive=active_field("users"))
+    description="Only members of this organization"), isActive=active_field("users"),
+    externalId=external_id_filter("user"))
 BY_ID = {"id": Uuid(description="The user's id")}
 _FOUND = ("GR_USER_NOT_FOUND",)
 
@@ -27,12 +30,24 @@ class UsersResource(Resource):
         self.list_page(req, resp, "users", self.store.users.list, records.user)
 
     @operation("Create a user", name="createUser", scope="users:create", response="User",
-               status=201, body=CREATE, errors=("GR_DUPLICATE_EMAIL",), description=(
+               status=201, body=CREATE, errors=("GR_DUPLICATE_EMAIL", "GR_DUPLICATE_EXTERNAL_ID"),
+               description=(
                    "The email address must be new (409 `GR_DUPLICATE_EMAIL`, compared without "
-                   "case). Add the user to organizations with memberships. Emits "
-                   "`user.created`."))
+                   "case), and `externalId` too (409 `GR_DUPLICATE_EXTERNAL_ID`). Add the user "
+                   "to organizations with memberships; an email at a verified domain whose "
+                   "`joinPolicy` is `auto` joins its organization at once. Emits "
+                   "`user.created` (and `membership.created` for each organization joined)."))
     def on_post(self, req, resp):
         self.create(req, resp, self.store.users.create, records.user)
+
+
+class UserByExternalIdResource(Resource):
+    @operation("Get a user by external id", name="getUserByExternalId", scope="users:read",
+               response="User", path=BY_EXTERNAL_ID, errors=_FOUND, description=(
+                   "The user another system knows by `externalId` (set on create or update). "
+                   "An organization-scoped key finds its organization's members only."))
+    def on_get(self, req, resp, external_id):
+        self.show(req, resp, external_id, self.store.users.by_external_id, records.user)
 
 
 class UserResource(Resource):
@@ -43,7 +58,7 @@ class UserResource(Resource):
 
     @operation("Update a user", name="updateUser", scope="users:update", response="User",
                path=BY_ID, body=UPDATE,
-               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL"),
+               partial=True, errors=(*_FOUND, "GR_DUPLICATE_EMAIL", "GR_DUPLICATE_EXTERNAL_ID"),
                description="An organization-scoped key may not change `email` or `isActive` of "
                            "a user who also belongs to another organization (403 "
                            "`GR_ORG_SCOPE_VIOLATION` naming the field; sending the value the "

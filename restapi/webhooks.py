@@ -30,11 +30,11 @@ _FOUND = ("GR_NOT_FOUND",)
 # The scope that reads what each kind of event carries (its name before the dot).
 EVENT_SCOPES = {"organization": "organizations:read", "user": "users:read",
                 "membership": "users:read", "role": "roles:read",
-                "permission": "permissions:read"}
+                "permission": "permissions:read", "invitation": "invitations:read"}
 RECEIVES_ONLY_READABLE = ("Subscribing to `user.*` or `membership.*` events needs `users:read`, "
                           "to `organization.*` `organizations:read`, to `role.*` "
-                          "`roles:read`, to `permission.*` `permissions:read`, and `*` all "
-                          "four (403 "
+                          "`roles:read`, to `permission.*` `permissions:read`, to "
+                          "`invitation.*` `invitations:read`, and `*` all five (403 "
                           "`GR_FORBIDDEN`, field `events`): a subscription receives only what "
                           "its creator could read.")
 

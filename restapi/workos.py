@@ -1,11 +1,12 @@
-"""WorkOS: its signed webhooks at /api/webhooks/workos and the bulk user sync at
-/api/workos/sync-users. The rules for applying users live in `store.workos`."""
+"""WorkOS: its signed webhooks at /api/webhooks/workos, the bulk user sync at
+/api/workos/sync-users and the incremental sync at /api/workos/sync. The rules for
+applying users, organizations and memberships live in `store.workos`."""
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from goldenrecord.store.workos import USER_EVENTS
+from goldenrecord.store.workos import MEMBERSHIP_EVENTS, ORGANIZATION_EVENTS, USER_EVENTS
 from goldenrecord.workos_sync import client as workos_client
-from goldenrecord.workos_sync import mapping, signature, sync
+from goldenrecord.workos_sync import events, incremental, mapping, signature, sync
 
 from . import schemas
 from .errors import ApiError
@@ -14,13 +15,17 @@ from .operations import operation
 from .responses import ok
 
 FULL_ACCESS = "*:*"
+WITH_DATA = USER_EVENTS + ORGANIZATION_EVENTS + MEMBERSHIP_EVENTS
 WEBHOOK_RECEIVED = schemas.closed(
     received=schemas.described(schemas.BOOL, "Always true"),
     id=schemas.described(schemas.STRING, "The WorkOS event's id"),
     event=schemas.described(schemas.STRING, "The WorkOS event's type"),
     outcome={"type": "string", "enum": ["created", "linked", "updated", "unchanged",
-                                        "deactivated", "ignored", "duplicate"],
-             "description": "What the event did to the user it names"})
+                                        "deactivated", "removed", "unresolved", "ignored",
+                                        "duplicate"],
+             "description": "What the event did to the user, organization or membership it "
+                            "names; `unresolved`: a membership whose organization or user "
+                            "could not be had (applied by the next sync)"})
 SYNC_COUNTS = schemas.closed(**{
     name: schemas.described(schemas.INT, "Users seen in all" if name == "total" else
                             f"Users {name}")
@@ -34,8 +39,8 @@ WORKOS_EVENT = schemas.example({
                "description": "The event's id; a redelivery repeats it"},
         "event": {"type": "string", "minLength": 1, "maxLength": 200,
                   "description": "The event type, such as `user.created`"},
-        "data": {"type": "object", "description": "The event's object: a WorkOS user for "
-                                                  "the `user.*` events"},
+        "data": {"type": "object", "description": "The event's object: a WorkOS user, "
+                                                  "organization or organization membership"},
         "created_at": {"type": "string", "description": "When WorkOS recorded the event"},
     }}, {"id": "event_01HZX5T8", "event": "user.created", "created_at": "2026-01-31T09:00:00Z",
          "data": {"object": "user", "id": "user_01HZX5T8", "email": "jane@acme.com",
@@ -56,6 +61,7 @@ class WorkosLink:
 
     webhook_secret: str = ""
     new_client: Callable[[], object] | None = None
+    role_map: dict = field(default_factory=dict)  # WorkOS role slug -> role slug here
 
 
 def not_configured(key):
@@ -75,21 +81,26 @@ class WorkosWebhookResource:
 
     public = True
 
-    def __init__(self, store, secret, failure):
+    def __init__(self, store, workos, failure):
         self.store = store
-        self.secret = secret
+        self.secret = workos.webhook_secret
+        self.workos = workos  # the client factory fetches what a membership event lacks
         self.failure = failure  # Authentication.failure: refused signatures count as failed
 
     @operation("Receive a WorkOS webhook (signed with WorkOS-Signature; no API key)",
                name="receiveWorkosWebhook", scope=None, response=WEBHOOK_RECEIVED,
                reads_body={"application/json": WORKOS_EVENT}, reads_headers=(WORKOS_SIGNATURE,),
                errors=("GR_INVALID_SIGNATURE", "GR_WORKOS_NOT_CONFIGURED", "GR_DUPLICATE_EMAIL",
-                       "GR_RATE_LIMITED"),
+                       "GR_RATE_LIMITED", "GR_WORKOS_ERROR"),
                description="The body is WorkOS's event object, `{id, event, data, created_at}`, "
-                           "verified over its raw bytes before it is read. `user.created` and "
-                           "`user.updated` create, link or update the user; `user.deleted` "
-                           "deactivates it; other events are acknowledged and ignored. A "
-                           "redelivered event id answers `outcome: duplicate`.")
+                           "verified over its raw bytes before it is read. `user.*` and "
+                           "`organization.*` create, link or update the user or organization "
+                           "(`.deleted` deactivates it); `organization_membership.*` create, "
+                           "update or remove the membership, fetching its organization and "
+                           "user from WorkOS first when they are not here; other events are "
+                           "acknowledged and ignored. A redelivered event id answers "
+                           "`outcome: duplicate`; an older version than the one applied, "
+                           "`unchanged`.")
     def on_post(self, req, resp):
         if not self.secret:
             raise not_configured("webhook_secret")
@@ -102,17 +113,24 @@ class WorkosWebhookResource:
                                              field="WorkOS-Signature"))
         event = read_json(req)
         event_id, event_type = _event_fields(event)
-        user = None
-        if event_type in USER_EVENTS:
+        resource = None
+        if event_type in WITH_DATA:
             if not isinstance(event.get("data"), dict):
+                noun = event_type.rpartition(".")[0].replace("_", " ")
                 raise invalid("data", f"A WorkOS {event_type} event needs a 'data' object: "
-                                      "the WorkOS user")
+                                      f"the WorkOS {noun}")
             try:
-                user = mapping.workos_user(event["data"])
+                resource = events.mapped(event_type, event["data"], self.workos.role_map)
             except mapping.Unmappable as error:
                 raise invalid(f"data.{error.field}", error.message)
-        outcome = self.store.workos.receive(event_id, event_type, user)
-        ok(req, resp, {"received": True, "id": event_id, "event": event_type, "outcome": outcome})
+        try:
+            applied = events.apply_event(self.store, event_id, event_type, resource,
+                                         new_client=self.workos.new_client)
+        except workos_client.WorkOSError as error:
+            raise ApiError("GR_WORKOS_ERROR", error.message,
+                           details={"workosStatus": error.status, "workosCode": error.code})
+        ok(req, resp, {"received": True, "id": event_id, "event": event_type,
+                       "outcome": applied.outcome})
 
 
 def _event_fields(event):
@@ -135,6 +153,9 @@ class WorkosSyncResource:
         self.new_client = new_client
         self.on_run = on_run
 
+    def sync(self, client):
+        return sync.sync_users(client, self.store)
+
     @operation("Create, link and update users from every WorkOS user", name="syncWorkosUsers",
                description=("Reads every user from WorkOS and creates, links (by email) or "
                             "updates the matching user here, by the users API's rules; one "
@@ -143,6 +164,9 @@ class WorkosSyncResource:
                every_organization=True, response=SYNC_COUNTS, body=Body(), body_optional=True,
                errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
     def on_post(self, req, resp):
+        self.respond(req, resp)
+
+    def respond(self, req, resp):
         if self.new_client is None:
             raise not_configured("api_key")
         client = self.new_client()
@@ -161,7 +185,7 @@ class WorkosSyncResource:
         """One sync, its outcome told to `on_run`; one refused because another is running
         never ran, so it is not told."""
         try:
-            counts = sync.sync_users(client, self.store)
+            counts = self.sync(client)
         except sync.SyncInProgress:
             raise
         except BaseException:
@@ -169,3 +193,40 @@ class WorkosSyncResource:
             raise
         self.on_run("succeeded")
         return counts
+
+
+_COUNTED = {"type": "object", "additionalProperties": schemas.INT,
+            "description": "Outcome (created, linked, updated, unchanged, deactivated, "
+                           "removed, unresolved, duplicate, failed, …) -> how many"}
+SYNC_ALL_COUNTS = schemas.closed(
+    mode={"type": "string", "enum": ["full", "incremental"],
+          "description": "`full` on the first run or after the cursor expired"},
+    organizations=_COUNTED, users=_COUNTED, memberships=_COUNTED,
+    events=schemas.described(schemas.INT, "WorkOS events read"),
+    unknownRoles=schemas.described(schemas.INT, "Memberships whose WorkOS role slug named "
+                                                 "no role here: given Member"))
+
+
+class WorkosIncrementalSyncResource(WorkosSyncResource):
+    """The incremental sync of organizations, users and memberships through WorkOS's
+    Events API (workos_sync.incremental); the same keys, errors and one-at-a-time rule
+    as the user sync."""
+
+    def __init__(self, store, workos, on_run):
+        super().__init__(store, workos.new_client, on_run)
+        self.role_map = workos.role_map
+
+    def sync(self, client):
+        return incremental.sync_all(client, self.store, role_map=self.role_map)
+
+    @operation("Sync organizations, users and memberships from WorkOS", name="syncWorkos",
+               description=("Reads WorkOS's events after the last one applied and applies "
+                            "them; the first run, or one whose cursor is older than WorkOS's "
+                            "30-day retention, first syncs every organization, user and "
+                            "membership. One sync at a time (409 `GR_SYNC_IN_PROGRESS`)."),
+               scope=FULL_ACCESS,
+               every_organization=True, response=SYNC_ALL_COUNTS, body=Body(),
+               body_optional=True,
+               errors=("GR_WORKOS_NOT_CONFIGURED", "GR_SYNC_IN_PROGRESS", "GR_WORKOS_ERROR"))
+    def on_post(self, req, resp):
+        self.respond(req, resp)

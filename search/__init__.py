@@ -8,10 +8,10 @@ quality of the match (and whether it lies in the name), then name length, then i
 key of each row alone, so result pages seek past the last one like keyset pages. User text never reaches FTS5's
 query syntax: only indexed terms, quoted, do.
 """
-from .engine import (CANDIDATES, KINDS, Found, find, index_document, index_new, indexed,
-                     reindex_terms, spans)
+from .engine import (CANDIDATES, KINDS, TOTAL_CAP, Found, find, index_document, index_new,
+                     indexed, reindex_terms, spans)
 from .rebuild import reindex, reindex_if_due
 from .text import tokens
 
-__all__ = ["CANDIDATES", "KINDS", "Found", "find", "index_document", "index_new", "indexed",
-           "reindex", "reindex_if_due", "reindex_terms", "spans", "tokens"]
+__all__ = ["CANDIDATES", "KINDS", "TOTAL_CAP", "Found", "find", "index_document", "index_new",
+           "indexed", "reindex", "reindex_if_due", "reindex_terms", "spans", "tokens"]

@@ -27,6 +27,21 @@ MAX_TYPO_CANDIDATES = 2000
 # Variables per statement, far below SQLite's limit (999 before 3.32, 32766 since; some
 # builds allow more): long lists of values are sent in chunks of this many.
 SQL_VARIABLES = 500
+# A search's total counts its matches up to this many and stops: counting every match of
+# a word most rows hold (FTS5 has no exact count of a query short of visiting each match)
+# cost 650 ms at 1M organizations. Past it the total is TOTAL_CAP and `Found.capped` says
+# so (the API's `meta.totalCapped`).
+TOTAL_CAP = 1000
+# An exact or prefix tier with at least this many full-text matches is walked in rank
+# order (migration 20's index), each row asked of the full-text index by rowid, instead of
+# having every match sorted: the walk reads about limit/density rows, the sort every match.
+# Counting up to it costs FTS5 alone a fraction of a millisecond.
+DENSE_TIER = 2000  # above TOTAL_CAP: a total counted whole rules a dense tier out
+# A query's last word is matched as a prefix through the terms it stands for (see
+# `_expansion`), when there are at most this many; else as FTS5's prefix query.
+MAX_EXPANSION = 40
+# Rows a walk reads in rank order before it gives up for a sort (see `_walk`).
+WALK_ROWS = 2000
 EXACT, PREFIX, TYPO = 0, 1, 2
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -71,6 +86,15 @@ def index_new(db, documents):
     forms.add(db, folds)  # first: a term is searchable through its index forms
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
+    _add_vocabulary(db, documents)
+
+
+def _add_vocabulary(db, documents):
+    """Add the terms of `documents` (each one's indexed texts) to the vocabulary that
+    prefixes are expanded from (`_expansion`); a term already there is left alone."""
+    db.connection().executemany(
+        "INSERT OR IGNORE INTO search_vocab VALUES (?)",
+        ((term,) for term in {t for texts in documents for text in texts for t in tokens(text)}))
 
 
 def _reachable(texts):
@@ -172,6 +196,7 @@ class _Alternative:
     edits: int = 0
     kept: int = 0  # letters the typo leaves in place at the start (see _grade)
     forms: tuple = ()  # the index's other forms of `term` (forms.py), matched with it
+    expansion: tuple | None = None  # a PREFIX's indexed terms, when few (see _expansion)
 
 
 def _alternatives(db, token, last, edits, room):
@@ -179,7 +204,7 @@ def _alternatives(db, token, last, edits, room):
     within `edits`, found among at most `room` typo candidates."""
     found = [_Alternative(token, EXACT)]
     if last:
-        found.append(_Alternative(token, PREFIX))
+        found.append(_Alternative(token, PREFIX, expansion=_expansion(db, token)))
     if edits and room:
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
@@ -197,12 +222,32 @@ def _alternatives(db, token, last, edits, room):
     return found
 
 
+def _expansion(db, prefix):
+    """The indexed terms that begin with `prefix` (itself included), or None when there
+    are more than MAX_EXPANSION, or none: FTS5 merges every doclist of a prefix query
+    before its first row (tens of ms for a word in most rows), where an OR of terms is
+    read lazily. With none known, FTS5 is asked (cheap then: its doclists are short or
+    empty), so a row written around the store is still found by a prefix of its own."""
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    terms = tuple(row[0] for row in db.execute_sql(
+        f"SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT {MAX_EXPANSION + 1}",
+        (prefix, end)))
+    return terms if 0 < len(terms) <= MAX_EXPANSION else None
+
+
 def _match_expression(groups):
     """FTS5 syntax built only from indexed terms (letters and digits), each quoted."""
     ors = []
     for group in groups:
-        parts = {f'"{a.term}"*' if a.quality == PREFIX else f'"{a.term}"' for a in group}
-        parts |= {f'"{form}"' for a in group for form in a.forms}
+        parts = set()
+        for a in group:
+            if a.quality != PREFIX:
+                parts.add(f'"{a.term}"')
+            elif a.expansion is None:
+                parts.add(f'"{a.term}"*')
+            else:  # the folded terms it stands for; their other index forms come below
+                parts.update(f'"{term}"' for term in a.expansion)
+            parts.update(f'"{form}"' for form in a.forms)
         ors.append("(" + " OR ".join(sorted(parts)) + ")")
     return " AND ".join(ors)
 
@@ -262,9 +307,10 @@ def _add_forms(db, groups):
 @dataclass
 class Found:
     ids: list  # best first: the page asked for
-    total: int  # every match
+    total: int  # every match, up to TOTAL_CAP
     terms: set  # (indexed term, EXACT | PREFIX | TYPO) pairs the query used, for highlighting
     after: tuple | None = None  # the rank key of the last id when more follow (see `rank key`)
+    capped: bool = False  # more than TOTAL_CAP match: `total` is TOTAL_CAP
 
 
 # The primary columns of a kind: a document whose query words all lie there comes first
@@ -286,9 +332,10 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
 
     `where` is an SQL condition on the base table (alias `d`) with `params`, for the
     caller's filters (verified only, one organization, ...). Without `count`, `total` is
-    None and the statement that counts every match is saved (type-ahead needs no total).
+    None and the statement that counts the matches is saved (type-ahead needs no total);
+    with it, matches are counted up to TOTAL_CAP (see there).
     """
-    table, columns, tie_column, _ = KINDS[kind]
+    table, _, tie_column, _ = KINDS[kind]
     query_tokens = tokens(text)[:MAX_QUERY_TOKENS]
     if not query_tokens:
         return Found([], 0, set())
@@ -298,23 +345,43 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
             f"WHERE {table}_fts MATCH ?{condition}")
     # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
     # filter's index (verified organizations) and probe the FTS index once per row.
-    total = (db.execute_sql(f"SELECT count(*) {base}", (_match_expression(groups), *params))
-             .fetchone()[0] if count else None)
+    total, capped = (_count(db, base, _match_expression(groups), params) if count
+                     else (None, False))
     keys = []
-    for tier, match in _tiers(kind, groups):
-        if after is not None and tier < after[0]:
-            continue
+    for head, match in _heads(db, kind, groups, after):
         room = limit + 1 - len(keys)
-        if tier == TYPO_TIER:
+        if head is None:  # the typo tier, graded in Python
             keys += _typo_keys(db, kind, groups, base, match, params, after, room)
         else:
-            keys += _seek(db, tie_column, base, match, params, tier, after, room)
+            # a prefix left to FTS5 (one standing for too many terms to expand) makes each
+            # of the walk's look-ups merge its doclists again: it is sorted instead
+            # (a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask)
+            walked = (_walk(db, kind, condition, match, params, head, after, room)
+                      if "*" not in match and (not count or capped)
+                      and _dense(db, table, match) else None)
+            keys += (walked if walked is not None
+                     else _seek(db, tie_column, base, match, params, head, after, room))
         if len(keys) > limit:
             break
     more = len(keys) > limit
     keys = keys[:limit]
     terms = {(a.term, a.quality) for group in groups for a in group}
-    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None)
+    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None, capped)
+
+
+def _count(db, base, match, params):
+    """(total, capped): the matches counted up to TOTAL_CAP, and whether more exist."""
+    counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {TOTAL_CAP + 1})",
+                              (match, *params)).fetchone()
+    return min(counted, TOTAL_CAP), counted > TOTAL_CAP
+
+
+def _dense(db, table, match):
+    """Whether the tier `match` has DENSE_TIER full-text matches or more (before filters:
+    the walk applies those as it goes)."""
+    counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE "
+                              f"{table}_fts MATCH ? LIMIT {DENSE_TIER})", (match,)).fetchone()
+    return counted >= DENSE_TIER
 
 
 def _tiers(kind, groups):
@@ -335,16 +402,92 @@ def _tiers(kind, groups):
     return found
 
 
-def _seek(db, tie_column, base, match, params, tier, after, room):
-    """Up to `room` rank keys of one exact or prefix tier, in order, past `after`: the
-    order within the tier is (length of the tie column, id), which SQLite seeks and sorts."""
+def _heads(db, kind, groups, after):
+    """(head, FTS expression) pairs, best first, splitting the matches without overlap:
+    `head` is the rank keys' first three numbers (tier, typos, unkept), shared by every
+    match of the expression, so that its order within is (tie length, id) — or None for
+    a typo tier whose matches are graded one by one in Python. Heads before `after`'s are
+    left out.
+
+    A large typo tier whose typos are all in one query word (a misspelt common word) is
+    split by that word's grade instead (`_typo_grades`), so it is sought or walked like
+    the other tiers rather than every match read and graded.
+    """
+    table = KINDS[kind][0]
+    for tier, match in _tiers(kind, groups):
+        if after is not None and tier < after[0]:
+            continue
+        graded = _typo_grades(groups) if tier == TYPO_TIER and _dense(db, table, match) else None
+        if tier != TYPO_TIER:
+            yield (tier, 0, 0), match
+        elif graded is None:
+            yield None, match
+        else:
+            for head, expression in graded:
+                if after is None or head >= tuple(after[:3]):
+                    yield head, expression
+
+
+def _typo_grades(groups):
+    """[(head, expression)] splitting the typo tier by grade when only one query word has
+    typo alternatives, else None. A match of the typo tier then holds that word only as
+    typos, and its rank key's typos and unkept are those of the best typo it holds
+    (`_grade`): each grade's expression asks for one of its typos and none better, nor
+    the word exact or as a prefix."""
+    typo_words = [i for i, group in enumerate(groups) if any(a.quality == TYPO for a in group)]
+    if len(typo_words) != 1:
+        return None
+    word = typo_words[0]
+    plain = [[a for a in group if a.quality != TYPO] for group in groups]
+    typos = [a for a in groups[word] if a.quality == TYPO]
+    found, better = [], list(plain[word])
+    for edits, unkept in sorted({(a.edits, -a.kept) for a in typos}):
+        these = [a for a in typos if (a.edits, -a.kept) == (edits, unkept)]
+        wanted = _match_expression(plain[:word] + [these] + plain[word + 1:])
+        found.append(((TYPO_TIER, edits, unkept), f"({wanted}) NOT {_match_expression([better])}"))
+        better += these
+    return found
+
+
+def _seek(db, tie_column, base, match, params, head, after, room):
+    """Up to `room` rank keys of the matches of `match`, which share the rank key's `head`,
+    in order, past `after`: the order within is (length of the tie column, id), which
+    SQLite seeks and sorts."""
     length = f"coalesce(length(d.{tie_column}), 0)"
-    seek, values = "", ()
-    if after is not None and after[0] == tier:
-        seek, values = f" AND ({length}, d.id) > (?, ?)", (after[3], after[4])
+    seek, values = _past(length, head, after)
     rows = db.execute_sql(f"SELECT {length}, d.id {base}{seek} ORDER BY 1, 2 LIMIT {room}",
                           (match, *params, *values))
-    return [(tier, 0, 0, size, row_id) for size, row_id in rows]
+    return [(*head, size, row_id) for size, row_id in rows]
+
+
+def _walk(db, kind, condition, match, params, head, after, room):
+    """What `_seek` returns, for matches too many to sort: the rows in rank order
+    (migration 20's index, `{table}_rank_order`), each kept if the full-text index holds
+    it for `match` (a look-up by rowid) and it passes the caller's filters — among the
+    next WALK_ROWS rows only. None when those held fewer than `room` keys: the matches may
+    be sparse past them (or the filters refuse most), and only a sort is sure to end soon."""
+    table, _, tie_column, _ = KINDS[kind]
+    length = f"coalesce(length(d.{tie_column}), 0)"
+    seek, values = _past(length, head, after)
+    order = f"FROM {table} d INDEXED BY {table}_rank_order WHERE 1{seek}"
+    bound = db.execute_sql(f"SELECT {length}, d.id {order} ORDER BY 1, 2 LIMIT 1 "
+                           f"OFFSET {WALK_ROWS - 1}", values).fetchone()
+    within, limits = ("", ()) if bound is None else (f" AND ({length}, d.id) <= (?, ?)", bound)
+    rows = db.execute_sql(
+        f"SELECT {length}, d.id {order}{within} AND EXISTS (SELECT 1 FROM {table}_fts "
+        f"WHERE {table}_fts.rowid = d.rowid AND {table}_fts MATCH ?){condition} "
+        f"ORDER BY 1, 2 LIMIT {room}", (*values, *limits, match, *params)).fetchall()
+    if len(rows) < room and bound is not None:
+        return None
+    return [(*head, size, row_id) for size, row_id in rows]
+
+
+def _past(length, head, after):
+    """The SQL condition and values that seek past the rank key `after` among the keys
+    beginning with `head`."""
+    if after is not None and tuple(after[:3]) == head:
+        return f" AND ({length}, d.id) > (?, ?)", (after[3], after[4])
+    return "", ()
 
 
 def _typo_keys(db, kind, groups, base, match, params, after, room):

@@ -16,7 +16,8 @@ and `reindex_terms`), even while writers change records during it:
    is copied, one transaction drops the old index and renames the new one into its place;
    searches use the old index until that moment.
 2. Typo variants: the documents are read in rowid ranges and every term they hold that
-   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild, and every
+   the index finds gets all its variants (INSERT OR IGNORE), once per rebuild; every term
+   they hold joins the vocabulary prefixes are expanded from (`search_vocab`), and every
    word the index holds in another form than `tokens` reads it gets its `search_fold` row
    (forms.py). A write meanwhile keeps the rows of its own document (`index_document`),
    as always.
@@ -31,8 +32,8 @@ next rebuild removes them first. Two rebuilds must not run at once.
 import time
 
 from . import forms
-from .engine import (KINDS, _add_terms, _held, _searchable, document_terms, held_expression,
-                     in_index)
+from .engine import (KINDS, _add_terms, _add_vocabulary, _held, _searchable, document_terms,
+                     held_expression, in_index)
 from .text import tokens
 from .typos import term_edits
 
@@ -222,6 +223,7 @@ class Rebuild:
         new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
         self._seen_terms.update(new)
         _add_terms(self._db, _searchable(self._db, new))
+        _add_vocabulary(self._db, [row[1:] for row in documents])
         return documents[-1][0], len(documents)
 
     # ------------------------------------------------------------ 3. sweep

@@ -4,8 +4,11 @@ A part of Golden Record receives its section (`config.webhooks`, `config.rate_li
 never the whole file's keys one by one.
 """
 from .load import ALIASES, ConfigError, environment_name, load_config
-from .sections import (AnalyticsConfig, Config, DatabaseConfig, RateLimitsConfig, ServerConfig,
-                       WebhooksConfig, WorkosConfig)
+from .load import resolver_address
+from .sections import (AnalyticsConfig, Config, DatabaseConfig, DomainsConfig,
+                       InvitationsConfig, RateLimitsConfig, ServerConfig, WebhooksConfig,
+                       WorkosConfig)
 
 __all__ = ["ALIASES", "AnalyticsConfig", "Config", "ConfigError", "DatabaseConfig",
-           "environment_name", "RateLimitsConfig", "ServerConfig", "WebhooksConfig", "WorkosConfig", "load_config"]
+           "DomainsConfig", "environment_name", "InvitationsConfig", "RateLimitsConfig",
+           "ServerConfig", "WebhooksConfig", "WorkosConfig", "load_config", "resolver_address"]

@@ -110,6 +110,18 @@ def _check(config):
     if config.server.channel_timeout < 1:
         raise ConfigError("server.channel_timeout: must be at least 1 (seconds)")
     _check_workos_url(config.workos.base_url)
+    for entry in config.workos.role_map:
+        workos_slug, sep, slug = entry.partition("=")
+        if not (sep and workos_slug.strip() and slug.strip()):
+            raise ConfigError(f"workos.role_map: '{entry}' is not 'workos-slug=role-slug'")
+    _check_accept_url(config.invitations.accept_url_template)
+    if config.domains.resolver:
+        try:
+            resolver_address(config.domains.resolver)
+        except ValueError as error:
+            raise ConfigError(f"domains.resolver: {error}")
+    if not 0 < config.domains.timeout_seconds <= 30:
+        raise ConfigError("domains.timeout_seconds: must be more than 0 and at most 30")
     for cidr in config.server.trusted_proxies:
         try:
             ipaddress.ip_network(cidr, strict=False)
@@ -132,6 +144,32 @@ def _check_workos_url(url):
     if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not loopback):
         raise ConfigError(f"workos.base_url: '{url}' must be an https:// URL "
                           "(http:// only for a loopback address)")
+
+
+def _check_accept_url(template):
+    """Empty, or an http(s) URL with a `{token}` to fill in."""
+    if template and (not template.lower().startswith(("https://", "http://"))
+                     or "{token}" not in template):
+        raise ConfigError(f"invitations.accept_url_template: '{template}' must be an http(s) "
+                          "URL containing {token}")
+
+
+def resolver_address(text):
+    """("host", port) of a resolver written "host:port", "host" (port 53) or "[v6]:port";
+    ValueError when it is not an IP address and a port."""
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        raise ValueError(f"'{text}' must be an IP address, with :port if not 53")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"'{text}' has no valid port")
+    return address, int(port)
 
 
 def load_config(path=None, *, env=None, overrides=None):

@@ -80,6 +80,23 @@ class WorkosConfig:
     api_key: str = ""
     webhook_secret: str = ""
     base_url: str = "https://api.workos.com"
+    # "workos-role-slug=golden-record-role-slug" entries; a slug not named maps to itself
+    role_map: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvitationsConfig:
+    # The link the host application sends an invitee; `{token}` is replaced by the token
+    # (URL-quoted). Empty: events carry the token and `acceptUrl: null`.
+    accept_url_template: str = ""
+
+
+@dataclass(frozen=True)
+class DomainsConfig:
+    # The DNS resolver that verifies domains, "ip:port" ("[v6]:port"); empty: the
+    # system's (/etc/resolv.conf).
+    resolver: str = ""
+    timeout_seconds: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -92,3 +109,5 @@ class Config:
     analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    invitations: InvitationsConfig = field(default_factory=InvitationsConfig)
+    domains: DomainsConfig = field(default_factory=DomainsConfig)

@@ -15,12 +15,14 @@ from .apikeys import ApiKeys
 from .audit.log import AuditLog
 from .authorization import Authorization
 from .changes import ChangeCounters
+from .domains import Domains
 from .db import bind, write_transaction
 from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
 from .feed import EventFeed
 from .idempotency import IdempotentRequests
-from .errors import (Conflict, Forbidden, Invalid, NotFound, OutOfScope, StoreError,
+from .invitations import Invitations
+from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
 from .memberships import Memberships
 from .jobs import Jobs
@@ -38,7 +40,7 @@ from .workos import Workos
 
 __all__ = [
     "Backup", "BackupError", "Conflict", "Engine", "Forbidden", "Invalid", "NotFound",
-    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unavailable", "Unusable",
+    "OutOfScope", "SecretKeyError", "Store", "StoreError", "Unavailable", "Unusable", "Gone",
     "engine_for", "records",
 ]
 
@@ -73,6 +75,8 @@ class Store:
         self.roles = Roles(self)
         self.permissions = Permissions(self)
         self.authorization = Authorization(self)
+        self.invitations = Invitations(self)
+        self.domains = Domains(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)

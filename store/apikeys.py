@@ -44,6 +44,8 @@ SCOPES = (
     "api_keys:revoke",
     "webhooks:read",
     "webhooks:write",
+    "invitations:read",
+    "invitations:write",
     "metrics:read",
     "events:read",
     "audit_logs:read",

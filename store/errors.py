@@ -8,17 +8,19 @@ class StoreError(Exception):
 class NotFound(StoreError):
     """`resource` ("organization", "user", "membership", "role", "api_key") has no row `id`."""
 
-    def __init__(self, resource, id, field=None):
-        super().__init__(f"{resource} {id!r} does not exist")
+    def __init__(self, resource, id, field=None, message=None):
+        super().__init__(message or f"{resource} {id!r} does not exist")
         self.resource = resource
         self.id = id
         self.field = field
+        self.message = message  # None: the HTTP layer says "<Resource> '<id>' does not exist"
 
 
 class Conflict(StoreError):
-    """A uniqueness rule would be broken, or a row is still in use; `field` names the value
-    that collides, `resource` the kind of row ("role", "permission"; None: the one the
-    field's name tells), `details` how many rows still use it, when that is the conflict."""
+    """A uniqueness rule would be broken, a row is still in use, or a row is past the state
+    the change needs; `field` names the value at fault, `resource` the kind of row ("role",
+    "permission", "membership", "invitation"; None: the one the field's name tells),
+    `details` how many rows still use it, when that is the conflict."""
 
     def __init__(self, field, message, *, resource=None, details=None):
         super().__init__(message)
@@ -26,6 +28,15 @@ class Conflict(StoreError):
         self.message = message
         self.resource = resource
         self.details = details
+
+
+class Gone(StoreError):
+    """The row existed for this purpose but has lapsed for good (an expired invitation)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 class Invalid(StoreError):

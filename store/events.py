@@ -35,6 +35,11 @@ EVENT_TYPES = (
     "permission.created",
     "permission.updated",
     "permission.deleted",
+    "invitation.created",
+    "invitation.resent",
+    "invitation.accepted",
+    "invitation.revoked",
+    "invitation.expired",
 )
 ALL_EVENTS = "*"
 PING = "ping"

@@ -111,8 +111,7 @@ class Memberships:
         with write_transaction():
             membership = self.get(membership_id, org_scope=org_scope)
             if "role_id" in changes:
-                role = _role(changes["role_id"])
-                check_available(role, membership.organization_id)
+                role = find_role(changes["role_id"], membership.organization_id)
                 changes = {**changes, "role_id": role.id}
             changes = membership.differing(changes)
             if changes:
@@ -179,8 +178,12 @@ def _found(rows, resource, row_id, field):
     return rows[row_id]
 
 
-def _role(role_id):
+def find_role(role_id, organization_id):
+    """The role `role_id`, one a membership of `organization_id` may hold (a system or
+    environment role, or that organization's own): NotFound or Invalid naming `roleId`.
+    Memberships, invitations and domain join policies all give roles through it."""
     role = Role.get_or_none(Role.id == role_id)
     if role is None:
         raise NotFound("role", role_id, "roleId")
+    check_available(role, organization_id)
     return role

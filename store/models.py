@@ -114,12 +114,14 @@ class Organization(BaseModel):
     slug = pw.TextField(unique=True)
     domain = pw.TextField(null=True)
     logo_url = pw.TextField(null=True)
-    workos_org_id = pw.TextField(null=True)
+    workos_org_id = pw.TextField(null=True, index=True)  # indexed by m0022
     is_verified = pw.BooleanField(default=False)
     is_active = pw.BooleanField(default=True)
     metadata = JSONField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
+    workos_updated_at = UtcDateTimeField(null=True)  # WorkOS's updated_at last applied (m0022)
 
     class Meta:
         indexes = (CREATED, (("is_verified", "created_at", "id"), False))
@@ -139,9 +141,20 @@ class User(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     workos_updated_at = UtcDateTimeField(null=True)
+    external_id = pw.TextField(null=True, unique=True)  # another system's id for it (m0021)
 
     class Meta:
         indexes = (CREATED,)
+
+
+def _rank_order(model, tie):
+    """Search's order within a tier: the tie column's length, then id (migration 20)."""
+    model.add_index(model.index(pw.fn.coalesce(pw.fn.length(tie), 0), model.id,
+                                name=f"{model._meta.table_name}_rank_order"))
+
+
+_rank_order(Organization, Organization.name)
+_rank_order(User, User.email)
 
 
 class Permission(BaseModel):
@@ -194,9 +207,55 @@ class Membership(BaseModel):
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
     status = pw.TextField(default="active")  # active | inactive: an inactive one grants nothing
+    workos_membership_id = pw.TextField(null=True, unique=True)  # m0022
+    workos_updated_at = UtcDateTimeField(null=True)  # WorkOS's updated_at last applied (m0022)
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair
+
+
+class Invitation(BaseModel):
+    """An invitation to join an organization; only the token's SHA-256 is kept."""
+
+    id = pw.TextField(primary_key=True)
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE")
+    email = pw.TextField()
+    email_key = pw.TextField()  # casefolded, as User.email_key
+    # NULL only once the role is deleted, which a pending invitation prevents (store/roles.py)
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
+    token_hash = pw.TextField(unique=True)
+    state = pw.TextField()  # pending | accepted | revoked | expired (past expires_at: expired)
+    expires_at = UtcDateTimeField()
+    accepted_user_id = pw.TextField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("state", "expires_at"), False))  # the expiry sweep's query
+
+
+class OrganizationDomain(BaseModel):
+    """A domain an organization claims, verified by a DNS TXT record."""
+
+    id = pw.TextField(primary_key=True)
+    # indexed by the unique (organization, domain) below
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
+    domain = pw.TextField()
+    state = pw.TextField()  # pending | verified | failed
+    verification_token = pw.TextField()
+    failure_reason = pw.TextField(null=True)
+    # the domain while verified, else NULL: unique, so one organization holds it at a time
+    verified_domain = pw.TextField(null=True, unique=True)
+    join_policy = pw.TextField(default="none")  # none | auto
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
+    verified_at = UtcDateTimeField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("organization", "domain"), True))
 
 
 class ApiKey(BaseModel):
@@ -329,6 +388,16 @@ class WorkosEvent(BaseModel):
 
     class Meta:
         indexes = ((("received_at",), False),)
+
+
+class WorkosCursor(BaseModel):
+    """Where the incremental sync stopped in WorkOS's Events API (one row, name "events")."""
+
+    name = pw.TextField(primary_key=True)
+    after = pw.TextField(null=True)  # the last event applied
+    after_created_at = UtcDateTimeField(null=True)  # its created_at: older than 30 days, expired
+    range_start = UtcDateTimeField(null=True)  # before any event: when the full sync began
+    updated_at = UtcDateTimeField()
 
 
 def _inactive_index(model, *columns):

@@ -3,7 +3,7 @@ from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
-from . import prepared, records
+from . import external, prepared, records
 from .models import Membership, Organization
 from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
 
@@ -42,13 +42,25 @@ class Organizations:
         check_org_scope(org_id, org_scope)
         return found
 
+    def by_external_id(self, external_id, *, org_scope=None):
+        """The organization with `external_id` (staging or not), within `org_scope`."""
+        org = external.find(Organization, "organization", external_id)
+        check_org_scope(org.id, org_scope)
+        return org
+
     def list(self, *, limit, after=None, include_staging=False, is_active=None, search=None,
-             org_scope=None):
+             external_id=None, org_scope=None):
         """A page of organizations; staging ones only with `include_staging`; with
-        `is_active` True or False, only the active or the inactive (soft-deleted) ones.
+        `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
+        `external_id`, the one that has it (if any).
 
         A caller confined to `org_scope` sees that one organization at most.
         """
+        if external_id is not None:
+            query = Organization.select().where(Organization.external_id == external_id)
+            if org_scope is not None:
+                query = query.where(Organization.id == org_scope)
+            return self._filtered(query, limit, after, include_staging, is_active)
         if search:
             return self._search(search, limit, after, include_staging, is_active, org_scope)
         return self._store.pages.get_or_make(
@@ -61,11 +73,7 @@ class Organizations:
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         if org_scope is not None:  # one organization at most: counted by its key
             query = Organization.select().where(Organization.id == org_scope)
-            if not include_staging:
-                query = query.where(Organization.is_verified == True)  # noqa: E712
-            if is_active is not None:
-                query = query.where(Organization.is_active == is_active)
-            return keyset_page(query, Organization, limit, after)
+            return Organizations._filtered(query, limit, after, include_staging, is_active)
         conditions = [] if include_staging else ["t.is_verified = 1"]
         kind = "organization" if include_staging else "organization.verified"
         if is_active is not None:
@@ -74,6 +82,15 @@ class Organizations:
         else:
             total = counted(kind)
         return listed_page(Organization, limit, after, total, where=" AND ".join(conditions))
+
+    @staticmethod
+    def _filtered(query, limit, after, include_staging, is_active):
+        """A page of `query`, a query of one organization at most, under the list's rules."""
+        if not include_staging:
+            query = query.where(Organization.is_verified == True)  # noqa: E712
+        if is_active is not None:
+            query = query.where(Organization.is_active == is_active)
+        return keyset_page(query, Organization, limit, after)
 
     def _search(self, text, limit, after, include_staging, is_active, org_scope):
         found = self._find(text, include_staging, org_scope, limit=limit, after=rank_key(after),
@@ -112,7 +129,8 @@ class Organizations:
         return self._autocomplete_cache.get_or_make(
             key, self._store.changes.current("organization"), search)
 
-    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None, org_scope=None):
+    def create(self, *, name, slug, domain=None, logo_url=None, metadata=None,
+               external_id=None, org_scope=None):
         """A new organization, staging (unverified) until verified.
 
         A caller confined to one organization cannot create another.
@@ -120,7 +138,7 @@ class Organizations:
         if org_scope is not None:
             raise OutOfScope("An organization-scoped API key cannot create organizations")
         return self.create_many([dict(name=name, slug=slug, domain=domain, logo_url=logo_url,
-                                      metadata=metadata)])[0]
+                                      metadata=metadata, external_id=external_id)])[0]
 
     def create_many(self, fields):
         """New organizations, one per dict of `create`'s fields, in one write transaction:
@@ -141,6 +159,7 @@ class Organizations:
                 orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
                                          slug=values["slug"], domain=values.get("domain"),
                                          logo_url=values.get("logo_url"),
+                                         external_id=values.get("external_id"),
                                          metadata=values.get("metadata") or {},
                                          created_at=now, updated_at=now))
             prepared.insert_all(orgs)
@@ -152,15 +171,17 @@ class Organizations:
 
     def refusals(self, fields):
         """(index, Conflict) for every one of `fields` that create_many would refuse: a slug
-        taken, also by an earlier one of them. All of them, for a preview that lists every
-        problem before anything is written; create_many stops at the first."""
+        or an external id taken, also by an earlier one of them. All of them, in the order of
+        `fields`, for a preview that lists every problem before anything is written;
+        create_many stops at the first."""
         taken = prepared.taken(Organization, "slug", [f["slug"] for f in fields])
         found = []
         for position, values in enumerate(fields):
             if values["slug"] in taken:
                 found.append((position, _slug_taken(values["slug"])))
             taken.add(values["slug"])
-        return found
+        found += external.refusals(Organization, [f.get("external_id") for f in fields])
+        return sorted(found, key=lambda refusal: refusal[0])
 
     def update(self, org_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values."""
@@ -168,6 +189,8 @@ class Organizations:
             org = self.get(org_id, org_scope=org_scope)
             if "slug" in changes and changes["slug"] != org.slug:
                 self._check_slug_free(changes["slug"])
+            if changes.get("external_id") is not None:
+                external.check_free(Organization, [changes["external_id"]], keep=org.external_id)
             before = text_search.indexed("organization", org)
             self._updated(org, changes)
             self._store.text.index_document(before, text_search.indexed("organization", org),

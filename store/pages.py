@@ -15,6 +15,8 @@ class Page:
     items: list
     total: int
     after: tuple | None  # position of the last item when more follow, else None
+    # `total` counted only up to search.TOTAL_CAP (a search matching more than that)
+    total_capped: bool = False
     # what callers made of this page (its encoded items, by serializer): a page kept in
     # memory by PageCache is shared, and so is what was made of it
     memo: dict = field(default_factory=dict, compare=False, repr=False)
@@ -166,7 +168,7 @@ def ranked_page(model, found):
     if found.after is not None:
         *numbers, last_id = found.after
         position = (".".join(str(number) for number in numbers), last_id)
-    return Page(items, found.total, position)
+    return Page(items, found.total, position, total_capped=found.capped)
 
 
 def rank_key(after):

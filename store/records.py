@@ -21,6 +21,7 @@ def organization(org):
         "isVerified": org.is_verified,
         "isActive": org.is_active,
         "metadata": org.metadata,
+        "externalId": org.external_id,
         "createdAt": timestamp(org.created_at),
         "updatedAt": timestamp(org.updated_at),
     }
@@ -36,6 +37,7 @@ def user(u):
         "workosUserId": u.workos_user_id,
         "isActive": u.is_active,
         "metadata": u.metadata,
+        "externalId": u.external_id,
         "createdAt": timestamp(u.created_at),
         "updatedAt": timestamp(u.updated_at),
     }
@@ -71,6 +73,52 @@ def membership_event(m):
         "status": m.status,
         "createdAt": timestamp(m.created_at),
         "updatedAt": timestamp(m.updated_at),
+    }
+
+
+def invitation(i, now):
+    """An invitation without its token (shown only when created or resent); a pending one
+    past its expiry shows as `expired` whether or not that has been recorded yet."""
+    return {
+        "id": i.id,
+        "organizationId": i.organization_id,
+        "email": i.email,
+        "roleId": i.role_id,
+        "state": invitation_state(i, now),
+        "expiresAt": timestamp(i.expires_at),
+        "acceptedUserId": i.accepted_user_id,
+        "createdAt": timestamp(i.created_at),
+        "updatedAt": timestamp(i.updated_at),
+    }
+
+
+def invitation_state(i, now):
+    return "expired" if i.state == "pending" and i.expires_at <= now else i.state
+
+
+VERIFICATION_LABEL = "_goldenrecord-verification"
+VERIFICATION_PREFIX = "goldenrecord-verification="
+
+
+def verification_record(domain, token):
+    """The DNS TXT record that proves control of `domain`: its name and its value."""
+    return {"type": "TXT", "name": f"{VERIFICATION_LABEL}.{domain}",
+            "value": f"{VERIFICATION_PREFIX}{token}"}
+
+
+def domain(d):
+    return {
+        "id": d.id,
+        "organizationId": d.organization_id,
+        "domain": d.domain,
+        "state": d.state,
+        "verificationRecord": verification_record(d.domain, d.verification_token),
+        "failureReason": d.failure_reason,
+        "joinPolicy": d.join_policy,
+        "roleId": d.role_id,
+        "verifiedAt": timestamp(d.verified_at),
+        "createdAt": timestamp(d.created_at),
+        "updatedAt": timestamp(d.updated_at),
     }
 
 

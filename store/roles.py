@@ -11,7 +11,8 @@ from . import records
 from .db import write_transaction
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope
 from .events import EVERY_ORGANIZATION
-from .models import Membership, Organization, Permission, Role, RolePermission
+from .models import (Invitation, Membership, Organization, OrganizationDomain, Permission, Role,
+                     RolePermission)
 from .organizations import check_org_scope
 from .pages import built_in_first_page
 
@@ -27,6 +28,39 @@ def check_available(role, organization_id, field="roleId"):
         raise Invalid(field, f"Role '{role.slug}' belongs to another organization: a "
                              "membership holds a system role, an environment role or a role "
                              "of its own organization")
+
+
+_NOUNS = {"memberships": "membership", "invitations": "open invitation",
+          "domains": "auto-join domain"}
+
+
+def _users_of(role):
+    """{kind: how many} of what holds `role` or would give it to a new member: memberships,
+    invitations that can still be accepted or resent (pending or expired), and verified
+    domains' `auto` join policies. Only the kinds there are some of."""
+    counts = {
+        "memberships": Membership.select().where(Membership.role == role.id).count(),
+        "invitations": Invitation.select().where(
+            Invitation.role == role.id, Invitation.state.in_(("pending", "expired"))).count(),
+        "domains": OrganizationDomain.select().where(
+            OrganizationDomain.role == role.id,
+            OrganizationDomain.join_policy == "auto").count(),
+    }
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _in_use(users):
+    """What `_users_of` found, in words: "is held by 2 memberships and would be given by 1
+    open invitation"."""
+    def named(kinds):
+        return ", ".join(f"{users[k]} {_NOUNS[k]}{'s' if users[k] != 1 else ''}"
+                         for k in kinds if k in users)
+    parts = []
+    if "memberships" in users:
+        parts.append(f"is held by {named(['memberships'])}")
+    if set(users) - {"memberships"}:
+        parts.append(f"would be given by {named(['invitations', 'domains'])}")
+    return " and ".join(parts)
 
 
 def with_grants(roles):
@@ -115,15 +149,14 @@ class Roles:
             return role
 
     def delete(self, role_id, *, org_scope=None):
-        """Delete the role; refused while a membership holds it (Conflict, with how many)."""
+        """Delete the role; refused while a membership holds it, an open invitation or an
+        `auto` join policy would give it (Conflict, with how many of each)."""
         with write_transaction():
             role = self._editable(role_id, org_scope)
-            holders = Membership.select().where(Membership.role == role.id).count()
-            if holders:
-                raise Conflict(None, f"Role '{role.slug}' is held by {holders} "
-                                     f"membership{'s' if holders != 1 else ''}; give them "
-                                     "another role first", resource="role",
-                               details={"memberships": holders})
+            users = _users_of(role)
+            if users:
+                raise Conflict(None, f"Role '{role.slug}' {_in_use(users)}; give them another "
+                                     "role first", resource="role", details=users)
             self._emit("role.deleted", role)
             role.delete_instance()
             return role

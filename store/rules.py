@@ -256,6 +256,8 @@ class Integer(Field):
         self.maximum = maximum
 
     def check(self, value, name):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON Schema's integer: 7.0 is one, as JSON numbers go
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(name, f"{name} must be an integer")
         if not self.minimum <= value <= self.maximum:

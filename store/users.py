@@ -1,17 +1,22 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
-from . import prepared, records
+from . import external, prepared, records
 from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
 from .models import Membership, User
-from .pages import active_total, counted, listed_page, rank_key, ranked_page
+from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
 
 def email_key(email):
     return email.strip().casefold()
+
+
+def domain_of(email):
+    """The domain part of an email address, as organization domains are kept (lower case)."""
+    return email.rsplit("@", 1)[-1].strip().lower()
 
 
 class Users:
@@ -27,15 +32,23 @@ class Users:
             raise OutOfScope("This user is not a member of the API key's organization")
         return user
 
+    def by_external_id(self, external_id, *, org_scope=None):
+        """The user with `external_id`; with `org_scope`, only a member of it."""
+        user = external.find(User, "user", external_id)
+        return self.get(user.id, org_scope=org_scope)
+
     def list(self, *, limit, after=None, search=None, organization_id=None, is_active=None,
-             org_scope=None):
+             external_id=None, org_scope=None):
         """A page of users; with `organization_id`, only that organization's members; with
-        `is_active` True or False, only the active or the inactive (soft-deleted) ones.
+        `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
+        `external_id`, the one user that has it (if any).
 
         A caller confined to `org_scope` sees only that organization's members.
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
+        if external_id is not None:
+            return _with_external_id(external_id, organization_id, is_active, limit, after)
         if search:
             return self._search(search, limit, after, organization_id, is_active)
         return self._store.pages.get_or_make(
@@ -69,16 +82,20 @@ class Users:
         return ranked_page(User, found)
 
     def create(self, *, email, first_name=None, last_name=None, avatar_url=None,
-               metadata=None, org_scope=None, workos_user_id=None, workos_updated_at=None):
+               metadata=None, org_scope=None, workos_user_id=None, workos_updated_at=None,
+               external_id=None):
         """A new user.
 
         Created by a caller confined to `org_scope`, the user also becomes a Member of that
-        organization in the same transaction, so the caller can go on seeing them.
+        organization in the same transaction, so the caller can go on seeing them. An email
+        at a verified domain whose join policy is `auto` joins its organization too, with
+        the domain's role (store/domains.py).
         """
         return self.create_many([dict(
             email=email, first_name=first_name, last_name=last_name, avatar_url=avatar_url,
             metadata=metadata, workos_user_id=workos_user_id,
-            workos_updated_at=workos_updated_at)], org_scope=org_scope)[0]
+            workos_updated_at=workos_updated_at, external_id=external_id)],
+            org_scope=org_scope)[0]
 
     def create_many(self, fields, *, org_scope=None):
         """New users, one per dict of `create`'s fields, in one write transaction: the same
@@ -103,27 +120,44 @@ class Users:
                     avatar_url=values.get("avatar_url"),
                     workos_user_id=values.get("workos_user_id"),
                     workos_updated_at=values.get("workos_updated_at"),
+                    external_id=values.get("external_id"),
                     metadata=values.get("metadata") or {}, created_at=now, updated_at=now))
             prepared.insert_all(users)
             self._store.text.index_new([text_search.indexed("user", u) for u in users],
                                       keys=[("user", u.id) for u in users])
-            scope = [org_scope] if org_scope else []
-            changes = [("user.created", records.user(u), scope) for u in users]
-            if org_scope is not None:
-                # the scoped caller's new users join its organization, or it could not see them
-                memberships = [Membership(id=self._store.new_id("mem"), organization=org_scope,
-                                          user=u.id, role=MEMBER_ROLE_ID, created_at=now,
-                                          updated_at=now) for u in users]
-                prepared.insert_all(memberships)
-                changes += [("membership.created", records.membership_event(m), scope)
-                            for m in memberships]
+            memberships = self._joined(users, org_scope, now)
+            prepared.insert_all(memberships)
+            joined = {}
+            for m in memberships:
+                joined.setdefault(m.user_id, []).append(m.organization_id)
+            changes = [("user.created", records.user(u), joined.get(u.id, [])) for u in users]
+            changes += [("membership.created", records.membership_event(m), [m.organization_id])
+                        for m in memberships]
             self._store.events.emit_many(changes)
             return users
 
+    def _joined(self, users, org_scope, now):
+        """The memberships new `users` start with: a scoped caller's new users join its
+        organization as Members, or it could not see them; an email at a verified `auto`
+        domain joins that domain's organization with its role (which wins where the two
+        are one organization)."""
+        rules = self._store.domains.auto_joins([u.email for u in users])
+        memberships = []
+        for u in users:
+            roles = {org_scope: MEMBER_ROLE_ID} if org_scope is not None else {}
+            organization_id, role_id = rules.get(domain_of(u.email), (None, None))
+            if organization_id is not None:
+                roles[organization_id] = role_id
+            memberships += [Membership(id=self._store.new_id("mem"), organization=org,
+                                       user=u.id, role=role, created_at=now, updated_at=now)
+                            for org, role in roles.items()]
+        return memberships
+
     def refusals(self, fields):
         """(index, Conflict) for every one of `fields` that create_many would refuse: an
-        email taken whatever its case, also by an earlier one of them. All of them, for a
-        preview; create_many stops at the first."""
+        email taken whatever its case, or an external id taken, also by an earlier one of
+        them. All of them, in the order of `fields`, for a preview; create_many stops at the
+        first."""
         taken = prepared.taken(User, "email_key", [email_key(f["email"]) for f in fields])
         found = []
         for position, values in enumerate(fields):
@@ -131,7 +165,8 @@ class Users:
             if key in taken:
                 found.append((position, _email_taken(values["email"])))
             taken.add(key)
-        return found
+        found += external.refusals(User, [f.get("external_id") for f in fields])
+        return sorted(found, key=lambda refusal: refusal[0])
 
     def update(self, user_id, changes, *, org_scope=None):
         """Apply `changes` (model field -> value); fields not named keep their values.
@@ -143,6 +178,8 @@ class Users:
             user = self.get(user_id, org_scope=org_scope)
             if org_scope is not None:
                 check_identity_change(user, changes, org_scope)
+            if changes.get("external_id") is not None:
+                external.check_free(User, [changes["external_id"]], keep=user.external_id)
             if "email" in changes:
                 key = email_key(changes["email"])
                 if key != user.email_key:
@@ -181,6 +218,18 @@ class Users:
     def _check_email_free(email):
         if prepared.taken(User, "email_key", [email_key(email)]):
             raise _email_taken(email)
+
+
+def _with_external_id(external_id, organization_id, is_active, limit, after):
+    """The page of the list filtered by `externalId`: the one user with it, if any (and a
+    member of `organization_id`, and active or not as `is_active` asks, when given)."""
+    query = User.select().where(User.external_id == external_id)
+    if organization_id is not None:
+        query = query.where(User.id.in_(Membership.select(Membership.user).where(
+            Membership.organization == organization_id)))
+    if is_active is not None:
+        query = query.where(User.is_active == is_active)
+    return keyset_page(query, User, limit, after)
 
 
 def _email_taken(email):

@@ -11,40 +11,94 @@ from datetime import timedelta
 from . import prepared
 from .db import database, write_transaction
 from .errors import Conflict, StoreError
-from .models import User, WorkosEvent
+from .models import User, WorkosCursor, WorkosEvent
 from .users import email_key
+from .workos_orgs import Applied, WorkosMemberships, WorkosOrganizations
+from .workos_rows import deactivate, is_stale, remember_version
 
 log = logging.getLogger("goldenrecord.workos")
 
 USER_EVENTS = ("user.created", "user.updated", "user.deleted")
-# WorkOS keeps events for 30 days; a redelivery cannot come later than that.
+ORGANIZATION_EVENTS = ("organization.created", "organization.updated", "organization.deleted")
+MEMBERSHIP_EVENTS = ("organization_membership.created", "organization_membership.updated",
+                     "organization_membership.deleted")
+# WorkOS keeps events for 30 days; a redelivery cannot come later than that, and a sync
+# cursor older than that has expired.
 EVENT_MEMORY = timedelta(days=30)
+CURSOR = "events"
 
 
 class Workos:
     def __init__(self, store):
         self._store = store
+        self.organizations = WorkosOrganizations(store)
+        self.memberships = WorkosMemberships(store)
+        self._appliers = {
+            "user.created": self._upsert, "user.updated": self._upsert,
+            "user.deleted": self._deactivate,
+            "organization.created": self.organizations.upsert,
+            "organization.updated": self.organizations.upsert,
+            "organization.deleted": self.organizations.deactivate,
+            "organization_membership.created": self.memberships.upsert,
+            "organization_membership.updated": self.memberships.upsert,
+            "organization_membership.deleted": self.memberships.remove,
+        }
 
-    def receive(self, event_id, event_type, user):
-        """Apply one WorkOS event once; the outcome, or "duplicate" if already applied.
+    def receive(self, event_id, event_type, resource):
+        """Apply one WorkOS event once: an Applied (its outcome, "duplicate" if already
+        applied, and whether a membership's role fell back to Member).
 
-        `user` is the event's WorkosUser (None for event types that carry no user we use).
-        The event id is recorded in the same transaction as the change, so a crash
-        between the two is impossible and a redelivery is recognised.
+        `resource` is the event's object as mapped (WorkosUser, WorkosOrganization,
+        WorkosMembership; None for event types we ignore). The event id is recorded in
+        the same transaction as the change, so a crash between the two is impossible and
+        a redelivery is recognised. An event that is "unresolved" (a membership whose
+        organization or user is not here) is not recorded, so a redelivery can apply it.
         """
         with write_transaction():
             if WorkosEvent.first_by("id", event_id) is not None:
-                return "duplicate"
-            if event_type == "user.deleted":
-                outcome = self._deactivate(user)
-            elif event_type in USER_EVENTS:
-                outcome = self._upsert(user)
-            else:
-                outcome = "ignored"
+                return Applied("duplicate")
+            applier = self._appliers.get(event_type)
+            applied = applier(resource) if applier else "ignored"
+            applied = applied if isinstance(applied, Applied) else Applied(applied)
+            if applied.outcome == "unresolved":
+                return applied
             now = self._store.now()
             WorkosEvent.delete().where(WorkosEvent.received_at < now - EVENT_MEMORY).execute()
-            WorkosEvent.create(id=event_id, event=event_type, outcome=outcome, received_at=now)
-            return outcome
+            WorkosEvent.create(id=event_id, event=event_type, outcome=applied.outcome,
+                               received_at=now)
+            return applied
+
+    def apply_page(self, event_type, resources):
+        """Apply each of `resources` as an event of `event_type` would, without event ids
+        (a full sync's page, or what an event needed fetched), in one transaction; counts
+        by outcome, and `unknownRoles`. One the store refuses (a conflict) is counted as
+        "failed" and rolled back alone; the rest still land."""
+        counts = Counter()
+        with write_transaction():
+            for resource in resources:
+                try:
+                    with database.atomic():
+                        applied = self._appliers[event_type](resource)
+                except StoreError as error:
+                    log.warning("WorkOS %s not synced: %s", event_type.split(".")[0], error)
+                    counts["failed"] += 1
+                    continue
+                applied = applied if isinstance(applied, Applied) else Applied(applied)
+                counts[applied.outcome] += 1
+                counts["unknownRoles"] += applied.unknown_role
+        return counts
+
+    def cursor(self):
+        """Where the incremental sync stopped (a WorkosCursor), or None before the first."""
+        return WorkosCursor.first_by("name", CURSOR)
+
+    def save_cursor(self, *, after=None, after_created_at=None, range_start=None):
+        """Remember where the incremental sync stopped: the last event applied (`after`,
+        and its created_at, which says when the cursor expires), or before any event the
+        time the full sync began (`range_start`)."""
+        with write_transaction():
+            WorkosCursor.replace(name=CURSOR, after=after, after_created_at=after_created_at,
+                                 range_start=range_start, updated_at=self._store.now()).execute()
 
     def sync_page(self, users):
         """Create, link or update each of `users` (WorkosUser) in one transaction.
@@ -103,7 +157,7 @@ class Workos:
         if existing.workos_user_id not in (None, incoming.workos_user_id):
             raise Conflict("email", f"{incoming.email} belongs to a user linked to WorkOS user "
                                     f"{existing.workos_user_id}")
-        if _is_stale(existing, incoming):
+        if is_stale(existing, incoming):
             return "unchanged"
         changes = {k: v for k, v in incoming.profile().items() if getattr(existing, k) != v}
         linking = existing.workos_user_id is None
@@ -111,19 +165,13 @@ class Workos:
             changes["workos_user_id"] = incoming.workos_user_id
         if changes:
             users.update(existing.id, changes)
-        _remember_version(existing, incoming)
+        remember_version(User, existing.id, existing, incoming)
         return "linked" if linking else "updated" if changes else "unchanged"
 
     def _deactivate(self, incoming):
         """WorkOS deleted the user: keep the golden record, marked inactive."""
-        existing = User.first_by("workos_user_id", incoming.workos_user_id)
-        if existing is None or _is_stale(existing, incoming):
-            return "unchanged"
-        _remember_version(existing, incoming)
-        if not existing.is_active:
-            return "unchanged"
-        self._store.users.update(existing.id, {"is_active": False})
-        return "deactivated"
+        return deactivate(User, "workos_user_id", incoming.workos_user_id, incoming,
+                          self._store.users.update)
 
 
 def _known_identities(users):
@@ -132,18 +180,3 @@ def _known_identities(users):
     ids = prepared.taken(User, "workos_user_id", [u.workos_user_id for u in users])
     emails = prepared.taken(User, "email_key", [email_key(u.email) for u in users])
     return {("id", i) for i in ids} | {("email", e) for e in emails}
-
-
-def _is_stale(existing, incoming):
-    """True if `incoming` is older than what the user was last synced from: WorkOS may
-    deliver events out of order, and the resource's updated_at is the order to trust."""
-    return (incoming.updated_at is not None and existing.workos_updated_at is not None
-            and incoming.updated_at < existing.workos_updated_at)
-
-
-def _remember_version(existing, incoming):
-    """Keep WorkOS's updated_at of what `existing` was last synced from; a sync that finds
-    it already kept (every user of a second pass) writes nothing."""
-    if incoming.updated_at is not None and incoming.updated_at != existing.workos_updated_at:
-        (User.update(workos_updated_at=incoming.updated_at)
-         .where(User.id == existing.id).execute())

@@ -3,6 +3,7 @@ test ends (imported as `import apps`)."""
 import contextlib
 import dataclasses
 
+import dns_server
 import goldenrecord
 
 
@@ -16,8 +17,11 @@ def service(config=None, **options):
 
 def config_for(path, **overrides):
     """The configuration of an instance on the database `path`, with "section.key"
-    `overrides` and nothing from the environment."""
-    return goldenrecord.load_config(env={}, overrides={"database.path": str(path), **overrides})
+    `overrides` and nothing from the environment. Domains are verified against the test
+    process's DNS server on loopback (tests/dns_server.py), never the system's resolver."""
+    return goldenrecord.load_config(env={}, overrides={
+        "database.path": str(path), "domains.resolver": dns_server.shared().address,
+        "domains.timeout_seconds": 2.0, **overrides})
 
 
 def service_behind_proxies(tmp_path, clock, proxies):

@@ -148,6 +148,11 @@ class Factory:
     def key(self, **fields):
         return self._post("/api/v1/keys", {"name": "made", "scopes": ["users:read"], **fields})
 
+    def invitation(self, org, email, **fields):
+        """A pending invitation, with its token (shown only in this answer)."""
+        return self._post("/api/v1/invitations",
+                          {"email": email, "organizationId": org["id"], **fields})
+
     def membership(self, org, user, **fields):
         return self._post("/api/v1/memberships",
                           {"organizationId": org["id"], "userId": user["id"], **fields})

@@ -30,9 +30,59 @@ def workos_user(n, **fields):
     return user
 
 
+def workos_organization(n, *, domains=(), **fields):
+    """A WorkOS organization object (fields per WorkOS's OpenAPI file and Python SDK)."""
+    org = {
+        "object": "organization",
+        "id": f"org_01FAKE{n:020d}",
+        "name": f"Organization {n}",
+        "allow_profiles_outside_organization": False,
+        "domains": [{"object": "organization_domain", "id": f"org_domain_{n}_{i}",
+                     "organization_id": f"org_01FAKE{n:020d}", "domain": domain,
+                     "state": state, "verification_strategy": "dns",
+                     "created_at": "2026-01-01T00:00:00.000Z",
+                     "updated_at": "2026-01-01T00:00:00.000Z"}
+                    for i, (domain, state) in enumerate(domains)],
+        "metadata": {},
+        "external_id": None,
+        "created_at": f"2026-01-01T00:00:{n % 60:02d}.000Z",
+        "updated_at": "2026-01-01T00:00:00.000Z",
+    }
+    org.update(fields)
+    return org
+
+
+def workos_membership(n, org, user, *, role="member", status="active", **fields):
+    """A WorkOS organization membership object, as the list and the events carry it."""
+    membership = {
+        "object": "organization_membership",
+        "id": f"om_01FAKE{n:020d}",
+        "user_id": user["id"],
+        "organization_id": org["id"],
+        "organization_name": org["name"],
+        "status": status,
+        "role": {"slug": role},
+        "roles": [{"slug": role}],
+        "custom_attributes": {},
+        "directory_managed": False,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "updated_at": "2026-01-01T00:00:00.000Z",
+    }
+    membership.update(fields)
+    return membership
+
+
+def workos_event(n, event_type, data, *, created_at="2026-01-15T10:29:00.000Z"):
+    return {"object": "event", "id": f"event_01FAKE{n:020d}", "event": event_type,
+            "data": data, "created_at": created_at}
+
+
 class FakeWorkOS:
-    def __init__(self, users=()):
+    def __init__(self, users=(), organizations=(), memberships=(), events=()):
         self.users = list(users)
+        self.organizations = list(organizations)
+        self.memberships = list(memberships)
+        self.events = list(events)
         self.requests = []  # (method, path, query dict, authorization header)
         # Scripted answers, consumed in order: (status, headers, body), matched when
         # `when(query)` is true for the request (default: any list request).
@@ -82,18 +132,40 @@ class FakeWorkOS:
         if scripted:
             status, headers, body = scripted
             return self._send(handler, status, body, headers)
-        if parts.path == "/user_management/users":
-            return self._send(handler, *self._list(query))
-        if parts.path.startswith("/user_management/users/"):
-            user_id = parts.path.rsplit("/", 1)[1]
-            for user in self.users:
-                if user["id"] == user_id:
-                    return self._send(handler, 200, user)
-            return self._send(handler, 404, {"message": f"User not found '{user_id}'",
-                                             "code": "entity_not_found", "entity_id": user_id})
+        lists = {"/user_management/users": lambda: self.users,
+                 "/organizations": lambda: self.organizations,
+                 "/user_management/organization_memberships": lambda: self._memberships(query),
+                 "/events": lambda: self._events(query)}
+        if parts.path in lists:
+            return self._send(handler, *self._list(query, lists[parts.path]()))
+        for prefix, noun, items in (("/user_management/users/", "User", self.users),
+                                    ("/organizations/", "Organization", self.organizations)):
+            if parts.path.startswith(prefix):
+                wanted = parts.path.rsplit("/", 1)[1]
+                for item in items:
+                    if item["id"] == wanted:
+                        return self._send(handler, 200, item)
+                return self._send(handler, 404, {"message": f"{noun} not found '{wanted}'",
+                                                 "code": "entity_not_found", "entity_id": wanted})
         return self._send(handler, 404, {"message": "Not found"})
 
-    def _list(self, query):
+    def _memberships(self, query):
+        """WorkOS lists memberships by organization or user, with `statuses` to filter."""
+        statuses = set(query.get("statuses", "active,inactive,pending").split(","))
+        users = {u["id"]: u for u in self.users}
+        return [{**m, "user": users.get(m["user_id"])} for m in self.memberships
+                if m["status"] in statuses
+                and query.get("organization_id", m["organization_id"]) == m["organization_id"]
+                and query.get("user_id", m["user_id"]) == m["user_id"]]
+
+    def _events(self, query):
+        """The Events API: `events` (comma-joined) is required; `range_start` filters by
+        created_at (ISO text of one format compares in time order)."""
+        kinds = set(query.get("events", "").split(","))
+        return [e for e in self.events if e["event"] in kinds
+                and e["created_at"] >= query.get("range_start", "")]
+
+    def _list(self, query, items):
         try:
             limit = int(query.get("limit", 10))
         except ValueError:
@@ -101,15 +173,15 @@ class FakeWorkOS:
         if not 1 <= limit <= 100:
             return 422, {"message": "Validation failed.",
                          "errors": [{"code": "invalid", "field": "limit"}]}
-        users = list(self.users)
+        items = list(items)
         if query.get("order", "desc") == "desc":
-            users.reverse()
+            items.reverse()
         start = 0
         if "after" in query:
-            ids = [u["id"] for u in users]
-            start = ids.index(query["after"]) + 1 if query["after"] in ids else len(users)
-        page = users[start:start + limit]
-        more = start + limit < len(users)
+            ids = [u["id"] for u in items]
+            start = ids.index(query["after"]) + 1 if query["after"] in ids else len(items)
+        page = items[start:start + limit]
+        more = start + limit < len(items)
         return 200, {"object": "list", "data": page,
                      "list_metadata": {"before": page[0]["id"] if page and start else None,
                                        "after": page[-1]["id"] if page and more else None}}

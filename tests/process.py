@@ -4,6 +4,8 @@ from pathlib import Path
 
 import requests
 
+import dns_server
+
 from goldenrecord.embedding import process
 from goldenrecord.embedding.process import clean_env, new_key  # noqa: F401  (for the tests)
 
@@ -16,6 +18,8 @@ class ServerProcess(process.ServerProcess):
     def __init__(self, db, *, key=None, args=(), env=None, command=None):
         self.key = key
         extra = {"GOLDENRECORD_BOOTSTRAP_KEY": key} if key else {}
+        # domain verification asks the loopback DNS server, never the system's resolver
+        extra["GOLDENRECORD_DOMAINS_RESOLVER"] = dns_server.shared().address
         command = command or [sys.executable, str(ROOT / "goldenrecord.py")]
         super().__init__([*command, "serve", "--db", str(db), "--port", "0", *args],
                          env=clean_env(**extra, **(env or {})), cwd=str(db.parent))

@@ -316,3 +316,19 @@ def database_bytes(path):
     now (no checkpoint first): what a copy of the files would hold."""
     files = [Path(path), Path(f"{path}-wal")]
     return b"".join(file.read_bytes() for file in files if file.exists())
+
+
+def wait_until(condition, attempts=3000):
+    """Bounded poll for what other threads commit (no clock to inject: they are real)."""
+    waiter = threading.Event()
+    for _ in range(attempts):
+        if condition():
+            return
+        waiter.wait(0.01)
+    raise AssertionError("condition never held")
+
+
+def committed_slugs(path):
+    """The organization slugs another connection sees committed, as another process would."""
+    with sqlite3.connect(path) as connection:
+        return {row[0] for row in connection.execute("SELECT slug FROM organization")}

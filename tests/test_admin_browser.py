@@ -1,6 +1,8 @@
 """The admin dashboard in a real browser (Chromium via Playwright) against a real
 `goldenrecord serve`: one server and one browser for the module, a fresh browser context
 (its own cookies) per test."""
+import time
+
 import pytest
 
 from dashboard import (XSS, api, browser, expect, page, server, session_cookie, shoot,  # noqa: F401

@@ -207,8 +207,9 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
     paths = document["paths"]
     expected = {
         "/api/v1/organizations": {"getOrganization", "updateOrganization", "deleteOrganization",
-                                  "verifyOrganization"},
+                                  "verifyOrganization", "listDomains", "createDomain"},
         "/api/v1/users": {"getUser", "updateUser", "deleteUser", "listUserPermissions"},
+        "/api/v1/invitations": {"getInvitation", "revokeInvitation", "resendInvitation"},
         "/api/v1/memberships": {"getMembership", "updateMembership", "deleteMembership",
                                 "deactivateMembership", "reactivateMembership"},
         "/api/v1/roles": {"getRole", "updateRole", "deleteRole", "grantRolePermission"},
@@ -228,6 +229,21 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
     for part in pointer.strip("/").split("/"):
         value = value[part]
     assert client.simulate_get(f"/api/v1/organizations/{value}", headers=admin).status_code == 200
+
+
+def _invitation_events(client, org_id, clock):
+    """Every invitation.* event, once: created, resent, accepted, revoked, expired."""
+    def invite(email, **more):
+        return client.simulate_post("/api/v1/invitations", json={
+            "email": email, "organizationId": org_id, **more}).json["data"]
+
+    accepted = invite("new@acme.com")
+    token = client.simulate_post(f"/api/v1/invitations/{accepted['id']}/resend").json["data"]
+    client.simulate_post("/api/v1/invitations/accept", json={"token": token["token"]})
+    client.simulate_post(f"/api/v1/invitations/{invite('no@acme.com')['id']}/revoke")
+    invite("late@acme.com", expiresInDays=1)
+    clock.advance(days=2)
+    invite("next@acme.com")  # the next invitation write records the expiry
 
 
 def test_outgoing_events_are_published_as_webhooks_that_match_real_deliveries(tmp_path, clock,
@@ -267,6 +283,7 @@ def test_outgoing_events_are_published_as_webhooks_that_match_real_deliveries(tm
         client.simulate_delete(f"/api/v1/roles/{role['id']}")
         client.simulate_delete(f"/api/v1/permissions/{permission['id']}")
         client.simulate_post(f"/api/v1/webhooks/{hook['id']}/test")
+        _invitation_events(client, org["id"], clock)
         client.simulate_delete(f"/api/v1/organizations/{org['id']}")  # membership.deleted too
         client.simulate_delete(f"/api/v1/users/{user['id']}")
         service.webhooks.deliver_due()

@@ -104,6 +104,30 @@ def test_api_keys_and_their_hashes_are_never_recorded(client, store):
     assert "keyHash" not in text and len(stored) >= 3
 
 
+def test_invitation_tokens_their_hashes_and_accept_links_are_never_recorded(tmp_path, clock):
+    """Issue 22's invitations: the created and resent events carry the token and the accept
+    link for the host application; their audit entries keep neither, nor the stored hash."""
+    config = apps.config_for(tmp_path / "gr.db", **{
+        "invitations.accept_url_template": "https://app.example.com/join?t={token}"})
+    with apps.service(config, clock=clock) as service:
+        client = falcon.testing.TestClient(service.app)
+        _, admin = admin_key(service.store)
+        org = assert_envelope(client.simulate_post(f"{V1}/organizations", headers=admin, json={
+            "name": "Acme", "slug": "acme"}), 201)
+        made = assert_envelope(client.simulate_post(f"{V1}/invitations", headers=admin, json={
+            "email": "jo@example.com", "organizationId": org["id"]}), 201)
+        resent = assert_envelope(client.simulate_post(
+            f"{V1}/invitations/{made['id']}/resend", headers=admin), 200)
+        recorded = entries(client, admin, targetType="invitation")
+        text = json.dumps(service.store.db.execute_sql("SELECT * FROM audit_entry").fetchall())
+        hashes = [row[0] for row in service.store.db.execute_sql(
+            "SELECT token_hash FROM invitation")]
+    assert [e["action"] for e in recorded] == ["invitation.created", "invitation.resent"]
+    assert recorded[0]["changes"]["email"]["after"] == "jo@example.com"
+    for secret in [made["token"], resent["token"], *hashes, "acceptUrl", "tokenHash"]:
+        assert secret not in text
+
+
 def test_a_webhook_secret_is_never_recorded(tmp_path, clock):
     config = apps.config_for(tmp_path / "w.db", **{"webhooks.allow_private_targets": True})
     with apps.service(config, clock=clock) as service:
@@ -192,6 +216,17 @@ def test_the_export_streams_every_entry(client, store, make, form):
         assert json.loads(rows[-1]["changes"]) == listed[-1]["changes"]
     assert_envelope(client.simulate_get(f"{LOGS}/export", params={"format": "xml"},
                                         headers=admin), 400, "GR_VALIDATION_ERROR", "format")
+
+
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(client, store):
+    """A key's name is anyone's text: `=HYPERLINK(...)` must arrive as text, not a formula."""
+    _, admin = admin_key(store, name="=HYPERLINK(\"http://evil.example\",\"x\")")
+    assert_envelope(client.simulate_post(f"{V1}/organizations", headers=admin, json={
+        "name": "Acme", "slug": "acme"}), 201)
+    result = client.simulate_get(f"{LOGS}/export", params={"format": "csv"}, headers=admin)
+    names = {row["actorName"] for row in csv.DictReader(io.StringIO(result.text))}
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in names
+    assert not [name for name in names if name and name.startswith(("=", "+", "-", "@"))]
 
 
 def test_the_export_is_a_generator_read_in_chunks(app, store, make, monkeypatch):

@@ -73,6 +73,7 @@ def test_durations_accept_whole_numbers_and_fractions(tmp_path):
     ("[server]\nchannel_timeout = '30'\n", "server.channel_timeout"),
     ("[rate_limits]\nfree = 0\n", "rate_limits.free"),
     ("[workos]\napi_key = 5\n", "workos.api_key"),
+    ("[workos]\nrole_map = ['admin=']\n", "workos.role_map"),
     ("server = 1\n", "server"),
     ("not toml [", "gr.toml"),
 ])
@@ -104,6 +105,12 @@ def _keys():
             for key in dataclasses.fields(section.type)]
 
 
+# Text keys checked for a form of their own: a valid value of that form.
+VALID_TEXT = {"base_url": "https://workos.example",
+              "accept_url_template": "https://app.example/join?token={token}",
+              "resolver": "127.0.0.1:5353"}
+
+
 def _other_text(section, key):
     """A valid value for `section.key` other than its default, as text, and that value."""
     default = getattr(getattr(Config(), section), key.name)
@@ -114,8 +121,10 @@ def _other_text(section, key):
     if key.type is float:
         return str(default + 0.5), default + 0.5
     if key.type is str:
-        value = "https://workos.example" if key.name == "base_url" else f"set-{key.name}"
+        value = VALID_TEXT.get(key.name, f"set-{key.name}")
         return value, value
+    if key.name == "role_map":
+        return " admin=owner, billing=member ,", ("admin=owner", "billing=member")
     return " 10.0.0.0/8, 192.168.0.0/16 ,", ("10.0.0.0/8", "192.168.0.0/16")
 
 
@@ -141,6 +150,8 @@ def test_every_key_can_be_set_from_the_environment(section, key):
      "workos.base_url: 'http://workos.example' must be an https:// URL (http:// only for a "
      "loopback address)"),
     ("GOLDENRECORD_WEBHOOKS_WORKER", "8", "GOLDENRECORD_WEBHOOKS_WORKER: unknown key 'webhooks.worker'"),
+    ("GOLDENRECORD_WORKOS_ROLE_MAP", "admin=owner,billing",
+     "workos.role_map: 'billing' is not 'workos-slug=role-slug'"),
 ])
 def test_environment_values_are_checked_as_the_file_s(variable, text, line):
     with pytest.raises(ConfigError) as caught:

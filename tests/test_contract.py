@@ -71,7 +71,8 @@ def test_grant_and_tenant_rules_are_published_on_their_operations(document):
     assert [path for path, item in paths.items() for op in item.values()
             if op.get("x-global-keys-only")] == [
         "/metrics", "/api/v1/permissions", "/api/v1/permissions/{id}",
-        "/api/v1/permissions/{id}", "/api/v1/audit-logs/actions", "/api/workos/sync-users"]
+        "/api/v1/permissions/{id}", "/api/v1/audit-logs/actions", "/api/workos/sync-users",
+        "/api/workos/sync"]
     create_key = paths["/api/v1/keys"]["post"]["description"]
     assert all(word in create_key for word in ("tier", "allowedIps", "expiresAt", "GR_FORBIDDEN"))
     key = paths["/api/v1/keys/{id}"]

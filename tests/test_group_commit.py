@@ -4,14 +4,12 @@ still means the change is on disk.
 The engine's `durable.fsync` is replaced by one that the test holds or counts, so what is
 asserted is the order of commit, fsync and answer, not timing.
 """
-import sqlite3
 import threading
 
-import pytest
-
 import apps
+import pytest
 from conftest import UNLIMITED
-from support import assert_envelope, race
+from support import assert_envelope, committed_slugs, race, wait_until
 
 WRITERS = 16
 
@@ -48,12 +46,6 @@ def _create(client, admin, slug):
                                 json={"name": f"Group {slug}", "slug": slug})
 
 
-def _committed_slugs(path):
-    """The slugs another connection sees committed, as another process would."""
-    with sqlite3.connect(path) as connection:
-        return {row[0] for row in connection.execute("SELECT slug FROM organization")}
-
-
 def test_a_create_answers_only_after_an_fsync_begun_after_its_commit(client, admin, store,
                                                                     durable):
     held = HeldFsync(durable.fsync)
@@ -63,7 +55,7 @@ def test_a_create_answers_only_after_an_fsync_begun_after_its_commit(client, adm
     writer.start()
     assert held.entered.wait(30)
     # committed (readable by others) and syncing, but not answered while the fsync runs
-    assert "held" in _committed_slugs(store.path)
+    assert "held" in committed_slugs(store.path)
     writer.join(0.2)
     assert writer.is_alive() and answers == []
     held.release.set()
@@ -87,7 +79,7 @@ def test_concurrent_creates_share_fsyncs_and_each_lands_exactly_once(client, adm
     followers = threading.Thread(target=lambda: results.extend(race(WRITERS - 1, create)))
     results = []
     followers.start()
-    _wait_until(lambda: len(_committed_slugs(store.path)) == WRITERS)
+    wait_until(lambda: len(committed_slugs(store.path)) == WRITERS)
     held.release.set()
     followers.join(60)
     first.join(60)
@@ -107,16 +99,6 @@ def _create_in_thread(client, admin, slug):
     return thread
 
 
-def _wait_until(condition, attempts=3000):
-    """Bounded poll for what other threads commit (no clock to inject: they are real)."""
-    waiter = threading.Event()
-    for _ in range(attempts):
-        if condition():
-            return
-        waiter.wait(0.01)
-    raise AssertionError("condition never held")
-
-
 def test_a_duplicate_in_a_group_fails_alone(client, admin, store, durable):
     """Pairs race for one slug each: one of each pair lands, the other is 409 naming the
     slug, and the group's other writes are whole, events included."""
@@ -129,7 +111,7 @@ def test_a_duplicate_in_a_group_fails_alone(client, admin, store, durable):
     for result in results:
         if result.status_code == 409:
             assert_envelope(result, 409, "GR_DUPLICATE_SLUG", "slug")
-    assert _committed_slugs(store.path) == {f"pair-{n}" for n in range(WRITERS // 2)}
+    assert committed_slugs(store.path) == {f"pair-{n}" for n in range(WRITERS // 2)}
     created = store.db.execute_sql(
         "SELECT count(*) FROM event WHERE type = 'organization.created'").fetchone()[0]
     assert created == WRITERS // 2

@@ -20,6 +20,7 @@ NEVER = {
     "store": HTTP_AND_ABOVE | {"webhook_delivery", "workos_sync"},
     "webhook_delivery": HTTP_AND_ABOVE,
     "workos_sync": HTTP_AND_ABOVE | {"webhook_delivery"},
+    "domain_verification": HTTP_AND_ABOVE | {"store", "search", "webhook_delivery", "workos_sync"},
     "restapi": {"admin_ui", "cli", "embedding", TOP},
     "admin_ui": {"cli", "embedding", TOP},
 }

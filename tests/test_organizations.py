@@ -11,7 +11,7 @@ def test_create_returns_staging_org_in_spec_shape(client, admin):
             "metadata": {"industry": "technology", "size": "enterprise"}}
     org = assert_envelope(client.simulate_post(ORGS, json=body, headers=admin), 201)
     assert set(org) == {"id", "name", "slug", "domain", "logoUrl", "workosOrgId", "isVerified",
-                        "isActive", "metadata", "createdAt", "updatedAt"}
+                        "isActive", "metadata", "externalId", "createdAt", "updatedAt"}
     assert org["isVerified"] is False and org["isActive"] is True
     assert org["logoUrl"] is None and org["workosOrgId"] is None
     assert org["metadata"] == body["metadata"]

@@ -10,7 +10,7 @@ def test_create_and_get_in_spec_shape(client, admin):
             "avatarUrl": "https://example.com/avatar.jpg", "metadata": {"department": "Engineering"}}
     user = assert_envelope(client.simulate_post(USERS, json=body, headers=admin), 201)
     assert set(user) == {"id", "email", "firstName", "lastName", "avatarUrl", "workosUserId",
-                         "isActive", "metadata", "createdAt", "updatedAt"}
+                         "isActive", "metadata", "externalId", "createdAt", "updatedAt"}
     assert user["workosUserId"] is None and user["isActive"] is True
     assert assert_envelope(client.simulate_get(f"{USERS}/{user['id']}", headers=admin), 200) == user
 

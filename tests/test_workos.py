@@ -267,8 +267,8 @@ def test_deleting_an_unknown_user_is_acknowledged(api, clock):
 
 
 def test_unknown_event_types_are_acknowledged_and_ignored(api, clock):
-    data = assert_envelope(deliver(api, clock, event("event_1", "organization.created",
-                                                     {"id": "org_1", "name": "Acme"})), 200)
+    data = assert_envelope(deliver(api, clock, event("event_1", "dsync.user.created",
+                                                     {"id": "directory_user_1"})), 200)
     assert data["outcome"] == "ignored"
     assert Event.select().count() == 0 and User.select().count() == 0
 

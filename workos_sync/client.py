@@ -122,14 +122,19 @@ class WorkOSClient:
         Pages are walked in ascending creation order, so users created while the walk
         runs are met at its end rather than skipped. Only one page is held at a time.
         """
+        yield from self.pages("/user_management/users", limit=limit, after=after)
+
+    def pages(self, path, params=None, *, limit=PAGE_SIZE, after=None):
+        """Every object of the WorkOS list at `path` (with the filters in `params`), a
+        page at a time, oldest first, following `list_metadata.after`."""
         while True:
-            params = {"limit": limit, "order": "asc"}
+            query = {**(params or {}), "limit": limit, "order": "asc"}
             if after:
-                params["after"] = after
-            page = self.get("/user_management/users", params)
+                query["after"] = after
+            page = self.get(path, query)
             data = page.get("data") if isinstance(page, dict) else None
             if not isinstance(data, list):
-                raise ServerError("WorkOS's user list has no 'data' array")
+                raise ServerError(f"WorkOS's list at {path} has no 'data' array")
             if data:
                 yield data
             after = (page.get("list_metadata") or {}).get("after")

@@ -4,6 +4,7 @@ Memory stays bounded by one page (100 users) however many users WorkOS holds, an
 page lands in one transaction: a sync cut short keeps the pages it finished, and running
 it again completes it (finished users then count as unchanged).
 """
+import contextlib
 import logging
 import threading
 from collections import Counter
@@ -17,10 +18,22 @@ OUTCOMES = ("created", "updated", "linked", "unchanged", "failed", "total")
 
 
 class SyncInProgress(Exception):
-    """Another bulk sync is running in this process."""
+    """Another WorkOS sync is running in this process."""
 
 
 _running = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_at_a_time():
+    """Hold the process's one WorkOS sync slot; SyncInProgress while another sync has it
+    (two would race each other's pages and cursor)."""
+    if not _running.acquire(blocking=False):
+        raise SyncInProgress("A WorkOS sync is already running")
+    try:
+        yield
+    finally:
+        _running.release()
 
 
 def sync_users(client, store, *, progress=None, page_size=PAGE_SIZE):
@@ -29,22 +42,23 @@ def sync_users(client, store, *, progress=None, page_size=PAGE_SIZE):
     `progress`, if given, is called with the counts so far after every page. WorkOS
     errors (client.WorkOSError) propagate; what was synced before them stays.
     """
-    if not _running.acquire(blocking=False):
-        raise SyncInProgress("A WorkOS user sync is already running")
-    try:
+    with one_at_a_time():
         totals = Counter({outcome: 0 for outcome in OUTCOMES})
-        for page in client.user_pages(limit=page_size):
-            users = []
-            for data in page:
-                try:
-                    users.append(workos_user(data))
-                except Unmappable as error:
-                    totals["failed"] += 1
-                    log.warning("WorkOS user not synced: %s", error.message)
-            totals.update(store.workos.sync_page(users))
-            totals["total"] += len(page)
-            if progress is not None:
-                progress(dict(totals))
+        user_pass(client, store, totals, progress, page_size)
         return {outcome: totals[outcome] for outcome in OUTCOMES}
-    finally:
-        _running.release()
+
+
+def user_pass(client, store, totals, progress=None, page_size=PAGE_SIZE):
+    """Every WorkOS user applied, a page a transaction, counted into `totals`."""
+    for page in client.user_pages(limit=page_size):
+        users = []
+        for data in page:
+            try:
+                users.append(workos_user(data))
+            except Unmappable as error:
+                totals["failed"] += 1
+                log.warning("WorkOS user not synced: %s", error.message)
+        totals.update(store.workos.sync_page(users))
+        totals["total"] += len(page)
+        if progress is not None:
+            progress(dict(totals))

@@ -19,32 +19,56 @@ export function useSession(token, ended) {
   if (ended) onSessionEnded = ended;
 }
 
-export async function request(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  const init = { method, headers, credentials: "same-origin", cache: "no-store" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  let response;
+function headers(accept) {
+  const sent = { Accept: accept };
+  if (csrfToken) sent["X-CSRF-Token"] = csrfToken;
+  return sent;
+}
+
+async function send(path, init) {
   try {
-    response = await fetch(path, init);
+    return await fetch(path, { credentials: "same-origin", cache: "no-store", ...init });
   } catch (error) {
     throw new ApiError(0, "NETWORK", "The server could not be reached. Check your connection and retry.");
   }
-  let envelope = null;
-  try {
-    envelope = await response.json();
-  } catch (error) {
-    envelope = null;
-  }
-  if (response.ok && envelope && envelope.success) return envelope;
+}
+
+// The refusal in `response` (an error envelope, or none) as an ApiError; a 401 from the API
+// means the session is over.
+function refusal(response, envelope, path) {
   const first = (envelope && envelope.errors && envelope.errors[0]) || {};
   const error = new ApiError(response.status, first.code || `HTTP_${response.status}`,
     first.message || `The request failed (HTTP ${response.status})`, first.field, first.details);
   if (response.status === 401 && path.startsWith("/api/")) onSessionEnded(error);
-  throw error;
+  return error;
+}
+
+async function envelopeOf(response) {
+  try {
+    return await response.json();
+  } catch (error) {
+    return null;
+  }
+}
+
+export async function request(method, path, body) {
+  const init = { method, headers: headers("application/json") };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await send(path, init);
+  const envelope = await envelopeOf(response);
+  if (response.ok && envelope && envelope.success) return envelope;
+  throw refusal(response, envelope, path);
+}
+
+// A file the API answers with (an export) as a Blob, fetched like every other request: with
+// the session cookie and its CSRF header, which a plain link could not send.
+async function file(path) {
+  const response = await send(path, { method: "GET", headers: headers("*/*") });
+  if (response.ok) return response.blob();
+  throw refusal(response, await envelopeOf(response), path);
 }
 
 function query(params) {
@@ -63,4 +87,5 @@ export const api = {
   post: (path, body, params) => request("POST", V1 + path + query(params), body),
   put: (path, body) => request("PUT", V1 + path, body),
   del: (path) => request("DELETE", V1 + path),
+  file: (path, params) => file(V1 + path + query(params)),
 };

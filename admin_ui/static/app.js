@@ -13,6 +13,7 @@ import { keysPage } from "./pages/keys.js";
 import { webhooksPage, webhookPage } from "./pages/webhooks.js";
 import { analyticsPage } from "./pages/analytics.js";
 import { rolesPage } from "./pages/roles.js";
+import { auditPage } from "./pages/audit.js";
 
 const ROUTES = [
   [/^#\/organizations\/([^/?]+)$/, organizationPage, "organizations"],
@@ -24,6 +25,7 @@ const ROUTES = [
   [/^#\/webhooks\/([^/?]+)$/, webhookPage, "webhooks"],
   [/^#\/webhooks$/, webhooksPage, "webhooks"],
   [/^#\/analytics$/, analyticsPage, "analytics"],
+  [/^#\/audit$/, auditPage, "audit"],
 ];
 
 const main = document.getElementById("main");

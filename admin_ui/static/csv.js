@@ -30,8 +30,10 @@ export async function allPages(fetchPage) {
   return rows;
 }
 
-export function download(filename, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+// `content`: text (made CSV here) or a Blob the API answered with (an export it streams).
+export function download(filename, content) {
+  const blob = content instanceof Blob ? content : new Blob([content], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
   const link = h("a", { href: url, download: filename, hidden: true });
   document.body.append(link);
   link.click();

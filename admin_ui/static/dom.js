@@ -101,8 +101,10 @@ export function pagedTable(headings, fetchPage, row, emptyText) {
       cursor = page.meta && page.meta.nextCursor;
       more.hidden = !(page.meta && page.meta.hasMore);
       const shown = body.children.length;
+      // a list whose meta has no total (the audit log's) says how many are shown so far
+      const total = page.meta && page.meta.total !== undefined ? page.meta.total : null;
       replace(status, shown === 0 ? emptyText
-        : `${shown} of ${page.meta ? page.meta.total : shown} shown`);
+        : total === null ? `${shown} shown` : `${shown} of ${total} shown`);
       status.className = shown === 0 ? "empty" : "muted count";
       scroll.hidden = shown === 0;  // no empty table above "No … yet."
     } catch (error) {

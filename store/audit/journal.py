@@ -21,8 +21,9 @@ from ..records import timestamp
 # Tables whose rows are bookkeeping rather than state: the outbox, deliveries, the usage
 # log, per-database secrets, WorkOS's replay memory.
 NOT_AUDITED = frozenset({"event", "delivery", "request_log", "setting", "workos_event"})
-# Never recorded, whatever table they are in: secrets, and fields that move on every use.
-SECRET = frozenset({"key_hash", "secret", "token", "password", "key"})
+# Never recorded, whatever table or event they are in: secrets (an invitation's token, its
+# hash, and the accept link that carries it), and fields that move on every use.
+SECRET = frozenset({"key_hash", "secret", "token", "token_hash", "acceptUrl", "password", "key"})
 NOISE = frozenset({"updated_at", "last_used_at", "email_key"})
 # Updates that have a name of their own: (table, field, changed to a value) -> action.
 NAMED_UPDATES = (
@@ -158,10 +159,10 @@ def event_emitted(event_type, data, organization_ids):
         return
     if event_type.endswith(".deleted"):
         changes = {name: {"before": value, "after": None} for name, value in data.items()
-                   if name != "id"}
+                   if name != "id" and name not in SECRET}
     elif event_type.endswith(".created"):
         changes = {name: {"before": None, "after": value} for name, value in data.items()
-                   if name != "id" and value is not None}
+                   if name != "id" and value is not None and name not in SECRET}
     else:
         changes = {}
     note = Note(event_type, target_type, target_id, organization, changes)

@@ -18,7 +18,9 @@ TABLES = ("organization", "user", "permission", "role", "role_permission", "memb
           # the feed's and the audit chain's pruning marks, the hash-chained log (its
           # numbers and hashes as they are, so `audit verify` holds on the copy) and
           # applications' declared actions
-          "feed_mark", "audit_entry", "audit_action")
+          "feed_mark", "audit_entry", "audit_action",
+          # invitations, organizations' domains, the WorkOS sync's cursor
+          "invitation", "organization_domain", "workos_cursor")
 SEEDED = ("role_permission", "role", "permission", "setting")
 BATCH = 1000
 

@@ -3,13 +3,16 @@
 import { api } from "../api.js";
 import { exportButton } from "../csv.js";
 import { badge, errorBox, h, onSubmit, pagedTable, replace, when } from "../dom.js";
-import { gated, lacking } from "../scopes.js";
+import { allows, gated, lacking } from "../scopes.js";
+import { auditLink } from "./audit.js";
 
 const SCOPES = [
   "organizations:read", "organizations:create", "organizations:update", "organizations:delete",
   "users:read", "users:create", "users:update", "users:delete", "roles:read", "roles:write",
-  "permissions:read", "permissions:write", "authorization:check", "api_keys:read", "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
-  "metrics:read", "events:read", "audit_logs:read", "audit_logs:write", "*:*",
+  "permissions:read", "permissions:write", "authorization:check", "api_keys:read",
+  "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
+  "invitations:read", "invitations:write", "metrics:read", "events:read", "audit_logs:read",
+  "audit_logs:write", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
 
@@ -100,6 +103,7 @@ export async function keysPage(view) {
       });
       actions.append(rotate, " ", revoke);
     }
+    if (allows("audit_logs:read")) actions.append(" ", auditLink({ actor: key.id }, "Audit log"));
     actions.append(problem);
     return h("tr", { "data-key-id": key.id },
       h("td", null, key.name),

@@ -6,6 +6,7 @@ import { deleteAfterConfirm } from "../confirm.js";
 import { badge, h, loadOrExplain, replace, when } from "../dom.js";
 import { editButton } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
+import { auditLink } from "./audit.js";
 import { membersSection } from "./members.js";
 import { verifyButton } from "./organizations.js";
 
@@ -75,7 +76,8 @@ export async function organizationPage(view, id) {
   view.append(
     heading,
     h("div", { class: "toolbar" },
-      verifyButton(org, () => replace(status, badge(org.isVerified, "verified", "staging"))), edit, remove),
+      verifyButton(org, () => replace(status, badge(org.isVerified, "verified", "staging"))), edit, remove,
+      allows("audit_logs:read") ? auditLink({ organizationId: org.id }, "Audit log") : null),
     lacking("organizations:update", "Editing"), problem, editing,
     facts,
     h("h2", null, "Metadata"), metadata,

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from ...migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from . import (p0015_baseline, p0016_authorization, p0017_active_counts, p0018_search_folding,
-               p0019_events_audit)
+               p0019_events_audit, p0020_search_at_scale, p0021_joining, p0022_workos_orgs)
 
 MIGRATIONS = [
     (p0015_baseline.VERSIONS, "baseline", p0015_baseline),
@@ -25,6 +25,9 @@ MIGRATIONS = [
     (p0017_active_counts.VERSIONS, "active_counts", p0017_active_counts),
     (p0018_search_folding.VERSIONS, "search_folding", p0018_search_folding),
     (p0019_events_audit.VERSIONS, "events_audit", p0019_events_audit),
+    (p0020_search_at_scale.VERSIONS, "search_at_scale", p0020_search_at_scale),
+    (p0021_joining.VERSIONS, "joining", p0021_joining),
+    (p0022_workos_orgs.VERSIONS, "workos_orgs", p0022_workos_orgs),
 ]
 
 # The advisory lock key migrations hold (any constant; `goldenrecord` spelt in hex-ish).
