@@ -134,8 +134,11 @@ class PgTextIndex(TextIndex):
         more = len(page) > limit
         page = page[:limit]
         terms = {(a.term, a.quality) for group in groups for a in group}
-        return search.Found([key[-1] for key in page], len(rows) if count else None, terms,
-                            page[-1] if more else None)
+        # the total as SQLite's index gives it: counted up to TOTAL_CAP, `capped` past it
+        capped = bool(count) and len(rows) > search.TOTAL_CAP
+        total = min(len(rows), search.TOTAL_CAP) if count else None
+        return search.Found([key[-1] for key in page], total, terms,
+                            page[-1] if more else None, capped)
 
 
 def _matches(kind, table, tie_column, groups, primary, where, params):
