@@ -18,6 +18,7 @@ alike. What differs:
 
 Applying it records versions 1 to 15, the history a SQLite database has at that point.
 """
+import re
 import secrets
 
 from goldenrecord.store.migrations import m0001_initial, m0015_row_counts
@@ -27,6 +28,12 @@ from .triggers import change_counter, row_counter
 # Text is compared byte by byte, as SQLite compares it.
 T = 'TEXT COLLATE "C"'
 VERSIONS = tuple(range(1, 16))
+
+
+def text_as_sqlite(statement):
+    """A later SQLite migration's statement for PostgreSQL, its TEXT columns compared as
+    SQLite compares them (T): for migrations whose SQL is otherwise the same on both."""
+    return re.sub(r"\bTEXT\b", T, statement)
 SEALS_SECRETS = True  # the per-database secrets of m0001 and m0007, as m0014 sealed them
 
 TABLES = [

@@ -1,23 +1,13 @@
 """SQLite's migration 22 (store/migrations/m0022_workos_orgs.py) on PostgreSQL: the WorkOS
 `updated_at` an organization and a membership were last applied from, a membership's
-WorkOS id (unique; NULLs never collide), and where the incremental sync stopped."""
-from .p0015_baseline import T
+WorkOS id (unique; NULLs never collide), and where the incremental sync stopped. The
+statements are SQLite's, text compared bytewise."""
+from goldenrecord.store.migrations import m0022_workos_orgs
+
+from .p0015_baseline import text_as_sqlite
 
 VERSIONS = (22,)
-
-STATEMENTS = (
-    f"ALTER TABLE organization ADD COLUMN workos_updated_at {T}",
-    "CREATE INDEX organization_workos_org_id ON organization (workos_org_id)",
-    f"ALTER TABLE membership ADD COLUMN workos_membership_id {T}",
-    "CREATE UNIQUE INDEX membership_workos_membership_id ON membership (workos_membership_id)",
-    f"ALTER TABLE membership ADD COLUMN workos_updated_at {T}",
-    f"""CREATE TABLE workos_cursor (
-        name {T} PRIMARY KEY,
-        after {T},
-        after_created_at {T},
-        range_start {T},
-        updated_at {T} NOT NULL)""",
-)
+STATEMENTS = tuple(text_as_sqlite(s) for s in m0022_workos_orgs.STATEMENTS)
 
 
 def apply(db, now):
