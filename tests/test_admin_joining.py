@@ -90,6 +90,10 @@ def test_a_domain_is_added_verified_by_dns_given_a_policy_and_deleted(page, worl
     expect(row).to_contain_text("pending")
     expect(row).to_contain_text(record["name"])
     expect(row).to_contain_text(record["value"])
+    page.fill("#add-domain-domain", "hooli-join.example")  # claimed already: 409 at `domain`
+    page.click("#add-domain button[type=submit]")
+    expect(page.locator("#add-domain-domain-error")).to_contain_text("claimed hooli-join.example already")
+    expect(page.locator("#domain-list tbody tr")).to_have_count(1)
 
     row.get_by_role("button", name="Verify").click()  # nothing published yet
     expect(row.locator(".failure")).to_be_visible()

@@ -158,7 +158,7 @@ export function userPicker() {
 // The memberships matching `filter` ({organizationId} or {userId}) as a table, showing the
 // other side of each: the member (`side` "user") or the organization.
 async function membershipList(view, filter, side) {
-  const box = h("div");
+  const box = h("div", { id: side === "user" ? "member-list" : "membership-list" });
   const fetchPage = (cursor, limit = 50) => api.get("/memberships", { ...filter, cursor, limit });
   const headings = side === "user" ? ["Email", "Name"] : ["Organization", "Slug"];
   function show() {
