@@ -16,8 +16,9 @@ const STATE_CLASS = { pending: "badge ok", accepted: "badge ok", revoked: "badge
 // acceptUrl is null while the server has no invitations.accept_url_template.
 function revealInvitation(title, answer) {
   const card = revealed("invitation-reveal", title, [
-    { id: "invitation-token", copyId: "copy-invitation-token", label: "The invitation's token", value: answer.token },
-    ...(answer.acceptUrl ? [{ id: "invitation-url", copyId: "copy-invitation-url", label: "The accept URL",
+    { id: "invitation-token", copyId: "copy-invitation-token", label: "The invitation's token", caption: "Token",
+      value: answer.token },
+    ...(answer.acceptUrl ? [{ id: "invitation-url", copyId: "copy-invitation-url", label: "The accept URL", caption: "Accept URL",
       value: answer.acceptUrl }] : []),
   ]);
   if (!answer.acceptUrl) {
