@@ -145,7 +145,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     user = api.call("POST", "/users", 201, json={"email": "richard@piedpiper.com", "firstName": "Richard"})
     sign_in(page, world["operator"])
     page.goto(f"/admin#/organizations/{org['id']}")
-    expect(page.locator("#main .empty")).to_contain_text("No members yet")
+    expect(page.locator("#member-list .empty")).to_contain_text("No members yet")
     page.click("#add-member button[type=submit]")  # no user chosen: the API names the field
     expect(field_error(page, "add-member", "userId")).to_be_visible()
     page.locator("#add-member-userId").press_sequentially("richrd", delay=30)
@@ -155,7 +155,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     page.check("#add-member-isOwner")
     shoot(page, "organization-add-member")
     page.click("#add-member button[type=submit]")
-    row = page.locator("#main tbody tr", has_text="richard@piedpiper.com")
+    row = page.locator("#member-list tbody tr", has_text="richard@piedpiper.com")
     expect(row).to_contain_text("Admin")
     expect(row).to_contain_text("owner")
     [membership] = api.call("GET", "/memberships", 200, params={"organizationId": org["id"]})
@@ -183,7 +183,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     row.get_by_role("button", name="Remove").click()
     expect(page.locator("dialog.confirm")).to_contain_text("stops being a member of Pied Piper")
     page.click("#confirm-yes")
-    expect(page.locator("#main .empty")).to_contain_text("No members yet")
+    expect(page.locator("#member-list .empty")).to_contain_text("No members yet")
     assert api.call("GET", "/memberships", 200, params={"organizationId": org["id"]}) == []
 
 
@@ -238,7 +238,7 @@ def test_actions_the_key_lacks_the_scope_for_are_disabled_with_the_reason(page, 
         expect(page.locator(button)).to_have_attribute("title", f"Your API key lacks the '{scope}' scope.")
     expect(page.locator("#add-member")).to_have_count(0)
     expect(page.locator("#main")).to_contain_text("Adding members is off")
-    expect(page.locator("#main tbody").get_by_role("button", name="Change").first).to_be_disabled()
+    expect(page.locator("#member-list tbody").get_by_role("button", name="Change").first).to_be_disabled()
     shoot(page, "organization-read-only")
 
 
