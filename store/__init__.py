@@ -25,6 +25,7 @@ from .invitations import Invitations
 from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
 from .memberships import Memberships
+from .provisioning import Provisioning
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
@@ -75,6 +76,7 @@ class Store:
         self.authorization = Authorization(self)
         self.invitations = Invitations(self)
         self.domains = Domains(self)
+        self.provisioning = Provisioning(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)
