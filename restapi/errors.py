@@ -90,6 +90,8 @@ ERROR_CODES = {
         410, "The events cursor is older than the events kept (`events.retention_days`): "
              "events after it were pruned; start again from an empty `after` and reconcile",
         "This cursor has expired: events after it are no longer kept"),
+    "GR_DUPLICATE_GROUP": ErrorCode(
+        409, "The organization has a SCIM group with this displayName already"),
     "GR_PRECONDITION_FAILED": ErrorCode(
         412, "The resource changed since the version the request's If-Match names (SCIM)",
         "The resource changed since the version in If-Match"),
@@ -187,7 +189,8 @@ _CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
                    ("invitation", "token"): "GR_INVITATION_NOT_PENDING",
                    ("role", "slug"): "GR_DUPLICATE_ROLE",
                    ("permission", "slug"): "GR_DUPLICATE_PERMISSION",
-                   ("role", None): "GR_ROLE_IN_USE"}
+                   ("role", None): "GR_ROLE_IN_USE",
+                   ("group", "displayName"): "GR_DUPLICATE_GROUP"}
 # Checked in order: the first class the error is an instance of names its code.
 _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),

@@ -11,6 +11,7 @@ import falcon
 
 from .discovery import ResourceTypes, Schemas, ServiceProviderConfig
 from .errors import MEDIA_TYPE, ErrorFormat
+from .groups import ScimGroup, ScimGroups
 from .users import ScimUser, ScimUsers
 
 PREFIX = "/scim/v2"
@@ -23,7 +24,12 @@ def install(app, add, *, store, **_):
     app.req_options.media_handlers[MEDIA_TYPE] = handler
     app.resp_options.media_handlers[MEDIA_TYPE] = handler
     add(f"{PREFIX}/ServiceProviderConfig", ServiceProviderConfig())
-    add(f"{PREFIX}/ResourceTypes", ResourceTypes())
-    add(f"{PREFIX}/Schemas", Schemas())
+    resource_types, schemas = ResourceTypes(), Schemas()
+    add(f"{PREFIX}/ResourceTypes", resource_types)
+    add(f"{PREFIX}/ResourceTypes/{{id}}", resource_types, suffix="item")
+    add(f"{PREFIX}/Schemas", schemas)
+    add(f"{PREFIX}/Schemas/{{id}}", schemas, suffix="item")
     add(f"{PREFIX}/Users", ScimUsers(store))
     add(f"{PREFIX}/Users/{{id}}", ScimUser(store))
+    add(f"{PREFIX}/Groups", ScimGroups(store))
+    add(f"{PREFIX}/Groups/{{id}}", ScimGroup(store))

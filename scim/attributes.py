@@ -32,9 +32,7 @@ def project(document, attributes=None, excluded=None):
         kept = {}
         for key, value in document.items():
             wanted = [sub for attr, sub in attributes if attr == key.lower()]
-            if key.lower() in ALWAYS:
-                kept[key] = value
-            elif None in wanted:
+            if key.lower() in ALWAYS or None in wanted:
                 kept[key] = value
             elif wanted:
                 kept[key] = _only(value, set(wanted))

@@ -16,6 +16,7 @@ _SCIM_TYPES = {
     "GR_DUPLICATE_EMAIL": "uniqueness",
     "GR_DUPLICATE_MEMBERSHIP": "uniqueness",
     "GR_DUPLICATE_EXTERNAL_ID": "uniqueness",
+    "GR_DUPLICATE_GROUP": "uniqueness",
     "GR_ORG_SCOPE_VIOLATION": "mutability",
 }
 

@@ -21,8 +21,8 @@ _TOKEN = re.compile(r'''\s*(?:
     (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<punct>[()\[\]])
   | (?P<word>[A-Za-z0-9_:.$\-+]+)
-)''', re.X)
-_URN = re.compile(r"^urn:[^ ]*:", re.I)
+)''', re.VERBOSE)
+_URN = re.compile(r"^urn:[^ ]*:", re.IGNORECASE)
 _KEYWORDS = {"true": True, "false": False, "null": None}
 
 

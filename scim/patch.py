@@ -16,8 +16,8 @@ from .errors import invalid
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MAX_OPERATIONS = 1000
 _PATH = re.compile(r"^(?P<attr>[^\[\].]+(?:\.[^\[\].]+)*?)(?:\[(?P<filter>.*)\])?(?:\.(?P<sub>[A-Za-z$][\w$-]*))?$",
-                   re.S)
-_URN = re.compile(r"^urn:[^\[]*:(?=[^:\[]+(?:[\[.]|$))", re.I)
+                   re.DOTALL)
+_URN = re.compile(r"^urn:[^\[]*:(?=[^:\[]+(?:[\[.]|$))", re.IGNORECASE)
 
 
 def apply(resource, body):
@@ -82,7 +82,11 @@ def _at_path(resource, op, path, value, where):
             parent[key] = {}
         parent = parent[key]
     key = _key(parent, names[-1])
-    if op == "remove":
+    if op == "remove" and isinstance(value, list) and isinstance(parent.get(key), list):
+        # Okta removes members as {"op": "remove", "path": "members", "value": [{"value": id}]}
+        gone = {_identity(item) for item in value}
+        parent[key] = [item for item in parent[key] if _identity(item) not in gone]
+    elif op == "remove":
         parent.pop(key, None)
     elif op == "add" and isinstance(parent.get(key), list):
         parent[key] = parent[key] + [item for item in _as_list(value) if item not in parent[key]]
@@ -128,3 +132,10 @@ def _key(container, name):
 
 def _as_list(value):
     return value if isinstance(value, list) else [value]
+
+
+def _identity(item):
+    """What names a value of a multi-valued attribute: its `value`, or the item itself."""
+    if isinstance(item, dict):
+        return str(item.get(_key(item, "value")))
+    return str(item)

@@ -1,9 +1,9 @@
 """How SCIM answers: application/scim+json documents, resource versions (ETag), and the
 organization every request acts in."""
 import hashlib
+import json
 
 import falcon
-
 from goldenrecord.restapi.errors import ApiError
 from goldenrecord.restapi.inputs import read_json
 
@@ -31,10 +31,13 @@ def body_of(req):
     return data
 
 
-def version(*parts):
-    """A weak entity tag over what a resource's representation is made of."""
-    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:20]
-    return f'W/"{digest}"'
+def versioned(document):
+    """`document` with meta.version: a weak entity tag over everything else it shows, so
+    any change to what a client sees is a new version, however fast the clock."""
+    shown = {key: value for key, value in document.items() if key != "meta"}
+    digest = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:20]
+    document["meta"]["version"] = f'W/"{digest}"'
+    return document
 
 
 def check_if_match(req, current):

@@ -7,42 +7,22 @@ as they were. Every change goes through store.provisioning, i.e. the API's own r
 events, webhooks and the audit log (whose actor is the IdP's key) see it as any other.
 """
 from goldenrecord.restapi.external import external_id_field
-from goldenrecord.restapi.inputs import Email, Integer, Query, Text
+from goldenrecord.restapi.inputs import Email
 from goldenrecord.restapi.operations import operation
 from goldenrecord.store.records import timestamp
 from goldenrecord.store.rules import USER_PROFILE
 
-from . import attributes, filters, patch
-from .errors import ERRORS_AS, MEDIA_TYPE, invalid
-from .responses import (base_url, body_of, check_if_match, list_response, organization_of,
-                        send, version)
+from . import filters, patch
+from .errors import invalid
+from .resource import BODY, DETAILS, LIST, SHOWN, answer_list, by_id, filtered, shown
+from .responses import base_url, body_of, check_if_match, organization_of, send, versioned
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-SCOPE = "scim:write"
-MAX_COUNT = 200  # a page's most resources (ServiceProviderConfig's filter.maxResults)
 
 _EMAIL = Email(required=True)
 _EXTERNAL_ID = external_id_field("user")
 _FIRST, _LAST = USER_PROFILE["firstName"], USER_PROFILE["lastName"]
-
-_SHOWN = {"attributes": Text(max_length=1000, description="Only these attributes "
-                             "(comma-separated paths; id and schemas always)"),
-          "excludedAttributes": Text(max_length=1000, description="All attributes but these")}
-LIST = Query(
-    filter=Text(max_length=filters.MAX_LENGTH, description=(
-        "A SCIM filter: `userName eq`, `externalId eq`, `emails[type eq \"work\"].value eq`, "
-        "any attribute with eq ne co sw ew gt lt ge le pr, `and`, `or`, `not`, parentheses")),
-    startIndex=Integer(minimum=0, maximum=999999, default=1,
-                       description="1-based position of the first result (0: 1)"),
-    count=Integer(minimum=0, maximum=999999, default=100,
-                  description=f"Results per page (more than {MAX_COUNT}: {MAX_COUNT})"),
-    **_SHOWN)
-SHOWN = Query(**_SHOWN)
-BY_ID = {"id": Text(max_length=100, description="The user's id")}
-_DOCUMENT = {"type": "object", "description": "A SCIM resource (RFC 7643)"}
-_DETAILS = dict(scope=SCOPE, envelope=False, media_type=MEDIA_TYPE, response=_DOCUMENT,
-                errors_as=ERRORS_AS)
-_BODY = {MEDIA_TYPE: _DOCUMENT}  # application/json is taken too, but not published twice
+BY_ID = by_id("user")
 _FOUND = ("GR_USER_NOT_FOUND",)
 _CHANGE = ("GR_USER_NOT_FOUND", "GR_PRECONDITION_FAILED", "GR_DUPLICATE_EMAIL",
            "GR_DUPLICATE_EXTERNAL_ID")
@@ -67,13 +47,11 @@ def user_document(membership, base):
         "active": membership.status == "active" and user.is_active,
         "meta": {"resourceType": "User", "created": timestamp(membership.created_at),
                  "lastModified": timestamp(max(user.updated_at, membership.updated_at)),
-                 "location": f"{base}/Users/{user.id}",
-                 "version": version(user.updated_at, membership.updated_at, membership.status,
-                                    user.is_active)},
+                 "location": f"{base}/Users/{user.id}"},
     }
     if user.external_id is not None:
         document["externalId"] = user.external_id
-    return document
+    return versioned(document)
 
 
 def user_fields(document):
@@ -101,13 +79,6 @@ def _boolean(value, field):
     return value
 
 
-def _shown(req, document):
-    query = req.context.input
-    return attributes.project(
-        document, attributes.names(query.get("attributes"), "attributes"),
-        attributes.names(query.get("excluded_attributes"), "excludedAttributes"))
-
-
 class ScimUsers:
     def __init__(self, store):
         self._provisioning = store.provisioning
@@ -115,25 +86,24 @@ class ScimUsers:
     @operation("List or filter SCIM users", name="scimListUsers", query=LIST, description=(
         "The key's organization's members as a SCIM ListResponse, in the order they joined; "
         "`filter`, `startIndex`, `count`, `attributes`, `excludedAttributes` as RFC 7644 "
-        "§3.4.2. A bad filter is 400 `invalidFilter`."), **_DETAILS)
+        "§3.4.2. A bad filter is 400 `invalidFilter`."), **DETAILS)
     def on_get(self, req, resp):
         organization_id = organization_of(req)
-        query = req.context.input
-        start = max(query["start_index"], 1)
-        count = min(query["count"], MAX_COUNT)
         base = base_url(req)
-        if query.get("filter") is None:
-            total, page = self._provisioning.members(organization_id, offset=start - 1,
-                                                     limit=count)
-            found = [user_document(m, base) for m in page]
-        else:
-            matched = self._matching(organization_id, filters.parse(query["filter"]), base)
-            total, found = len(matched), matched[start - 1:start - 1 + count]
-        send(req, resp, list_response([_shown(req, d) for d in found], total, start))
 
-    def _matching(self, organization_id, predicate, base):
-        """The members' documents `predicate` holds for: one looked up by key when the
-        filter is `userName eq` or `externalId eq`, else every member's, tested in turn."""
+        def fetch(predicate, offset, count):
+            if predicate is None:
+                total, page = self._provisioning.members(organization_id, offset=offset,
+                                                         limit=count)
+                return total, [user_document(m, base) for m in page]
+            return filtered(self._candidates(organization_id, predicate, base), predicate,
+                            offset, count)
+
+        answer_list(req, resp, fetch)
+
+    def _candidates(self, organization_id, predicate, base):
+        """The members' documents `predicate` may hold for: the one looked up by key when
+        the filter is `userName eq` or `externalId eq`, else every member's."""
         exact = filters.exact_match(predicate)
         if exact is not None and exact[0] in (("username",), ("externalid",)):
             if not isinstance(exact[1], str):
@@ -143,15 +113,14 @@ class ScimUsers:
             candidates = [m for m in [lookup(organization_id, exact[1])] if m is not None]
         else:
             candidates = self._provisioning.members(organization_id)[1]
-        documents = (user_document(m, base) for m in candidates)
-        return [d for d in documents if predicate(d)]
+        return [user_document(m, base) for m in candidates]
 
     @operation("Provision a SCIM user", name="scimCreateUser", status=201, description=(
         "A new member of the key's organization: a new user, or the user who already has "
         "this email (userName), linked: a user of another organization only when the "
         "email's domain is verified for this one. A member already is 409 `uniqueness`."),
-        reads_body=_BODY, errors=("GR_DUPLICATE_MEMBERSHIP", "GR_DUPLICATE_EXTERNAL_ID"),
-        **_DETAILS)
+        reads_body=BODY, errors=("GR_DUPLICATE_MEMBERSHIP", "GR_DUPLICATE_EXTERNAL_ID"),
+        **DETAILS)
     def on_post(self, req, resp):
         organization_id = organization_of(req)
         fields, active = user_fields(body_of(req))
@@ -169,20 +138,20 @@ class ScimUser:
 
     @operation("Get a SCIM user", name="scimGetUser", path=BY_ID, query=SHOWN, errors=_FOUND,
                description="One member of the key's organization; If-None-Match is 304 while "
-                           "the version is the same.", **_DETAILS)
+                           "the version is the same.", **DETAILS)
     def on_get(self, req, resp, id):
-        send(req, resp, _shown(req, user_document(self._current(req, id), base_url(req))))
+        send(req, resp, shown(req, user_document(self._current(req, id), base_url(req))))
 
-    @operation("Replace a SCIM user", name="scimReplaceUser", path=BY_ID, reads_body=_BODY, errors=_CHANGE,
+    @operation("Replace a SCIM user", name="scimReplaceUser", path=BY_ID, reads_body=BODY, errors=_CHANGE,
                description="The user's userName, name, externalId and active, as given "
-                           "(If-Match: only at that version, else 412).", **_DETAILS)
+                           "(If-Match: only at that version, else 412).", **DETAILS)
     def on_put(self, req, resp, id):
         self._store(req, resp, id, body_of(req))
 
-    @operation("Patch a SCIM user", name="scimPatchUser", path=BY_ID, reads_body=_BODY, errors=_CHANGE,
+    @operation("Patch a SCIM user", name="scimPatchUser", path=BY_ID, reads_body=BODY, errors=_CHANGE,
                description="RFC 7644 §3.5.2 operations, including Okta's and Entra ID's "
                            "forms: `Replace` capitalised, a path-less value object, "
-                           "`active` false.", **_DETAILS)
+                           "`active` false.", **DETAILS)
     def on_patch(self, req, resp, id):
         body = body_of(req)
         current = user_document(self._current(req, id), base_url(req))
@@ -199,7 +168,7 @@ class ScimUser:
     @operation("Deprovision a SCIM user", name="scimDeleteUser", path=BY_ID, status=204,
                errors=("GR_USER_NOT_FOUND", "GR_PRECONDITION_FAILED"),
                description="Deactivates the membership: the user stays (active false), and "
-                           "so do their other organizations.", **_DETAILS)
+                           "so do their other organizations.", **DETAILS)
     def on_delete(self, req, resp, id):
         organization_id = organization_of(req)
         check_if_match(req, user_document(self._current(req, id), base_url(req))["meta"]["version"])

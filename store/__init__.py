@@ -26,6 +26,7 @@ from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, S
                      Unavailable)
 from .memberships import Memberships
 from .provisioning import Provisioning
+from .groups import Groups
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
@@ -77,6 +78,7 @@ class Store:
         self.invitations = Invitations(self)
         self.domains = Domains(self)
         self.provisioning = Provisioning(self)
+        self.scim_groups = Groups(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)

@@ -218,6 +218,8 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
         "/api/v1/webhooks": {"getWebhook", "updateWebhook", "deleteWebhook", "pingWebhook",
                              "listDeliveries"},
         "/scim/v2/Users": {"scimGetUser", "scimReplaceUser", "scimPatchUser", "scimDeleteUser"},
+        "/scim/v2/Groups": {"scimGetGroup", "scimReplaceGroup", "scimPatchGroup",
+                            "scimDeleteGroup"},
     }
     for path, targets in expected.items():
         assert set(paths[path]["post"]["responses"]["201"]["links"]) == targets, path

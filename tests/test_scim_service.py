@@ -4,24 +4,14 @@ import random
 
 import pytest
 
+from scim_support import CONTENT, SCIM, scim_error
 from support import assert_envelope
-
-SCIM = "/scim/v2"
-CONTENT = "application/scim+json"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
 @pytest.fixture
 def idp(keys, make):
     return keys.headers("scim:write", org=make.org()["id"])
 
-
-def scim_error(result, status, scim_type=None):
-    assert result.status_code == status, result.text
-    assert result.headers["content-type"] == CONTENT
-    assert result.json["schemas"] == [ERROR] and result.json["status"] == str(status)
-    assert result.json.get("scimType") == scim_type
-    return result.json
 
 
 def test_service_provider_config_declares_what_is_served(client, idp):
@@ -43,6 +33,10 @@ def test_resource_types_and_schemas(client, idp):
     [user_schema] = [s for s in schemas["Resources"] if s["id"] == user["schema"]]
     names = {a["name"] for a in user_schema["attributes"]}
     assert {"userName", "name", "emails", "active", "externalId"} <= names
+    one = client.simulate_get(f"{SCIM}/Schemas/{user['schema']}", headers=idp)
+    assert one.status_code == 200 and one.json == user_schema
+    assert client.simulate_get(f"{SCIM}/ResourceTypes/User", headers=idp).json == user
+    scim_error(client.simulate_get(f"{SCIM}/ResourceTypes/Nothing", headers=idp), 404)
 
 
 def test_without_a_key_the_refusal_is_a_scim_error_with_the_challenge(client):

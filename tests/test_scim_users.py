@@ -4,33 +4,10 @@ import json
 
 import pytest
 
+from scim_support import idp, org  # noqa: F401  (fixtures)
+from scim_support import CONTENT, PATCH, SCIM, USER, idp_headers, scim_error
 from support import assert_envelope
 
-SCIM = "/scim/v2"
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-CONTENT = "application/scim+json"
-
-
-@pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
-def idp(keys, org):
-    """The IdP's bearer token: the organization's key with scim:write only."""
-    return {**keys.headers("scim:write", org=org["id"]), "Content-Type": CONTENT}
-
-
-def scim_error(result, status, scim_type=None):
-    assert result.status_code == status, result.text
-    assert result.headers["content-type"] == CONTENT
-    body = result.json
-    assert body["schemas"] == [ERROR] and body["status"] == str(status) and body["detail"]
-    assert body.get("scimType") == scim_type
-    return body
 
 
 def new_user(client, idp, email="jane@acme.example", **more):
@@ -155,7 +132,7 @@ def test_list_filters(client, idp, keys, make, clock):
     clock.advance(seconds=1)  # members are listed in the order they joined
     bob = new_user(client, idp, email="bob@acme.example", externalId="okta-bob")
     outsider = make.org()
-    new_user(client, {**keys.headers("scim:write", org=outsider["id"]), "Content-Type": CONTENT},
+    new_user(client, idp_headers(keys, outsider["id"]),
              email="eve@acme.example")
 
     def ids(flt):

@@ -46,7 +46,7 @@ def config(config, workos):
 
 
 @pytest.fixture
-def world(client, admin, make, module_receiver):
+def world(client, admin, make, module_receiver, store):
     """One of everything a path can name, made as the admin."""
     hook = assert_envelope(client.simulate_post("/api/v1/webhooks", headers=admin, json={
         "name": "h", "url": module_receiver.url, "events": ["organization.created"]}), 201)
@@ -71,7 +71,9 @@ def world(client, admin, make, module_receiver):
             "extra_user": make.user()["id"], "invitations": invitation["id"],
             "domain_id": domain["id"], "roles": role["id"], "permissions": permission["id"],
             "permission_id": permission["id"], "org": org, "make": make,
-            "user_email": user["email"]}
+            "user_email": user["email"], "scim_type": "User", "scim_schema": SCIM_USER,
+            "scim_groups": store.scim_groups.create(org["id"], display_name="World",
+                                                    member_ids=[user["id"]])[0].id}
 
 
 def _unique():
@@ -84,6 +86,7 @@ _unique.n = 0
 V1 = "/api/v1"
 SCIM = "/scim/v2"  # answered in SCIM's format, to organization-scoped keys only
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+SCIM_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 EXTERNAL_ID = "crm-1"  # the world's organization and user both have it
 # (method, path template) -> (body factory, query string, success status). The required
 # scope is not written here: it comes from the route table.
@@ -176,6 +179,8 @@ CALLS = {
     ("GET", f"{SCIM}/ServiceProviderConfig"): (None, "", 200),
     ("GET", f"{SCIM}/ResourceTypes"): (None, "", 200),
     ("GET", f"{SCIM}/Schemas"): (None, "", 200),
+    ("GET", f"{SCIM}/ResourceTypes/{{id}}"): (None, "", 200),
+    ("GET", f"{SCIM}/Schemas/{{id}}"): (None, "", 200),
     ("GET", f"{SCIM}/Users"): (None, "", 200),
     ("POST", f"{SCIM}/Users"): (lambda w: {"schemas": [SCIM_USER],
                                            "userName": f"s{_unique()}@example.com"}, "", 201),
@@ -186,6 +191,16 @@ CALLS = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "value": {"active": False}}]}, "", 200),
     ("DELETE", f"{SCIM}/Users/{{id}}"): (None, "", 204),
+    ("GET", f"{SCIM}/Groups"): (None, "", 200),
+    ("POST", f"{SCIM}/Groups"): (lambda w: {"schemas": [SCIM_GROUP],
+                                            "displayName": f"g{_unique()}"}, "", 201),
+    ("GET", f"{SCIM}/Groups/{{id}}"): (None, "", 200),
+    ("PUT", f"{SCIM}/Groups/{{id}}"): (lambda w: {"schemas": [SCIM_GROUP],
+                                                  "displayName": "Renamed"}, "", 200),
+    ("PATCH", f"{SCIM}/Groups/{{id}}"): (lambda w: {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "remove", "path": "members"}]}, "", 200),
+    ("DELETE", f"{SCIM}/Groups/{{id}}"): (None, "", 204),
 }
 # Answered in a format of their own rather than the envelope (their errors are envelopes).
 NOT_ENVELOPED = {("GET", "/metrics"), ("GET", f"{V1}/audit-logs/export")} | {
@@ -198,7 +213,11 @@ ALSO_NEEDS = {("POST", f"{V1}/webhooks"): ("users:read",)}
 
 def _path(template, world):
     """`template` with its ids filled from `world`: `{id}` by the collection it follows."""
-    collection = "users" if template.startswith(SCIM) else template.removeprefix(f"{V1}/").split("/")[0]
+    if template.startswith(SCIM):
+        collection = {"Groups": "scim_groups", "ResourceTypes": "scim_type",
+                      "Schemas": "scim_schema"}.get(template.split("/")[3], "users")
+    else:
+        collection = template.removeprefix(f"{V1}/").split("/")[0]
     return template.format(id=world.get(collection), delivery_id=world["delivery_id"],
                            domain_id=world["domain_id"], external_id=EXTERNAL_ID,
                            permission_id=world["permission_id"])
