@@ -118,7 +118,8 @@ class _Parser:
             inner = self.expression(depth + 1)
             self.expect("]")
             sub = None
-            if self.peek() is not None and self.peek()[0] == "word" and self.peek()[1].startswith("."):
+            after = self.peek()
+            if after is not None and after[0] == "word" and after[1].startswith("."):
                 sub = _path(self.take()[1][1:])
             if sub is None:
                 return _any_value(path, inner)

@@ -12,7 +12,7 @@ from goldenrecord.store.records import timestamp
 from . import patch
 from .errors import invalid
 from .resource import BODY, DETAILS, LIST, SHOWN, answer_list, by_id, filtered, shown
-from .responses import base_url, body_of, check_if_match, organization_of, send, versioned
+from .responses import base_url, body_of, changing, organization_of, send, versioned
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 _NAME = Text(max_length=200, required=True)
@@ -101,7 +101,8 @@ class ScimGroup:
                errors=_CHANGE, description="displayName, externalId and members, as given.",
                **DETAILS)
     def on_put(self, req, resp, id):
-        self._store(req, resp, id, body_of(req))
+        body = body_of(req)
+        self._store(req, resp, id, lambda current: body)
 
     @operation("Patch a SCIM group", name="scimPatchGroup", path=BY_ID, reads_body=BODY,
                errors=_CHANGE, description=(
@@ -109,17 +110,22 @@ class ScimGroup:
                    "a `value` list), replace displayName; all or nothing."), **DETAILS)
     def on_patch(self, req, resp, id):
         body = body_of(req)
-        self._store(req, resp, id, patch.apply(self._document(req, id), body))
+        self._store(req, resp, id, lambda current: patch.apply(current, body))
 
-    def _store(self, req, resp, id, document):
-        check_if_match(req, self._document(req, id)["meta"]["version"])
-        group, members = self._groups.replace(organization_of(req), id, **group_fields(document))
+    def _read(self, req, id):
+        return lambda: self._document(req, id)
+
+    def _store(self, req, resp, id, change):
+        """Store what `change(current document)` makes of the group, as a replace."""
+        with changing(req, self._read(req, id)) as current:
+            fields = group_fields(change(current))
+            group, members = self._groups.replace(organization_of(req), id, **fields)
         send(req, resp, group_document(group, members, base_url(req)))
 
     @operation("Delete a SCIM group", name="scimDeleteGroup", path=BY_ID, status=204,
                errors=("GR_NOT_FOUND", "GR_PRECONDITION_FAILED"),
                description="The group goes; its members stay members.", **DETAILS)
     def on_delete(self, req, resp, id):
-        check_if_match(req, self._document(req, id)["meta"]["version"])
-        self._groups.delete(organization_of(req), id)
+        with changing(req, self._read(req, id)):
+            self._groups.delete(organization_of(req), id)
         resp.status = 204

@@ -15,7 +15,8 @@ from .errors import invalid
 
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MAX_OPERATIONS = 1000
-_PATH = re.compile(r"^(?P<attr>[^\[\].]+(?:\.[^\[\].]+)*?)(?:\[(?P<filter>.*)\])?(?:\.(?P<sub>[A-Za-z$][\w$-]*))?$",
+_PATH = re.compile(r"^(?P<attr>[^\[\].]+(?:\.[^\[\].]+)*?)(?:\[(?P<filter>.*)\])?"
+                   r"(?:\.(?P<sub>[A-Za-z$][\w$-]*))?$",
                    re.DOTALL)
 _URN = re.compile(r"^urn:[^\[]*:(?=[^:\[]+(?:[\[.]|$))", re.IGNORECASE)
 

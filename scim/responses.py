@@ -1,11 +1,13 @@
 """How SCIM answers: application/scim+json documents, resource versions (ETag), and the
 organization every request acts in."""
+import contextlib
 import hashlib
 import json
 
 import falcon
 from goldenrecord.restapi.errors import ApiError
 from goldenrecord.restapi.inputs import read_json
+from goldenrecord.store.db import write_transaction
 
 from .errors import MEDIA_TYPE
 
@@ -40,6 +42,18 @@ def versioned(document):
     return document
 
 
+@contextlib.contextmanager
+def changing(req, read_current):
+    """A write transaction for a change of the resource `read_current()` reads (its SCIM
+    document), which it yields: read, If-Match compared (412 on another version) and
+    changed in one transaction, so no other writer slips between them (a PATCH's
+    operations apply to the document as it stands in the transaction)."""
+    with write_transaction():
+        current = read_current()
+        check_if_match(req, current["meta"]["version"])
+        yield current
+
+
 def check_if_match(req, current):
     """Refuse (412) a change whose If-Match names a version other than `current`."""
     wanted = req.get_header("If-Match")
@@ -47,7 +61,8 @@ def check_if_match(req, current):
         return
     tags = [tag.strip() for tag in wanted.split(",")]
     if "*" not in tags and current not in tags:
-        raise ApiError("GR_PRECONDITION_FAILED", "The resource changed since the version in If-Match")
+        raise ApiError("GR_PRECONDITION_FAILED",
+                       "The resource changed since the version in If-Match")
 
 
 def send(req, resp, document, *, status=200, location=None):

@@ -15,7 +15,7 @@ from goldenrecord.store.rules import USER_PROFILE
 from . import filters, patch
 from .errors import invalid
 from .resource import BODY, DETAILS, LIST, SHOWN, answer_list, by_id, filtered, shown
-from .responses import base_url, body_of, check_if_match, organization_of, send, versioned
+from .responses import base_url, body_of, changing, organization_of, send, versioned
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -142,35 +142,39 @@ class ScimUser:
     def on_get(self, req, resp, id):
         send(req, resp, shown(req, user_document(self._current(req, id), base_url(req))))
 
-    @operation("Replace a SCIM user", name="scimReplaceUser", path=BY_ID, reads_body=BODY, errors=_CHANGE,
+    @operation("Replace a SCIM user", name="scimReplaceUser", path=BY_ID, reads_body=BODY,
+               errors=_CHANGE,
                description="The user's userName, name, externalId and active, as given "
                            "(If-Match: only at that version, else 412).", **DETAILS)
     def on_put(self, req, resp, id):
-        self._store(req, resp, id, body_of(req))
+        body = body_of(req)
+        self._store(req, resp, id, lambda current: body)
 
-    @operation("Patch a SCIM user", name="scimPatchUser", path=BY_ID, reads_body=BODY, errors=_CHANGE,
+    @operation("Patch a SCIM user", name="scimPatchUser", path=BY_ID, reads_body=BODY,
+               errors=_CHANGE,
                description="RFC 7644 §3.5.2 operations, including Okta's and Entra ID's "
                            "forms: `Replace` capitalised, a path-less value object, "
                            "`active` false.", **DETAILS)
     def on_patch(self, req, resp, id):
         body = body_of(req)
-        current = user_document(self._current(req, id), base_url(req))
-        self._store(req, resp, id, patch.apply(current, body))
+        self._store(req, resp, id, lambda current: patch.apply(current, body))
 
-    def _store(self, req, resp, id, document):
-        organization_id = organization_of(req)
-        base = base_url(req)
-        check_if_match(req, user_document(self._current(req, id), base)["meta"]["version"])
-        fields, active = user_fields(document)
-        membership = self._provisioning.replace(organization_id, id, fields, active=active)
-        send(req, resp, user_document(membership, base))
+    def _read(self, req, id):
+        return lambda: user_document(self._current(req, id), base_url(req))
+
+    def _store(self, req, resp, id, change):
+        """Store what `change(current document)` makes of the user, as a replace."""
+        with changing(req, self._read(req, id)) as current:
+            fields, active = user_fields(change(current))
+            membership = self._provisioning.replace(organization_of(req), id, fields,
+                                                    active=active)
+        send(req, resp, user_document(membership, base_url(req)))
 
     @operation("Deprovision a SCIM user", name="scimDeleteUser", path=BY_ID, status=204,
                errors=("GR_USER_NOT_FOUND", "GR_PRECONDITION_FAILED"),
                description="Deactivates the membership: the user stays (active false), and "
                            "so do their other organizations.", **DETAILS)
     def on_delete(self, req, resp, id):
-        organization_id = organization_of(req)
-        check_if_match(req, user_document(self._current(req, id), base_url(req))["meta"]["version"])
-        self._provisioning.deactivate(organization_id, id)
+        with changing(req, self._read(req, id)):
+            self._provisioning.deactivate(organization_of(req), id)
         resp.status = 204
