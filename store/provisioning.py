@@ -22,13 +22,15 @@ class Provisioning:
         self._store = store
 
     def member(self, organization_id, user_id):
-        """The membership of `user_id` in `organization_id`, its user loaded; NotFound
-        ("user") when the user is not a member (an IdP sees nobody else)."""
-        membership = Membership.get_or_none(Membership.organization == organization_id,
-                                            Membership.user == user_id)
+        """The membership of `user_id` in `organization_id`, its user loaded (one indexed
+        statement); NotFound("user") when the user is not a member (an IdP sees nobody
+        else)."""
+        membership = (Membership.select(Membership, User).join(User)
+                      .where(Membership.organization == organization_id,
+                             Membership.user == user_id).get_or_none())
         if membership is None:
             raise NotFound("user", user_id)
-        return self._store.memberships.get(membership.id)
+        return membership
 
     def member_by_email(self, organization_id, email):
         """The membership whose user has `email` (any case), or None."""
