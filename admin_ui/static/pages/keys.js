@@ -13,7 +13,7 @@ const SCOPES = [
   "permissions:read", "permissions:write", "authorization:check", "api_keys:read",
   "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
   "invitations:read", "invitations:write", "metrics:read", "events:read", "audit_logs:read",
-  "audit_logs:write", "*:*",
+  "audit_logs:write", "scim:write", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
 
