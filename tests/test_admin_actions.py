@@ -9,8 +9,11 @@ import json
 import re
 
 import pytest
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from dashboard import api, browser, expect, page, server, shoot, sign_in, wait_until, world  # noqa: F401
+from support import Receiver
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
 
@@ -210,6 +213,44 @@ def test_a_webhook_is_edited_paused_resumed_and_deleted(page, world, api, module
     assert api.call("GET", f"/webhooks/{hook['id']}", 200)["isActive"] is True
     delete_through_the_dialog(page, api, "#delete-hook", "pending deliveries are dropped", "#/webhooks",
                               f"/webhooks/{hook['id']}")
+
+
+def test_a_webhook_secret_is_rotated_through_the_dialog_and_signs_what_follows(page, world, api):
+    receiver = Receiver()  # its own: only this test's ping arrives
+    try:
+        hook = api.webhook("rotating", receiver.url)
+        sign_in(page, world["operator"])
+        page.goto(f"/admin#/webhooks/{hook['id']}")
+        page.click("#rotate-secret")
+        expect(page.locator("dialog.confirm")).to_contain_text("old one stops verifying")
+        page.locator("dialog.confirm").get_by_role("button", name="Cancel").click()
+        expect(page.locator("#secret-reveal")).to_have_count(0)  # cancelled: nothing rotated
+        page.click("#rotate-secret")
+        page.click("#confirm-yes")
+        secret = page.locator("#webhook-secret").input_value()
+        assert secret.startswith("whsec_") and secret != hook["secret"]
+        expect(page.locator("#secret-reveal")).to_contain_text("shown only this once")
+        shoot(page, "webhook-secret-rotated")
+        page.click("#ping")
+        [ping] = receiver.wait_for(1)
+        assert StandardWebhook(secret).verify(ping["body"], ping["headers"])["event"] == "ping"
+        with pytest.raises(WebhookVerificationError):
+            StandardWebhook(hook["secret"]).verify(ping["body"], ping["headers"])
+        page.reload()  # shown once: the page never shows it again
+        expect(page.locator("#hook-name-heading")).to_contain_text("rotating")
+        expect(page.locator("#secret-reveal")).to_have_count(0)
+        assert "secret" not in api.call("GET", f"/webhooks/{hook['id']}", 200)
+    finally:
+        receiver.close()
+
+
+def test_rotating_a_webhook_secret_is_disabled_without_webhooks_write(page, world, api, module_receiver):
+    hook = api.webhook("read only", module_receiver.url)
+    sign_in(page, api.key(("webhooks:read",))["key"])
+    page.goto(f"/admin#/webhooks/{hook['id']}")
+    expect(page.locator("#rotate-secret")).to_be_disabled()
+    expect(page.locator("#rotate-secret")).to_have_attribute("title", "Your API key lacks the 'webhooks:write' scope.")
+    expect(page.locator("#main")).to_contain_text("Changing this subscription is off")
 
 
 def test_a_list_exports_as_csv_with_formulas_defused(page, world, api):

@@ -216,6 +216,7 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
         "/api/v1/permissions": {"getPermission", "updatePermission", "deletePermission"},
         "/api/v1/keys": {"getKey", "rotateKey", "revokeKey"},
         "/api/v1/webhooks": {"getWebhook", "updateWebhook", "deleteWebhook", "pingWebhook",
+                             "rotateWebhookSecret",
                              "listDeliveries"},
         "/scim/v2/Users": {"scimGetUser", "scimReplaceUser", "scimPatchUser", "scimDeleteUser"},
         "/scim/v2/Groups": {"scimGetGroup", "scimReplaceGroup", "scimPatchGroup",

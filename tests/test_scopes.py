@@ -146,6 +146,7 @@ CALLS = {
     ("PUT", f"{V1}/webhooks/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
     ("DELETE", f"{V1}/webhooks/{{id}}"): (None, "", 200),
     ("POST", f"{V1}/webhooks/{{id}}/test"): (None, "", 202),
+    ("POST", f"{V1}/webhooks/{{id}}/rotate-secret"): (None, "", 200),
     ("GET", f"{V1}/webhooks/{{id}}/deliveries"): (None, "", 200),
     ("POST", f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver"): (None, "", 202),
     ("GET", f"{V1}/organizations/external/{{external_id}}"): (None, "", 200),

@@ -1,6 +1,6 @@
-// A secret the API answers with once (a new API key, an invitation's token and accept URL):
-// shown in a read-only field with a copy button, with the warning that no page can show it
-// again, because only its hash is kept.
+// A secret the API answers with once (a new API key, an invitation's token and accept URL, a
+// webhook's signing secret): shown in a read-only field with a copy button, with the warning
+// that no page can show it again, because the API never answers with it again.
 
 import { h, replace } from "./dom.js";
 
