@@ -112,7 +112,7 @@ class GoldenRecord:
 
     def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
                  access_log=None, write_probe_seconds=None):
-        from goldenrecord import admin_ui, restapi
+        from goldenrecord import admin_ui, restapi, scim
         from goldenrecord.webhook_delivery import WebhookSender
 
         self.config = config or Config()
@@ -130,7 +130,8 @@ class GoldenRecord:
             workos=restapi.WorkosLink(self.config.workos.webhook_secret,
                                       workos_clients(self.config),
                                       workos_role_map(self.config)),
-            extensions=[functools.partial(admin_ui.install, sessions=sessions, clock=clock)])
+            extensions=[functools.partial(admin_ui.install, sessions=sessions, clock=clock),
+                        functools.partial(scim.install, store=self.store)])
         self.webhooks = WebhookSender(self.store.events, self.config.webhooks, clock=clock,
                                       on_outcome=self.metrics.delivered)
         self._state = "built"

@@ -90,6 +90,11 @@ ERROR_CODES = {
         410, "The events cursor is older than the events kept (`events.retention_days`): "
              "events after it were pruned; start again from an empty `after` and reconcile",
         "This cursor has expired: events after it are no longer kept"),
+    "GR_DUPLICATE_GROUP": ErrorCode(
+        409, "The organization has a SCIM group with this displayName already"),
+    "GR_PRECONDITION_FAILED": ErrorCode(
+        412, "The resource changed since the version the request's If-Match names (SCIM)",
+        "The resource changed since the version in If-Match"),
     "GR_PAYLOAD_TOO_LARGE": ErrorCode(
         413, "The request body is larger than 1 MiB", "The request body is too large"),
     "GR_RATE_LIMITED": ErrorCode(
@@ -184,7 +189,8 @@ _CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
                    ("invitation", "token"): "GR_INVITATION_NOT_PENDING",
                    ("role", "slug"): "GR_DUPLICATE_ROLE",
                    ("permission", "slug"): "GR_DUPLICATE_PERMISSION",
-                   ("role", None): "GR_ROLE_IN_USE"}
+                   ("role", None): "GR_ROLE_IN_USE",
+                   ("group", "displayName"): "GR_DUPLICATE_GROUP"}
 # Checked in order: the first class the error is an instance of names its code.
 _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),
@@ -236,6 +242,12 @@ def _falcon_error(error):
 
 
 def render(req, resp, error):
+    """`error` as the envelope, or in the format of the request's own protocol where one
+    took the request over (`req.context.error_format`, set by SCIM's middleware: scim/)."""
+    own_format = getattr(req.context, "error_format", None)
+    if own_format is not None:
+        own_format(req, resp, error)
+        return
     resp.status = error.status
     for name, value in error.headers.items():
         resp.set_header(name, value)

@@ -75,15 +75,16 @@ def _too_large():
                     details={"maxBytes": MAX_BODY_BYTES})
 
 
-def read_json(req, *, optional=False):
-    """The request's JSON body. `optional` allows an empty body (returns {})."""
+def read_json(req, *, optional=False, media_types=("application/json",)):
+    """The request's JSON body. `optional` allows an empty body (returns {}); `media_types`
+    are the Content-Types taken (SCIM's clients send application/scim+json)."""
     raw = raw_body(req)
     if not raw.strip():
         if optional:
             return {}
         raise invalid("body", "A JSON request body is required")
-    if req.content_type is None or req.content_type.split(";")[0].strip().lower() != "application/json":
-        raise invalid("body", "Content-Type must be application/json")
+    if req.content_type is None or req.content_type.split(";")[0].strip().lower() not in media_types:
+        raise invalid("body", f"Content-Type must be {' or '.join(media_types)}")
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as error:

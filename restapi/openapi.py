@@ -175,7 +175,7 @@ def _operation(template, method, op, public):
         "tags": [_tag(template)],
         "parameters": _parameters(template, method, op, authenticated),
         "responses": {str(op.status): _success(op, method, authenticated),
-                      **_failures(codes, authenticated)},
+                      **_failures(codes, authenticated, op.errors_as)},
     }
     if op.redirect:
         result["responses"]["303"] = _redirect(op, method, authenticated)
@@ -321,27 +321,26 @@ def _redirect(op, method, authenticated):
     return answer
 
 
-def _failures(codes, authenticated):
+def _failures(codes, authenticated, errors_as=None):
     by_status = {}
     for code in dict.fromkeys(codes):
         by_status.setdefault(ERROR_CODES[code].status, []).append(code)
-    return {str(status): _failure(status, found, authenticated)
+    return {str(status): _failure(status, found, authenticated, errors_as)
             for status, found in sorted(by_status.items())}
 
 
-def _failure(status, codes, authenticated):
+def _failure(status, codes, authenticated, errors_as=None):
     headers = _answer_headers(authenticated)
     if status in RETRY_STATUSES:
         headers["Retry-After"] = _header("Retry-After")
     first = ERROR_CODES[codes[0]]
     example = {"success": False, "data": None, "requestId": REQUEST_ID["examples"][0],
                "errors": [{"code": codes[0], "message": first.description}]}
-    return {
-        "description": ", ".join(codes),
-        "headers": headers,
-        "content": {JSON: {"schema": schemas.ref("ErrorEnvelope"), "example": example}},
-        "x-error-codes": codes,
-    }
+    content = {JSON: {"schema": schemas.ref("ErrorEnvelope"), "example": example}}
+    if errors_as is not None:
+        content = {media_type: {"schema": schema} for media_type, schema in errors_as.items()}
+    return {"description": ", ".join(codes), "headers": headers, "content": content,
+            "x-error-codes": codes}
 
 
 def _link_creates(paths):
@@ -353,6 +352,9 @@ def _link_creates(paths):
         if create is None or "201" not in create["responses"]:
             continue
         row = f"{template}/{{id}}"
+        answer = create["responses"]["201"]["content"]
+        enveloped = "data" in answer.get(JSON, {}).get("schema", {}).get("properties", {})
+        pointer = "$response.body#/data/id" if enveloped else "$response.body#/id"
         links = {}
         for target, target_item in paths.items():
             if target != row and not target.startswith(row + "/"):
@@ -362,7 +364,7 @@ def _link_creates(paths):
             for method, op in target_item.items():
                 links[op["operationId"]] = {
                     "operationId": op["operationId"],
-                    "parameters": {"id": "$response.body#/data/id"},
+                    "parameters": {"id": pointer},
                     "description": f"{method.upper()} {target} on the row just created"}
         if links:
             create["responses"]["201"]["links"] = links

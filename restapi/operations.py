@@ -44,6 +44,9 @@ class Operation:
     # reads its body only once the signature over the raw bytes holds): published as is.
     reads_body: dict | None = None  # media type -> JSON Schema of the body
     reads_headers: tuple = ()  # OpenAPI header parameters
+    # Errors in a protocol's own format rather than the envelope (SCIM's, scim/errors.py):
+    # media type -> JSON Schema, as published; None: the envelope.
+    errors_as: dict | None = None
 
     def __post_init__(self):
         # (parameter, rule, name in errors), worked out once rather than per request

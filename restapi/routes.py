@@ -146,6 +146,7 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/webhooks", WebhooksResource(store, cursors, **targets))
     add(f"{V1}/webhooks/{{id}}", webhook)
     add(f"{V1}/webhooks/{{id}}/test", webhook, suffix="test")
+    add(f"{V1}/webhooks/{{id}}/rotate-secret", webhook, suffix="rotate_secret")
     add(f"{V1}/webhooks/{{id}}/deliveries", DeliveriesResource(store, cursors))
     add(f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver",
         RedeliverResource(store, cursors))

@@ -56,6 +56,12 @@ def require_readable(caller, events):
                            field="events")
 
 
+def with_secret(webhook):
+    """The subscription with its signing secret: only the answers that make a secret (create,
+    rotate) show it, once."""
+    return {**records.webhook(webhook), "secret": webhook.secret}
+
+
 class _WebhookResource(Resource):
     def __init__(self, store, cursors, *, allow_private_targets):
         super().__init__(store, cursors)
@@ -90,7 +96,7 @@ class WebhooksResource(_WebhookResource):
     def on_post(self, req, resp):
         webhook = self.store.webhooks.create(org_scope=req.context.caller.org_scope,
                                              **self.checked(req))
-        created(req, resp, {**records.webhook(webhook), "secret": webhook.secret})
+        created(req, resp, with_secret(webhook))
 
 
 class WebhookResource(_WebhookResource):
@@ -126,6 +132,18 @@ class WebhookResource(_WebhookResource):
     def on_post_test(self, req, resp, id):
         event_id = self.store.webhooks.ping(id, org_scope=req.context.caller.org_scope)
         ok(req, resp, {"eventId": event_id, "event": "ping", "queued": True}, status=202)
+
+    @operation("Rotate the signing secret (the new one is in this answer only)",
+               name="rotateWebhookSecret", scope="webhooks:write",
+               response="CreatedWebhook", path=BY_ID, body=Body(), body_optional=True,
+               errors=_FOUND, description=(
+                   "Replaces the subscription's signing secret with a new `whsec_` one, shown "
+                   "in this answer only. Every delivery sent after it, pending retries "
+                   "included, is signed with the new secret; the old one stops verifying at "
+                   "once, so update the receiver right after."))
+    def on_post_rotate_secret(self, req, resp, id):
+        webhook = self.store.webhooks.rotate_secret(id, org_scope=req.context.caller.org_scope)
+        ok(req, resp, with_secret(webhook))
 
 
 class DeliveriesResource(Resource):

@@ -26,6 +26,8 @@ from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, S
                      Unavailable)
 from .memberships import Memberships
 from .jobs import Jobs
+from .provisioning import Provisioning
+from .groups import Groups
 from .models import Setting
 from .organizations import Organizations
 from .pages import PageCache
@@ -77,6 +79,8 @@ class Store:
         self.authorization = Authorization(self)
         self.invitations = Invitations(self)
         self.domains = Domains(self)
+        self.provisioning = Provisioning(self)
+        self.scim_groups = Groups(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)

@@ -50,6 +50,7 @@ SCOPES = (
     "events:read",
     "audit_logs:read",
     "audit_logs:write",
+    "scim:write",
     "*:*",
 )
 TIERS = ("free", "basic", "pro", "enterprise")

@@ -258,6 +258,32 @@ class OrganizationDomain(BaseModel):
         indexes = (CREATED, (("organization", "domain"), True))
 
 
+class ScimGroup(BaseModel):
+    """A group an organization's identity provider keeps (SCIM, m0022)."""
+
+    id = pw.TextField(primary_key=True)
+    # indexed by the unique (organization, display_name) below
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
+    display_name = pw.TextField()
+    external_id = pw.TextField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (CREATED, (("organization", "display_name"), True))
+
+
+class ScimGroupMember(BaseModel):
+    # the group's side is indexed by the primary key (m0022)
+    group = pw.ForeignKeyField(ScimGroup, column_name="group_id", on_delete="CASCADE",
+                               index=False)
+    user = pw.ForeignKeyField(User, column_name="user_id", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = pw.CompositeKey("group", "user")
+
+
 class ApiKey(BaseModel):
     id = pw.TextField(primary_key=True)
     name = pw.TextField()

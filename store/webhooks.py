@@ -48,6 +48,14 @@ class Webhooks:
                 changes = {**changes, "disabled_reason": None}
             return webhook.apply(changes, self._store.now())
 
+    def rotate_secret(self, webhook_id, *, org_scope=None):
+        """Replace the signing secret with a fresh one made (and sealed) as on create. The
+        sender reads the secret with each delivery it sends, so everything sent after this
+        commit, pending retries included, is signed with the new one."""
+        with write_transaction():
+            webhook = self.get(webhook_id, org_scope=org_scope)
+            return webhook.apply({"secret": new_secret()}, self._store.now())
+
     def delete(self, webhook_id, *, org_scope=None):
         """Delete the subscription; its pending deliveries go with it, at once."""
         with write_transaction():

@@ -14,6 +14,7 @@ sync_api = playwright_api()
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 XSS = "<img src=x onerror=alert(1)>"
+ACCEPT_URL = "https://app.example/join?token={token}"
 expect = sync_api.expect
 # Generous: the machines are shared, and a loaded one can take seconds to paint.
 expect.set_options(timeout=15_000)
@@ -24,7 +25,9 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("admin")
     config = folder / "gr.toml"
     # the receiver is on loopback; the bootstrap key seeds and polls past `free`'s 60 a minute
-    config.write_text("[webhooks]\nallow_private_targets = true\n[rate_limits]\nfree = 100000\n")
+    # and invitations answer with an accept URL (the dashboard shows it once, as the token)
+    config.write_text("[webhooks]\nallow_private_targets = true\n[rate_limits]\nfree = 100000\n"
+                      f"[invitations]\naccept_url_template = \"{ACCEPT_URL}\"\n")
     proc = ServerProcess(folder / "gr.db", key=new_key(), args=("--config", str(config)))
     yield proc
     proc.stop()

@@ -9,8 +9,11 @@ import json
 import re
 
 import pytest
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from dashboard import api, browser, expect, page, server, shoot, sign_in, wait_until, world  # noqa: F401
+from support import Receiver
 
 pytestmark = pytest.mark.slow  # a real browser against a real server process
 
@@ -145,7 +148,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     user = api.call("POST", "/users", 201, json={"email": "richard@piedpiper.com", "firstName": "Richard"})
     sign_in(page, world["operator"])
     page.goto(f"/admin#/organizations/{org['id']}")
-    expect(page.locator("#main .empty")).to_contain_text("No members yet")
+    expect(page.locator("#member-list .empty")).to_contain_text("No members yet")
     page.click("#add-member button[type=submit]")  # no user chosen: the API names the field
     expect(field_error(page, "add-member", "userId")).to_be_visible()
     page.locator("#add-member-userId").press_sequentially("richrd", delay=30)
@@ -155,7 +158,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     page.check("#add-member-isOwner")
     shoot(page, "organization-add-member")
     page.click("#add-member button[type=submit]")
-    row = page.locator("#main tbody tr", has_text="richard@piedpiper.com")
+    row = page.locator("#member-list tbody tr", has_text="richard@piedpiper.com")
     expect(row).to_contain_text("Admin")
     expect(row).to_contain_text("owner")
     [membership] = api.call("GET", "/memberships", 200, params={"organizationId": org["id"]})
@@ -183,7 +186,7 @@ def test_members_are_added_by_search_changed_and_removed(page, world, api):
     row.get_by_role("button", name="Remove").click()
     expect(page.locator("dialog.confirm")).to_contain_text("stops being a member of Pied Piper")
     page.click("#confirm-yes")
-    expect(page.locator("#main .empty")).to_contain_text("No members yet")
+    expect(page.locator("#member-list .empty")).to_contain_text("No members yet")
     assert api.call("GET", "/memberships", 200, params={"organizationId": org["id"]}) == []
 
 
@@ -212,6 +215,44 @@ def test_a_webhook_is_edited_paused_resumed_and_deleted(page, world, api, module
                               f"/webhooks/{hook['id']}")
 
 
+def test_a_webhook_secret_is_rotated_through_the_dialog_and_signs_what_follows(page, world, api):
+    receiver = Receiver()  # its own: only this test's ping arrives
+    try:
+        hook = api.webhook("rotating", receiver.url)
+        sign_in(page, world["operator"])
+        page.goto(f"/admin#/webhooks/{hook['id']}")
+        page.click("#rotate-secret")
+        expect(page.locator("dialog.confirm")).to_contain_text("old one stops verifying")
+        page.locator("dialog.confirm").get_by_role("button", name="Cancel").click()
+        expect(page.locator("#secret-reveal")).to_have_count(0)  # cancelled: nothing rotated
+        page.click("#rotate-secret")
+        page.click("#confirm-yes")
+        secret = page.locator("#webhook-secret").input_value()
+        assert secret.startswith("whsec_") and secret != hook["secret"]
+        expect(page.locator("#secret-reveal")).to_contain_text("shown only this once")
+        shoot(page, "webhook-secret-rotated")
+        page.click("#ping")
+        [ping] = receiver.wait_for(1)
+        assert StandardWebhook(secret).verify(ping["body"], ping["headers"])["event"] == "ping"
+        with pytest.raises(WebhookVerificationError):
+            StandardWebhook(hook["secret"]).verify(ping["body"], ping["headers"])
+        page.reload()  # shown once: the page never shows it again
+        expect(page.locator("#hook-name-heading")).to_contain_text("rotating")
+        expect(page.locator("#secret-reveal")).to_have_count(0)
+        assert "secret" not in api.call("GET", f"/webhooks/{hook['id']}", 200)
+    finally:
+        receiver.close()
+
+
+def test_rotating_a_webhook_secret_is_disabled_without_webhooks_write(page, world, api, module_receiver):
+    hook = api.webhook("read only", module_receiver.url)
+    sign_in(page, api.key(("webhooks:read",))["key"])
+    page.goto(f"/admin#/webhooks/{hook['id']}")
+    expect(page.locator("#rotate-secret")).to_be_disabled()
+    expect(page.locator("#rotate-secret")).to_have_attribute("title", "Your API key lacks the 'webhooks:write' scope.")
+    expect(page.locator("#main")).to_contain_text("Changing this subscription is off")
+
+
 def test_a_list_exports_as_csv_with_formulas_defused(page, world, api):
     api.org("=HYPERLINK(\"http://evil\")", "formula-org")
     sign_in(page, world["operator"])
@@ -238,7 +279,7 @@ def test_actions_the_key_lacks_the_scope_for_are_disabled_with_the_reason(page, 
         expect(page.locator(button)).to_have_attribute("title", f"Your API key lacks the '{scope}' scope.")
     expect(page.locator("#add-member")).to_have_count(0)
     expect(page.locator("#main")).to_contain_text("Adding members is off")
-    expect(page.locator("#main tbody").get_by_role("button", name="Change").first).to_be_disabled()
+    expect(page.locator("#member-list tbody").get_by_role("button", name="Change").first).to_be_disabled()
     shoot(page, "organization-read-only")
 
 

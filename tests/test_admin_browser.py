@@ -43,7 +43,7 @@ def test_a_misspelt_name_is_in_the_dropdown_and_enter_opens_it(page, world):
     box.press("Enter")
     expect(page).to_have_url(f"{page.url.split('#')[0]}#/organizations/{world['acme']['id']}")
     expect(page.locator("#org-name")).to_contain_text("Acme Corporation")
-    members = page.locator("#main tbody tr")
+    members = page.locator("#member-list tbody tr")
     expect(members).to_have_count(1)
     expect(members.first).to_contain_text("jane@acme.com")
     expect(members.first).to_contain_text("Admin")

@@ -216,7 +216,11 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
         "/api/v1/permissions": {"getPermission", "updatePermission", "deletePermission"},
         "/api/v1/keys": {"getKey", "rotateKey", "revokeKey"},
         "/api/v1/webhooks": {"getWebhook", "updateWebhook", "deleteWebhook", "pingWebhook",
+                             "rotateWebhookSecret",
                              "listDeliveries"},
+        "/scim/v2/Users": {"scimGetUser", "scimReplaceUser", "scimPatchUser", "scimDeleteUser"},
+        "/scim/v2/Groups": {"scimGetGroup", "scimReplaceGroup", "scimPatchGroup",
+                            "scimDeleteGroup"},
     }
     for path, targets in expected.items():
         assert set(paths[path]["post"]["responses"]["201"]["links"]) == targets, path
@@ -229,6 +233,9 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
     for part in pointer.strip("/").split("/"):
         value = value[part]
     assert client.simulate_get(f"/api/v1/organizations/{value}", headers=admin).status_code == 200
+    # SCIM answers the bare resource, not the envelope: its links point at the body's id
+    scim = paths["/scim/v2/Users"]["post"]["responses"]["201"]["links"]["scimGetUser"]
+    assert scim["parameters"]["id"] == "$response.body#/id"
 
 
 def _invitation_events(client, org_id, clock):

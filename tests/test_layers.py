@@ -12,7 +12,7 @@ PARTS = sorted(path.parent.name for path in ROOT.glob("*/__init__.py"))
 TOP = "goldenrecord.py"  # the composition root, importable as `goldenrecord`
 
 # What a part must never import: the layers above it, where its callers live.
-HTTP_AND_ABOVE = {"restapi", "admin_ui", "cli", "embedding", TOP}
+HTTP_AND_ABOVE = {"restapi", "admin_ui", "scim", "cli", "embedding", TOP}
 NEVER = {
     "settings": set(PARTS) - {"settings"} | {TOP},
     "metrics": set(PARTS) - {"metrics"} | {TOP},  # handed in by the composition root
@@ -21,7 +21,8 @@ NEVER = {
     "webhook_delivery": HTTP_AND_ABOVE,
     "workos_sync": HTTP_AND_ABOVE | {"webhook_delivery"},
     "domain_verification": HTTP_AND_ABOVE | {"store", "search", "webhook_delivery", "workos_sync"},
-    "restapi": {"admin_ui", "cli", "embedding", TOP},
+    "restapi": {"admin_ui", "scim", "cli", "embedding", TOP},
+    "scim": {"admin_ui", "cli", "embedding", TOP},  # SCIM is HTTP on top of the API
     "admin_ui": {"cli", "embedding", TOP},
 }
 

@@ -211,6 +211,19 @@ def test_copy_moves_a_sqlite_installation_with_a_count_check(tmp_path, pg_templa
         postgres.drop(f"gr_copy_{id(tmp_path)}")
 
 
+def test_copy_takes_every_table_of_sqlites_schema(tmp_path):
+    import sqlite3
+
+    from goldenrecord.store.postgresql.copying import NOT_COPIED, TABLES
+
+    with apps.service(apps.config_for(tmp_path / "schema.db")):
+        pass
+    with sqlite3.connect(tmp_path / "schema.db") as db:
+        tables = {name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%_fts_%'")}
+    assert tables - set(NOT_COPIED) == set(TABLES)
+
+
 def test_tokens_indexed_before_migration_18_are_rebuilt_by_it(pg_template, tmp_path, clock,
                                                                monkeypatch):
     """A database at version 17 holds the tokens of the old fold (`łodz`); migrating it

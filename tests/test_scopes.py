@@ -46,7 +46,7 @@ def config(config, workos):
 
 
 @pytest.fixture
-def world(client, admin, make, module_receiver):
+def world(client, admin, make, module_receiver, store):
     """One of everything a path can name, made as the admin."""
     hook = assert_envelope(client.simulate_post("/api/v1/webhooks", headers=admin, json={
         "name": "h", "url": module_receiver.url, "events": ["organization.created"]}), 201)
@@ -70,7 +70,10 @@ def world(client, admin, make, module_receiver):
             "keys": key["id"], "webhooks": hook["id"], "delivery_id": delivery["id"],
             "extra_user": make.user()["id"], "invitations": invitation["id"],
             "domain_id": domain["id"], "roles": role["id"], "permissions": permission["id"],
-            "permission_id": permission["id"], "org": org, "make": make}
+            "permission_id": permission["id"], "org": org, "make": make,
+            "user_email": user["email"], "scim_type": "User", "scim_schema": SCIM_USER,
+            "scim_groups": store.scim_groups.create(org["id"], display_name="World",
+                                                    member_ids=[user["id"]])[0].id}
 
 
 def _unique():
@@ -81,6 +84,9 @@ def _unique():
 _unique.n = 0
 
 V1 = "/api/v1"
+SCIM = "/scim/v2"  # answered in SCIM's format, to organization-scoped keys only
+SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+SCIM_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 EXTERNAL_ID = "crm-1"  # the world's organization and user both have it
 # (method, path template) -> (body factory, query string, success status). The required
 # scope is not written here: it comes from the route table.
@@ -140,6 +146,7 @@ CALLS = {
     ("PUT", f"{V1}/webhooks/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
     ("DELETE", f"{V1}/webhooks/{{id}}"): (None, "", 200),
     ("POST", f"{V1}/webhooks/{{id}}/test"): (None, "", 202),
+    ("POST", f"{V1}/webhooks/{{id}}/rotate-secret"): (None, "", 200),
     ("GET", f"{V1}/webhooks/{{id}}/deliveries"): (None, "", 200),
     ("POST", f"{V1}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver"): (None, "", 202),
     ("GET", f"{V1}/organizations/external/{{external_id}}"): (None, "", 200),
@@ -171,9 +178,35 @@ CALLS = {
     ("POST", f"{V1}/audit-logs/actions"): (
         lambda w: {"name": f"app.action_{_unique()}", "schema": {"type": "object"}}, "", 201),
     ("POST", f"{V1}/audit-logs/events"): (lambda w: {"action": "app.did", "metadata": {}}, "", 201),
+    ("GET", f"{SCIM}/ServiceProviderConfig"): (None, "", 200),
+    ("GET", f"{SCIM}/ResourceTypes"): (None, "", 200),
+    ("GET", f"{SCIM}/Schemas"): (None, "", 200),
+    ("GET", f"{SCIM}/ResourceTypes/{{id}}"): (None, "", 200),
+    ("GET", f"{SCIM}/Schemas/{{id}}"): (None, "", 200),
+    ("GET", f"{SCIM}/Users"): (None, "", 200),
+    ("POST", f"{SCIM}/Users"): (lambda w: {"schemas": [SCIM_USER],
+                                           "userName": f"s{_unique()}@example.com"}, "", 201),
+    ("GET", f"{SCIM}/Users/{{id}}"): (None, "", 200),
+    ("PUT", f"{SCIM}/Users/{{id}}"): (lambda w: {"schemas": [SCIM_USER],
+                                                 "userName": w["user_email"]}, "", 200),
+    ("PATCH", f"{SCIM}/Users/{{id}}"): (lambda w: {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False}}]}, "", 200),
+    ("DELETE", f"{SCIM}/Users/{{id}}"): (None, "", 204),
+    ("GET", f"{SCIM}/Groups"): (None, "", 200),
+    ("POST", f"{SCIM}/Groups"): (lambda w: {"schemas": [SCIM_GROUP],
+                                            "displayName": f"g{_unique()}"}, "", 201),
+    ("GET", f"{SCIM}/Groups/{{id}}"): (None, "", 200),
+    ("PUT", f"{SCIM}/Groups/{{id}}"): (lambda w: {"schemas": [SCIM_GROUP],
+                                                  "displayName": "Renamed"}, "", 200),
+    ("PATCH", f"{SCIM}/Groups/{{id}}"): (lambda w: {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "remove", "path": "members"}]}, "", 200),
+    ("DELETE", f"{SCIM}/Groups/{{id}}"): (None, "", 204),
 }
 # Answered in a format of their own rather than the envelope (their errors are envelopes).
-NOT_ENVELOPED = {("GET", "/metrics"), ("GET", f"{V1}/audit-logs/export")}
+NOT_ENVELOPED = {("GET", "/metrics"), ("GET", f"{V1}/audit-logs/export")} | {
+    call for call in CALLS if call[1].startswith(SCIM)}
 # Only a global *:* key rotates another key: a caller with the scope rotates itself.
 ON_ITSELF = {("POST", f"{V1}/keys/{{id}}")}
 # A subscription receives only what its creator may read: user.* events need users:read.
@@ -182,7 +215,11 @@ ALSO_NEEDS = {("POST", f"{V1}/webhooks"): ("users:read",)}
 
 def _path(template, world):
     """`template` with its ids filled from `world`: `{id}` by the collection it follows."""
-    collection = template.removeprefix(f"{V1}/").split("/")[0]
+    if template.startswith(SCIM):
+        collection = {"Groups": "scim_groups", "ResourceTypes": "scim_type",
+                      "Schemas": "scim_schema"}.get(template.split("/")[3], "users")
+    else:
+        collection = template.removeprefix(f"{V1}/").split("/")[0]
     return template.format(id=world.get(collection), delivery_id=world["delivery_id"],
                            domain_id=world["domain_id"], external_id=EXTERNAL_ID,
                            permission_id=world["permission_id"])
@@ -223,14 +260,25 @@ def test_the_public_operations_are_exactly_the_known_ones(app):
     assert all(e.scope for e in table if not e.public)  # no operation takes just any key
 
 
+def _denied(result, template):
+    """The refusal's message: in SCIM's error format under /scim/v2/, else the envelope's."""
+    if template.startswith(SCIM):
+        assert result.status_code == 403, result.text
+        assert result.json["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        return result.json["detail"]
+    return assert_envelope(result, 403, "GR_FORBIDDEN")["message"]
+
+
 @pytest.mark.parametrize("method, template", sorted(CALLS), ids=[f"{m} {t}" for m, t in sorted(CALLS)])
 def test_scope_denied_then_allowed(client, app, keys, world, method, template):
     scope = _scoped(app)[(method, template)]
     others = [s for s in SCOPES if s not in (scope, FULL_ACCESS)]
-    denied = _call(client, keys, keys.headers(*others), method, template, world)
-    error = assert_envelope(denied, 403, "GR_FORBIDDEN")
-    assert scope in error["message"]
-    allowed = _call(client, keys, keys.headers(scope, *ALSO_NEEDS.get((method, template), ())),
+    # SCIM acts in one organization: its keys are the world organization's
+    org = {"org": world["organizations"]} if template.startswith(SCIM) else {}
+    denied = _call(client, keys, keys.headers(*others, **org), method, template, world)
+    assert scope in _denied(denied, template)
+    allowed = _call(client, keys,
+                    keys.headers(scope, *ALSO_NEEDS.get((method, template), ()), **org),
                     method, template, world)
     if (method, template) in NOT_ENVELOPED:
         assert allowed.status_code == CALLS[(method, template)][2], allowed.text

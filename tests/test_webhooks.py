@@ -4,6 +4,7 @@ Most tests step the sender (`deliver_due()`) on a FakeClock instead of sleeping:
 step's outcomes are asserted, so a sender that sends nothing fails rather than passes.
 The `live_hub` tests keep the background threads, for what only they show.
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -589,3 +590,64 @@ def test_changing_events_needs_the_same_read_scopes(api, hub, receiver):
     assert_envelope(api.simulate_put(path, json={"name": "renamed"}, headers=writer), 200)
     changed = api.simulate_put(path, json={"events": ["organization.updated"]}, headers=writer)
     assert assert_envelope(changed, 200)["events"] == ["organization.updated"]
+
+
+def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(api, hub, receiver):
+    hook = _subscribe(api, receiver.url, ["organization.created"])
+    rotated = assert_envelope(
+        api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret", headers=api.headers), 200)
+    assert rotated["id"] == hook["id"] and rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != hook["secret"]
+    assert len(base64.b64decode(rotated["secret"][len("whsec_"):])) == 32  # as on create
+    shown = assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers), 200)
+    assert "secret" not in shown  # shown once: in the rotation's answer only
+    listed = assert_envelope(api.simulate_get(HOOKS, headers=api.headers), 200)
+    assert "secret" not in listed[0]
+    _org(api)
+    assert _step(hub) == [("organization.created", "succeeded", 200)]
+    [request] = receiver.wait_for(1)
+    body, headers = request["body"], request["headers"]
+    assert verify_webhook(body.decode(), headers, rotated["secret"])
+    assert StandardWebhook(rotated["secret"]).verify(body, headers)
+    assert not verify_webhook(body.decode(), headers, hook["secret"])
+    with pytest.raises(WebhookVerificationError):
+        StandardWebhook(hook["secret"]).verify(body, headers)
+
+
+def test_a_pending_retry_is_signed_with_the_rotated_secret(api, hub, clock):
+    receiver = Receiver(lambda n, headers, body: 500 if n == 1 else 200)
+    hook = _subscribe(api, receiver.url, ["organization.created"])
+    _org(api)
+    [failed] = _attempts(hub, clock, 1)
+    assert failed["status"] == "pending"
+    rotated = assert_envelope(
+        api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret", headers=api.headers), 200)
+    [retried] = _attempts(hub, clock, 1)
+    assert retried["status"] == "succeeded"
+    first, second = receiver.wait_for(2)
+    assert verify_webhook(first["body"].decode(), first["headers"], hook["secret"])
+    assert verify_webhook(second["body"].decode(), second["headers"], rotated["secret"])
+    assert not verify_webhook(second["body"].decode(), second["headers"], hook["secret"])
+    receiver.close()
+
+
+def test_rotating_an_unknown_or_other_organizations_subscription_is_refused(api, hub, receiver):
+    missing = api.simulate_post(f"{HOOKS}/wh_nope/rotate-secret", headers=api.headers)
+    assert_envelope(missing, 404, "GR_NOT_FOUND")
+    org_a, org_b = _org(api, "alpha"), _org(api, "beta")
+    _, key_a = hub.store.api_keys.create(name="a", scopes=["*:*"], organization_id=org_a["id"])
+    _, key_b = hub.store.api_keys.create(name="b", scopes=["*:*"], organization_id=org_b["id"])
+    hook = _subscribe(api, receiver.url, headers={"Authorization": f"Bearer {key_a}"})
+    global_hook = _subscribe(api, receiver.url)
+    other = {"Authorization": f"Bearer {key_b}"}
+    for target in (hook, global_hook):
+        refused = api.simulate_post(f"{HOOKS}/{target['id']}/rotate-secret", headers=other)
+        assert_envelope(refused, 403, "GR_ORG_SCOPE_VIOLATION")
+    # the refused call changed nothing: the global subscription still signs with its secret
+    _org(api, "gamma")
+    assert _step(hub) == [("organization.created", "succeeded", 200)]
+    [request] = receiver.wait_for(1)
+    assert verify_webhook(request["body"].decode(), request["headers"], global_hook["secret"])
+    own = api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret",
+                            headers={"Authorization": f"Bearer {key_a}"})
+    assert assert_envelope(own, 200)["secret"] != hook["secret"]

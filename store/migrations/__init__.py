@@ -18,7 +18,8 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0013_operator_keys_enterprise, m0014_secrets_sealed, m0015_row_counts,
                m0016_authorization, m0017_active_counts,
                m0018_search_folding, m0019_events_audit,
-               m0020_search_at_scale, m0021_joining, m0022_workos_orgs)
+               m0020_search_at_scale, m0021_joining, m0022_workos_orgs,
+               m0023_scim)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -43,6 +44,7 @@ MIGRATIONS = [
     (20, "search_rank_order", m0020_search_at_scale),
     (21, "joining", m0021_joining),
     (22, "workos_orgs", m0022_workos_orgs),
+    (23, "scim", m0023_scim),
 ]
 
 LATEST = MIGRATIONS[-1][0]

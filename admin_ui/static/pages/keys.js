@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { exportButton } from "../csv.js";
 import { badge, errorBox, h, onSubmit, pagedTable, replace, when } from "../dom.js";
+import { revealed } from "../reveal.js";
 import { allows, gated, lacking } from "../scopes.js";
 import { auditLink } from "./audit.js";
 
@@ -12,29 +13,13 @@ const SCOPES = [
   "permissions:read", "permissions:write", "authorization:check", "api_keys:read",
   "api_keys:create", "api_keys:revoke", "webhooks:read", "webhooks:write",
   "invitations:read", "invitations:write", "metrics:read", "events:read", "audit_logs:read",
-  "audit_logs:write", "*:*",
+  "audit_logs:write", "scim:write", "*:*",
 ];
 const TIERS = ["free", "basic", "pro", "enterprise"];
 
 // The plaintext of a new key, shown this once: it is not stored and no page can show it again.
-function revealed(title, key) {
-  const field = h("input", { type: "text", readonly: true, value: key, class: "mono secret",
-    id: "new-key", "aria-label": "The new API key" });
-  const copied = h("span", { class: "muted", role: "status" });
-  const copy = h("button", { type: "button", id: "copy-key" }, "Copy");
-  copy.addEventListener("click", async () => {
-    field.select();
-    try {
-      await navigator.clipboard.writeText(key);
-      replace(copied, "Copied.");
-    } catch (error) {
-      replace(copied, "Press Ctrl+C (⌘C) to copy the selected key.");
-    }
-  });
-  return h("div", { class: "card reveal", id: "key-reveal" },
-    h("h2", null, title),
-    h("p", null, "Copy it now: it is shown only this once and cannot be shown again."),
-    h("div", { class: "toolbar" }, field, copy), copied);
+function revealKey(title, key) {
+  return revealed("key-reveal", title, [{ id: "new-key", copyId: "copy-key", label: "The new API key", value: key }]);
 }
 
 function createForm(onCreated) {
@@ -79,7 +64,7 @@ export async function keysPage(view) {
         replace(problem);
         try {
           const result = (await api.post(`/keys/${encodeURIComponent(key.id)}`, undefined, { action: "rotate" })).data;
-          replace(reveal, revealed(`Rotated “${key.name}”: the new key`, result.newKey.key),
+          replace(reveal, revealKey(`Rotated “${key.name}”: the new key`, result.newKey.key),
             h("p", { class: "muted" }, `The old key ${result.oldKey.keyPrefix}… keeps working until ${when(result.oldKey.expiresAt)}.`));
           showList();
         } catch (error) {
@@ -128,7 +113,7 @@ export async function keysPage(view) {
 
   replace(view, h("h1", null, "API keys"), lacking("api_keys:create", "Creating keys"), reveal,
     createForm((created) => {
-      replace(reveal, revealed(`Created “${created.name}”`, created.key));
+      replace(reveal, revealKey(`Created “${created.name}”`, created.key));
       showList();
     }),
     h("h2", null, "Keys"),

@@ -16,7 +16,7 @@ function fullName(person) {
 // The roles a member of `organizationId` can have (system, environment and that
 // organization's own), asked afresh each time (a role made a minute ago is offered);
 // null when the key cannot list roles.
-async function roleOptions(organizationId) {
+export async function roleOptions(organizationId) {
   if (!allows("roles:read")) return null;
   const roles = await allPages((cursor) => api.get("/roles", { organizationId, cursor, limit: 100 }));
   return roles.map((role) => [role.id, role.name]);
@@ -158,7 +158,7 @@ export function userPicker() {
 // The memberships matching `filter` ({organizationId} or {userId}) as a table, showing the
 // other side of each: the member (`side` "user") or the organization.
 async function membershipList(view, filter, side) {
-  const box = h("div");
+  const box = h("div", { id: side === "user" ? "member-list" : "membership-list" });
   const fetchPage = (cursor, limit = 50) => api.get("/memberships", { ...filter, cursor, limit });
   const headings = side === "user" ? ["Email", "Name"] : ["Organization", "Slug"];
   function show() {
@@ -175,10 +175,10 @@ async function membershipList(view, filter, side) {
   return show;
 }
 
-export async function membersSection(view, org) {
+// `roles`: [[id, name]] available in `org` (roleOptions), or null when the key cannot list roles.
+export async function membersSection(view, org, roles) {
   const adding = h("div");
-  const [show, roles] = await Promise.all([membershipList(view, { organizationId: org.id }, "user"),
-    roleOptions(org.id).catch(() => null)]);
+  const show = await membershipList(view, { organizationId: org.id }, "user");
   if (allows("users:create")) {
     const picker = userPicker();
     const form = fieldForm({ id: "add-member", title: "Add a member", submit: "Add member",

@@ -1,5 +1,6 @@
 // One organization: its details, the edit form (every field, metadata as JSON), the
-// verify toggle, deletion behind a dialog that says what goes with it, and its members.
+// verify toggle, deletion behind a dialog that says what goes with it, its members, its
+// invitations and its domains.
 
 import { api } from "../api.js";
 import { deleteAfterConfirm } from "../confirm.js";
@@ -7,7 +8,9 @@ import { badge, h, loadOrExplain, replace, when } from "../dom.js";
 import { editButton } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
 import { auditLink } from "./audit.js";
-import { membersSection } from "./members.js";
+import { domainsSection } from "./domains.js";
+import { invitationsSection } from "./invitations.js";
+import { membersSection, roleOptions } from "./members.js";
 import { verifyButton } from "./organizations.js";
 
 // The fields of createOrganization / updateOrganization, filled from `org`.
@@ -82,5 +85,8 @@ export async function organizationPage(view, id) {
     facts,
     h("h2", null, "Metadata"), metadata,
     h("h2", null, "Members"));
-  await membersSection(view, org);
+  const roles = await roleOptions(org.id).catch(() => null);
+  await membersSection(view, org, roles);
+  await invitationsSection(view, org, roles);
+  await domainsSection(view, org, roles);
 }

@@ -1,15 +1,21 @@
 // Webhooks: subscriptions, and each one's page: edit (name, URL, events), pause and
-// resume, delete behind a dialog, the delivery log with redeliver, and a test ping.
-// Rotating a signing secret is not in the API, so it is not here either.
+// resume, delete behind a dialog, rotate the signing secret behind a dialog (the new one
+// shown once), the delivery log with redeliver, and a test ping.
 
 import { api } from "../api.js";
-import { deleteAfterConfirm } from "../confirm.js";
+import { confirmAction, deleteAfterConfirm } from "../confirm.js";
 import { exportButton } from "../csv.js";
 import { badge, errorBox, h, loadOrExplain, onSubmit, pagedTable, replace, when } from "../dom.js";
 import { editButton } from "../forms.js";
+import { revealed } from "../reveal.js";
 import { gated, lacking } from "../scopes.js";
 
 const eventList = (text) => text.split(",").map((e) => e.trim()).filter(Boolean);
+
+// The card showing a signing secret the API has just made (on create or rotate), once.
+function revealSecret(title, secret) {
+  return revealed("secret-reveal", title, [{ id: "webhook-secret", copyId: "copy-secret", label: "The signing secret", value: secret }]);
+}
 
 const STATUS_STYLE = { succeeded: "ok", pending: "off", failed: "bad" };
 
@@ -57,10 +63,7 @@ export async function webhooksPage(view) {
   }
   replace(view, h("h1", null, "Webhooks"), lacking("webhooks:write", "Subscribing"), reveal,
     createForm((created) => {
-      replace(reveal, h("div", { class: "card reveal" },
-        h("h2", null, "Signing secret"),
-        h("p", null, "Shown only this once: verify deliveries with it."),
-        h("input", { type: "text", readonly: true, value: created.secret, class: "mono secret", "aria-label": "Signing secret" })));
+      replace(reveal, revealSecret(`Signing secret of “${created.name}”`, created.secret));
       showList();
     }),
     h("h2", null, "Subscriptions"),
@@ -74,6 +77,23 @@ function deleteWebhook(hook, path, notice) {
     title: `Delete the subscription “${hook.name}”?`,
     lines: [`Events stop going to ${hook.url}, and its pending deliveries are dropped. This cannot be undone.`],
     action: "Delete subscription", path, back: "#/webhooks", problem: notice });
+}
+
+// Ask first (the old secret stops verifying at once), rotate, and show the new secret once.
+async function rotateSecret(hook, path, reveal, notice) {
+  const go = await confirmAction({
+    title: `Rotate the signing secret of “${hook.name}”?`,
+    lines: [`Deliveries to ${hook.url} are signed with a new secret from now on, pending retries included; the old one stops verifying them at once.`,
+      "The new secret is shown once: update the receiver with it right away."],
+    action: "Rotate secret" });
+  if (!go) return;
+  try {
+    const rotated = (await api.post(`${path}/rotate-secret`)).data;
+    replace(notice);
+    replace(reveal, revealSecret(`New signing secret of “${rotated.name}”`, rotated.secret));
+  } catch (error) {
+    replace(notice, errorBox(error));
+  }
 }
 
 export async function webhookPage(view, id) {
@@ -152,10 +172,13 @@ export async function webhookPage(view, id) {
     save: (values) => save({ ...values, events: eventList(values.events || "") }) });
   const remove = gated("webhooks:write", h("button", { type: "button", class: "danger", id: "delete-hook" }, "Delete"));
   remove.addEventListener("click", () => deleteWebhook(hook, path, notice));
+  const reveal = h("div");
+  const rotate = gated("webhooks:write", h("button", { type: "button", class: "secondary", id: "rotate-secret" }, "Rotate secret"));
+  rotate.addEventListener("click", () => rotateSecret(hook, path, reveal, notice));
   draw();
   view.append(heading, facts,
-    h("div", { class: "toolbar" }, gated("webhooks:write", ping), edit, pause, remove),
-    lacking("webhooks:write", "Changing this subscription"), notice, editing,
+    h("div", { class: "toolbar" }, gated("webhooks:write", ping), edit, pause, rotate, remove),
+    lacking("webhooks:write", "Changing this subscription"), notice, reveal, editing,
     h("h2", null, "Delivery log"),
     h("div", { class: "toolbar" }, exportButton("deliveries.csv", (cursor) => fetchDeliveries(cursor, 100),
       (e) => replace(notice, errorBox(e)))), deliveries);
