@@ -16,13 +16,13 @@ import pytest
 
 import apps
 import goldenrecord
-from goldenrecord.restapi.ratelimit import SharedWindowLimiter
+from goldenrecord.restapi.ratelimit import SharedWindowLimiter, lease_size
 from goldenrecord.store import engine_for
 from goldenrecord.store.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from goldenrecord.store.postgresql import PostgresEngine
 from goldenrecord.store.postgresql.migrations import MIGRATIONS
 from goldenrecord.store.ratelimits import RateWindows
-from support import Receiver, assert_envelope, race
+from support import Receiver, assert_envelope, race, traced_statements
 
 ORGS = "/api/v1/organizations"
 
@@ -121,6 +121,37 @@ def test_rate_limits_count_every_replicas_requests(pg_config, clock):
         assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 429,
                         "GR_RATE_LIMITED")
         assert not other.hit(key_row.id, 5).allowed
+
+
+def test_a_replica_takes_a_keys_tokens_in_leases_never_past_the_limit(pg_config, clock):
+    config = apps.config_for("unused.db", **{"database.url": pg_config.database.url,
+                                             "database.secret_key": pg_config.database.secret_key,
+                                             "rate_limits.free": "1000"})
+    with apps.service(config, clock=clock) as service:
+        client = falcon.testing.TestClient(service.app)
+        key_row, key = service.store.api_keys.create(name="k", scopes=["*:*"])
+        headers = {"Authorization": f"Bearer {key}"}
+        assert lease_size(1000) == 10  # 1% of the limit
+        first = client.simulate_get("/api/v1/roles", headers=headers)
+        assert first.headers["X-RateLimit-Remaining"] == "999"  # a lease of 10, 1 spent
+        with traced_statements(service.store) as statements:
+            for _ in range(4):  # spent from the lease: no statement on the shared window
+                assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 200)
+        assert statements and [s for s in statements if "rate_window" in s] == []
+        # the other replica takes the rest of the window, lease by lease, and is refused
+        # while this one still holds 5: the bound's low side, limit - (2 - 1) * (10 - 1)
+        other = SharedWindowLimiter(clock, RateWindows(service.store.db))
+        on_other = sum(other.hit(key_row.id, 1000).allowed for _ in range(1000))
+        assert on_other == 990 and 5 + on_other >= 1000 - 9
+        # this one spends what it holds, then refuses: the limit, never more, in all
+        for _ in range(5):
+            assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 200)
+        refused = client.simulate_get("/api/v1/roles", headers=headers)
+        assert_envelope(refused, 429, "GR_RATE_LIMITED")
+        assert refused.headers["X-RateLimit-Remaining"] == "0"
+        assert not other.hit(key_row.id, 1000).allowed
+        clock.advance(seconds=60)  # a new window: new leases
+        assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 200)
 
 
 def test_a_delivery_is_claimed_by_one_replica_and_retried_after_a_kill(pg_config, clock):

@@ -121,6 +121,44 @@ def test_a_keys_rate_limit_is_not_multiplied_by_the_replicas(cluster):
     assert any(allowed == 30 and refused for allowed, refused in windows.values()), windows
 
 
+def _spend(replica, headers, reset):
+    """Requests to `replica` until one is refused: how many were allowed, or None when the
+    minute window ended meanwhile (the count then spans two windows)."""
+    allowed = 0
+    while True:
+        answer = requests.get(f"{replica.url}/api/v1/roles", headers=headers, timeout=10)
+        if answer.headers["X-RateLimit-Reset"] != reset:
+            return None
+        if answer.status_code == 429:
+            return allowed
+        assert answer.status_code == 200, answer.text
+        allowed += 1
+
+
+def test_replicas_lease_a_keys_tokens_and_stay_within_the_stated_bound(cluster):
+    a, b, url = cluster
+    limit, lease = 1000, 10  # the pro tier: leases of 1% (restapi/ratelimit.py)
+    for _ in range(3):  # a run that straddles two minute windows is run again
+        made = a.api("POST", "/api/v1/keys", json={
+            "name": "pro", "scopes": ["*:*"], "tier": "pro"}).json()["data"]
+        headers = {"Authorization": f"Bearer {made['key']}"}
+        first = requests.get(f"{a.url}/api/v1/roles", headers=headers, timeout=10)
+        assert first.status_code == 200  # a holds the rest of its lease: 9 tokens
+        reset = first.headers["X-RateLimit-Reset"]
+        on_b = _spend(b, headers, reset)
+        on_a = None if on_b is None else _spend(a, headers, reset)
+        if on_a is None:
+            continue
+        # b is refused while a holds its lease's rest: the lower bound, limit - (R-1)(lease-1)
+        assert 1 + on_b == limit - (lease - 1)
+        # a spends what it holds, then both refuse: never more than the limit in all
+        assert 1 + on_b + on_a == limit
+        refused = requests.get(f"{url}/api/v1/roles", headers=headers, timeout=10)
+        assert refused.status_code == 429 or refused.headers["X-RateLimit-Reset"] != reset
+        return
+    pytest.fail("three runs in a row straddled a minute window")
+
+
 def test_a_key_revoked_on_one_replica_is_refused_by_the_other(cluster):
     a, b, _ = cluster
     made = a.api("POST", "/api/v1/keys", json={"name": "doomed", "scopes": ["*:*"]}).json()["data"]

@@ -2,7 +2,9 @@
 
 A fresh database is built from the migrations, the models' own DDL in an empty in-memory
 database, and the two are read back through SQLite's pragmas and compared table by table:
-columns (type affinity, nullability), defaults, indexes and foreign keys.
+columns (type affinity, nullability), defaults, indexes and foreign keys. PostgreSQL's
+migrations (store/postgresql/migrations/) are held to the same models: the session's
+migrated PostgreSQL template is read back through its catalogs into the same shapes.
 """
 import secrets
 
@@ -32,6 +34,19 @@ WITHOUT_MODEL = {
     "audit_entry": "the hash-chained audit log, by SQL (store/audit/)",
     "audit_action": "declared application actions, by SQL (store/audit/)",
 }
+
+
+# Tables PostgreSQL's migrations build beyond SQLite's, and who reads them instead.
+POSTGRESQL_ONLY = {
+    "job_run": "claims of periodic jobs' runs, by SQL (store/jobs.py)",
+    "rate_window": "rate-limit windows shared by replicas, by SQL (store/ratelimits.py)",
+    "search_token": "the text index's tokens, by SQL (store/postgresql/text.py)",
+}
+# PostgreSQL's column types by SQLite's type affinity (flags are 0/1 integers on both).
+PG_AFFINITY = {"text": "TEXT", "character varying": "TEXT", "integer": "INTEGER",
+               "bigint": "INTEGER", "smallint": "INTEGER", "double precision": "REAL",
+               "real": "REAL", "bytea": "BLOB", "numeric": "NUMERIC"}
+PG_RULES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
 
 def _affinity(declared):
@@ -119,6 +134,55 @@ def test_the_model_declares_the_migrated_table(migrated, declared, model):
 def _stored(connection, value):
     """`value` as SQLite stores it (True as 1, ...), for comparing with a column default."""
     return connection.execute("SELECT ?", (value,)).fetchone()[0]
+
+
+def _pg_shape(connection, table):
+    """`_shape` read from PostgreSQL's catalogs. An expression's place in an index is None,
+    as SQLite's pragma gives it; a lone INTEGER primary key has no index of its own (it is
+    SQLite's rowid), so PostgreSQL's for it is left out."""
+    columns = {name: (PG_AFFINITY[kind], nullable == "NO") for name, kind, nullable in
+               connection.execute("SELECT column_name, data_type, is_nullable FROM "
+                                  "information_schema.columns WHERE table_schema = 'public' "
+                                  "AND table_name = %s", (table,))}
+    indexes = set()
+    for names, unique, primary in connection.execute(
+            "SELECT array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(n, o) "
+            "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n "
+            "ORDER BY k.o), i.indisunique, i.indisprimary FROM pg_index i "
+            "WHERE i.indrelid = %s::regclass", (f'"{table}"',)):
+        if not (primary and len(names) == 1 and columns[names[0]][0] == "INTEGER"):
+            indexes.add((tuple(names), unique))
+    foreign_keys = {(column, target.strip('"'), to, PG_RULES[on_update], PG_RULES[on_delete])
+                    for column, target, to, on_update, on_delete in connection.execute(
+        "SELECT (SELECT attname FROM pg_attribute WHERE attrelid = conrelid "
+        "AND attnum = conkey[1]), confrelid::regclass::text, (SELECT attname FROM "
+        "pg_attribute WHERE attrelid = confrelid AND attnum = confkey[1]), confupdtype, "
+        "confdeltype FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass",
+        (f'"{table}"',))}
+    return {"columns": columns, "indexes": indexes, "foreign keys": foreign_keys}
+
+
+@pytest.fixture(scope="module")
+def pg_migrated(pg_template):
+    """A connection to the session's PostgreSQL template, built by PostgreSQL's migrations."""
+    import postgres
+    import psycopg
+
+    with psycopg.connect(postgres.url_for(pg_template.name), autocommit=True) as connection:
+        yield connection
+
+
+def test_every_postgresql_table_has_a_model_or_a_reason(pg_migrated, declared):
+    tables = {name for (name,) in pg_migrated.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert tables - _tables(declared) == set(WITHOUT_MODEL) | set(POSTGRESQL_ONLY)
+    assert _tables(declared) <= tables
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
+def test_the_model_declares_the_postgresql_table(pg_migrated, declared, model):
+    table = model._meta.table_name
+    assert _pg_shape(pg_migrated, table) == _shape(declared, table)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
