@@ -154,6 +154,34 @@ def test_a_replica_takes_a_keys_tokens_in_leases_never_past_the_limit(pg_config,
         assert_envelope(client.simulate_get("/api/v1/roles", headers=headers), 200)
 
 
+def test_a_search_reads_one_page_from_the_server_however_many_match(pg, pg_client, monkeypatch):
+    """Ranking happens in the server: the search's statement returns the page (and one
+    more, to tell that more follow), not every match for Python to rank."""
+    from goldenrecord.search import engine
+
+    for i in range(12):
+        assert_envelope(pg_client.simulate_post(ORGS, json={"name": f"Company {'x' * i}",
+                                                            "slug": f"c{i}"}), 201)
+    db, returned = pg.store.db, []
+    execute = db.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        cursor = execute(sql, params, *args, **kwargs)
+        if "search_token" in sql and sql.lstrip().startswith("WITH"):
+            returned.append(cursor.rowcount)
+        return cursor
+
+    monkeypatch.setattr(db, "execute_sql", counting)
+    monkeypatch.setattr(engine, "TOTAL_CAP", 5)
+    every = {"search": "company", "includeStaging": "true", "limit": 3}
+    page = pg_client.simulate_get(ORGS, params=every)
+    assert [o["name"] for o in assert_envelope(page, 200)] == ["Company", "Company x", "Company xx"]
+    assert (page.json["meta"]["total"], page.json["meta"]["totalCapped"]) == (5, True)
+    assert returned == [4]  # 3 and one more, of 12 matches
+    typos = pg_client.simulate_get(ORGS, params={**every, "search": "compani"})
+    assert len(assert_envelope(typos, 200)) == 3 and returned[1:] == [4]
+
+
 def test_a_delivery_is_claimed_by_one_replica_and_retried_after_a_kill(pg_config, clock):
     config = apps.config_for("unused.db", **{"database.url": pg_config.database.url,
                                              "database.secret_key": pg_config.database.secret_key,

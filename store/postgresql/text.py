@@ -11,9 +11,9 @@ the same ties (length of the name or email, then id), the same seekable rank key
 
 A tier is computed per document in one statement: for each query word, which of its
 alternatives the document holds and in which column; a document holding every word is a
-match, and its tier is the best that every word reaches.
+match, and its tier is the best that every word reaches; a typo match's edits and kept
+starts are summed in the same statement, which ranks the matches and returns one page.
 """
-import heapq
 
 from goldenrecord.search import engine as search
 from goldenrecord.search.text import tokens
@@ -116,34 +116,38 @@ class PgTextIndex(TextIndex):
             return search.Found([], 0, set())
         groups = search._query_groups(self._db, query_tokens, index_forms=False)
         primary = [columns.index(c) for c in search.PRIMARY[kind]]
-        sql, values = _matches(kind, table, tie_column, groups, primary, where, params)
+        sql, values = _page(kind, table, tie_column, groups, primary, where, params,
+                            count, limit, after)
         rows = self._db.execute_sql(sql, values).fetchall()
-        keys = []
-        typo_rows = []
-        for tier, size, doc_id, *texts in rows:
-            if tier < search.TYPO_TIER:
-                keys.append((tier, 0, 0, size, doc_id))
-            else:
-                typo_rows.append((doc_id, texts))
-        keys += [_typo_key(groups, columns, tie_column, doc_id, texts)
-                 for doc_id, texts in typo_rows]
-        keys.sort()
-        if after is not None:
-            keys = [key for key in keys if key > tuple(after)]
-        page = heapq.nsmallest(limit + 1, keys)
-        more = len(page) > limit
-        page = page[:limit]
+        counted = rows[0][0] if rows else 0
+        keys = [tuple(row[1:]) for row in rows if row[1] is not None]
+        more = len(keys) > limit
+        keys = keys[:limit]
         terms = {(a.term, a.quality) for group in groups for a in group}
         # the total as SQLite's index gives it: counted up to TOTAL_CAP, `capped` past it
-        capped = bool(count) and len(rows) > search.TOTAL_CAP
-        total = min(len(rows), search.TOTAL_CAP) if count else None
-        return search.Found([key[-1] for key in page], total, terms,
-                            page[-1] if more else None, capped)
+        capped = bool(count) and counted > search.TOTAL_CAP
+        total = min(counted, search.TOTAL_CAP) if count else None
+        return search.Found([key[-1] for key in keys], total, terms,
+                            keys[-1] if more else None, capped)
 
 
-def _matches(kind, table, tie_column, groups, primary, where, params):
-    """One statement: every document holding an alternative of each query word, with its
-    tier, the length of its tie column, its id and its indexed texts."""
+# A word's grade in one number, so that the best is the least (`min` in SQL): quality,
+# then edits, then the letters kept at the start, more first — search.engine._grade's
+# (quality, edits, -kept), as long as edits and kept stay below GRADE (words are far
+# shorter).
+GRADE = 1_000_000
+
+
+def _page(kind, table, tie_column, groups, primary, where, params, count, limit, after):
+    """One statement: (total, *rank key) rows for the best `limit` + 1 matches past the
+    rank key `after`, ranked in the server, with the matches counted up to TOTAL_CAP + 1
+    (None when not `count`); one row of NULLs when the page is empty.
+
+    Every document holding an alternative of each query word is a match; per word its
+    best grade (search.engine._grade), per document its tier and, for a typo match, the
+    edits and kept starts summed over its words: the whole rank key of search.engine's
+    `_typo_key`. Only the page's keys leave the server, so what a search costs here does
+    not grow with its matches beyond the token rows the server reads and groups."""
     hits, values = [], []
     for number, group in enumerate(groups):
         for alternative in group:
@@ -153,13 +157,20 @@ def _matches(kind, table, tie_column, groups, primary, where, params):
             else:
                 test = "token = ?"
                 values += [kind, alternative.term]
-            hits.append(f"SELECT doc_id, field, {number} AS word, {alternative.quality} AS quality "
-                        f"FROM search_token WHERE kind = ? AND {test}")
+            grade = ((alternative.quality * GRADE + alternative.edits) * GRADE
+                     + GRADE - 1 - alternative.kept)
+            hits.append(f"SELECT doc_id, field, {number} AS word, {alternative.quality} AS quality, "
+                        f"{grade}::bigint AS grade FROM search_token WHERE kind = ? AND {test}")
     in_primary = f"field IN ({', '.join(str(p) for p in primary)})"
-    columns = ", ".join(f"d.{c}" for c in search.KINDS[kind][1])
     condition = f" AND ({where})" if where else ""
+    typo = search.TYPO_TIER
+    seek, seek_values = "", ()
+    if after is not None:
+        seek, seek_values = "WHERE (tier, typos, unkept, size, id) > (?, ?, ?, ?, ?)", tuple(after)
+    counting = (f"(SELECT count(*) FROM (SELECT 1 FROM ranked LIMIT {search.TOTAL_CAP + 1}) c)"
+                if count else "NULL::bigint")
     sql = f"""WITH hit AS ({' UNION ALL '.join(hits)}),
-        word AS (SELECT doc_id, word,
+        word AS (SELECT doc_id, word, min(grade) AS grade,
                         bool_or(quality = {search.EXACT} AND {in_primary}) AS exact_primary,
                         bool_or(quality = {search.EXACT}) AS exact,
                         bool_or(quality <> {search.TYPO} AND {in_primary}) AS prefix_primary,
@@ -168,17 +179,16 @@ def _matches(kind, table, tie_column, groups, primary, where, params):
         doc AS (SELECT doc_id,
                        CASE WHEN bool_and(exact_primary) THEN 0 WHEN bool_and(exact) THEN 1
                             WHEN bool_and(prefix_primary) THEN 2 WHEN bool_and(prefix) THEN 3
-                            ELSE {search.TYPO_TIER} END AS tier
-                FROM word GROUP BY doc_id HAVING count(*) = {len(groups)})
-        SELECT doc.tier, coalesce(length(d.{tie_column}), 0), d.id, {columns}
-        FROM doc JOIN "{table}" d ON d.id = doc.doc_id WHERE TRUE{condition}"""
-    return sql, (*values, *params)
-
-
-def _typo_key(groups, columns, tie_column, doc_id, texts):
-    """The rank key of a typo match, graded as search.engine grades it."""
-    doc_tokens = set(tokens(" ".join(v for v in texts if v)))
-    grades = [search._grade(doc_tokens, group) for group in groups]
-    tie = texts[columns.index(tie_column)] or ""
-    return (search.TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades),
-            len(tie), doc_id)
+                            ELSE {typo} END AS tier,
+                       sum(grade / {GRADE} % {GRADE}) AS typos,
+                       sum(grade % {GRADE} - {GRADE - 1}) AS unkept
+                FROM word GROUP BY doc_id HAVING count(*) = {len(groups)}),
+        ranked AS (SELECT doc.tier,
+                          CASE WHEN doc.tier = {typo} THEN doc.typos ELSE 0 END::bigint AS typos,
+                          CASE WHEN doc.tier = {typo} THEN doc.unkept ELSE 0 END::bigint AS unkept,
+                          coalesce(length(d.{tie_column}), 0) AS size, d.id
+                   FROM doc JOIN "{table}" d ON d.id = doc.doc_id WHERE TRUE{condition})
+        SELECT counted.total, page.* FROM (SELECT {counting} AS total) counted
+        LEFT JOIN LATERAL (SELECT tier, typos, unkept, size, id FROM ranked {seek}
+                           ORDER BY tier, typos, unkept, size, id LIMIT {limit + 1}) page ON TRUE"""
+    return sql, (*values, *params, *seek_values)
