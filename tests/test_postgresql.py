@@ -8,6 +8,7 @@ its own writing (and notifying), its own limiter counting in the shared window, 
 claim on the outbox. The real thing — two `goldenrecord serve` behind nginx — is in
 tests/test_replicas.py.
 """
+import contextlib
 import json
 
 import falcon.testing
@@ -104,13 +105,20 @@ def test_a_key_revoked_by_another_replica_is_refused_once_notified(pg, pg_client
     assert_envelope(pg_client.simulate_get("/api/v1/roles", headers=headers), 401)
 
 
-def test_rate_limits_count_every_replicas_requests(pg_config, clock):
+@contextlib.contextmanager
+def limited(pg_config, clock, limit):
+    """(service, client, key row, key): an instance whose free tier allows `limit` a
+    minute, with a free key."""
     config = apps.config_for("unused.db", **{"database.url": pg_config.database.url,
                                              "database.secret_key": pg_config.database.secret_key,
-                                             "rate_limits.free": "5"})
+                                             "rate_limits.free": str(limit)})
     with apps.service(config, clock=clock) as service:
-        client = falcon.testing.TestClient(service.app)
         key_row, key = service.store.api_keys.create(name="k", scopes=["*:*"])
+        yield service, falcon.testing.TestClient(service.app), key_row, key
+
+
+def test_rate_limits_count_every_replicas_requests(pg_config, clock):
+    with limited(pg_config, clock, 5) as (service, client, key_row, key):
         # the other replica: its own limiter, counting in the shared window
         other = SharedWindowLimiter(clock, RateWindows(service.store.db))
         assert [other.hit(key_row.id, 5).allowed for _ in range(3)] == [True] * 3
@@ -124,12 +132,7 @@ def test_rate_limits_count_every_replicas_requests(pg_config, clock):
 
 
 def test_a_replica_takes_a_keys_tokens_in_leases_never_past_the_limit(pg_config, clock):
-    config = apps.config_for("unused.db", **{"database.url": pg_config.database.url,
-                                             "database.secret_key": pg_config.database.secret_key,
-                                             "rate_limits.free": "1000"})
-    with apps.service(config, clock=clock) as service:
-        client = falcon.testing.TestClient(service.app)
-        key_row, key = service.store.api_keys.create(name="k", scopes=["*:*"])
+    with limited(pg_config, clock, 1000) as (service, client, key_row, key):
         headers = {"Authorization": f"Bearer {key}"}
         assert lease_size(1000) == 10  # 1% of the limit
         first = client.simulate_get("/api/v1/roles", headers=headers)
