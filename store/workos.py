@@ -97,8 +97,11 @@ class Workos:
         and its created_at, which says when the cursor expires), or before any event the
         time the full sync began (`range_start`)."""
         with write_transaction():
-            WorkosCursor.replace(name=CURSOR, after=after, after_created_at=after_created_at,
-                                 range_start=range_start, updated_at=self._store.now()).execute()
+            # an upsert on the name (not INSERT OR REPLACE, which PostgreSQL lacks)
+            values = {"after": after, "after_created_at": after_created_at,
+                      "range_start": range_start, "updated_at": self._store.now()}
+            WorkosCursor.insert(name=CURSOR, **values).on_conflict(
+                conflict_target=[WorkosCursor.name], update=values).execute()
 
     def sync_page(self, users):
         """Create, link or update each of `users` (WorkosUser) in one transaction.
