@@ -25,6 +25,7 @@ from .invitations import Invitations
 from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
 from .memberships import Memberships
+from .group_roles import GroupRoles
 from .provisioning import Provisioning
 from .groups import Groups
 from .models import Setting
@@ -79,6 +80,7 @@ class Store:
         self.domains = Domains(self)
         self.provisioning = Provisioning(self)
         self.scim_groups = Groups(self)
+        self.group_roles = GroupRoles(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)
