@@ -72,6 +72,21 @@ class GroupRoles:
                                                         Membership.user.in_(chunk)):
                 self._settle(membership, best.get(membership.user_id))
 
+    def settle_new(self, memberships):
+        """New memberships (made by the API, an invitation, a domain, WorkOS) of users already
+        in mapped groups of their organization (a membership deleted by hand leaves its user
+        in the groups) take the groups' role at once; call inside the creating transaction."""
+        by_org = {}
+        for membership in memberships:
+            by_org.setdefault(membership.organization_id, []).append(membership)
+        for organization_id, made in by_org.items():
+            user_ids = sorted({m.user_id for m in made})
+            for start in range(0, len(user_ids), _CHUNK):
+                best = _best_roles(organization_id, user_ids[start:start + _CHUNK])
+                for membership in made:
+                    if membership.user_id in best:
+                        self._settle(membership, best[membership.user_id])
+
     def _settle(self, membership, role):
         if membership.status == "active" and role is not None:
             wanted = {"role_id": role.id, "role_source": "group"}

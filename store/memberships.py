@@ -87,6 +87,7 @@ class Memberships:
             prepared.insert_all(made)
             self._store.events.emit_many([("membership.created", records.membership_event(m),
                                            [m.organization_id]) for m in made])
+            self._store.group_roles.settle_new(made)
             return made
 
     def _new(self, values, orgs, users, roles, taken, org_scope, now):

@@ -248,3 +248,16 @@ def test_a_refused_change_changes_no_role(client, admin, org, idp, ann):
         "schemas": [PATCH], "Operations": [entra_remove(ann), okta_add("not-a-member")]})
     assert result.status_code == 400
     assert role_of(client, admin, org["id"], ann) == "role_admin"
+
+
+def test_a_membership_made_by_the_api_takes_its_users_groups_role_at_once(client, admin, org,
+                                                                          idp, ann):
+    eng = scim_group(client, idp, "Engineering", [ann])
+    map_group(client, admin, org["id"], eng, "role_admin")
+    held = membership(client, admin, org["id"], ann)
+    # deleted by hand, the membership's user stays in the IdP's groups
+    assert_envelope(client.simulate_delete(f"{V1}/memberships/{held['id']}", headers=admin), 200)
+    made = assert_envelope(client.simulate_post(f"{V1}/memberships", headers=admin, json={
+        "organizationId": org["id"], "userId": ann, "roleId": "role_member"}), 201)
+    assert (made["roleId"], made["roleSource"]) == ("role_admin", "group")
+    assert membership(client, admin, org["id"], ann)["roleId"] == "role_admin"
