@@ -67,25 +67,24 @@ class GroupRoles:
         user_ids = sorted(set(user_ids))
         for start in range(0, len(user_ids), _CHUNK):
             chunk = user_ids[start:start + _CHUNK]
-            best = _best_roles(organization_id, chunk)
+            best = _best_roles({organization_id}, chunk)
             for membership in Membership.select().where(Membership.organization == organization_id,
                                                         Membership.user.in_(chunk)):
-                self._settle(membership, best.get(membership.user_id))
+                self._settle(membership, best.get((organization_id, membership.user_id)))
 
     def settle_new(self, memberships):
         """New memberships (made by the API, an invitation, a domain, WorkOS) of users already
         in mapped groups of their organization (a membership deleted by hand leaves its user
-        in the groups) take the groups' role at once; call inside the creating transaction."""
-        by_org = {}
-        for membership in memberships:
-            by_org.setdefault(membership.organization_id, []).append(membership)
-        for organization_id, made in by_org.items():
-            user_ids = sorted({m.user_id for m in made})
-            for start in range(0, len(user_ids), _CHUNK):
-                best = _best_roles(organization_id, user_ids[start:start + _CHUNK])
-                for membership in made:
-                    if membership.user_id in best:
-                        self._settle(membership, best[membership.user_id])
+        in the groups) take the groups' role at once; call inside the creating transaction.
+        One read per 500 users, whatever the number of organizations (imports batch)."""
+        memberships = sorted(memberships, key=lambda m: m.user_id)
+        for start in range(0, len(memberships), _CHUNK):
+            chunk = memberships[start:start + _CHUNK]
+            best = _best_roles({m.organization_id for m in chunk}, [m.user_id for m in chunk])
+            for membership in chunk:
+                role = best.get((membership.organization_id, membership.user_id))
+                if role is not None:
+                    self._settle(membership, role)
 
     def _settle(self, membership, role):
         if membership.status == "active" and role is not None:
@@ -107,17 +106,17 @@ def members_of(group_id):
             .where(ScimGroupMember.group == group_id).tuples()]
 
 
-def _best_roles(organization_id, user_ids):
-    """{user id: the highest-ranked role among their mapped groups' in the organization}."""
+def _best_roles(organization_ids, user_ids):
+    """{(organization id, user id): the highest-ranked role among the user's mapped groups
+    in that organization}, for `user_ids` in `organization_ids`."""
     best = {}
-    rows = (ScimGroupMember.select(ScimGroupMember.user, Role)
+    rows = (ScimGroupMember.select(ScimGroupMember.user, ScimGroup.organization, Role)
             .join(ScimGroup).join(Role)
-            .where(ScimGroup.organization == organization_id,
-                   ScimGroupMember.user.in_(user_ids)))
+            .where(ScimGroup.organization.in_(list(organization_ids)),
+                   ScimGroupMember.user.in_(list(user_ids))))
     for row in rows:
-        role = row.group.role
-        held = best.get(row.user_id)
+        role, key = row.group.role, (row.group.organization_id, row.user_id)
+        held = best.get(key)
         if held is None or order_key(role) < order_key(held):
-            best[row.user_id] = role
+            best[key] = role
     return best
-
