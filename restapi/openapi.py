@@ -128,6 +128,9 @@ EVENT_DATA = {"organization": ("Organization", "The organization, as `GET` shows
               "role": ("Role", "The role, with its permissions, as `GET` shows it"),
               "permission": ("Permission", "The permission, as `GET` shows it"),
               "invitation": ("Invitation", "The invitation, without its token"),
+              "group": ("Group", "The SCIM group, without its members"),
+              "group.member_added": ("GroupMemberEvent", "The group, and the member who joined"),
+              "group.member_removed": ("GroupMemberEvent", "The group, and the member who left"),
               # these two carry the token and the accept link, for the host app to send
               "invitation.created": (schemas.CREATED_INVITATION, "The invitation with its token"),
               "invitation.resent": (schemas.CREATED_INVITATION, "The invitation with its new "

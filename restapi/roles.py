@@ -7,6 +7,7 @@ from .listing import paging_query
 from .operations import operation
 from .resource import Resource
 from .responses import ok
+from .schemas import ref
 
 _ORG = dict(description="The one organization the role exists in; absent: every organization",
             example="0b7e2b4e-3c1a-4c53-9d0e-6f1d2a3b4c5d")
@@ -32,6 +33,12 @@ UPDATE = Body(name=Text(**_NAME), description=Text(**_DESCRIPTION),
               permissions=StringList(_PERMISSION, **_PERMISSIONS))
 GRANT = Body(permission=Text(required=True, example="reports:export",
                              description="The permission to add, by id or slug", **_REFERENCE))
+REORDER = Body(roles=StringList(Slug(description="A role's slug"), required=True, max_items=1000,
+                                 description="Every role of the order, by slug, highest first",
+                                 example=["admin", "billing", "member"]),
+               organizationId=Uuid(description=(
+                   "Order the roles available in this organization (its own among the "
+                   "environment's, which keep their order); absent: the environment's roles")))
 REVOKE_PATH = {**BY_ID, "permission_id": OpaqueId(description="The permission's id")}
 _EDITABLE = ("System roles are read-only (403 `GR_FORBIDDEN`); an organization-scoped key "
              "changes only its organization's roles (403 `GR_ORG_SCOPE_VIOLATION`).")
@@ -43,8 +50,9 @@ class RolesResource(Resource):
                response="Role", query=LIST, page=True, errors=("GR_ORG_NOT_FOUND",),
                description=(
                    "The roles a membership can hold (`roleId`), each with its permissions, "
-                   "system roles first. An organization-scoped key lists those available in "
-                   "its organization."))
+                   "in priority order (`PUT /roles/priority`; Admin, then Member, then the "
+                   "others as made, until reordered). An organization-scoped key lists "
+                   "those available in its organization."))
     def on_get(self, req, resp):
         self.list_page(req, resp, "roles", self.store.roles.list, records.role)
 
@@ -59,6 +67,26 @@ class RolesResource(Resource):
                    "Emits `role.created`."))
     def on_post(self, req, resp):
         self.create(req, resp, self.store.roles.create, records.role)
+
+
+class RolePriorityResource(Resource):
+    @operation("Set the roles' priority order", name="reorderRoles", scope="roles:write",
+               response={"type": "array", "items": ref("Role")}, body=REORDER,
+               errors=("GR_ORG_NOT_FOUND",), description=(
+                   "Ranks roles, highest first, as WorkOS's priority order: roles are listed "
+                   "in it and a member of several mapped SCIM groups gets the highest of "
+                   "their roles. Without `organizationId` (a global key only) `roles` names "
+                   "every system and environment role; with it, every role available in the "
+                   "organization, the environment's in their current order (400 naming "
+                   "`roles` otherwise) and the organization's own placed among them. Emits "
+                   "`role.updated` for each role whose `priority` changed; answers the "
+                   "roles of the order, ranked."))
+    def on_put(self, req, resp):
+        fields = req.context.input
+        roles = self.store.roles.reorder(fields["roles"],
+                                         organization_id=fields.get("organization_id"),
+                                         org_scope=req.context.caller.org_scope)
+        ok(req, resp, [records.role(role) for role in roles])
 
 
 class RoleResource(Resource):

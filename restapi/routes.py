@@ -26,7 +26,8 @@ from .organizations import (OrganizationAutocompleteResource, OrganizationByExte
                             OrganizationResource, OrganizationsResource)
 from .authorization import CheckResource, EffectivePermissionsResource
 from .permissions import PermissionResource, PermissionsResource
-from .roles import RolePermissionResource, RoleResource, RolesResource
+from .groups import GroupResource, GroupsResource
+from .roles import RolePermissionResource, RolePriorityResource, RoleResource, RolesResource
 from .reference import DocsResource, OpenApiResource
 from .users import UserByExternalIdResource, UserResource, UsersResource
 from .workos import (WorkosIncrementalSyncResource, WorkosLink, WorkosSyncResource,
@@ -101,6 +102,8 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
     add(f"{V1}/organizations/{{id}}/domains", DomainsResource(store, cursors))
     add(f"{V1}/organizations/{{id}}/domains/{{domain_id}}", domain)
     add(f"{V1}/organizations/{{id}}/domains/{{domain_id}}/verify", domain, suffix="verify")
+    add(f"{V1}/organizations/{{id}}/groups", GroupsResource(store, cursors))
+    add(f"{V1}/organizations/{{id}}/groups/{{group_id}}", GroupResource(store, cursors))
 
     add(f"{V1}/users", UsersResource(store, cursors))
     add(f"{V1}/users/bulk", UsersBulkResource(store, cursors))
@@ -123,6 +126,7 @@ def add_routes(app, store, cursors, *, allow_private_targets, version, metrics,
 
     role = RoleResource(store, cursors)
     add(f"{V1}/roles", RolesResource(store, cursors))
+    add(f"{V1}/roles/priority", RolePriorityResource(store, cursors))
     add(f"{V1}/roles/{{id}}", role)
     add(f"{V1}/roles/{{id}}/permissions", role, suffix="permissions")
     add(f"{V1}/roles/{{id}}/permissions/{{permission_id}}", RolePermissionResource(store, cursors))

@@ -78,7 +78,8 @@ _USER = {
     "externalId": None, "createdAt": AT, "updatedAt": AT}
 _MEMBERSHIP_EVENT = {
     "id": "mem_4c1f0d6e2a7b4b8e9f0a1b2c3d4e5f60", "organizationId": ORG_ID, "userId": USER_ID,
-    "roleId": "role_member", "isOwner": False, "status": "active", "createdAt": AT, "updatedAt": AT}
+    "roleId": "role_member", "roleSource": "manual", "isOwner": False, "status": "active",
+    "createdAt": AT, "updatedAt": AT}
 _PERMISSION = {"id": "perm_05", "name": "Read Users", "slug": "users:read",
                "resource": "users", "action": "read", "description": None, "isSystem": True}
 _API_KEY = {
@@ -118,6 +119,9 @@ COMPONENTS = {
         organizationId=described(STRING, "The organization the user belongs to"),
         userId=described(STRING, "The member"),
         roleId=described(STRING, "The member's role in this organization"),
+        roleSource=described({"type": "string", "enum": ["manual", "group"]},
+                             "Who gave the role: `group`, a mapped SCIM group (the groups "
+                             "keep it; it cannot be changed by hand); `manual`, anyone else"),
         isOwner=described(BOOL, "Whether the member owns the organization"),
         status=described({"type": "string", "enum": ["active", "inactive"]},
                          "`inactive`: deactivated, grants nothing until reactivated"),
@@ -132,6 +136,23 @@ COMPONENTS = {
         isSystem=described(BOOL, "One of the reference's eight: built in, not editable")),
         _PERMISSION),
 }
+_GROUP = {"id": "7d1f0c9e-2b4a-4e8f-9c3d-5a6b7c8d9e0f", "organizationId": ORG_ID,
+          "displayName": "Engineering", "externalId": "00g1emaKYZTWRYYRRTSK", "roleId": None,
+          "createdAt": AT, "updatedAt": AT}
+COMPONENTS["Group"] = example(closed(
+    id=_uuid("group"), organizationId=described(STRING, "The organization it belongs to"),
+    displayName=described(STRING, "Its name, unique in the organization (SCIM displayName)"),
+    externalId=described(nullable(STRING), "The identity provider's id for it"),
+    roleId=described(nullable(STRING), "The role its members get; null: none (unmapped)"),
+    createdAt=_created("group"), updatedAt=_updated("group")), _GROUP)
+COMPONENTS["GroupWithCount"] = example(extended(
+    "Group", memberCount=described(INT, "How many members it has")),
+    {**_GROUP, "memberCount": 12})
+COMPONENTS["GroupMemberEvent"] = example(closed(
+    group=described(ref("Group"), "The group"),
+    user=described(closed(id=_uuid("user"), email=described(STRING, "The user's email")),
+                   "The member, in short")),
+    {"group": _GROUP, "user": {"id": USER_ID, "email": "jane@acme.com"}})
 COMPONENTS["Membership"] = example(extended(
     "MembershipEvent",
     user=described(closed(id=_uuid("user"), email=described(STRING, "The user's email"),
@@ -158,10 +179,13 @@ COMPONENTS.update({
                               "What the role allows"),
         organizationId=described(nullable(STRING), "The one organization the role exists "
                                                     "in; null: every organization"),
+        priority=described(INT, "Its rank, lower first: roles are listed in this order and "
+                                 "a member of several mapped groups gets the lowest. A sort "
+                                 "key, not a position (see PUT /roles/priority)"),
         createdAt=_created("role")),
         {"id": "role_member", "name": "Member", "slug": "member", "description": "Reads",
          "isSystem": True, "permissions": [_PERMISSION], "organizationId": None,
-         "createdAt": AT}),
+         "priority": 2000, "createdAt": AT}),
     "ApiKey": example(closed(
         id=_id("key"), name=described(STRING, "What the key is for"),
         keyPrefix=described(STRING, "The key's first characters, to recognise it by"),

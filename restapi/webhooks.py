@@ -30,8 +30,10 @@ _FOUND = ("GR_NOT_FOUND",)
 # The scope that reads what each kind of event carries (its name before the dot).
 EVENT_SCOPES = {"organization": "organizations:read", "user": "users:read",
                 "membership": "users:read", "role": "roles:read",
-                "permission": "permissions:read", "invitation": "invitations:read"}
-RECEIVES_ONLY_READABLE = ("Subscribing to `user.*` or `membership.*` events needs `users:read`, "
+                "permission": "permissions:read", "invitation": "invitations:read",
+                "group": "users:read"}
+RECEIVES_ONLY_READABLE = ("Subscribing to `user.*`, `membership.*` or `group.*` (SCIM groups) "
+                          "events needs `users:read`, "
                           "to `organization.*` `organizations:read`, to `role.*` "
                           "`roles:read`, to `permission.*` `permissions:read`, to "
                           "`invitation.*` `invitations:read`, and `*` all five (403 "

@@ -26,6 +26,7 @@ from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, S
                      Unavailable)
 from .memberships import Memberships
 from .jobs import Jobs
+from .group_roles import GroupRoles
 from .provisioning import Provisioning
 from .groups import Groups
 from .models import Setting
@@ -81,6 +82,7 @@ class Store:
         self.domains = Domains(self)
         self.provisioning = Provisioning(self)
         self.scim_groups = Groups(self)
+        self.group_roles = GroupRoles(self)
         self.api_keys = ApiKeys(self)
         self.analytics = Analytics(self)
         self.events = Events(self)

@@ -40,6 +40,11 @@ EVENT_TYPES = (
     "invitation.accepted",
     "invitation.revoked",
     "invitation.expired",
+    "group.created",
+    "group.updated",
+    "group.deleted",
+    "group.member_added",
+    "group.member_removed",
 )
 ALL_EVENTS = "*"
 PING = "ping"

@@ -1,7 +1,7 @@
 """Memberships: a user's place (role, ownership) in an organization, at most one each."""
 from . import prepared, records
 from .db import write_transaction
-from .errors import Conflict, NotFound, OutOfScope, StoreError, at_position
+from .errors import Conflict, Forbidden, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
 from .pages import counted, listed_page
@@ -87,6 +87,7 @@ class Memberships:
             prepared.insert_all(made)
             self._store.events.emit_many([("membership.created", records.membership_event(m),
                                            [m.organization_id]) for m in made])
+            self._store.group_roles.settle_new(made)
             return made
 
     def _new(self, values, orgs, users, roles, taken, org_scope, now):
@@ -114,9 +115,15 @@ class Memberships:
                 role = find_role(changes["role_id"], membership.organization_id)
                 changes = {**changes, "role_id": role.id}
             changes = membership.differing(changes)
+            if "role_id" in changes:
+                check_set_by_hand(membership)
+                changes["role_source"] = "manual"
             if changes:
                 membership.apply(changes, self._store.now())
                 self._emit("membership.updated", membership)
+            if "status" in changes:  # the groups' role is an active member's only
+                self._store.group_roles.recompute(membership.organization_id,
+                                                  [membership.user_id])
             return self.get(membership_id)
 
     def set_status(self, membership_id, status, *, org_scope=None):
@@ -165,6 +172,15 @@ def check_unclaimed(user_id, organization_id):
                          "API key adds only users of no other organization. A global API key "
                          "can add them (or, once invitations exist, an invitation).",
                          field="userId")
+
+
+def check_set_by_hand(membership):
+    """Refuse a hand change of a role that mapped SCIM groups give (store/group_roles.py):
+    the identity provider keeps it, and would put it back at its next change."""
+    if membership.role_source == "group":
+        raise Forbidden("This member's role comes from the identity provider's groups mapped "
+                        "to roles; change the group mapping or the member's groups instead",
+                        field="roleId")
 
 
 def _by_id(model, ids):

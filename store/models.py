@@ -181,6 +181,7 @@ class Role(BaseModel):
     # the one organization an organization role exists in; None: every organization
     organization = pw.ForeignKeyField(Organization, column_name="organization_id", null=True,
                                       on_delete="CASCADE", index=False)
+    priority = pw.IntegerField(default=0)  # lower ranks higher (store/priorities.py, m0024)
 
     class Meta:
         indexes = (CREATED, (("organization",), False))
@@ -209,6 +210,7 @@ class Membership(BaseModel):
     status = pw.TextField(default="active")  # active | inactive: an inactive one grants nothing
     workos_membership_id = pw.TextField(null=True, unique=True)  # m0022
     workos_updated_at = UtcDateTimeField(null=True)  # WorkOS's updated_at last applied (m0022)
+    role_source = pw.TextField(default="manual")  # manual | group: who gave the role (m0024)
 
     class Meta:
         indexes = (CREATED, (("organization", "user"), True))  # one membership per pair
@@ -269,6 +271,8 @@ class ScimGroup(BaseModel):
     external_id = pw.TextField(null=True)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    # the role its members get (store/group_roles.py, m0024); None: unmapped
+    role = pw.ForeignKeyField(Role, column_name="role_id", null=True, on_delete="SET NULL")
 
     class Meta:
         indexes = (CREATED, (("organization", "display_name"), True))

@@ -101,6 +101,19 @@ def built_in_first_page(query, model, limit, after=None):
     return Page(rows, total, (rows[-1].position_key, rows[-1].id) if more else None)
 
 
+def ordered_page(rows, position, limit, after=None):
+    """A page of `rows` (a small table read whole, e.g. roles in priority order) sorted by
+    `position(row)`, a pair of strings that is also the cursor's position: the rows past
+    `after`, at most `limit`. Sorting in Python keeps the order the same on every engine."""
+    rows = sorted(rows, key=position)
+    total = len(rows)
+    if after is not None:
+        rows = [row for row in rows if position(row) > tuple(after)]
+    more = len(rows) > limit
+    page = rows[:limit]
+    return Page(page, total, position(page[-1]) if more else None)
+
+
 def listed_page(model, limit, after, total, *, where="", params=(), joined=()):
     """`keyset_page` for the hot lists, on SQL built once per shape instead of per request.
 

@@ -69,6 +69,7 @@ def membership_event(m):
         "organizationId": m.organization_id,
         "userId": m.user_id,
         "roleId": m.role_id,
+        "roleSource": m.role_source,
         "isOwner": m.is_owner,
         "status": m.status,
         "createdAt": timestamp(m.created_at),
@@ -178,8 +179,31 @@ def role(r):
         "isSystem": r.is_system,
         "permissions": [permission(p) for p in r.granted],
         "organizationId": r.organization_id,
+        "priority": r.priority,
         "createdAt": timestamp(r.created_at),
     }
+
+
+def group(g, member_count=None):
+    """A SCIM group as the API and its events show it: without its members (up to 10,000),
+    counted when the caller counted them."""
+    shown = {
+        "id": g.id,
+        "organizationId": g.organization_id,
+        "displayName": g.display_name,
+        "externalId": g.external_id,
+        "roleId": g.role_id,
+        "createdAt": timestamp(g.created_at),
+        "updatedAt": timestamp(g.updated_at),
+    }
+    if member_count is not None:
+        shown["memberCount"] = member_count
+    return shown
+
+
+def group_member(g, user):
+    """A member joining or leaving a group, as group.member_added/removed carry it."""
+    return {"group": group(g), "user": {"id": user.id, "email": user.email}}
 
 
 def api_key(k, now):

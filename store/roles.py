@@ -3,7 +3,8 @@
 Three kinds, told apart by two columns: the system roles (`is_system`, the reference's Admin
 and Member, read-only), environment roles (no organization: available in every
 organization) and organization roles (`organization_id`: available there only). A role's
-slug is unique in the whole environment (see migration m0016 for why).
+slug is unique in the whole environment (see migration m0016 for why). Roles are listed in
+priority order (store/priorities.py).
 """
 from collections import defaultdict
 
@@ -11,10 +12,11 @@ from . import records
 from .db import write_transaction
 from .errors import Conflict, Forbidden, Invalid, NotFound, OutOfScope
 from .events import EVERY_ORGANIZATION
+from . import priorities
 from .models import (Invitation, Membership, Organization, OrganizationDomain, Permission, Role,
-                     RolePermission)
+                     RolePermission, ScimGroup)
 from .organizations import check_org_scope
-from .pages import built_in_first_page
+from .pages import ordered_page
 
 
 def available_in(role, organization_id):
@@ -31,13 +33,14 @@ def check_available(role, organization_id, field="roleId"):
 
 
 _NOUNS = {"memberships": "membership", "invitations": "open invitation",
-          "domains": "auto-join domain"}
+          "domains": "auto-join domain", "groups": "mapped group"}
 
 
 def _users_of(role):
     """{kind: how many} of what holds `role` or would give it to a new member: memberships,
-    invitations that can still be accepted or resent (pending or expired), and verified
-    domains' `auto` join policies. Only the kinds there are some of."""
+    invitations that can still be accepted or resent (pending or expired), verified
+    domains' `auto` join policies and SCIM groups mapped to it. Only the kinds there are
+    some of."""
     counts = {
         "memberships": Membership.select().where(Membership.role == role.id).count(),
         "invitations": Invitation.select().where(
@@ -45,6 +48,7 @@ def _users_of(role):
         "domains": OrganizationDomain.select().where(
             OrganizationDomain.role == role.id,
             OrganizationDomain.join_policy == "auto").count(),
+        "groups": ScimGroup.select().where(ScimGroup.role == role.id).count(),
     }
     return {kind: n for kind, n in counts.items() if n}
 
@@ -59,7 +63,7 @@ def _in_use(users):
     if "memberships" in users:
         parts.append(f"is held by {named(['memberships'])}")
     if set(users) - {"memberships"}:
-        parts.append(f"would be given by {named(['invitations', 'domains'])}")
+        parts.append(f"would be given by {named(['invitations', 'domains', 'groups'])}")
     return " and ".join(parts)
 
 
@@ -84,7 +88,7 @@ class Roles:
     def list(self, *, limit, after=None, organization_id=None, org_scope=None):
         """A page of the roles available in `organization_id` (system, environment and its
         own), or without one the roles available everywhere (system and environment).
-        An organization-scoped caller lists its own organization's."""
+        An organization-scoped caller lists its own organization's. In priority order."""
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
         query = Role.select().where(Role.organization.is_null())
@@ -93,7 +97,7 @@ class Roles:
                 raise NotFound("organization", organization_id, "organizationId")
             query = Role.select().where(Role.organization.is_null()
                                         | (Role.organization == organization_id))
-        page = built_in_first_page(query, Role, limit, after)
+        page = ordered_page(list(query), _position, limit, after)
         with_grants(page.items)
         return page
 
@@ -122,9 +126,11 @@ class Roles:
             granted = self._store.permissions.resolve(permissions, "permissions")
             if Role.first_by("slug", slug) is not None:
                 raise Conflict("slug", f"A role with slug '{slug}' already exists", resource="role")
+            priority = (priorities.next_for_organization(organization_id) if organization_id
+                        else priorities.next_for_environment())
             role = Role.create(id=self._store.new_id("role"), slug=slug, name=name,
                                description=description, is_system=False,
-                               organization=organization_id, created_at=now)
+                               organization=organization_id, created_at=now, priority=priority)
             _grant(role, granted)
             return self._emit("role.created", role)
 
@@ -182,6 +188,26 @@ class Roles:
                 return self._emit("role.updated", role)
             return with_grants([role])[0]
 
+    def reorder(self, slugs, *, organization_id=None, org_scope=None):
+        """Set the priority order: of the environment's roles (no `organization_id`; a
+        global caller only) or of the roles available in `organization_id` (its own roles
+        placed among the environment's, which keep their order). Emits role.updated for
+        each role whose priority changed, and recomputes the roles that mapped groups give
+        where the order decides them; returns the roles of that order, ranked."""
+        with write_transaction():
+            if organization_id is not None and Organization.first_by("id", organization_id) is None:
+                raise NotFound("organization", organization_id, "organizationId")
+            moves = priorities.new_order(slugs, organization_id, org_scope)
+            now = self._store.now()
+            for role, priority in moves.items():
+                role.apply({"priority": priority}, now)
+                self._emit("role.updated", role)
+            if moves:
+                self._store.group_roles.recompute_ranked(organization_id)
+            roles = (priorities.roles_available_in(organization_id) if organization_id
+                     else priorities.shared_roles())
+            return with_grants(priorities.ranked(roles))
+
     def _editable(self, role_id, org_scope):
         role = self.get(role_id, org_scope=org_scope)
         if role.is_system:
@@ -197,6 +223,11 @@ class Roles:
         concerns = [role.organization_id] if role.organization_id else [EVERY_ORGANIZATION]
         self._store.events.emit(event_type, records.role(role), concerns)
         return role
+
+
+def _position(role):
+    """A role's place in priority order as the cursor carries it (two strings)."""
+    return (f"{role.priority:012d}{Role.created_at.db_value(role.created_at)}", role.id)
 
 
 def _grant(role, permissions):

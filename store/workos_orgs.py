@@ -104,7 +104,10 @@ class WorkosMemberships:
             return Applied("created", unknown)
         if is_stale(existing, incoming):
             return Applied("unchanged")
-        changes = existing.differing({"role_id": role.id, "status": incoming.status})
+        wanted = {"status": incoming.status}
+        if existing.role_source != "group":  # mapped SCIM groups own this member's role
+            wanted["role_id"] = role.id
+        changes = existing.differing(wanted)
         if changes:
             memberships.update(existing.id, changes)
         if (existing.workos_membership_id != incoming.workos_membership_id

@@ -204,3 +204,36 @@ def test_an_organization_scoped_key_changes_its_own_organizations_roles_only(pag
     assert investor["organizationId"] == org["id"]
     assert [p["slug"] for p in investor["permissions"]] == ["organizations:read"]
     shoot(page, "roles-organization-key")
+
+
+def test_roles_are_reordered_and_a_scim_group_mapped_to_a_role(page, world, api):
+    """Issue 23: ↑/↓ on the Roles page set the priority order; the organization page's Groups
+    section maps an identity provider's group to a role, and its members get it."""
+    lead = api.call("POST", "/roles", 201, json={"slug": "team-lead", "name": "Team lead"})
+    open_roles(page, world["operator"])
+    before = [r["slug"] for r in api.call("GET", "/roles", 200, params={"limit": 100})]
+    rows = page.locator("#main .matrix tbody tr")
+    expect(rows.last).to_have_attribute("data-role", "team-lead")  # new roles rank last
+    page.get_by_role("button", name="Move up: Team lead").click()
+    expect(rows.nth(len(before) - 2)).to_have_attribute("data-role", "team-lead")
+    after = [r["slug"] for r in api.call("GET", "/roles", 200, params={"limit": 100})]
+    assert after == [*before[:-2], "team-lead", before[-2]]
+
+    org = api.org("Initech", "initech-groups")
+    idp = {"Authorization": f"Bearer {api.key(('scim:write',), organizationId=org['id'])['key']}"}
+    peter = api.server.api("POST", "/scim/v2/Users", headers=idp, json={
+        "userName": "peter@initech.example"}).json()["id"]
+    group = api.server.api("POST", "/scim/v2/Groups", headers=idp, json={
+        "displayName": "TPS reports", "members": [{"value": peter}]}).json()
+    page.goto(f"/admin#/organizations/{org['id']}")
+    row = page.locator(f"#group-list tr[data-group-id='{group['id']}']")
+    expect(row).to_contain_text("TPS reports")
+    row.get_by_label("Role of TPS reports").select_option(lead["id"])
+    expect(row).to_contain_text("Saved")
+    [member] = api.call("GET", "/memberships", 200, params={"organizationId": org["id"]})
+    assert (member["roleId"], member["roleSource"]) == (lead["id"], "group")
+    row.get_by_label("Role of TPS reports").select_option("")
+    expect(row).to_contain_text("Saved")
+    [member] = api.call("GET", "/memberships", 200, params={"organizationId": org["id"]})
+    assert member["roleId"] == "role_member"
+    shoot(page, "organization-groups")

@@ -207,7 +207,8 @@ def test_each_create_links_to_the_operations_on_what_it_created(client, admin, d
     paths = document["paths"]
     expected = {
         "/api/v1/organizations": {"getOrganization", "updateOrganization", "deleteOrganization",
-                                  "verifyOrganization", "listDomains", "createDomain"},
+                                  "verifyOrganization", "listDomains", "createDomain",
+                                  "listGroups"},
         "/api/v1/users": {"getUser", "updateUser", "deleteUser", "listUserPermissions"},
         "/api/v1/invitations": {"getInvitation", "revokeInvitation", "resendInvitation"},
         "/api/v1/memberships": {"getMembership", "updateMembership", "deleteMembership",
@@ -253,6 +254,18 @@ def _invitation_events(client, org_id, clock):
     invite("next@acme.com")  # the next invitation write records the expiry
 
 
+def _group_events(client, store, organization_id, user_id):
+    """group.* events: an IdP's group made with a member, renamed, emptied, deleted."""
+    _, key = store.api_keys.create(name="idp", scopes=["scim:write"],
+                                   organization_id=organization_id)
+    idp = {"Authorization": f"Bearer {key}"}
+    group = client.simulate_post("/scim/v2/Groups", headers=idp, json={
+        "displayName": "Eng", "members": [{"value": user_id}]}).json
+    client.simulate_put(f"/scim/v2/Groups/{group['id']}", headers=idp,
+                        json={"displayName": "Engineering"})
+    client.simulate_delete(f"/scim/v2/Groups/{group['id']}", headers=idp)
+
+
 def test_outgoing_events_are_published_as_webhooks_that_match_real_deliveries(tmp_path, clock,
                                                                               document):
     """One webhook per event type, each declaring the headers a delivery carries and a
@@ -291,6 +304,7 @@ def test_outgoing_events_are_published_as_webhooks_that_match_real_deliveries(tm
         client.simulate_delete(f"/api/v1/permissions/{permission['id']}")
         client.simulate_post(f"/api/v1/webhooks/{hook['id']}/test")
         _invitation_events(client, org["id"], clock)
+        _group_events(client, service.store, org["id"], user["id"])
         client.simulate_delete(f"/api/v1/organizations/{org['id']}")  # membership.deleted too
         client.simulate_delete(f"/api/v1/users/{user['id']}")
         service.webhooks.deliver_due()

@@ -157,7 +157,7 @@ def test_the_state_machine_is_built_from_a_link_per_create_target(document_file)
     import schemathesis
 
     _, transitions = _link_transitions(schemathesis.openapi.from_path(str(document_file)))
-    assert len(transitions) == 42  # test_api_document.py lists the links of each create
+    assert len(transitions) == 43  # test_api_document.py lists the links of each create
     assert "POST_api_v1_organizations___201_getOrganization__GET_api_v1_organizations_id_" in transitions
 
 

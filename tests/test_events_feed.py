@@ -253,8 +253,8 @@ def test_a_consumer_rebuilds_every_record_from_the_feed(client, admin, make):
 
     assert rebuilt["organization"] == listed("organizations", includeStaging="true")
     assert rebuilt["user"] == listed("users")
-    membership_fields = ("id", "organizationId", "userId", "roleId", "isOwner", "status",
-                         "createdAt", "updatedAt")
+    membership_fields = ("id", "organizationId", "userId", "roleId", "roleSource", "isOwner",
+                         "status", "createdAt", "updatedAt")
     assert rebuilt["membership"] == {
         key: {field: value[field] for field in membership_fields}
         for key, value in listed("memberships").items()}

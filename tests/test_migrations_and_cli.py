@@ -145,7 +145,8 @@ def test_migration_16_upgrades_memberships_and_permissions_in_place(tmp_path, mo
     eight permissions built in, its roles environment-wide, and the check works on them."""
     from goldenrecord.store import migrations
 
-    before = [m for m in MIGRATIONS if m[0] != 16]
+    # m0024 ranks roles by organization_id, which m0016 adds: it waits for m0016 too
+    before = [m for m in MIGRATIONS if m[0] not in (16, 24)]
     monkeypatch.setattr(migrations, "MIGRATIONS", before)
     opened = store.Store(tmp_path / "m16.db")
     opened.migrate()
@@ -156,7 +157,7 @@ def test_migration_16_upgrades_memberships_and_permissions_in_place(tmp_path, mo
         "updated_at) VALUES ('mem_1', ?, ?, 'role_member', 0, '2026-01-01T00:00:00.000000Z', "
         "'2026-01-01T00:00:00.000000Z')", (org.id, user.id))
     monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
-    assert opened.migrate() == [16]
+    assert opened.migrate() == [16, 24]
     assert opened.db.execute_sql("SELECT status FROM membership").fetchall() == [("active",)]
     assert opened.db.execute_sql(
         "SELECT id FROM permission WHERE is_system = 1 ORDER BY id").fetchall() == [
@@ -165,4 +166,28 @@ def test_migration_16_upgrades_memberships_and_permissions_in_place(tmp_path, mo
         "SELECT count(*) FROM role WHERE organization_id IS NOT NULL").fetchone() == (0,)
     authorized, role = opened.authorization.check(user.id, org.id, "organizations:read")
     assert authorized is True and role.slug == "member"
+    opened.close()
+
+
+def test_migration_24_ranks_existing_roles(tmp_path, monkeypatch):
+    """A database from before role priority: Admin, Member, then environment roles as made;
+    an organization's roles below them, in its own order; memberships' roles set by hand."""
+    from goldenrecord.store import migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in MIGRATIONS if m[0] != 24])
+    opened = store.Store(tmp_path / "m24.db")
+    opened.migrate()
+    org = opened.organizations.create(name="Kept", slug="kept")
+    for role_id, organization_id, made in (("role_b", None, "02"), ("role_a", None, "01"),
+                                           ("role_o2", org.id, "04"), ("role_o1", org.id, "03")):
+        opened.db.execute_sql(
+            "INSERT INTO role (id, name, slug, is_system, organization_id, created_at) "
+            "VALUES (?, ?, ?, 0, ?, ?)",
+            (role_id, role_id, role_id.replace("_", "-"), organization_id,
+             f"2026-01-{made}T00:00:00.000000Z"))
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert opened.migrate() == [24]
+    assert opened.db.execute_sql("SELECT id, priority FROM role ORDER BY priority").fetchall() == [
+        ("role_admin", 1000), ("role_member", 2000), ("role_a", 3000), ("role_b", 4000),
+        ("role_o1", 4001), ("role_o2", 4002)]
     opened.close()

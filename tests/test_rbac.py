@@ -27,10 +27,12 @@ def test_system_roles_with_permissions(client, admin):
     assert [p["slug"] for p in by_slug["admin"]["permissions"]] == [p[2] for p in SPEC_PERMISSIONS]
     assert [p["slug"] for p in by_slug["member"]["permissions"]] == ["organizations:read"]
     assert by_slug["member"]["description"] == "Basic member access"
-    # the reference's fields, and (issue 19) where the role is available: null, everywhere
+    # the reference's fields, (issue 19) where the role is available: null, everywhere, and
+    # (issue 23) its rank: Admin above Member
     assert set(by_slug["member"]) == {"id", "name", "slug", "description", "isSystem",
-                                      "permissions", "organizationId", "createdAt"}
+                                      "permissions", "organizationId", "priority", "createdAt"}
     assert by_slug["member"]["organizationId"] is None
+    assert by_slug["admin"]["priority"] < by_slug["member"]["priority"]
 
 
 def test_roles_paginate(client, admin):

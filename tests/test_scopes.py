@@ -117,6 +117,8 @@ CALLS = {
     ("POST", f"{V1}/memberships/{{id}}/reactivate"): (None, "", 200),
     ("GET", f"{V1}/roles"): (None, "", 200),
     ("POST", f"{V1}/roles"): (lambda w: {"slug": f"role-{_unique()}", "name": "R"}, "", 201),
+    ("PUT", f"{V1}/roles/priority"): (lambda w: {"roles": ["admin", "member", "auditor"]},
+                                      "", 200),
     ("GET", f"{V1}/roles/{{id}}"): (None, "", 200),
     ("PUT", f"{V1}/roles/{{id}}"): (lambda w: {"name": "Renamed"}, "", 200),
     ("DELETE", f"{V1}/roles/{{id}}"): (None, "", 200),
@@ -159,6 +161,9 @@ CALLS = {
     ("DELETE", f"{V1}/organizations/{{id}}/domains/{{domain_id}}"): (None, "", 200),
     # the test's resolver answers nothing: failed, with the reason (tests/test_domains.py)
     ("POST", f"{V1}/organizations/{{id}}/domains/{{domain_id}}/verify"): (None, "", 200),
+    ("GET", f"{V1}/organizations/{{id}}/groups"): (None, "", 200),
+    ("PUT", f"{V1}/organizations/{{id}}/groups/{{group_id}}"): (
+        lambda w: {"roleId": "role_admin"}, "", 200),
     ("GET", f"{V1}/users/external/{{external_id}}"): (None, "", 200),
     ("GET", f"{V1}/invitations"): (None, "", 200),
     ("POST", f"{V1}/invitations"): (lambda w: {"email": f"i{_unique()}@example.com",
@@ -222,6 +227,7 @@ def _path(template, world):
         collection = template.removeprefix(f"{V1}/").split("/")[0]
     return template.format(id=world.get(collection), delivery_id=world["delivery_id"],
                            domain_id=world["domain_id"], external_id=EXTERNAL_ID,
+                           group_id=world["scim_groups"],
                            permission_id=world["permission_id"])
 
 

@@ -207,3 +207,20 @@ def test_workos_refusing_the_fetch_is_a_gateway_error_and_changes_nothing(api, c
                                                                   fake.users[0])))
     assert_envelope(response, 502, "GR_WORKOS_ERROR")
     assert Membership.select().count() == 0 and Organization.select().count() == 0
+
+
+def test_a_role_mapped_scim_groups_give_is_kept_by_workos_updates(api, clock, fake):
+    """SCIM groups mapped to roles own a member's role (store/group_roles.py): a WorkOS
+    membership update leaves that role alone, rather than failing on it."""
+    org, user = fake.organizations[0], fake.users[0]
+    outcome(api, clock, 1, "organization.created", org)
+    outcome(api, clock, 2, "user.created", user)
+    created = workos_membership(1, org, user, role="member")
+    assert outcome(api, clock, 3, "organization_membership.created", created) == "created"
+    # as a mapped group's recompute leaves it (test_group_roles.py shows that path)
+    Membership.update(role="role_admin", role_source="group").execute()
+    updated = workos_membership(1, org, user, role="member",
+                                updated_at="2026-02-01T00:00:00.000Z")
+    assert outcome(api, clock, 4, "organization_membership.updated", updated) == "unchanged"
+    membership = Membership.get()
+    assert (membership.role_id, membership.role_source) == ("role_admin", "group")

@@ -143,12 +143,28 @@ def row_changed(instance, before, kind):
     _open.notes.append(note)
 
 
+# Events about rows of a table named otherwise than the event: (table, row id) from the data.
+_TARGETS = {
+    "group": lambda data: ("scim_group", data["id"]),
+    "group.member_added": lambda data: ("scim_group_member",
+                                        str((data["group"]["id"], data["user"]["id"]))),
+}
+_TARGETS["group.member_removed"] = _TARGETS["group.member_added"]
+
+
+def _target(event_type, data):
+    """(table, row id) an event is about: its kind and `id`, unless _TARGETS says."""
+    named = _TARGETS.get(event_type) or _TARGETS.get(event_type.split(".")[0])
+    if named is not None:
+        return named(data)
+    return event_type.split(".")[0], data.get("id") if isinstance(data, dict) else None
+
+
 def event_emitted(event_type, data, organization_ids):
     """Note an outbox event; the row note of the same target, if any, becomes this one."""
     if not recording():
         return
-    target_type = event_type.split(".")[0]
-    target_id = data.get("id") if isinstance(data, dict) else None
+    target_type, target_id = _target(event_type, data)
     organization = (data.get("organizationId") if target_type == "membership" else
                     target_id if target_type == "organization" else
                     organization_ids[0] if len(organization_ids) == 1 else None)

@@ -1,6 +1,6 @@
 // One organization: its details, the edit form (every field, metadata as JSON), the
 // verify toggle, deletion behind a dialog that says what goes with it, its members, its
-// invitations and its domains.
+// invitations, its domains and its SCIM groups (mapped to roles).
 
 import { api } from "../api.js";
 import { deleteAfterConfirm } from "../confirm.js";
@@ -9,6 +9,7 @@ import { editButton } from "../forms.js";
 import { allows, gated, lacking } from "../scopes.js";
 import { auditLink } from "./audit.js";
 import { domainsSection } from "./domains.js";
+import { groupsSection } from "./groups.js";
 import { invitationsSection } from "./invitations.js";
 import { membersSection, roleOptions } from "./members.js";
 import { verifyButton } from "./organizations.js";
@@ -89,4 +90,5 @@ export async function organizationPage(view, id) {
   await membersSection(view, org, roles);
   await invitationsSection(view, org, roles);
   await domainsSection(view, org, roles);
+  await groupsSection(view, org, roles);
 }

@@ -2,7 +2,9 @@
 // custom role's boxes can change, one grant per click), creating environment and
 // organization roles and custom permissions, and deleting custom ones behind a dialog.
 // "Roles available in" picks whose roles the matrix shows: everywhere, or one organization
-// (the system and environment roles plus that organization's own).
+// (the system and environment roles plus that organization's own). The rows are in priority
+// order (PUT /roles/priority): ↑ and ↓ move a role one place; in an organization's view only
+// its own roles move among the environment's (the API refuses the rest, said in the row).
 
 import { api } from "../api.js";
 import { confirmAction } from "../confirm.js";
@@ -63,7 +65,30 @@ function deleteButton({ scope, what, lines, path, problem, done }) {
   return button;
 }
 
-function roleRow(role, permissions, organizations, own, redraw) {
+// ↑ / ↓: the shown order with `role` moved one place, sent as the new priority order.
+function moveButtons(roles, index, organizationId, problem, redraw) {
+  const move = (step, label, symbol) => {
+    const target = index + step;
+    const button = gated("roles:write", h("button", { type: "button", class: "move",
+      "aria-label": `${label}: ${roles[index].name}`, title: label }, symbol));
+    if (target < 0 || target >= roles.length) button.disabled = true;
+    button.addEventListener("click", async () => {
+      const order = roles.map((r) => r.slug);
+      [order[index], order[target]] = [order[target], order[index]];
+      replace(problem);
+      try {
+        await api.put("/roles/priority", { roles: order, ...(organizationId ? { organizationId } : {}) });
+        await redraw();
+      } catch (error) {
+        problem.append(errorBox(error));
+      }
+    });
+    return button;
+  };
+  return [move(-1, "Move up", "↑"), move(1, "Move down", "↓")];
+}
+
+function roleRow(role, permissions, organizations, own, redraw, order) {
   const problem = h("div", { role: "status" });
   const locked = readOnly(role, own);
   const where = role.isSystem ? "system" : organizations.get(role.organizationId) || "every organization";
@@ -74,7 +99,8 @@ function roleRow(role, permissions, organizations, own, redraw) {
   return h("tr", { "data-role": role.slug },
     h("td", null, role.name, h("div", { class: "small muted" }, role.slug, " · ", where)),
     permissions.map((permission) => h("td", { class: "grant-cell" }, grantBox(role, permission, problem, locked))),
-    h("td", { class: "actions" }, actions, problem));
+    h("td", { class: "actions" }, moveButtons(order.roles, order.index, order.organizationId, problem, redraw),
+      actions, problem));
 }
 
 function permissionRow(permission, own, redraw) {
@@ -138,7 +164,8 @@ export async function rolesPage(view, session) {
       const [roles, permissions] = await Promise.all([
         every("/roles", { organizationId: scope.value }), every("/permissions")]);
       replace(matrix, table(["Role", ...permissions.map((p) => p.slug.replace(":", ":\u200b")), "Actions"],
-        roles.map((role) => roleRow(role, permissions, names, own, () => redraw()))));
+        roles.map((role, index) => roleRow(role, permissions, names, own, () => redraw(),
+          { roles, index, organizationId: scope.value }))));
       replace(listed, table(["Slug", "Name", "Description", "Actions"],
         permissions.map((p) => permissionRow(p, own, () => redraw()))));
     } catch (error) {
@@ -150,7 +177,7 @@ export async function rolesPage(view, session) {
   scope.addEventListener("change", () => redraw());
   replace(view, h("h1", null, "Roles and permissions"),
     h("div", { class: "toolbar" }, h("label", { for: "roles-in" }, "Roles available in"), scope),
-    h("p", { class: "muted small" }, `A checkbox grants a custom role one permission. ${SYSTEM}`,
+    h("p", { class: "muted small" }, `Roles are in priority order: a member of several mapped groups gets the highest. A checkbox grants a custom role one permission. ${SYSTEM}`,
       allows("roles:write") ? "" : ` ${reason("roles:write")}`),
     matrix, h("h2", null, "Permissions"), listed, createForms(organizations, own, redraw));
   await redraw();

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from ...migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from . import (p0015_baseline, p0016_authorization, p0017_active_counts, p0018_search_folding,
                p0019_events_audit, p0020_search_at_scale, p0021_joining, p0022_workos_orgs,
-               p0023_scim)
+               p0023_scim, p0024_group_roles)
 
 MIGRATIONS = [
     (p0015_baseline.VERSIONS, "baseline", p0015_baseline),
@@ -30,6 +30,7 @@ MIGRATIONS = [
     (p0021_joining.VERSIONS, "joining", p0021_joining),
     (p0022_workos_orgs.VERSIONS, "workos_orgs", p0022_workos_orgs),
     (p0023_scim.VERSIONS, "scim", p0023_scim),
+    (p0024_group_roles.VERSIONS, "group_roles", p0024_group_roles),
 ]
 
 # The advisory lock key migrations hold (any constant; `goldenrecord` spelt in hex-ish).
