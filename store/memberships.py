@@ -1,5 +1,5 @@
 """Memberships: a user's place (role, ownership) in an organization, at most one each."""
-from . import prepared, records
+from . import listjson, prepared, records
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
@@ -153,7 +153,7 @@ def _page(limit, after, organization_id, user_id):
         total = Membership.select().where(Membership.organization == organization_id,
                                           Membership.user == user_id).count()
     return listed_page(Membership, limit, after, total, where=" AND ".join(conditions),
-                       params=tuple(params), joined=_JOINED)
+                       params=tuple(params), joined=_JOINED, shape=listjson.MEMBERSHIP)
 
 
 def check_unclaimed(user_id, organization_id):

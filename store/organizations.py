@@ -3,7 +3,7 @@ from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
-from . import external, prepared, records
+from . import external, listjson, prepared, records
 from .models import Membership, Organization
 from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
 
@@ -81,7 +81,8 @@ class Organizations:
             total = active_total(kind, is_active)
         else:
             total = counted(kind)
-        return listed_page(Organization, limit, after, total, where=" AND ".join(conditions))
+        return listed_page(Organization, limit, after, total, where=" AND ".join(conditions),
+                           shape=listjson.ORGANIZATION)
 
     @staticmethod
     def _filtered(query, limit, after, include_staging, is_active):

@@ -1,6 +1,8 @@
 """Keyset pagination on (created_at, id): stable under concurrent inserts, and the
 500th page costs what the first does because it seeks by index instead of skipping rows."""
 import functools
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -101,7 +103,7 @@ def built_in_first_page(query, model, limit, after=None):
     return Page(rows, total, (rows[-1].position_key, rows[-1].id) if more else None)
 
 
-def listed_page(model, limit, after, total, *, where="", params=(), joined=()):
+def listed_page(model, limit, after, total, *, where="", params=(), joined=(), shape=None):
     """`keyset_page` for the hot lists, on SQL built once per shape instead of per request.
 
     `where` is an SQL condition on `model`'s table, alias `t`, with `params`; `joined` names
@@ -109,18 +111,69 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=()):
     set on each instance as peewee's joins would (`membership.user`). Same rows, same order,
     same positions as `keyset_page`; peewee's query building and row processing cost more
     than the page's SQL itself.
+
+    With `shape` (a store.listjson.JsonShape), SQLite also builds each row's JSON as
+    `shape.presents` would show it: the page's `memo[shape.presents]` holds the items
+    encoded (UTF-8 JSON bytes of the list), and the model instances are made only if a
+    caller reads `items`. A row whose stored JSON SQLite cannot read (metadata written
+    before the API refused NaN) makes the page fall back to instances, encoded by the caller.
     """
     seek = after is not None
-    sql = _listed_sql(model, where, tuple(joined), seek)
     values = (*params, *(after if seek else ()), limit + 1)
-    rows = database.connection().execute(sql, values).fetchall()
+    connection = database.connection()
+    try:
+        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, shape),
+                                  values).fetchall()
+    except sqlite3.OperationalError:  # malformed JSON in a row: json() refused it
+        if shape is None:
+            raise
+        shape = None
+        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, None),
+                                  values).fetchall()
     more = len(rows) > limit
-    items = [_instance(model, joined, row) for row in rows[:limit]]
+    rows = rows[:limit]
     position = None
-    if more:
-        last = items[-1]
-        position = (model.created_at.db_value(last.created_at), last.id)
-    return Page(items, total, position)
+    if more:  # (created_at, id) as stored: the last row's columns, whatever the shape
+        last = rows[-1]
+        position = (last[_column_index(model, "created_at")], last[_column_index(model, "id")])
+    if shape is None:
+        return Page([_instance(model, joined, row) for row in rows], total, position)
+    items = _Instances(model, joined, rows)
+    encoded = ("[" + ",".join(row[-1] for row in rows) + "]").encode()
+    return Page(items, total, position, memo={shape.presents: encoded})
+
+
+@functools.cache
+def _column_index(model, name):
+    """Where field `name` of `model` sits in its rows (`sorted_fields` order)."""
+    return [f.name for f in model._meta.sorted_fields].index(name)
+
+
+class _Instances(Sequence):
+    """A page's rows as model instances, made on first use: the API answers a page from
+    its JSON (listed_page's `shape`), and only other callers need the instances."""
+
+    def __init__(self, model, joined, rows):
+        self._make = functools.partial(_instance, model, joined)
+        self._rows = rows
+        self._made = None
+
+    def _instances(self):
+        if self._made is None:
+            self._made = [self._make(row) for row in self._rows]
+        return self._made
+
+    def __getitem__(self, index):
+        return self._instances()[index]
+
+    def __len__(self):
+        return len(self._rows)
+
+    def __eq__(self, other):
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self):
+        return repr(self._instances())
 
 
 def _instance(model, joined, row):
@@ -136,17 +189,19 @@ def _instance(model, joined, row):
 
 
 @functools.cache
-def _listed_sql(model, where, joined, seek):
+def _listed_sql(model, where, joined, seek, shape):
     """The statement of one page of `listed_page`'s shape (see there)."""
     def columns(alias, of):
         return [f'{alias}."{f.column_name}"' for f in of._meta.sorted_fields]
 
-    selected, joins = columns("t", model), []
+    selected, joins, aliases = columns("t", model), [], {}
     for number, key in enumerate(joined):
-        alias = f"j{number}"
+        alias = aliases[key.column_name] = f"j{number}"
         selected += columns(alias, key.rel_model)
         joins.append(f'JOIN "{key.rel_model._meta.table_name}" {alias} '
                      f'ON {alias}."{key.rel_field.column_name}" = t."{key.column_name}"')
+    if shape is not None:
+        selected.append(shape.sql("t", aliases))
     conditions = [f"({where})"] if where else []
     if seek:
         conditions.append("(t.created_at, t.id) > (?, ?)")

@@ -1,6 +1,6 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
-from . import external, prepared, records
+from . import external, listjson, prepared, records
 from .db import database, write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
@@ -72,7 +72,8 @@ class Users:
                 'SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
                 "WHERE m.organization_id = ? AND u.is_active = ?",
                 (organization_id, int(is_active))).fetchone()[0]
-        return listed_page(User, limit, after, total, where=where, params=params)
+        return listed_page(User, limit, after, total, where=where, params=params,
+                           shape=listjson.USER)
 
     def _search(self, text, limit, after, organization_id, is_active):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""
