@@ -4,7 +4,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
-from .pages import counted, listed_page
+from .pages import Tally, kept_count, listed_page
 from .roles import check_available
 from .users import member_elsewhere
 
@@ -139,19 +139,19 @@ class Memberships:
 def _page(limit, after, organization_id, user_id):
     """A page of memberships as SQLite has it now (`Memberships.list` keeps it in memory)."""
     conditions, params = [], []
-    total = counted("membership")
+    total = kept_count("membership")
     if organization_id is not None:
         conditions.append("t.organization_id = ?")
         params.append(organization_id)
-        total = counted("membership.organization", organization_id)
+        total = kept_count("membership.organization", organization_id)
     if user_id is not None:
         conditions.append("t.user_id = ?")
         params.append(user_id)
-        total = counted("membership.user", user_id)
+        total = kept_count("membership.user", user_id)
     if organization_id is not None and user_id is not None:
         # one membership at most: counted by the unique (organization, user)
-        total = Membership.select().where(Membership.organization == organization_id,
-                                          Membership.user == user_id).count()
+        total = Tally("(SELECT count(*) FROM membership WHERE organization_id = ? AND user_id = ?)",
+                      (organization_id, user_id))
     return listed_page(Membership, limit, after, total, where=" AND ".join(conditions),
                        params=tuple(params), joined=_JOINED, shape=listjson.MEMBERSHIP)
 

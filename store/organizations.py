@@ -5,7 +5,7 @@ from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from . import external, listjson, prepared, records
 from .models import Membership, Organization
-from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import active_count, kept_count, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -78,9 +78,9 @@ class Organizations:
         kind = "organization" if include_staging else "organization.verified"
         if is_active is not None:
             conditions.append(f"t.is_active = {int(is_active)}")
-            total = active_total(kind, is_active)
+            total = active_count(kind, is_active)
         else:
-            total = counted(kind)
+            total = kept_count(kind)
         return listed_page(Organization, limit, after, total, where=" AND ".join(conditions),
                            shape=listjson.ORGANIZATION)
 

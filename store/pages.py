@@ -47,22 +47,46 @@ class PageCache:
         return self._pages.get_or_make(key, self._changes.generation(tables), make)
 
 
-def counted(kind, within=""):
+@dataclass(frozen=True)
+class Tally:
+    """A number of rows as an SQL expression with its parameters: read alone (`value`), or
+    by `listed_page` in the page's own statement, which spares a statement per page (each
+    one hands Python's GIL over and back, which a loaded server feels more than the work)."""
+    sql: str
+    params: tuple = ()
+
+    def value(self):
+        return database.connection().execute(f"SELECT {self.sql}", self.params).fetchone()[0]
+
+
+def kept_count(kind, within=""):
     """The number of rows of count `kind` within `within` (the value a list filters by, ""
     for a whole table), kept by triggers (migration 15): one look-up by primary key, where
     `COUNT(*)` would walk every row it counts."""
-    row = database.connection().execute(_COUNTED, (kind, within)).fetchone()
-    return row[0] if row else 0
+    return Tally(_COUNTED, (kind, within))
 
 
-_COUNTED = "SELECT value FROM row_count WHERE kind = ? AND within = ?"
+_COUNTED = "coalesce((SELECT value FROM row_count WHERE kind = ? AND within = ?), 0)"
+
+
+def active_count(kind, is_active):
+    """The active (`is_active`) or inactive rows among count `kind`'s: the active ones are
+    counted as `<kind>.active` (migration 17), the inactive ones are the rest."""
+    active = kept_count(f"{kind}.active")
+    if is_active:
+        return active
+    every = kept_count(kind)
+    return Tally(f"({every.sql} - {active.sql})", every.params + active.params)
+
+
+def counted(kind, within=""):
+    """`kept_count`'s number, read now."""
+    return kept_count(kind, within).value()
 
 
 def active_total(kind, is_active):
-    """The active (`is_active`) or inactive rows among count `kind`'s: the active ones are
-    counted as `<kind>.active` (migration 17), the inactive ones are the rest."""
-    active = counted(f"{kind}.active")
-    return active if is_active else counted(kind) - active
+    """`active_count`'s number, read now."""
+    return active_count(kind, is_active).value()
 
 
 def keyset_page(query, model, limit, after=None, total=None):
@@ -112,24 +136,31 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=(), s
     same positions as `keyset_page`; peewee's query building and row processing cost more
     than the page's SQL itself.
 
+    `total` is the list's number of rows, or a Tally read in the page's statement.
+
     With `shape` (a store.listjson.JsonShape), SQLite also builds each row's JSON as
     `shape.presents` would show it: the page's `memo[shape.presents]` holds the items
     encoded (UTF-8 JSON bytes of the list), and the model instances are made only if a
-    caller reads `items`. A row whose stored JSON SQLite cannot read (metadata written
-    before the API refused NaN) makes the page fall back to instances, encoded by the caller.
+    caller reads `items`. A row whose stored JSON SQLite cannot read (NaN in metadata, which
+    the API's body decoder refuses but another writer may have stored) makes the page fall
+    back to instances, encoded by the caller.
     """
     seek = after is not None
-    values = (*params, *(after if seek else ()), limit + 1)
+    tally = total if isinstance(total, Tally) else None
+    values = (*(tally.params if tally else ()), *params, *(after if seek else ()), limit + 1)
+    tally_sql = tally.sql if tally else None
     connection = database.connection()
     try:
-        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, shape),
+        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, shape, tally_sql),
                                   values).fetchall()
     except sqlite3.OperationalError:  # malformed JSON in a row: json() refused it
         if shape is None:
             raise
         shape = None
-        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, None),
+        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, None, tally_sql),
                                   values).fetchall()
+    if tally:  # the last column of every row; with no row, asked alone
+        total = rows[0][-1] if rows else tally.value()
     more = len(rows) > limit
     rows = rows[:limit]
     position = None
@@ -139,7 +170,8 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=(), s
     if shape is None:
         return Page([_instance(model, joined, row) for row in rows], total, position)
     items = _Instances(model, joined, rows)
-    encoded = ("[" + ",".join(row[-1] for row in rows) + "]").encode()
+    at = -2 if tally else -1  # the JSON column: after the rows' own, before the tally
+    encoded = ("[" + ",".join(row[at] for row in rows) + "]").encode()
     return Page(items, total, position, memo={shape.presents: encoded})
 
 
@@ -189,7 +221,7 @@ def _instance(model, joined, row):
 
 
 @functools.cache
-def _listed_sql(model, where, joined, seek, shape):
+def _listed_sql(model, where, joined, seek, shape, tally):
     """The statement of one page of `listed_page`'s shape (see there)."""
     def columns(alias, of):
         return [f'{alias}."{f.column_name}"' for f in of._meta.sorted_fields]
@@ -202,6 +234,8 @@ def _listed_sql(model, where, joined, seek, shape):
                      f'ON {alias}."{key.rel_field.column_name}" = t."{key.column_name}"')
     if shape is not None:
         selected.append(shape.sql("t", aliases))
+    if tally is not None:
+        selected.append(tally)
     conditions = [f"({where})"] if where else []
     if seek:
         conditions.append("(t.created_at, t.id) > (?, ?)")

@@ -1,11 +1,11 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
 from . import external, listjson, prepared, records
-from .db import database, write_transaction
+from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
 from .models import Membership, User
-from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import Tally, active_count, kept_count, keyset_page, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -61,17 +61,17 @@ class Users:
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         where, params = _filters("t", organization_id, is_active)
         if organization_id is None:
-            total = counted("user") if is_active is None else active_total("user", is_active)
+            total = kept_count("user") if is_active is None else active_count("user", is_active)
         elif is_active is None:
             # one membership per (organization, user): its members are its memberships
-            total = counted("membership.organization", organization_id)
+            total = kept_count("membership.organization", organization_id)
         else:
             # no kept count for members by state: counted along the organization's
             # memberships (its index), one user row looked up by key for each
-            total = database.connection().execute(
-                'SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
-                "WHERE m.organization_id = ? AND u.is_active = ?",
-                (organization_id, int(is_active))).fetchone()[0]
+            total = Tally(
+                '(SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
+                "WHERE m.organization_id = ? AND u.is_active = ?)",
+                (organization_id, int(is_active)))
         return listed_page(User, limit, after, total, where=where, params=params,
                            shape=listjson.USER)
 
