@@ -1,6 +1,7 @@
 """Keyset pagination on (created_at, id): stable under concurrent inserts, and the
 500th page costs what the first does because it seeks by index instead of skipping rows."""
 import functools
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -134,72 +135,73 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=(), s
     foreign keys of `model` (ForeignKeyFields) whose rows come along in the same statement,
     set on each instance as peewee's joins would (`membership.user`). Same rows, same order,
     same positions as `keyset_page`; peewee's query building and row processing cost more
-    than the page's SQL itself.
+    than the page's SQL itself. `total` is the list's number of rows, or a Tally read in
+    the page's statement.
 
-    `total` is the list's number of rows, or a Tally read in the page's statement.
-
-    With `shape` (a store.listjson.JsonShape), SQLite also builds each row's JSON as
-    `shape.presents` would show it: the page's `memo[shape.presents]` holds the items
-    encoded (UTF-8 JSON bytes of the list), and the model instances are made only if a
-    caller reads `items`. A row whose stored JSON SQLite cannot read (NaN in metadata, which
-    the API's body decoder refuses but another writer may have stored) makes the page fall
-    back to instances, encoded by the caller.
+    With `shape` (a store.listjson.JsonShape), the page is one row that SQLite builds: the
+    items as `shape.presents` shows them, encoded (the page's `memo[shape.presents]`, UTF-8
+    JSON bytes), the stored rows as JSON arrays (model instances made from them only if a
+    caller reads `items`), the position, whether more follow, and the tally. One step of
+    the statement instead of one per row: each step hands Python's GIL over and back, which
+    a loaded server feels more than the work. A row whose stored JSON SQLite cannot read
+    (NaN in metadata, which the API's body decoder refuses but another writer may have
+    stored) makes the page fall back to rows, encoded by the caller.
     """
     seek = after is not None
     tally = total if isinstance(total, Tally) else None
-    values = (*(tally.params if tally else ()), *params, *(after if seek else ()), limit + 1)
     tally_sql = tally.sql if tally else None
+    tally_params = tally.params if tally else ()
+    bounds = (*params, *(after if seek else ()))
     connection = database.connection()
-    try:
-        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, shape, tally_sql),
-                                  values).fetchall()
-    except sqlite3.OperationalError:  # malformed JSON in a row: json() refused it
-        if shape is None:
-            raise
-        shape = None
-        rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, None, tally_sql),
-                                  values).fetchall()
+    if shape is not None:
+        sql = _encoded_sql(model, where, tuple(joined), seek, shape, tally_sql)
+        try:
+            row = connection.execute(sql, (*bounds, limit, *tally_params, *bounds, limit)).fetchone()
+        except sqlite3.OperationalError:  # malformed JSON in a row: json() refused it
+            row = None
+        if row is not None:
+            return _encoded_page(model, joined, shape, row, total if tally is None else row[4])
+    values = (*tally_params, *bounds, limit + 1)
+    rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, tally_sql),
+                              values).fetchall()
     if tally:  # the last column of every row; with no row, asked alone
         total = rows[0][-1] if rows else tally.value()
     more = len(rows) > limit
-    rows = rows[:limit]
+    items = [_instance(model, joined, row) for row in rows[:limit]]
     position = None
-    if more:  # (created_at, id) as stored: the last row's columns, whatever the shape
-        last = rows[-1]
-        position = (last[_column_index(model, "created_at")], last[_column_index(model, "id")])
-    if shape is None:
-        return Page([_instance(model, joined, row) for row in rows], total, position)
-    items = _Instances(model, joined, rows)
-    at = -2 if tally else -1  # the JSON column: after the rows' own, before the tally
-    encoded = ("[" + ",".join(row[at] for row in rows) + "]").encode()
-    return Page(items, total, position, memo={shape.presents: encoded})
+    if more:
+        last = items[-1]
+        position = (model.created_at.db_value(last.created_at), last.id)
+    return Page(items, total, position)
 
 
-@functools.cache
-def _column_index(model, name):
-    """Where field `name` of `model` sits in its rows (`sorted_fields` order)."""
-    return [f.name for f in model._meta.sorted_fields].index(name)
+def _encoded_page(model, joined, shape, row, total):
+    """The Page of `_encoded_sql`'s one row (see listed_page)."""
+    items_json, rows_json, last, more, _ = row
+    position = tuple(last.split(" ", 1)) if more else None
+    items = _Instances(model, joined, rows_json)
+    return Page(items, total, position, memo={shape.presents: items_json.encode()})
 
 
 class _Instances(Sequence):
-    """A page's rows as model instances, made on first use: the API answers a page from
-    its JSON (listed_page's `shape`), and only other callers need the instances."""
+    """A page's rows as model instances, made on first use from the stored values (a JSON
+    array of arrays): the API answers a page from its JSON, only other callers need them."""
 
-    def __init__(self, model, joined, rows):
+    def __init__(self, model, joined, rows_json):
         self._make = functools.partial(_instance, model, joined)
-        self._rows = rows
+        self._rows_json = rows_json
         self._made = None
 
     def _instances(self):
         if self._made is None:
-            self._made = [self._make(row) for row in self._rows]
+            self._made = [self._make(row) for row in json.loads(self._rows_json)]
         return self._made
 
     def __getitem__(self, index):
         return self._instances()[index]
 
     def __len__(self):
-        return len(self._rows)
+        return len(self._instances())
 
     def __eq__(self, other):
         return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
@@ -220,9 +222,9 @@ def _instance(model, joined, row):
     return instance
 
 
-@functools.cache
-def _listed_sql(model, where, joined, seek, shape, tally):
-    """The statement of one page of `listed_page`'s shape (see there)."""
+def _selected(model, joined):
+    """(the columns of `model`'s table, alias t, and of each joined table; the JOIN clauses;
+    {foreign key column: its table's alias})."""
     def columns(alias, of):
         return [f'{alias}."{f.column_name}"' for f in of._meta.sorted_fields]
 
@@ -232,16 +234,43 @@ def _listed_sql(model, where, joined, seek, shape, tally):
         selected += columns(alias, key.rel_model)
         joins.append(f'JOIN "{key.rel_model._meta.table_name}" {alias} '
                      f'ON {alias}."{key.rel_field.column_name}" = t."{key.column_name}"')
-    if shape is not None:
-        selected.append(shape.sql("t", aliases))
-    if tally is not None:
-        selected.append(tally)
+    return selected, " ".join(joins), aliases
+
+
+def _from(model, joins, where, seek):
+    """The FROM ... WHERE ... ORDER BY clause of a page, its LIMIT a parameter."""
     conditions = [f"({where})"] if where else []
     if seek:
         conditions.append("(t.created_at, t.id) > (?, ?)")
-    return (f'SELECT {", ".join(selected)} FROM "{model._meta.table_name}" t {" ".join(joins)} '
+    return (f'FROM "{model._meta.table_name}" t {joins} '
             f'{"WHERE " + " AND ".join(conditions) if conditions else ""} '
             "ORDER BY t.created_at, t.id LIMIT ?")
+
+
+@functools.cache
+def _listed_sql(model, where, joined, seek, tally):
+    """The statement of one page of `listed_page`'s shape, a row per item (see there)."""
+    selected, joins, _ = _selected(model, joined)
+    if tally is not None:
+        selected.append(tally)
+    return f'SELECT {", ".join(selected)} {_from(model, joins, where, seek)}'
+
+
+@functools.cache
+def _encoded_sql(model, where, joined, seek, shape, tally):
+    """The statement of one page of `listed_page` with a shape: one row of (items as JSON,
+    stored rows as JSON, the last row's "created_at id", whether a row follows, the tally).
+
+    The page's rows feed the aggregates in the subquery's order (a LIMIT subquery is read
+    as it yields, never flattened into the aggregate); created_at is fixed-width text
+    (store/fields.py), so max("created_at id") is the last row's position.
+    """
+    selected, joins, aliases = _selected(model, joined)
+    clause = _from(model, joins, where, seek)
+    follows = f"EXISTS (SELECT 1 {clause.replace(' LIMIT ?', ' LIMIT 1 OFFSET ?')})"
+    return (f"SELECT json_group_array(json(j)), json_group_array(json(r)), max(p), {follows}, "
+            f"{tally or 'NULL'} FROM (SELECT {shape.sql('t', aliases)} AS j, "
+            f"json_array({', '.join(selected)}) AS r, t.created_at || ' ' || t.id AS p {clause})")
 
 
 def ranked_page(model, found):
