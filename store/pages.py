@@ -1,9 +1,7 @@
 """Keyset pagination on (created_at, id): stable under concurrent inserts, and the
 500th page costs what the first does because it seeks by index instead of skipping rows."""
 import functools
-import json
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -15,7 +13,7 @@ from .errors import Invalid
 
 @dataclass(frozen=True)
 class Page:
-    items: list
+    items: list | None  # None when the store gave the items encoded only (listed_page)
     total: int
     after: tuple | None  # position of the last item when more follow, else None
     # `total` counted only up to search.TOTAL_CAP (a search matching more than that)
@@ -138,14 +136,14 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=(), s
     than the page's SQL itself. `total` is the list's number of rows, or a Tally read in
     the page's statement.
 
-    With `shape` (a store.listjson.JsonShape), the page is one row that SQLite builds: the
-    items as `shape.presents` shows them, encoded (the page's `memo[shape.presents]`, UTF-8
-    JSON bytes), the stored rows as JSON arrays (model instances made from them only if a
-    caller reads `items`), the position, whether more follow, and the tally. One step of
-    the statement instead of one per row: each step hands Python's GIL over and back, which
-    a loaded server feels more than the work. A row whose stored JSON SQLite cannot read
-    (NaN in metadata, which the API's body decoder refuses but another writer may have
-    stored) makes the page fall back to rows, encoded by the caller.
+    With `shape` (a store.listjson.JsonShape), for callers that answer with JSON (the API),
+    the page is one row that SQLite builds: the items as `shape.presents` shows them,
+    encoded (the page's `memo[shape.presents]`, UTF-8 JSON bytes; `items` is None: no model
+    instance is made), the position, whether more follow, and the tally. One step of the
+    statement instead of one per row: each step hands Python's GIL over and back, which a
+    loaded server feels more than the work. A row whose stored JSON SQLite cannot read (NaN
+    in metadata, which the API's body decoder refuses but another writer may have stored)
+    makes the page fall back to instances, encoded by the caller.
     """
     seek = after is not None
     tally = total if isinstance(total, Tally) else None
@@ -156,11 +154,12 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=(), s
     if shape is not None:
         sql = _encoded_sql(model, where, tuple(joined), seek, shape, tally_sql)
         try:
-            row = connection.execute(sql, (*bounds, limit, *tally_params, *bounds, limit)).fetchone()
+            row = connection.execute(
+                sql, (*bounds, limit + 1, limit, *tally_params, limit)).fetchone()
         except sqlite3.OperationalError:  # malformed JSON in a row: json() refused it
             row = None
         if row is not None:
-            return _encoded_page(model, joined, shape, row, total if tally is None else row[4])
+            return _encoded_page(shape, row, total if tally is None else row[3])
     values = (*tally_params, *bounds, limit + 1)
     rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, tally_sql),
                               values).fetchall()
@@ -175,39 +174,11 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=(), s
     return Page(items, total, position)
 
 
-def _encoded_page(model, joined, shape, row, total):
-    """The Page of `_encoded_sql`'s one row (see listed_page)."""
-    items_json, rows_json, last, more, _ = row
+def _encoded_page(shape, row, total):
+    """The Page of `_encoded_sql`'s one row (see listed_page): no model instances."""
+    items_json, last, more, _ = row
     position = tuple(last.split(" ", 1)) if more else None
-    items = _Instances(model, joined, rows_json)
-    return Page(items, total, position, memo={shape.presents: items_json.encode()})
-
-
-class _Instances(Sequence):
-    """A page's rows as model instances, made on first use from the stored values (a JSON
-    array of arrays): the API answers a page from its JSON, only other callers need them."""
-
-    def __init__(self, model, joined, rows_json):
-        self._make = functools.partial(_instance, model, joined)
-        self._rows_json = rows_json
-        self._made = None
-
-    def _instances(self):
-        if self._made is None:
-            self._made = [self._make(row) for row in json.loads(self._rows_json)]
-        return self._made
-
-    def __getitem__(self, index):
-        return self._instances()[index]
-
-    def __len__(self):
-        return len(self._instances())
-
-    def __eq__(self, other):
-        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
-
-    def __repr__(self):
-        return repr(self._instances())
+    return Page(None, total, position, memo={shape.presents: f"[{items_json}]".encode()})
 
 
 def _instance(model, joined, row):
@@ -258,19 +229,21 @@ def _listed_sql(model, where, joined, seek, tally):
 
 @functools.cache
 def _encoded_sql(model, where, joined, seek, shape, tally):
-    """The statement of one page of `listed_page` with a shape: one row of (items as JSON,
-    stored rows as JSON, the last row's "created_at id", whether a row follows, the tally).
+    """The statement of one page of `listed_page` with a shape: one row of (the items' JSON
+    joined by commas; the last item's "created_at id"; whether a row follows the page; the
+    tally).
 
-    The page's rows feed the aggregates in the subquery's order (a LIMIT subquery is read
-    as it yields, never flattened into the aggregate); created_at is fixed-width text
-    (store/fields.py), so max("created_at id") is the last row's position.
+    The walk takes one row past the page, to tell whether more follow, into a materialized
+    table; the aggregates read its first `limit` rows in the order they were put there.
+    created_at is fixed-width text (store/fields.py), so max("created_at id") is the last
+    item's position.
     """
-    selected, joins, aliases = _selected(model, joined)
-    clause = _from(model, joins, where, seek)
-    follows = f"EXISTS (SELECT 1 {clause.replace(' LIMIT ?', ' LIMIT 1 OFFSET ?')})"
-    return (f"SELECT json_group_array(json(j)), json_group_array(json(r)), max(p), {follows}, "
-            f"{tally or 'NULL'} FROM (SELECT {shape.sql('t', aliases)} AS j, "
-            f"json_array({', '.join(selected)}) AS r, t.created_at || ' ' || t.id AS p {clause})")
+    _, joins, aliases = _selected(model, joined)
+    return (f"WITH page AS MATERIALIZED (SELECT {shape.sql('t', aliases)} AS j, "
+            f"t.created_at || ' ' || t.id AS p {_from(model, joins, where, seek)}) "
+            "SELECT coalesce(group_concat(j, ','), ''), max(p), "
+            f"EXISTS (SELECT 1 FROM page LIMIT 1 OFFSET ?), {tally or 'NULL'} "
+            "FROM (SELECT j, p FROM page LIMIT ?)")
 
 
 def ranked_page(model, found):

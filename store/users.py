@@ -38,12 +38,13 @@ class Users:
         return self.get(user.id, org_scope=org_scope)
 
     def list(self, *, limit, after=None, search=None, organization_id=None, is_active=None,
-             external_id=None, org_scope=None):
+             external_id=None, org_scope=None, encoded=False):
         """A page of users; with `organization_id`, only that organization's members; with
         `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
         `external_id`, the one user that has it (if any).
 
-        A caller confined to `org_scope` sees only that organization's members.
+        A caller confined to `org_scope` sees only that organization's members. With
+        `encoded`, a page may come as JSON only (store/pages.py, listed_page).
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
@@ -52,12 +53,12 @@ class Users:
         if search:
             return self._search(search, limit, after, organization_id, is_active)
         return self._store.pages.get_or_make(
-            ("users", limit, after, organization_id, is_active),
+            ("users", limit, after, organization_id, is_active, encoded),
             ("user",) if organization_id is None else ("user", "membership"),
-            lambda: self._page(limit, after, organization_id, is_active))
+            lambda: self._page(limit, after, organization_id, is_active, encoded))
 
     @staticmethod
-    def _page(limit, after, organization_id, is_active):
+    def _page(limit, after, organization_id, is_active, encoded):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         where, params = _filters("t", organization_id, is_active)
         if organization_id is None:
@@ -73,7 +74,7 @@ class Users:
                 "WHERE m.organization_id = ? AND u.is_active = ?)",
                 (organization_id, int(is_active)))
         return listed_page(User, limit, after, total, where=where, params=params,
-                           shape=listjson.USER)
+                           shape=listjson.USER if encoded else None)
 
     def _search(self, text, limit, after, organization_id, is_active):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""
