@@ -314,41 +314,49 @@ def cold_pages_script(db_path, directory, name):
 def measure_http_lists(db_path, *, duration, repeats, connections=16):
     """Requests/s of a page of 20 of each of HTTP_LISTS (the same page again and again),
     of random pages of each (the cold ones: nearly all read from SQLite) and of the
-    ceiling, alternated `repeats` times:
-    ({subject: (median, share of the ceiling)}, the server's resident MiB at the end)."""
+    ceiling, alternated `repeats` times: ({subject: (median requests/s, share of the
+    ceiling, median server CPU µs per request)}, the server's resident MiB at the end)."""
     key = admin_key(db_path)
     scripts = {cold(name): cold_pages_script(db_path, Path(db_path).parent, name)
                for name in COLD_LISTS}
     server, ceiling = common.goldenrecord_server(db_path, UNLIMITED), common.ceiling_server()
     runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}, **{name: [] for name in scripts}}
+    cpu = {name: [] for name in runs}
     options = dict(duration=duration, connections=connections, key=key)
     try:
         for _ in range(repeats):
-            runs["ceiling"].append(common.wrk(ceiling.url + "/x", duration=duration,
-                                              connections=connections)["rps"])
-            for path in HTTP_LISTS:
-                runs[path].append(_checked(common.wrk(server.url + path, **options)))
-            for name, script in scripts.items():
-                runs[name].append(_checked(common.wrk(server.url + "/", script=script,
-                                                      **options)))
+            result = common.wrk_with_cpu(ceiling, ceiling.url + "/x", duration=duration,
+                                         connections=connections)
+            runs["ceiling"].append(result["rps"])
+            cpu["ceiling"].append(result["cpu_us"])
+            subjects = [(path, server.url + path, {}) for path in HTTP_LISTS]
+            subjects += [(name, server.url + "/", {"script": script})
+                         for name, script in scripts.items()]
+            for name, url, extra in subjects:
+                result = _checked(common.wrk_with_cpu(server, url, **options, **extra))
+                runs[name].append(result["rps"])
+                cpu[name].append(result["cpu_us"])
         rss = server.rss_mib()
     finally:
         server.stop()
         ceiling.stop()
     rps = {name: statistics.median(values) for name, values in runs.items()}
-    return {name: (value, value / rps["ceiling"]) for name, value in rps.items()}, rss
+    return {name: (value, value / rps["ceiling"], statistics.median(cpu[name]))
+            for name, value in rps.items()}, rss
 
 
 def _checked(result):
-    """Requests/s of a wrk run in which every answer was a 2xx."""
+    """A wrk run's result, checked that every answer was a 2xx."""
     assert result["non2xx"] == 0, result
-    return result["rps"]
+    return result
 
 
 def report_http(db_path, figures, rss):
     """A Markdown table of `measure_http_lists`, and the server's resident memory after."""
-    lines = [f"| over HTTP ({Path(db_path).name}) | requests/s | vs ceiling |", "|---|---|---|"]
-    lines += [f"| {name} | {rps:.0f} | {share:.0%} |" for name, (rps, share) in figures.items()]
+    lines = [f"| over HTTP ({Path(db_path).name}) | requests/s | vs ceiling | server CPU µs "
+             "per request |", "|---|---|---|---|"]
+    lines += [f"| {name} | {rps:.0f} | {share:.0%} | {cpu:.0f} |"
+              for name, (rps, share, cpu) in figures.items()]
     return "\n".join(lines) + f"\n\nserver resident memory after the runs: {rss:.0f} MiB"
 
 

@@ -11,6 +11,8 @@ Each `JsonShape` declares, per key of `records.<kind>`'s dict, the stored column
 it is shown. `tests/test_list_json.py` checks that every shape gives, for rows of every
 sort (unicode, nulls, booleans, nested metadata), exactly what its `records` function
 gives, and has exactly its keys: a field added to one and not the other fails there.
+The expressions are SQLite's (`json_object`, `json`, `substr`); another engine needs its
+own spelling of `_VALUE` and `JsonShape.sql` (PostgreSQL: `json_build_object`).
 """
 from . import records
 
