@@ -3,7 +3,7 @@ row exactly as a read of that row does (store/records.py in Python)."""
 import json
 
 import pytest
-from support import assert_envelope
+from support import traced_statements
 
 from goldenrecord.store import listjson, records
 from goldenrecord.store.models import Membership, Organization, Role, User
@@ -109,3 +109,15 @@ def test_a_row_with_unreadable_stored_json_still_lists(client, admin, store, row
     assert '"ratio": NaN' in result.text
     assert [item["id"] for item in json.loads(result.text)["data"]] == [
         row["id"] for row in rows["organizations"]]
+
+
+@pytest.mark.parametrize("kind", LISTS)
+def test_an_uncached_page_is_one_statement_with_its_total(client, admin, store, rows, kind):
+    """The page's rows, JSON, position and meta.total come from one statement: each more
+    statement would hand the GIL over again (docs/performance.md)."""
+    with traced_statements(store) as statements:  # a page not asked before: not kept
+        result = client.simulate_get(f"/api/v1/{kind}", query_string=LISTS[kind], headers=admin)
+    assert result.json["meta"]["total"] == len(rows[kind])
+    # the change counters' read (store/changes.py) is not the page's
+    page_statements = [s for s in statements if "search_generation" not in s]
+    assert len(page_statements) == 1, page_statements
