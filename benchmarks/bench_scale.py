@@ -20,8 +20,8 @@ at 1M ≤ 1.5× the same at 10k).
 With `--http N`: a page of 20 of organizations, users and memberships over HTTP with wrk
 (16 connections) against `goldenrecord serve` on the database of size N, beside the
 bare-Falcon ceiling (benchmarks/ceiling_app.py), alternated, medians (target ≥ 30%): the
-same page again and again (as the server keeps it in memory) and random pages among 5,000
-(nearly all misses).
+same page again and again (as the server keeps it in memory) and, for each of the three,
+random pages among 5,000 (nearly all misses: pages read from SQLite, "uncached").
 
 One function per measurement (`measure_*`), so other rows (writes, search) can be added
 beside these.
@@ -268,7 +268,14 @@ HTTP_LISTS = ("/api/v1/organizations?limit=20", "/api/v1/users?limit=20",
 # Pages asked at random among this many: far more than the server keeps in memory
 # (store/pages.py, PAGES_CACHED), so nearly every request is a miss that reads SQLite.
 COLD_PAGES = 5000
-COLD = "organizations, random page (cache misses)"
+# list name (of its cursors) -> (table, condition of the list's rows), for the random pages
+COLD_LISTS = {"organizations": ("organization", "is_verified"), "users": ('"user"', "1"),
+              "memberships": ("membership", "1")}
+
+
+def cold(name):
+    return f"{name}, random page (cache misses)"
+
 
 UNLIMITED = "[rate_limits]\n" + "".join(
     f"{tier} = 1000000000\n" for tier in ("free", "basic", "pro", "enterprise"))
@@ -285,57 +292,71 @@ def admin_key(db_path):
         store.close()
 
 
-def cold_pages_script(db_path, directory):
-    """A wrk script asking organization pages of 20 at COLD_PAGES random cursors."""
+def cold_pages_script(db_path, directory, name):
+    """A wrk script asking pages of 20 of list `name` at COLD_PAGES random cursors."""
     import goldenrecord
     from goldenrecord.restapi.cursors import Cursors
+    table, where = COLD_LISTS[name]
     config = goldenrecord.load_config(env={}, overrides={"database.path": str(db_path)})
     store = goldenrecord.open_store(config)
     try:
         cursors = Cursors(store.setting("cursor_secret"))
         positions = store.db.execute_sql(
-            "SELECT created_at, id FROM organization WHERE is_verified ORDER BY random() LIMIT ?",
+            f"SELECT created_at, id FROM {table} WHERE {where} ORDER BY random() LIMIT ?",
             (COLD_PAGES,)).fetchall()
     finally:
         store.close()
-    tokens = [cursors.dump("organizations", position) for position in positions]
-    return common.random_ids_script(directory, tokens, "/api/v1/organizations?limit=20&cursor=%s")
+    tokens = [cursors.dump(name, position) for position in positions]
+    return common.random_ids_script(directory, tokens, f"/api/v1/{name}?limit=20&cursor=%s",
+                                    name=f"{name}.lua")
 
 
 def measure_http_lists(db_path, *, duration, repeats, connections=16):
     """Requests/s of a page of 20 of each of HTTP_LISTS (the same page again and again),
-    of random organization pages (COLD) and of the ceiling, alternated `repeats` times:
-    ({subject: (median, share of the ceiling)}, the server's resident MiB at the end)."""
+    of random pages of each (the cold ones: nearly all read from SQLite) and of the
+    ceiling, alternated `repeats` times: ({subject: (median requests/s, share of the
+    ceiling, median server CPU µs per request)}, the server's resident MiB at the end)."""
     key = admin_key(db_path)
-    script = cold_pages_script(db_path, Path(db_path).parent)
+    scripts = {cold(name): cold_pages_script(db_path, Path(db_path).parent, name)
+               for name in COLD_LISTS}
     server, ceiling = common.goldenrecord_server(db_path, UNLIMITED), common.ceiling_server()
-    runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}, COLD: []}
+    runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}, **{name: [] for name in scripts}}
+    cpu = {name: [] for name in runs}
     options = dict(duration=duration, connections=connections, key=key)
     try:
         for _ in range(repeats):
-            runs["ceiling"].append(common.wrk(ceiling.url + "/x", duration=duration,
-                                              connections=connections)["rps"])
-            for path in HTTP_LISTS:
-                runs[path].append(_checked(common.wrk(server.url + path, **options)))
-            runs[COLD].append(_checked(common.wrk(server.url + "/", script=script, **options)))
+            result = common.wrk_with_cpu(ceiling, ceiling.url + "/x", duration=duration,
+                                         connections=connections)
+            runs["ceiling"].append(result["rps"])
+            cpu["ceiling"].append(result["cpu_us"])
+            subjects = [(path, server.url + path, {}) for path in HTTP_LISTS]
+            subjects += [(name, server.url + "/", {"script": script})
+                         for name, script in scripts.items()]
+            for name, url, extra in subjects:
+                result = _checked(common.wrk_with_cpu(server, url, **options, **extra))
+                runs[name].append(result["rps"])
+                cpu[name].append(result["cpu_us"])
         rss = server.rss_mib()
     finally:
         server.stop()
         ceiling.stop()
     rps = {name: statistics.median(values) for name, values in runs.items()}
-    return {name: (value, value / rps["ceiling"]) for name, value in rps.items()}, rss
+    return {name: (value, value / rps["ceiling"], statistics.median(cpu[name]))
+            for name, value in rps.items()}, rss
 
 
 def _checked(result):
-    """Requests/s of a wrk run in which every answer was a 2xx."""
+    """A wrk run's result, checked that every answer was a 2xx."""
     assert result["non2xx"] == 0, result
-    return result["rps"]
+    return result
 
 
 def report_http(db_path, figures, rss):
     """A Markdown table of `measure_http_lists`, and the server's resident memory after."""
-    lines = [f"| over HTTP ({Path(db_path).name}) | requests/s | vs ceiling |", "|---|---|---|"]
-    lines += [f"| {name} | {rps:.0f} | {share:.0%} |" for name, (rps, share) in figures.items()]
+    lines = [f"| over HTTP ({Path(db_path).name}) | requests/s | vs ceiling | server CPU µs "
+             "per request |", "|---|---|---|---|"]
+    lines += [f"| {name} | {rps:.0f} | {share:.0%} | {cpu:.0f} |"
+              for name, (rps, share, cpu) in figures.items()]
     return "\n".join(lines) + f"\n\nserver resident memory after the runs: {rss:.0f} MiB"
 
 

@@ -155,9 +155,10 @@ def median_run(runs):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def random_ids_script(directory, ids, path_template):
-    """A wrk Lua script requesting `path_template` with a random id of `ids` each time."""
-    script = Path(directory) / "random_ids.lua"
+def random_ids_script(directory, ids, path_template, name="random_ids.lua"):
+    """A wrk Lua script (`directory`/`name`) requesting `path_template` with a random id of
+    `ids` each time."""
+    script = Path(directory) / name
     quoted = ",".join(f'"{i}"' for i in ids)
     script.write_text(
         f"local ids = {{{quoted}}}\n"

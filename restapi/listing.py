@@ -2,7 +2,7 @@
 import hashlib
 
 from .inputs import Bool, Integer, Query, Text
-from .responses import DEFAULT_LIMIT, MAX_LIMIT, encoded, page
+from .responses import DEFAULT_LIMIT, MAX_LIMIT, Encoded, encoded, page
 
 
 def paging_query(**filters):
@@ -48,8 +48,11 @@ def respond_with_page(req, resp, cursors, *, name, fetch, serialize):
 
 def _encoded_items(result, serialize):
     """The page's items through `serialize`, encoded once per page: a page the store keeps
-    in memory (store/pages.py) is answered again without building its JSON again."""
+    in memory (store/pages.py) is answered again without building its JSON again, and the
+    hot lists' pages come with their JSON already built by SQLite (store/listjson.py)."""
     data = result.memo.get(serialize)
     if data is None:
         data = result.memo[serialize] = encoded([serialize(item) for item in result.items])
+    elif type(data) is not Encoded:  # encoded by SQLite in the store (store/listjson.py)
+        data = result.memo[serialize] = Encoded(data)
     return data

@@ -28,7 +28,8 @@ class MembershipsResource(Resource):
                    "Memberships with their user, organization and role, oldest first, a page "
                    "at a time. An organization-scoped key sees its organization's only."))
     def on_get(self, req, resp):
-        self.list_page(req, resp, "memberships", self.store.memberships.list, records.membership)
+        self.list_page(req, resp, "memberships", self.store.memberships.list, records.membership,
+                       encoded=True)
 
     @operation("Add a user to an organization", name="createMembership", scope="users:create",
                response="Membership",

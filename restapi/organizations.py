@@ -47,7 +47,7 @@ class OrganizationsResource(Resource):
                    "organization-scoped key sees its own organization only."))
     def on_get(self, req, resp):
         self.list_page(req, resp, "organizations", self.store.organizations.list,
-                       records.organization)
+                       records.organization, encoded=True)
 
     @operation("Create an organization (staging until verified)", name="createOrganization",
                scope="organizations:create", response="Organization", status=201, body=CREATE,

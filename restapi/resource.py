@@ -13,11 +13,14 @@ class Resource:
         self.store = store
         self.cursors = cursors
 
-    def list_page(self, req, resp, name, fetch, serialize):
-        """A page from `fetch(limit=, after=, org_scope=, **filters)`."""
+    def list_page(self, req, resp, name, fetch, serialize, *, encoded=False):
+        """A page from `fetch(limit=, after=, org_scope=, **filters)`; with `encoded`, fetch
+        is also given encoded=True: it may hand the items already encoded as `serialize`
+        shows them (the hot lists, store/listjson.py)."""
         org_scope = req.context.caller.org_scope
-        respond_with_page(req, resp, self.cursors, name=name,
-                          fetch=lambda **kw: fetch(org_scope=org_scope, **kw), serialize=serialize)
+        extra = {"encoded": True} if encoded else {}
+        respond_with_page(req, resp, self.cursors, name=name, serialize=serialize,
+                          fetch=lambda **kw: fetch(org_scope=org_scope, **extra, **kw))
 
     def create(self, req, resp, action, serialize):
         """201 with what `action(org_scope=, **fields)` made of the checked body."""

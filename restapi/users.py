@@ -27,7 +27,7 @@ class UsersResource(Resource):
                    "Users, oldest first, a page at a time; with `search`, the best matches "
                    "first. An organization-scoped key sees its organization's members only."))
     def on_get(self, req, resp):
-        self.list_page(req, resp, "users", self.store.users.list, records.user)
+        self.list_page(req, resp, "users", self.store.users.list, records.user, encoded=True)
 
     @operation("Create a user", name="createUser", scope="users:create", response="User",
                status=201, body=CREATE, errors=("GR_DUPLICATE_EMAIL", "GR_DUPLICATE_EXTERNAL_ID"),

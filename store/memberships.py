@@ -1,10 +1,10 @@
 """Memberships: a user's place (role, ownership) in an organization, at most one each."""
-from . import prepared, records
+from . import listjson, prepared, records
 from .db import write_transaction
 from .errors import Conflict, Forbidden, NotFound, OutOfScope, StoreError, at_position
 from .models import Membership, Organization, Role, User
 from .organizations import check_org_scope
-from .pages import counted, listed_page
+from .pages import Tally, kept_count, listed_page
 from .roles import check_available
 from .users import member_elsewhere
 
@@ -40,16 +40,18 @@ class Memberships:
         check_org_scope(membership.organization_id, org_scope)
         return membership
 
-    def list(self, *, limit, after=None, organization_id=None, user_id=None, org_scope=None):
+    def list(self, *, limit, after=None, organization_id=None, user_id=None, org_scope=None,
+             encoded=False):
         """A page of memberships, filtered by organization and/or user.
 
-        A caller confined to `org_scope` sees only memberships of that organization.
+        A caller confined to `org_scope` sees only memberships of that organization. With
+        `encoded`, a page may come as JSON only (store/pages.py, listed_page).
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
         return self._store.pages.get_or_make(
-            ("memberships", limit, after, organization_id, user_id), _SHOWN,
-            lambda: _page(limit, after, organization_id, user_id))
+            ("memberships", limit, after, organization_id, user_id, encoded), _SHOWN,
+            lambda: _page(limit, after, organization_id, user_id, encoded))
 
     def create(self, *, organization_id, user_id, role_id=None, is_owner=False, org_scope=None):
         """Add the user to the organization; the Member role unless `role_id` says otherwise.
@@ -143,24 +145,25 @@ class Memberships:
                                 [membership.organization_id])
 
 
-def _page(limit, after, organization_id, user_id):
+def _page(limit, after, organization_id, user_id, encoded):
     """A page of memberships as SQLite has it now (`Memberships.list` keeps it in memory)."""
     conditions, params = [], []
-    total = counted("membership")
+    total = kept_count("membership")
     if organization_id is not None:
         conditions.append("t.organization_id = ?")
         params.append(organization_id)
-        total = counted("membership.organization", organization_id)
+        total = kept_count("membership.organization", organization_id)
     if user_id is not None:
         conditions.append("t.user_id = ?")
         params.append(user_id)
-        total = counted("membership.user", user_id)
+        total = kept_count("membership.user", user_id)
     if organization_id is not None and user_id is not None:
         # one membership at most: counted by the unique (organization, user)
-        total = Membership.select().where(Membership.organization == organization_id,
-                                          Membership.user == user_id).count()
+        total = Tally("(SELECT count(*) FROM membership WHERE organization_id = ? AND user_id = ?)",
+                      (organization_id, user_id))
     return listed_page(Membership, limit, after, total, where=" AND ".join(conditions),
-                       params=tuple(params), joined=_JOINED)
+                       params=tuple(params), joined=_JOINED,
+                       shape=listjson.MEMBERSHIP if encoded else None)
 
 
 def check_unclaimed(user_id, organization_id):

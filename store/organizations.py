@@ -3,9 +3,9 @@ from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
-from . import external, prepared, records
+from . import external, listjson, prepared, records
 from .models import Membership, Organization
-from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import active_count, kept_count, keyset_page, listed_page, rank_key, ranked_page
 
 
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
@@ -49,12 +49,13 @@ class Organizations:
         return org
 
     def list(self, *, limit, after=None, include_staging=False, is_active=None, search=None,
-             external_id=None, org_scope=None):
+             external_id=None, org_scope=None, encoded=False):
         """A page of organizations; staging ones only with `include_staging`; with
         `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
         `external_id`, the one that has it (if any).
 
-        A caller confined to `org_scope` sees that one organization at most.
+        A caller confined to `org_scope` sees that one organization at most. With `encoded`,
+        a page may come as JSON only (store/pages.py, listed_page).
         """
         if external_id is not None:
             query = Organization.select().where(Organization.external_id == external_id)
@@ -64,12 +65,12 @@ class Organizations:
         if search:
             return self._search(search, limit, after, include_staging, is_active, org_scope)
         return self._store.pages.get_or_make(
-            ("organizations", limit, after, include_staging, is_active, org_scope),
+            ("organizations", limit, after, include_staging, is_active, org_scope, encoded),
             ("organization",),
-            lambda: self._page(limit, after, include_staging, is_active, org_scope))
+            lambda: self._page(limit, after, include_staging, is_active, org_scope, encoded))
 
     @staticmethod
-    def _page(limit, after, include_staging, is_active, org_scope):
+    def _page(limit, after, include_staging, is_active, org_scope, encoded):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         if org_scope is not None:  # one organization at most: counted by its key
             query = Organization.select().where(Organization.id == org_scope)
@@ -78,10 +79,11 @@ class Organizations:
         kind = "organization" if include_staging else "organization.verified"
         if is_active is not None:
             conditions.append(f"t.is_active = {int(is_active)}")
-            total = active_total(kind, is_active)
+            total = active_count(kind, is_active)
         else:
-            total = counted(kind)
-        return listed_page(Organization, limit, after, total, where=" AND ".join(conditions))
+            total = kept_count(kind)
+        return listed_page(Organization, limit, after, total, where=" AND ".join(conditions),
+                           shape=listjson.ORGANIZATION if encoded else None)
 
     @staticmethod
     def _filtered(query, limit, after, include_staging, is_active):

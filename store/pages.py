@@ -1,6 +1,7 @@
 """Keyset pagination on (created_at, id): stable under concurrent inserts, and the
 500th page costs what the first does because it seeks by index instead of skipping rows."""
 import functools
+import sqlite3
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -12,7 +13,7 @@ from .errors import Invalid
 
 @dataclass(frozen=True)
 class Page:
-    items: list
+    items: list | None  # None when the store gave the items encoded only (listed_page)
     total: int
     after: tuple | None  # position of the last item when more follow, else None
     # `total` counted only up to search.TOTAL_CAP (a search matching more than that)
@@ -45,22 +46,46 @@ class PageCache:
         return self._pages.get_or_make(key, self._changes.generation(tables), make)
 
 
-def counted(kind, within=""):
+@dataclass(frozen=True)
+class Tally:
+    """A number of rows as an SQL expression with its parameters: read alone (`value`), or
+    by `listed_page` in the page's own statement, which spares a statement per page (each
+    one hands Python's GIL over and back, which a loaded server feels more than the work)."""
+    sql: str
+    params: tuple = ()
+
+    def value(self):
+        return database.connection().execute(f"SELECT {self.sql}", self.params).fetchone()[0]
+
+
+def kept_count(kind, within=""):
     """The number of rows of count `kind` within `within` (the value a list filters by, ""
     for a whole table), kept by triggers (migration 15): one look-up by primary key, where
     `COUNT(*)` would walk every row it counts."""
-    row = database.connection().execute(_COUNTED, (kind, within)).fetchone()
-    return row[0] if row else 0
+    return Tally(_COUNTED, (kind, within))
 
 
-_COUNTED = "SELECT value FROM row_count WHERE kind = ? AND within = ?"
+_COUNTED = "coalesce((SELECT value FROM row_count WHERE kind = ? AND within = ?), 0)"
+
+
+def active_count(kind, is_active):
+    """The active (`is_active`) or inactive rows among count `kind`'s: the active ones are
+    counted as `<kind>.active` (migration 17), the inactive ones are the rest."""
+    active = kept_count(f"{kind}.active")
+    if is_active:
+        return active
+    every = kept_count(kind)
+    return Tally(f"({every.sql} - {active.sql})", every.params + active.params)
+
+
+def counted(kind, within=""):
+    """`kept_count`'s number, read now."""
+    return kept_count(kind, within).value()
 
 
 def active_total(kind, is_active):
-    """The active (`is_active`) or inactive rows among count `kind`'s: the active ones are
-    counted as `<kind>.active` (migration 17), the inactive ones are the rest."""
-    active = counted(f"{kind}.active")
-    return active if is_active else counted(kind) - active
+    """`active_count`'s number, read now."""
+    return active_count(kind, is_active).value()
 
 
 def keyset_page(query, model, limit, after=None, total=None):
@@ -114,19 +139,47 @@ def ordered_page(rows, position, limit, after=None):
     return Page(page, total, position(page[-1]) if more else None)
 
 
-def listed_page(model, limit, after, total, *, where="", params=(), joined=()):
+def listed_page(model, limit, after, total, *, where="", params=(), joined=(), shape=None):
     """`keyset_page` for the hot lists, on SQL built once per shape instead of per request.
 
     `where` is an SQL condition on `model`'s table, alias `t`, with `params`; `joined` names
     foreign keys of `model` (ForeignKeyFields) whose rows come along in the same statement,
     set on each instance as peewee's joins would (`membership.user`). Same rows, same order,
     same positions as `keyset_page`; peewee's query building and row processing cost more
-    than the page's SQL itself.
+    than the page's SQL itself. `total` is the list's number of rows, or a Tally read in
+    the page's statement.
+
+    With `shape` (a store.listjson.JsonShape), for callers that answer with JSON (the API),
+    the page is one row that SQLite builds: the items as `shape.presents` shows them,
+    encoded (the page's `memo[shape.presents]`, UTF-8 JSON bytes; `items` is None: no model
+    instance is made), the position, whether more follow, and the tally. One step of the
+    statement instead of one per row: each step hands Python's GIL over and back, which a
+    loaded server feels more than the work. A row whose stored JSON SQLite cannot read (NaN
+    in metadata, which the API's body decoder refuses but another writer may have stored)
+    makes the page fall back to instances, encoded by the caller, as on PostgreSQL (whose
+    JSON functions are named apart: json_build_object, string_agg).
     """
     seek = after is not None
-    sql = _listed_sql(model, where, tuple(joined), seek)
-    values = (*params, *(after if seek else ()), limit + 1)
-    rows = database.connection().execute(sql, values).fetchall()
+    tally = total if isinstance(total, Tally) else None
+    tally_sql = tally.sql if tally else None
+    tally_params = tally.params if tally else ()
+    bounds = (*params, *(after if seek else ()))
+    connection = database.connection()
+    if shape is not None and isinstance(database.obj, pw.SqliteDatabase):
+        # SQLite's JSON and aggregate functions; other engines encode the instances
+        sql = _encoded_sql(model, where, tuple(joined), seek, shape, tally_sql)
+        try:
+            row = connection.execute(
+                sql, (*bounds, limit + 1, limit, *tally_params, limit)).fetchone()
+        except sqlite3.OperationalError:  # malformed JSON in a row: json() refused it
+            row = None
+        if row is not None:
+            return _encoded_page(shape, row, total if tally is None else row[3])
+    values = (*tally_params, *bounds, limit + 1)
+    rows = connection.execute(_listed_sql(model, where, tuple(joined), seek, tally_sql),
+                              values).fetchall()
+    if tally:  # the last column of every row; with no row, asked alone
+        total = rows[0][-1] if rows else tally.value()
     more = len(rows) > limit
     items = [_instance(model, joined, row) for row in rows[:limit]]
     position = None
@@ -134,6 +187,13 @@ def listed_page(model, limit, after, total, *, where="", params=(), joined=()):
         last = items[-1]
         position = (model.created_at.db_value(last.created_at), last.id)
     return Page(items, total, position)
+
+
+def _encoded_page(shape, row, total):
+    """The Page of `_encoded_sql`'s one row (see listed_page): no model instances."""
+    items_json, last, more, _ = row
+    position = tuple(last.split(" ", 1)) if more else None
+    return Page(None, total, position, memo={shape.presents: f"[{items_json}]".encode()})
 
 
 def _instance(model, joined, row):
@@ -148,24 +208,57 @@ def _instance(model, joined, row):
     return instance
 
 
-@functools.cache
-def _listed_sql(model, where, joined, seek):
-    """The statement of one page of `listed_page`'s shape (see there)."""
+def _selected(model, joined):
+    """(the columns of `model`'s table, alias t, and of each joined table; the JOIN clauses;
+    {foreign key column: its table's alias})."""
     def columns(alias, of):
         return [f'{alias}."{f.column_name}"' for f in of._meta.sorted_fields]
 
-    selected, joins = columns("t", model), []
+    selected, joins, aliases = columns("t", model), [], {}
     for number, key in enumerate(joined):
-        alias = f"j{number}"
+        alias = aliases[key.column_name] = f"j{number}"
         selected += columns(alias, key.rel_model)
         joins.append(f'JOIN "{key.rel_model._meta.table_name}" {alias} '
                      f'ON {alias}."{key.rel_field.column_name}" = t."{key.column_name}"')
+    return selected, " ".join(joins), aliases
+
+
+def _from(model, joins, where, seek):
+    """The FROM ... WHERE ... ORDER BY clause of a page, its LIMIT a parameter."""
     conditions = [f"({where})"] if where else []
     if seek:
         conditions.append("(t.created_at, t.id) > (?, ?)")
-    return (f'SELECT {", ".join(selected)} FROM "{model._meta.table_name}" t {" ".join(joins)} '
+    return (f'FROM "{model._meta.table_name}" t {joins} '
             f'{"WHERE " + " AND ".join(conditions) if conditions else ""} '
             "ORDER BY t.created_at, t.id LIMIT ?")
+
+
+@functools.cache
+def _listed_sql(model, where, joined, seek, tally):
+    """The statement of one page of `listed_page`'s shape, a row per item (see there)."""
+    selected, joins, _ = _selected(model, joined)
+    if tally is not None:
+        selected.append(tally)
+    return f'SELECT {", ".join(selected)} {_from(model, joins, where, seek)}'
+
+
+@functools.cache
+def _encoded_sql(model, where, joined, seek, shape, tally):
+    """The statement of one page of `listed_page` with a shape: one row of (the items' JSON
+    joined by commas; the last item's "created_at id"; whether a row follows the page; the
+    tally).
+
+    The walk takes one row past the page, to tell whether more follow, into a materialized
+    table; the aggregates read its first `limit` rows in the order they were put there.
+    created_at is fixed-width text (store/fields.py), so max("created_at id") is the last
+    item's position.
+    """
+    _, joins, aliases = _selected(model, joined)
+    return (f"WITH page AS MATERIALIZED (SELECT {shape.sql('t', aliases)} AS j, "
+            f"t.created_at || ' ' || t.id AS p {_from(model, joins, where, seek)}) "
+            "SELECT coalesce(group_concat(j, ','), ''), max(p), "
+            f"EXISTS (SELECT 1 FROM page LIMIT 1 OFFSET ?), {tally or 'NULL'} "
+            "FROM (SELECT j, p FROM page LIMIT ?)")
 
 
 def ranked_page(model, found):

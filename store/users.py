@@ -1,11 +1,11 @@
 """Users: global identities, unique by email regardless of case."""
 from goldenrecord import search as text_search
-from . import external, prepared, records
-from .db import database, write_transaction
+from . import external, listjson, prepared, records
+from .db import write_transaction
 from .errors import Conflict, NotFound, OutOfScope, at_position
 from .organizations import check_org_scope
 from .models import Membership, User
-from .pages import active_total, counted, keyset_page, listed_page, rank_key, ranked_page
+from .pages import Tally, active_count, kept_count, keyset_page, listed_page, rank_key, ranked_page
 
 MEMBER_ROLE_ID = "role_member"
 
@@ -38,12 +38,13 @@ class Users:
         return self.get(user.id, org_scope=org_scope)
 
     def list(self, *, limit, after=None, search=None, organization_id=None, is_active=None,
-             external_id=None, org_scope=None):
+             external_id=None, org_scope=None, encoded=False):
         """A page of users; with `organization_id`, only that organization's members; with
         `is_active` True or False, only the active or the inactive (soft-deleted) ones; with
         `external_id`, the one user that has it (if any).
 
-        A caller confined to `org_scope` sees only that organization's members.
+        A caller confined to `org_scope` sees only that organization's members. With
+        `encoded`, a page may come as JSON only (store/pages.py, listed_page).
         """
         check_org_scope(organization_id, org_scope)
         organization_id = organization_id or org_scope
@@ -52,27 +53,28 @@ class Users:
         if search:
             return self._search(search, limit, after, organization_id, is_active)
         return self._store.pages.get_or_make(
-            ("users", limit, after, organization_id, is_active),
+            ("users", limit, after, organization_id, is_active, encoded),
             ("user",) if organization_id is None else ("user", "membership"),
-            lambda: self._page(limit, after, organization_id, is_active))
+            lambda: self._page(limit, after, organization_id, is_active, encoded))
 
     @staticmethod
-    def _page(limit, after, organization_id, is_active):
+    def _page(limit, after, organization_id, is_active, encoded):
         """A page of the list as SQLite has it now (`list` keeps it in memory)."""
         where, params = _filters("t", organization_id, is_active)
         if organization_id is None:
-            total = counted("user") if is_active is None else active_total("user", is_active)
+            total = kept_count("user") if is_active is None else active_count("user", is_active)
         elif is_active is None:
             # one membership per (organization, user): its members are its memberships
-            total = counted("membership.organization", organization_id)
+            total = kept_count("membership.organization", organization_id)
         else:
             # no kept count for members by state: counted along the organization's
             # memberships (its index), one user row looked up by key for each
-            total = database.connection().execute(
-                'SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
-                "WHERE m.organization_id = ? AND u.is_active = ?",
-                (organization_id, int(is_active))).fetchone()[0]
-        return listed_page(User, limit, after, total, where=where, params=params)
+            total = Tally(
+                '(SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
+                "WHERE m.organization_id = ? AND u.is_active = ?)",
+                (organization_id, int(is_active)))
+        return listed_page(User, limit, after, total, where=where, params=params,
+                           shape=listjson.USER if encoded else None)
 
     def _search(self, text, limit, after, organization_id, is_active):
         """Relevance-ordered matches of `text` on email and names, typos allowed."""

@@ -76,6 +76,7 @@ def test_a_page_of_inactive_records_seeks_their_own_index(client, admin, store, 
     with traced_statements(store) as statements:
         assert_envelope(client.simulate_get(V1 + path, params={**params, "isActive": "false"},
                                             headers=admin), 200)
-    [page] = [s for s in statements if s.lstrip().upper().startswith("SELECT T.")]
+    # the page's statement (its rows in list order; store/pages.py)
+    [page] = [s for s in statements if "ORDER BY T.CREATED_AT, T.ID" in s.upper()]
     plan = " ".join(row[3] for row in store.db.execute_sql("EXPLAIN QUERY PLAN " + page))
     assert "inactive" in plan, plan

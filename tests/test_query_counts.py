@@ -10,7 +10,7 @@ def _statements(store, action):
     recorder's flush) adds it to whichever request comes next, whatever its page size."""
     with traced_statements(store) as statements:
         action()
-    return [s for s in statements if s.lstrip().upper().startswith("SELECT")
+    return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))
             and "FROM search_generation" not in s]
 
 
