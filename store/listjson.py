@@ -83,7 +83,8 @@ USER = JsonShape(
 MEMBERSHIP = JsonShape(
     records.membership,
     ("id", "id", TEXT), ("organizationId", "organization_id", TEXT),
-    ("userId", "user_id", TEXT), ("roleId", "role_id", TEXT), ("isOwner", "is_owner", FLAG),
+    ("userId", "user_id", TEXT), ("roleId", "role_id", TEXT),
+    ("roleSource", "role_source", TEXT), ("isOwner", "is_owner", FLAG),
     ("status", "status", TEXT), ("createdAt", "created_at", MOMENT),
     ("updatedAt", "updated_at", MOMENT),
     ("user", "user_id", JsonShape(
