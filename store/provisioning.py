@@ -1,20 +1,44 @@
 """Provisioning by an organization's identity provider (SCIM, scim/): its members as users.
 
-An IdP names people by email and knows only its own organization. What it provisions goes
-through the same rules as the API (store/users.py, store/memberships.py), so events,
-webhooks and the audit log see it; this module adds only what SCIM needs beyond them:
-finding a user by email, linking an email that already has a user instead of duplicating
-it, and treating "deprovisioned" as a deactivated membership rather than a deleted user.
+An IdP names people by its own userName and knows only its own organization. What it
+provisions goes through the same rules as the API (store/users.py, store/memberships.py),
+so events, webhooks and the audit log see it; this module adds only what SCIM needs beyond
+them: the IdP's userName and emails (a `scim_user` row, m0024; a member without one is
+shown with their email as userName), linking an email that already has a user instead of
+duplicating it, and "deprovisioned" as a deactivated membership rather than a deleted user.
 
 Linking a user who already belongs to another organization would hand this organization
 that user's profile (its names stay writable by an organization's key), so it is allowed
 only for an email at a domain this organization has verified: the organization then
 controls that address, and so the identity. Anything else is a uniqueness conflict.
+
+Lookups (`candidates`) go by index: userName, externalId, an email, an id; a list never
+reads more members than the page it answers.
 """
+import peewee as pw
+
 from .db import write_transaction
 from .errors import Conflict, NotFound
-from .models import Membership, OrganizationDomain, User
+from .models import Membership, OrganizationDomain, ScimUser, User
 from .users import domain_of, email_key, member_elsewhere
+
+# what `candidates` can look up by index: the SCIM attribute paths (lower case)
+INDEXED = ("username", "externalid", "emails.value", "id")
+
+
+def user_name_key(user_name):
+    """userName compared without case (RFC 7643 §4.1.1), as emails are."""
+    return user_name.strip().casefold()
+
+
+def _visible():
+    """Memberships, each with its user and SCIM row (`.scim`, None without one), that SCIM
+    shows: not deleted by the IdP."""
+    return (Membership.select(Membership, User, ScimUser).join(User).switch(Membership)
+            .join(ScimUser, pw.JOIN.LEFT_OUTER, attr="scim",
+                  on=(ScimUser.organization == Membership.organization)
+                  & (ScimUser.user == Membership.user))
+            .where(ScimUser.deleted.is_null(True) | (ScimUser.deleted == False)))  # noqa: E712
 
 
 class Provisioning:
@@ -22,61 +46,63 @@ class Provisioning:
         self._store = store
 
     def member(self, organization_id, user_id):
-        """The membership of `user_id` in `organization_id`, its user loaded (one indexed
-        statement); NotFound("user") when the user is not a member (an IdP sees nobody
-        else)."""
-        membership = (Membership.select(Membership, User).join(User)
-                      .where(Membership.organization == organization_id,
-                             Membership.user == user_id).get_or_none())
+        """The membership of `user_id` in `organization_id` (its user and SCIM row loaded;
+        one indexed statement); NotFound("user") when the user is not a member or the IdP
+        deleted them (an IdP sees nobody else)."""
+        membership = _visible().where(Membership.organization == organization_id,
+                                      Membership.user == user_id).get_or_none()
         if membership is None:
             raise NotFound("user", user_id)
         return membership
 
-    def member_by_email(self, organization_id, email):
-        """The membership whose user has `email` (any case), or None."""
-        return self._member_by(organization_id, "email_key", email_key(email))
-
-    def member_by_external_id(self, organization_id, external_id):
-        """The membership whose user has `external_id` (case-exact), or None."""
-        return self._member_by(organization_id, "external_id", external_id)
-
-    def _member_by(self, organization_id, column, value):
-        user = User.first_by(column, value)
-        if user is None:
-            return None
-        try:
-            return self.member(organization_id, user.id)
-        except NotFound:
-            return None
+    def candidates(self, organization_id, keys):
+        """The visible memberships that may hold one of `keys` ((path, value) pairs, path in
+        INDEXED), in the order they joined: a superset of those that do (the caller tests
+        its filter on them), found by index, never by reading every member."""
+        ids = set()
+        for path, value in keys:
+            ids |= set(_user_ids(organization_id, path, value))
+        if not ids:
+            return []
+        return list(_visible().where(Membership.organization == organization_id,
+                                     Membership.user.in_(sorted(ids)))
+                    .order_by(Membership.created_at, Membership.id))
 
     def members(self, organization_id, *, offset=0, limit=None):
-        """(how many members `organization_id` has, its memberships from `offset`, at most
-        `limit` of them (None: all), in the order they joined, each with its user): SCIM
+        """(how many members SCIM shows for `organization_id`, its memberships from
+        `offset`, at most `limit` of them (None: all), in the order they joined): SCIM
         pages by position (startIndex), not by cursor."""
-        query = (Membership.select(Membership, User).join(User)
-                 .where(Membership.organization == organization_id))
+        query = _visible().where(Membership.organization == organization_id)
         total = query.count()
         page = query.order_by(Membership.created_at, Membership.id).offset(offset)
         if limit is not None:
             page = page.limit(limit)
         return total, list(page)
 
-    def provision(self, organization_id, *, email, first_name=None, last_name=None,
-                  external_id=None, active=True):
-        """The new member `email` of `organization_id`: a new user, or the existing user with
-        that email linked (see the module's docstring). Conflict("email") if they are a
-        member already. One write transaction: nothing is half made."""
+    def provision(self, organization_id, *, user_name, email, emails=None, first_name=None,
+                  last_name=None, external_id=None, active=True):
+        """The new member `user_name` of `organization_id`, whose email is `email`: a new
+        user, or the existing user with that email linked (see the module's docstring), or
+        the member the IdP deleted provisioned again. Conflict if userName is taken here or
+        they are a member already. One write transaction: nothing is half made."""
         with write_transaction():
             user = User.first_by("email_key", email_key(email))
+            _check_user_name_free(organization_id, user_name,
+                                  None if user is None else user.id)
+            row = None
             if user is None:
                 user = self._store.users.create(
                     email=email, first_name=first_name, last_name=last_name,
                     external_id=external_id, org_scope=organization_id)
             else:
-                self._link(organization_id, user)
+                row = ScimUser.get_or_none(ScimUser.organization == organization_id,
+                                           ScimUser.user == user.id)
+                if row is None or not row.deleted:
+                    self._link(organization_id, user)
+            self._name(organization_id, user.id, row, user_name, emails)
             membership = self.member(organization_id, user.id)
-            if not active:
-                self._store.memberships.set_status(membership.id, "inactive")
+            self._store.memberships.set_status(membership.id,
+                                               "active" if active else "inactive")
             return self.member(organization_id, user.id)
 
     def _link(self, organization_id, user):
@@ -91,27 +117,85 @@ class Provisioning:
                            "link them", resource="membership")
         self._store.memberships.create(organization_id=organization_id, user_id=user.id)
 
-    def replace(self, organization_id, user_id, changes, *, active):
-        """Apply `changes` (user model fields) and the membership's state (`active`) in one
-        write transaction, as the API's user and membership updates would (a shared user's
-        email stays the other organizations' too: check_identity_change refuses it)."""
+    def _name(self, organization_id, user_id, row, user_name, emails, deleted=False):
+        """Keep the IdP's userName and emails for the member (`row`: their SCIM row, if
+        any), through the models, so the audit log records it."""
+        values = {"user_name": user_name, "user_name_key": user_name_key(user_name),
+                  "emails": emails, "deleted": deleted}
+        if row is None:
+            ScimUser(organization=organization_id, user=user_id, **values).save(
+                force_insert=True)
+        else:
+            row.apply(row.differing(values), self._store.now())
+
+    def replace(self, organization_id, user_id, changes, *, user_name, emails=None, active):
+        """Apply `changes` (user model fields), the IdP's userName and emails, and the
+        membership's state (`active`) in one write transaction, as the API's user and
+        membership updates would (a shared user's email stays the other organizations'
+        too: check_identity_change refuses it)."""
         with write_transaction():
             membership = self.member(organization_id, user_id)
-            user = membership.user
-            changes = {name: value for name, value in changes.items()
-                       if getattr(user, name) != value}
+            _check_user_name_free(organization_id, user_name, user_id)
+            changes = membership.user.differing(changes)
             if changes:
                 self._store.users.update(user_id, changes, org_scope=organization_id)
+            self._name(organization_id, user_id, membership.scim, user_name, emails)
             self._store.memberships.set_status(membership.id, "active" if active else "inactive")
             return self.member(organization_id, user_id)
 
-    def deactivate(self, organization_id, user_id):
-        """Deprovisioned: the membership stays, inactive (it grants nothing); the user and
-        their other organizations are untouched."""
+    def delete(self, organization_id, user_id):
+        """Deleted by the IdP: SCIM shows them no more (404, RFC 7644 §3.6) and their
+        userName is free again; the membership stays, inactive (it grants nothing); the
+        user and their other organizations are untouched."""
         with write_transaction():
             membership = self.member(organization_id, user_id)
+            row = membership.scim
+            self._name(organization_id, user_id, row,
+                       membership.user.email if row is None else row.user_name,
+                       None if row is None else row.emails, deleted=True)
             self._store.memberships.set_status(membership.id, "inactive")
-            return self.member(organization_id, user_id)
+
+
+def _user_ids(organization_id, path, value):
+    """The ids of the users who may be the organization's member with `value` at `path`."""
+    if path == "id":
+        return [value]
+    if path == "externalid":
+        return [user.id for user in [User.first_by("external_id", value)] if user]
+    key = email_key(value)
+    ids = [user.id for user in [User.first_by("email_key", key)] if user]
+    if path == "username":
+        ids += [user_id for (user_id,) in ScimUser.select(ScimUser.user).where(
+            ScimUser.organization == organization_id, ScimUser.user_name_key == key,
+            ScimUser.deleted == False).tuples()]  # noqa: E712
+    else:  # emails.value: the user's email, or another one the IdP sent
+        ids += [user_id for (user_id,) in ScimUser.select(ScimUser.user).where(
+            ScimUser.organization == organization_id,
+            ScimUser.emails.contains(value.strip())).tuples()]
+    return ids
+
+
+def _check_user_name_free(organization_id, user_name, user_id):
+    """Conflict unless `user_name` is no other SCIM user's of the organization: none has
+    it as their userName, nor (without a SCIM row) as their email."""
+    key = user_name_key(user_name)
+    holder = ScimUser.get_or_none(ScimUser.organization == organization_id,
+                                  ScimUser.user_name_key == key,
+                                  ScimUser.deleted == False)  # noqa: E712
+    if holder is None:
+        by_email = User.first_by("email_key", key)
+        if by_email is not None and by_email.id != user_id and ScimUser.get_or_none(
+                ScimUser.organization == organization_id, ScimUser.user == by_email.id) is None \
+                and Membership.get_or_none(Membership.organization == organization_id,
+                                           Membership.user == by_email.id) is not None:
+            holder_id = by_email.id
+        else:
+            return
+    else:
+        holder_id = holder.user_id
+    if holder_id != user_id:
+        raise Conflict("userName", f"Another user of this organization has the userName "
+                       f"'{user_name}'", resource="scim_user")
 
 
 def _domain_verified(organization_id, email):
