@@ -306,6 +306,21 @@ ScimUser.add_index(ScimUser.index(ScimUser.organization, ScimUser.user_name_key,
                                   where=(ScimUser.deleted == False)))  # noqa: E712
 
 
+class ScimUserEmail(BaseModel):
+    """Every address of a SCIM user's `emails`, casefolded (m0024): what a filter on
+    `emails.value` looks up. Derived from ScimUser.emails and written with it by SQL, so
+    not audited apart (the audit log has the ScimUser row)."""
+
+    # indexed by the primary key
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
+    email_key = pw.TextField()
+    user = pw.ForeignKeyField(User, column_name="user_id", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = pw.CompositeKey("organization", "email_key", "user")
+
+
 class ApiKey(BaseModel):
     id = pw.TextField(primary_key=True)
     name = pw.TextField()

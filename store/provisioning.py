@@ -19,7 +19,7 @@ import peewee as pw
 
 from .db import write_transaction
 from .errors import Conflict, NotFound
-from .models import Membership, OrganizationDomain, ScimUser, User
+from .models import Membership, OrganizationDomain, ScimUser, ScimUserEmail, User
 from .users import domain_of, email_key, member_elsewhere
 
 # what `candidates` can look up by index: the SCIM attribute paths (lower case)
@@ -125,8 +125,11 @@ class Provisioning:
         if row is None:
             ScimUser(organization=organization_id, user=user_id, **values).save(
                 force_insert=True)
-        else:
+        elif row.differing(values):
             row.apply(row.differing(values), self._store.now())
+        else:
+            return
+        _index_emails(organization_id, user_id, [] if deleted else emails or [])
 
     def replace(self, organization_id, user_id, changes, *, user_name, emails=None, active):
         """Apply `changes` (user model fields), the IdP's userName and emails, and the
@@ -169,10 +172,20 @@ def _user_ids(organization_id, path, value):
             ScimUser.organization == organization_id, ScimUser.user_name_key == key,
             ScimUser.deleted == False).tuples()]  # noqa: E712
     else:  # emails.value: the user's email, or another one the IdP sent
-        ids += [user_id for (user_id,) in ScimUser.select(ScimUser.user).where(
-            ScimUser.organization == organization_id,
-            ScimUser.emails.contains(value.strip())).tuples()]
+        ids += [user_id for (user_id,) in ScimUserEmail.select(ScimUserEmail.user).where(
+            ScimUserEmail.organization == organization_id,
+            ScimUserEmail.email_key == key).tuples()]
     return ids
+
+
+def _index_emails(organization_id, user_id, emails):
+    """scim_user_email holds exactly the addresses of the member's `emails`."""
+    ScimUserEmail.delete().where(ScimUserEmail.organization == organization_id,
+                                 ScimUserEmail.user == user_id).execute()
+    keys = sorted({email_key(entry["value"]) for entry in emails})
+    if keys:
+        ScimUserEmail.insert_many([{"organization": organization_id, "email_key": key,
+                                    "user": user_id} for key in keys]).execute()
 
 
 def _check_user_name_free(organization_id, user_name, user_id):

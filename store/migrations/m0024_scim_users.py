@@ -7,6 +7,8 @@ organization, unique among that organization's SCIM users without regard to case
 A member with no row is shown with their email as userName. `deleted` marks a member the
 IdP deleted: SCIM answers 404 for them from then on (RFC 7644 §3.6), while the membership
 stays, inactive; the partial unique index frees their userName for someone else.
+`scim_user_email` indexes every address of a SCIM user's `emails` (casefolded), so a filter
+on `emails.value` is a lookup, not a read of every member.
 """
 
 STATEMENTS = (
@@ -21,6 +23,12 @@ STATEMENTS = (
     """CREATE UNIQUE INDEX scim_user_name ON scim_user (organization_id, user_name_key)
         WHERE deleted = 0""",
     "CREATE INDEX scim_user_user ON scim_user (user_id)",
+    """CREATE TABLE scim_user_email (
+        organization_id TEXT NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
+        email_key TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
+        PRIMARY KEY (organization_id, email_key, user_id))""",
+    "CREATE INDEX scim_user_email_user ON scim_user_email (user_id)",
 )
 
 
