@@ -15,15 +15,18 @@ controls that address, and so the identity. Anything else is a uniqueness confli
 Lookups (`candidates`) go by index: userName, externalId, an email, an id; a list never
 reads more members than the page it answers.
 """
-import peewee as pw
+import functools
 
-from .db import write_transaction
+from . import prepared
+from .audit import journal
+from .db import database, write_transaction
 from .errors import Conflict, NotFound
 from .models import Membership, OrganizationDomain, ScimUser, ScimUserEmail, User
 from .users import domain_of, email_key, member_elsewhere
 
 # what `candidates` can look up by index: the SCIM attribute paths (lower case)
 INDEXED = ("username", "externalid", "emails.value", "id")
+_PARTS = (Membership, User, ScimUser)
 
 
 def user_name_key(user_name):
@@ -31,14 +34,38 @@ def user_name_key(user_name):
     return user_name.strip().casefold()
 
 
-def _visible():
-    """Memberships, each with its user and SCIM row (`.scim`, None without one), that SCIM
-    shows: not deleted by the IdP."""
-    return (Membership.select(Membership, User, ScimUser).join(User).switch(Membership)
-            .join(ScimUser, pw.JOIN.LEFT_OUTER, attr="scim",
-                  on=(ScimUser.organization == Membership.organization)
-                  & (ScimUser.user == Membership.user))
-            .where(ScimUser.deleted.is_null(True) | (ScimUser.deleted == False)))  # noqa: E712
+# the memberships SCIM shows (not deleted by the IdP), each with its user and SCIM row
+_FROM = ('FROM "membership" t0 JOIN "user" t1 ON t1."id" = t0."user_id" '
+         'LEFT JOIN "scim_user" t2 ON t2."organization_id" = t0."organization_id" '
+         'AND t2."user_id" = t0."user_id" '
+         'WHERE t0."organization_id" = ? AND NOT coalesce(t2."deleted", 0)')
+
+
+@functools.cache
+def _visible_sql(where, order=""):
+    """The SELECT of the visible memberships `where` picks: its text built once, as
+    store/prepared.py does for the hot writes, since every SCIM request reads members and
+    peewee would build this three-table statement afresh each time."""
+    columns = ", ".join(f't{n}."{f.column_name}"' for n, model in enumerate(_PARTS)
+                        for f in model._meta.sorted_fields)
+    return f"SELECT {columns} {_FROM} AND {where}{order}"
+
+
+_ORDER = ' ORDER BY t0."created_at", t0."id"'
+
+
+def _visible(where, parameters, order=""):
+    """The visible memberships `where` selects, each with `.user` and `.scim` (None
+    without a SCIM row) loaded."""
+    found = []
+    sizes = [len(model._meta.sorted_fields) for model in _PARTS]
+    for row in database.connection().execute(_visible_sql(where, order), parameters):
+        membership = Membership.from_row(row[:sizes[0]])
+        membership.user = User.from_row(row[sizes[0]:sizes[0] + sizes[1]])
+        scim = row[sizes[0] + sizes[1]:]
+        membership.scim = None if scim[0] is None else ScimUser.from_row(scim)
+        found.append(membership)
+    return found
 
 
 class Provisioning:
@@ -49,11 +76,10 @@ class Provisioning:
         """The membership of `user_id` in `organization_id` (its user and SCIM row loaded;
         one indexed statement); NotFound("user") when the user is not a member or the IdP
         deleted them (an IdP sees nobody else)."""
-        membership = _visible().where(Membership.organization == organization_id,
-                                      Membership.user == user_id).get_or_none()
-        if membership is None:
+        found = _visible('t0."user_id" = ?', (organization_id, user_id))
+        if not found:
             raise NotFound("user", user_id)
-        return membership
+        return found[0]
 
     def candidates(self, organization_id, keys):
         """The visible memberships that may hold one of `keys` ((path, value) pairs, path in
@@ -62,22 +88,22 @@ class Provisioning:
         ids = set()
         for path, value in keys:
             ids |= set(_user_ids(organization_id, path, value))
-        if not ids:
-            return []
-        return list(_visible().where(Membership.organization == organization_id,
-                                     Membership.user.in_(sorted(ids)))
-                    .order_by(Membership.created_at, Membership.id))
+        found, ids = [], sorted(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found += _visible(f't0."user_id" IN ({", ".join("?" * len(chunk))})',
+                              (organization_id, *chunk))
+        return sorted(found, key=lambda m: (m.created_at, m.id))
 
     def members(self, organization_id, *, offset=0, limit=None):
         """(how many members SCIM shows for `organization_id`, its memberships from
         `offset`, at most `limit` of them (None: all), in the order they joined): SCIM
         pages by position (startIndex), not by cursor."""
-        query = _visible().where(Membership.organization == organization_id)
-        total = query.count()
-        page = query.order_by(Membership.created_at, Membership.id).offset(offset)
-        if limit is not None:
-            page = page.limit(limit)
-        return total, list(page)
+        total = database.connection().execute(f"SELECT count(*) {_FROM}",
+                                              (organization_id,)).fetchone()[0]
+        page = _visible("1", (organization_id, -1 if limit is None else limit, offset),
+                        _ORDER + " LIMIT ? OFFSET ?")
+        return total, page
 
     def provision(self, organization_id, *, user_name, email, emails=None, first_name=None,
                   last_name=None, external_id=None, active=True):
@@ -95,15 +121,19 @@ class Provisioning:
                     email=email, first_name=first_name, last_name=last_name,
                     external_id=external_id, org_scope=organization_id)
             else:
-                row = ScimUser.get_or_none(ScimUser.organization == organization_id,
-                                           ScimUser.user == user.id)
+                row = _scim_row(organization_id, user.id)
                 if row is None or not row.deleted:
                     self._link(organization_id, user)
             self._name(organization_id, user.id, row, user_name, emails)
-            membership = self.member(organization_id, user.id)
-            self._store.memberships.set_status(membership.id,
-                                               "active" if active else "inactive")
-            return self.member(organization_id, user.id)
+            return self._with_status(self.member(organization_id, user.id), active)
+
+    def _with_status(self, membership, active):
+        """`membership` active or not, as the IdP says (no write when it already is)."""
+        status = "active" if active else "inactive"
+        if membership.status == status:
+            return membership
+        self._store.memberships.set_status(membership.id, status)
+        return self.member(membership.organization_id, membership.user_id)
 
     def _link(self, organization_id, user):
         if Membership.get_or_none(Membership.organization == organization_id,
@@ -123,8 +153,9 @@ class Provisioning:
         values = {"user_name": user_name, "user_name_key": user_name_key(user_name),
                   "emails": emails, "deleted": deleted}
         if row is None:
-            ScimUser(organization=organization_id, user=user_id, **values).save(
-                force_insert=True)
+            row = prepared.insert(ScimUser(organization=organization_id, user=user_id,
+                                           **values))
+            journal.row_changed(row, None, "created")  # what ScimUser.save would note
         elif row.differing(values):
             row.apply(row.differing(values), self._store.now())
         else:
@@ -143,8 +174,7 @@ class Provisioning:
             if changes:
                 self._store.users.update(user_id, changes, org_scope=organization_id)
             self._name(organization_id, user_id, membership.scim, user_name, emails)
-            self._store.memberships.set_status(membership.id, "active" if active else "inactive")
-            return self.member(organization_id, user_id)
+            return self._with_status(self.member(organization_id, user_id), active)
 
     def delete(self, organization_id, user_id):
         """Deleted by the IdP: SCIM shows them no more (404, RFC 7644 §3.6) and their
@@ -168,45 +198,49 @@ def _user_ids(organization_id, path, value):
     key = email_key(value)
     ids = [user.id for user in [User.first_by("email_key", key)] if user]
     if path == "username":
-        ids += [user_id for (user_id,) in ScimUser.select(ScimUser.user).where(
-            ScimUser.organization == organization_id, ScimUser.user_name_key == key,
-            ScimUser.deleted == False).tuples()]  # noqa: E712
+        ids += [holder for holder in [_user_name_holder(organization_id, key)] if holder]
     else:  # emails.value: the user's email, or another one the IdP sent
-        ids += [user_id for (user_id,) in ScimUserEmail.select(ScimUserEmail.user).where(
-            ScimUserEmail.organization == organization_id,
-            ScimUserEmail.email_key == key).tuples()]
+        ids += [user_id for (user_id,) in database.connection().execute(
+            'SELECT "user_id" FROM "scim_user_email" WHERE "organization_id" = ? '
+            'AND "email_key" = ?', (organization_id, key))]
     return ids
+
+
+def _user_name_holder(organization_id, key):
+    """The id of the organization's SCIM user whose userName is `key` (casefolded)."""
+    row = database.connection().execute(
+        'SELECT "user_id" FROM "scim_user" WHERE "organization_id" = ? AND "user_name_key" = ? '
+        'AND "deleted" = 0', (organization_id, key)).fetchone()  # `= 0`: the partial index
+    return None if row is None else row[0]
+
+
+def _scim_row(organization_id, user_id):
+    return ScimUser.get_or_none(ScimUser.organization == organization_id,
+                                ScimUser.user == user_id)
 
 
 def _index_emails(organization_id, user_id, emails):
     """scim_user_email holds exactly the addresses of the member's `emails`."""
-    ScimUserEmail.delete().where(ScimUserEmail.organization == organization_id,
-                                 ScimUserEmail.user == user_id).execute()
+    connection = database.connection()
+    connection.execute('DELETE FROM "scim_user_email" WHERE "organization_id" = ? '
+                       'AND "user_id" = ?', (organization_id, user_id))
     keys = sorted({email_key(entry["value"]) for entry in emails})
-    if keys:
-        ScimUserEmail.insert_many([{"organization": organization_id, "email_key": key,
-                                    "user": user_id} for key in keys]).execute()
+    prepared.insert_all([ScimUserEmail(organization=organization_id, email_key=key,
+                                       user=user_id) for key in keys])
 
 
 def _check_user_name_free(organization_id, user_name, user_id):
     """Conflict unless `user_name` is no other SCIM user's of the organization: none has
-    it as their userName, nor (without a SCIM row) as their email."""
+    it as their userName, nor (a member without a SCIM row) as their email."""
     key = user_name_key(user_name)
-    holder = ScimUser.get_or_none(ScimUser.organization == organization_id,
-                                  ScimUser.user_name_key == key,
-                                  ScimUser.deleted == False)  # noqa: E712
+    holder = _user_name_holder(organization_id, key)
     if holder is None:
         by_email = User.first_by("email_key", key)
-        if by_email is not None and by_email.id != user_id and ScimUser.get_or_none(
-                ScimUser.organization == organization_id, ScimUser.user == by_email.id) is None \
-                and Membership.get_or_none(Membership.organization == organization_id,
-                                           Membership.user == by_email.id) is not None:
-            holder_id = by_email.id
-        else:
-            return
-    else:
-        holder_id = holder.user_id
-    if holder_id != user_id:
+        if by_email is not None and any(
+                m.scim is None for m in _visible('t0."user_id" = ?', (organization_id,
+                                                                      by_email.id))):
+            holder = by_email.id
+    if holder is not None and holder != user_id:
         raise Conflict("userName", f"Another user of this organization has the userName "
                        f"'{user_name}'", resource="scim_user")
 
