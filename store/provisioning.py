@@ -156,11 +156,10 @@ class Provisioning:
             row = prepared.insert(ScimUser(organization=organization_id, user=user_id,
                                            **values))
             journal.row_changed(row, None, "created")  # what ScimUser.save would note
+            _index_emails(organization_id, user_id, emails or [], fresh=True)
         elif row.differing(values):
             row.apply(row.differing(values), self._store.now())
-        else:
-            return
-        _index_emails(organization_id, user_id, [] if deleted else emails or [])
+            _index_emails(organization_id, user_id, [] if deleted else emails or [])
 
     def replace(self, organization_id, user_id, changes, *, user_name, emails=None, active):
         """Apply `changes` (user model fields), the IdP's userName and emails, and the
@@ -219,11 +218,13 @@ def _scim_row(organization_id, user_id):
                                 ScimUser.user == user_id)
 
 
-def _index_emails(organization_id, user_id, emails):
-    """scim_user_email holds exactly the addresses of the member's `emails`."""
-    connection = database.connection()
-    connection.execute('DELETE FROM "scim_user_email" WHERE "organization_id" = ? '
-                       'AND "user_id" = ?', (organization_id, user_id))
+def _index_emails(organization_id, user_id, emails, fresh=False):
+    """scim_user_email holds exactly the addresses of the member's `emails` (`fresh`: a
+    new SCIM row, which has none yet)."""
+    if not fresh:
+        database.connection().execute('DELETE FROM "scim_user_email" WHERE '
+                                      '"organization_id" = ? AND "user_id" = ?',
+                                      (organization_id, user_id))
     keys = sorted({email_key(entry["value"]) for entry in emails})
     prepared.insert_all([ScimUserEmail(organization=organization_id, email_key=key,
                                        user=user_id) for key in keys])
