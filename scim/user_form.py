@@ -94,6 +94,8 @@ def user_fields(document):
     fields["first_name"] = _FIRST.clean(name.get("givenname"), "name.givenName")
     fields["last_name"] = _LAST.clean(name.get("familyname"), "name.familyName")
     fields["external_id"] = _EXTERNAL_ID.clean(document.get("externalid"), "externalId")
+    if emails == _shown_emails(None, email):
+        emails = []  # what is shown when none are kept: nothing to keep
     return fields, user_name, emails or None, _boolean(document.get("active", True), "active")
 
 

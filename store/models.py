@@ -300,6 +300,7 @@ class ScimUser(BaseModel):
 
     class Meta:
         primary_key = pw.CompositeKey("organization", "user")
+        without_rowid = True
 
 
 ScimUser.add_index(ScimUser.index(ScimUser.organization, ScimUser.user_name_key, unique=True,
@@ -319,6 +320,7 @@ class ScimUserEmail(BaseModel):
 
     class Meta:
         primary_key = pw.CompositeKey("organization", "email_key", "user")
+        without_rowid = True
 
 
 class ApiKey(BaseModel):

@@ -124,7 +124,7 @@ class Provisioning:
                 row = _scim_row(organization_id, user.id)
                 if row is None or not row.deleted:
                     self._link(organization_id, user)
-            self._name(organization_id, user.id, row, user_name, emails)
+            self._name(organization_id, user, row, user_name, emails)
             return self._with_status(self.member(organization_id, user.id), active)
 
     def _with_status(self, membership, active):
@@ -147,19 +147,24 @@ class Provisioning:
                            "link them", resource="membership")
         self._store.memberships.create(organization_id=organization_id, user_id=user.id)
 
-    def _name(self, organization_id, user_id, row, user_name, emails, deleted=False):
-        """Keep the IdP's userName and emails for the member (`row`: their SCIM row, if
-        any), through the models, so the audit log records it."""
+    def _name(self, organization_id, user, row, user_name, emails, deleted=False):
+        """Keep the IdP's userName and emails for the member `user` (`row`: their SCIM row,
+        if any), through the models, so the audit log records it. A member whose userName
+        is their email and whose emails are none (None: what SCIM shows without a row)
+        needs no row: the common case of an IdP naming people by email writes nothing
+        more than the API's create."""
         values = {"user_name": user_name, "user_name_key": user_name_key(user_name),
                   "emails": emails, "deleted": deleted}
         if row is None:
-            row = prepared.insert(ScimUser(organization=organization_id, user=user_id,
+            if user_name == user.email and emails is None and not deleted:
+                return
+            row = prepared.insert(ScimUser(organization=organization_id, user=user.id,
                                            **values))
             journal.row_changed(row, None, "created")  # what ScimUser.save would note
-            _index_emails(organization_id, user_id, emails or [], fresh=True)
+            _index_emails(organization_id, user, emails, fresh=True)
         elif row.differing(values):
             row.apply(row.differing(values), self._store.now())
-            _index_emails(organization_id, user_id, [] if deleted else emails or [])
+            _index_emails(organization_id, user, None if deleted else emails)
 
     def replace(self, organization_id, user_id, changes, *, user_name, emails=None, active):
         """Apply `changes` (user model fields), the IdP's userName and emails, and the
@@ -172,7 +177,8 @@ class Provisioning:
             changes = membership.user.differing(changes)
             if changes:
                 self._store.users.update(user_id, changes, org_scope=organization_id)
-            self._name(organization_id, user_id, membership.scim, user_name, emails)
+                membership = self.member(organization_id, user_id)  # the user as changed
+            self._name(organization_id, membership.user, membership.scim, user_name, emails)
             return self._with_status(self.member(organization_id, user_id), active)
 
     def delete(self, organization_id, user_id):
@@ -182,7 +188,7 @@ class Provisioning:
         with write_transaction():
             membership = self.member(organization_id, user_id)
             row = membership.scim
-            self._name(organization_id, user_id, row,
+            self._name(organization_id, membership.user, row,
                        membership.user.email if row is None else row.user_name,
                        None if row is None else row.emails, deleted=True)
             self._store.memberships.set_status(membership.id, "inactive")
@@ -218,16 +224,17 @@ def _scim_row(organization_id, user_id):
                                 ScimUser.user == user_id)
 
 
-def _index_emails(organization_id, user_id, emails, fresh=False):
-    """scim_user_email holds exactly the addresses of the member's `emails` (`fresh`: a
-    new SCIM row, which has none yet)."""
+def _index_emails(organization_id, user, emails, fresh=False):
+    """scim_user_email holds the addresses of the member's `emails` but the user's own
+    email, which the users table indexes already (`fresh`: a new SCIM row, which has none
+    yet)."""
     if not fresh:
         database.connection().execute('DELETE FROM "scim_user_email" WHERE '
                                       '"organization_id" = ? AND "user_id" = ?',
-                                      (organization_id, user_id))
-    keys = sorted({email_key(entry["value"]) for entry in emails})
+                                      (organization_id, user.id))
+    keys = sorted({email_key(entry["value"]) for entry in emails or []} - {user.email_key})
     prepared.insert_all([ScimUserEmail(organization=organization_id, email_key=key,
-                                       user=user_id) for key in keys])
+                                       user=user.id) for key in keys])
 
 
 def _check_user_name_free(organization_id, user_name, user_id):

@@ -61,9 +61,12 @@ def test_provisioning_emits_events_and_is_audited_as_the_idps_key(client, store,
     [entry] = audit(client, admin, action="user.created")
     assert entry["actor"] == {"type": "api_key", "id": key.id, "name": "okta"}
     assert entry["target"] == {"type": "user", "id": created["id"]}
-    [named] = audit(client, admin, action="scim_user.created")  # the IdP's userName, kept
-    assert named["actor"]["id"] == key.id
-    assert named["changes"]["userName"] == {"before": None, "after": "jane@acme.example"}
+    assert audit(client, admin, action="scim_user.created") == []  # userName = email: no row
+    named = client.simulate_post(f"{SCIM}/Users", headers=idp, json={
+        "schemas": [USER], "userName": "E-77", "emails": [{"value": "e77@acme.example"}]})
+    [entry] = audit(client, admin, action="scim_user.created")  # the IdP's userName, kept
+    assert entry["actor"]["id"] == key.id and named.json["id"] in entry["target"]["id"]
+    assert entry["changes"]["userName"] == {"before": None, "after": "E-77"}
     events = assert_envelope(client.simulate_get("/api/v1/events", headers=admin,
                                                  params={"limit": 100}), 200)
     assert {"user.created", "membership.created"} <= {e["event"] for e in events}

@@ -8,7 +8,8 @@ A member with no row is shown with their email as userName. `deleted` marks a me
 IdP deleted: SCIM answers 404 for them from then on (RFC 7644 §3.6), while the membership
 stays, inactive; the partial unique index frees their userName for someone else.
 `scim_user_email` indexes every address of a SCIM user's `emails` (casefolded), so a filter
-on `emails.value` is a lookup, not a read of every member.
+on `emails.value` is a lookup, not a read of every member. Both are WITHOUT ROWID: their
+primary key is the lookup, so a row is one B-tree entry, not a table row and a key entry.
 """
 
 STATEMENTS = (
@@ -19,7 +20,7 @@ STATEMENTS = (
         user_name_key TEXT NOT NULL,
         emails TEXT,
         deleted INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (organization_id, user_id))""",
+        PRIMARY KEY (organization_id, user_id)) WITHOUT ROWID""",
     """CREATE UNIQUE INDEX scim_user_name ON scim_user (organization_id, user_name_key)
         WHERE deleted = 0""",
     "CREATE INDEX scim_user_user ON scim_user (user_id)",
@@ -27,7 +28,7 @@ STATEMENTS = (
         organization_id TEXT NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
         email_key TEXT NOT NULL,
         user_id TEXT NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
-        PRIMARY KEY (organization_id, email_key, user_id))""",
+        PRIMARY KEY (organization_id, email_key, user_id)) WITHOUT ROWID""",
     "CREATE INDEX scim_user_email_user ON scim_user_email (user_id)",
 )
 
