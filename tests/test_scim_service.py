@@ -37,6 +37,23 @@ def test_resource_types_and_schemas(client, idp):
     assert one.status_code == 200 and one.json == user_schema
     assert client.simulate_get(f"{SCIM}/ResourceTypes/User", headers=idp).json == user
     scim_error(client.simulate_get(f"{SCIM}/ResourceTypes/Nothing", headers=idp), 404)
+    # what is declared is what is enforced: a user needs an email (emails, or a userName
+    # that is one) and is active or not; a group member is a reference to a User
+    attributes = {a["name"]: a for a in user_schema["attributes"]}
+    assert attributes["emails"]["required"] and attributes["active"]["required"]
+    assert attributes["emails"]["mutability"] == "readWrite"
+    [group_schema] = [s for s in schemas["Resources"] if s["name"] == "Group"]
+    [members] = [a for a in group_schema["attributes"] if a["name"] == "members"]
+    assert {a["name"]: a.get("referenceTypes") for a in members["subAttributes"]} == {
+        "value": None, "$ref": ["User"]}
+
+
+def test_searching_every_resource_type_is_not_implemented(client, idp):
+    """RFC 7644 §3.12: 501 for POST /.search, which this service does not do (a checker
+    then knows to skip it; a 404 would say the service is not there)."""
+    result = client.simulate_post(f"{SCIM}/.search", headers=idp, json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})
+    assert "/Users" in scim_error(result, 501)["detail"]
 
 
 def test_without_a_key_the_refusal_is_a_scim_error_with_the_challenge(client):
