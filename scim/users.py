@@ -9,7 +9,7 @@ rules: events, webhooks and the audit log (whose actor is the IdP's key) see it 
 other.
 """
 from goldenrecord.restapi.operations import operation
-from goldenrecord.store.provisioning import INDEXED
+from goldenrecord.store.scim_members import INDEXED
 
 from . import filters, patch
 from .resource import BODY, DETAILS, LIST, SHOWN, answer_list, by_id, filtered, shown

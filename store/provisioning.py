@@ -12,60 +12,15 @@ that user's profile (its names stay writable by an organization's key), so it is
 only for an email at a domain this organization has verified: the organization then
 controls that address, and so the identity. Anything else is a uniqueness conflict.
 
-Lookups (`candidates`) go by index: userName, externalId, an email, an id; a list never
-reads more members than the page it answers.
+Reads go through store/scim_members.py (prepared SQL, index lookups).
 """
-import functools
-
 from . import prepared
 from .audit import journal
 from .db import database, write_transaction
 from .errors import Conflict, NotFound
 from .models import Membership, OrganizationDomain, ScimUser, ScimUserEmail, User
+from .scim_members import ORDER, count, user_ids, user_name_holder, user_name_key, visible
 from .users import domain_of, email_key, member_elsewhere
-
-# what `candidates` can look up by index: the SCIM attribute paths (lower case)
-INDEXED = ("username", "externalid", "emails.value", "id")
-_PARTS = (Membership, User, ScimUser)
-
-
-def user_name_key(user_name):
-    """userName compared without case (RFC 7643 §4.1.1), as emails are."""
-    return user_name.strip().casefold()
-
-
-# the memberships SCIM shows (not deleted by the IdP), each with its user and SCIM row
-_FROM = ('FROM "membership" t0 JOIN "user" t1 ON t1."id" = t0."user_id" '
-         'LEFT JOIN "scim_user" t2 ON t2."organization_id" = t0."organization_id" '
-         'AND t2."user_id" = t0."user_id" '
-         'WHERE t0."organization_id" = ? AND NOT coalesce(t2."deleted", 0)')
-
-
-@functools.cache
-def _visible_sql(where, order=""):
-    """The SELECT of the visible memberships `where` picks: its text built once, as
-    store/prepared.py does for the hot writes, since every SCIM request reads members and
-    peewee would build this three-table statement afresh each time."""
-    columns = ", ".join(f't{n}."{f.column_name}"' for n, model in enumerate(_PARTS)
-                        for f in model._meta.sorted_fields)
-    return f"SELECT {columns} {_FROM} AND {where}{order}"
-
-
-_ORDER = ' ORDER BY t0."created_at", t0."id"'
-
-
-def _visible(where, parameters, order=""):
-    """The visible memberships `where` selects, each with `.user` and `.scim` (None
-    without a SCIM row) loaded."""
-    found = []
-    sizes = [len(model._meta.sorted_fields) for model in _PARTS]
-    for row in database.connection().execute(_visible_sql(where, order), parameters):
-        membership = Membership.from_row(row[:sizes[0]])
-        membership.user = User.from_row(row[sizes[0]:sizes[0] + sizes[1]])
-        scim = row[sizes[0] + sizes[1]:]
-        membership.scim = None if scim[0] is None else ScimUser.from_row(scim)
-        found.append(membership)
-    return found
 
 
 class Provisioning:
@@ -76,34 +31,32 @@ class Provisioning:
         """The membership of `user_id` in `organization_id` (its user and SCIM row loaded;
         one indexed statement); NotFound("user") when the user is not a member or the IdP
         deleted them (an IdP sees nobody else)."""
-        found = _visible('t0."user_id" = ?', (organization_id, user_id))
+        found = visible('t0."user_id" = ?', (organization_id, user_id))
         if not found:
             raise NotFound("user", user_id)
         return found[0]
 
     def candidates(self, organization_id, keys):
         """The visible memberships that may hold one of `keys` ((path, value) pairs, path in
-        INDEXED), in the order they joined: a superset of those that do (the caller tests
-        its filter on them), found by index, never by reading every member."""
+        scim_members.INDEXED), in the order they joined: a superset of those that do (the
+        caller tests its filter on them), found by index, never by reading every member."""
         ids = set()
         for path, value in keys:
-            ids |= set(_user_ids(organization_id, path, value))
+            ids |= set(user_ids(organization_id, path, value))
         found, ids = [], sorted(ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            found += _visible(f't0."user_id" IN ({", ".join("?" * len(chunk))})',
-                              (organization_id, *chunk))
+            found += visible(f't0."user_id" IN ({", ".join("?" * len(chunk))})',
+                             (organization_id, *chunk))
         return sorted(found, key=lambda m: (m.created_at, m.id))
 
     def members(self, organization_id, *, offset=0, limit=None):
         """(how many members SCIM shows for `organization_id`, its memberships from
         `offset`, at most `limit` of them (None: all), in the order they joined): SCIM
         pages by position (startIndex), not by cursor."""
-        total = database.connection().execute(f"SELECT count(*) {_FROM}",
-                                              (organization_id,)).fetchone()[0]
-        page = _visible("1", (organization_id, -1 if limit is None else limit, offset),
-                        _ORDER + " LIMIT ? OFFSET ?")
-        return total, page
+        page = visible("1", (organization_id, -1 if limit is None else limit, offset),
+                       ORDER + " LIMIT ? OFFSET ?")
+        return count(organization_id), page
 
     def provision(self, organization_id, *, user_name, email, emails=None, first_name=None,
                   last_name=None, external_id=None, active=True):
@@ -194,31 +147,6 @@ class Provisioning:
             self._store.memberships.set_status(membership.id, "inactive")
 
 
-def _user_ids(organization_id, path, value):
-    """The ids of the users who may be the organization's member with `value` at `path`."""
-    if path == "id":
-        return [value]
-    if path == "externalid":
-        return [user.id for user in [User.first_by("external_id", value)] if user]
-    key = email_key(value)
-    ids = [user.id for user in [User.first_by("email_key", key)] if user]
-    if path == "username":
-        ids += [holder for holder in [_user_name_holder(organization_id, key)] if holder]
-    else:  # emails.value: the user's email, or another one the IdP sent
-        ids += [user_id for (user_id,) in database.connection().execute(
-            'SELECT "user_id" FROM "scim_user_email" WHERE "organization_id" = ? '
-            'AND "email_key" = ?', (organization_id, key))]
-    return ids
-
-
-def _user_name_holder(organization_id, key):
-    """The id of the organization's SCIM user whose userName is `key` (casefolded)."""
-    row = database.connection().execute(
-        'SELECT "user_id" FROM "scim_user" WHERE "organization_id" = ? AND "user_name_key" = ? '
-        'AND "deleted" = 0', (organization_id, key)).fetchone()  # `= 0`: the partial index
-    return None if row is None else row[0]
-
-
 def _scim_row(organization_id, user_id):
     return ScimUser.get_or_none(ScimUser.organization == organization_id,
                                 ScimUser.user == user_id)
@@ -241,12 +169,12 @@ def _check_user_name_free(organization_id, user_name, user_id):
     """Conflict unless `user_name` is no other SCIM user's of the organization: none has
     it as their userName, nor (a member without a SCIM row) as their email."""
     key = user_name_key(user_name)
-    holder = _user_name_holder(organization_id, key)
+    holder = user_name_holder(organization_id, key)
     if holder is None:
         by_email = User.first_by("email_key", key)
         if by_email is not None and any(
-                m.scim is None for m in _visible('t0."user_id" = ?', (organization_id,
-                                                                      by_email.id))):
+                m.scim is None for m in visible('t0."user_id" = ?', (organization_id,
+                                                                     by_email.id))):
             holder = by_email.id
     if holder is not None and holder != user_id:
         raise Conflict("userName", f"Another user of this organization has the userName "
