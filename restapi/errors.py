@@ -94,9 +94,6 @@ ERROR_CODES = {
         409, "The organization has a SCIM group with this displayName already"),
     "GR_DUPLICATE_USER_NAME": ErrorCode(
         409, "Another SCIM user of the organization has this userName (compared without case)"),
-    "GR_NOT_IMPLEMENTED": ErrorCode(
-        501, "The SCIM service does not do this (RFC 7644 §3.12: searching every resource "
-             "type at once with POST /.search)", "Not implemented"),
     "GR_PRECONDITION_FAILED": ErrorCode(
         412, "The resource changed since the version the request's If-Match names (SCIM)",
         "The resource changed since the version in If-Match"),

@@ -34,4 +34,4 @@ def install(app, add, *, store, **_):
     add(f"{PREFIX}/Users/{{id}}", ScimUser(store))
     add(f"{PREFIX}/Groups", ScimGroups(store))
     add(f"{PREFIX}/Groups/{{id}}", ScimGroup(store))
-    add(f"{PREFIX}/.search", SearchEverything())
+    add(f"{PREFIX}/.search", SearchEverything(store))

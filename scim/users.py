@@ -39,15 +39,15 @@ class ScimUsers:
                 total, page = self._provisioning.members(organization_id, offset=offset,
                                                          limit=count)
                 return total, [user_document(m, base) for m in page]
-            return filtered(self._candidates(organization_id, predicate, base), predicate,
+            return filtered(self.documents(organization_id, predicate, base), predicate,
                             offset, count)
 
         answer_list(req, resp, fetch)
 
-    def _candidates(self, organization_id, predicate, base):
-        """The members' documents `predicate` may hold for: those its lookups find by index
-        (userName, externalId, an email, id; combined with `and`/`or`), else every
-        member's."""
+    def documents(self, organization_id, predicate, base):
+        """The members' documents `predicate` (None: none) may hold for: those its lookups
+        find by index (userName, externalId, an email, id; combined with `and`/`or`), else
+        every member's."""
         keys = filters.index_keys(predicate, INDEXED)
         if keys is None:
             candidates = self._provisioning.members(organization_id)[1]

@@ -3,9 +3,8 @@
 replace, delete, PATCH add/replace/remove, for Users and Groups), none failing.
 
 It fills userName with free text and compares what it sent with what it gets back, so it
-holds the service to what ServiceProviderConfig and /Schemas declare. The only checks it
-skips are the ones the service declares it does not do (POST /.search over every resource
-type: 501); those are counted, so a check that starts skipping shows here.
+holds the service to what ServiceProviderConfig and /Schemas declare. No check may be
+skipped either: a check that starts skipping (a feature no longer found) shows here.
 """
 import httpx2
 import pytest
@@ -15,8 +14,6 @@ from scim2_tester import Status, check_server
 from process import ServerProcess, new_key
 
 FAILED = {Status.ERROR, Status.CRITICAL, Status.DEVIATION}
-# check -> why skipping it is right (RFC 7644 §3.4.3, §3.12: the root /.search is 501)
-SKIPS_EXPECTED = {"search_with_attributes": "POST /.search over every resource type"}
 
 
 @pytest.fixture
@@ -46,12 +43,13 @@ def test_scim2_tester_finds_no_failure_in_any_check(server):
     failures = [f"{r.status.name} {r.title} ({r.resource_type}): {r.reason}"
                 for r in results if r.status in FAILED]
     assert failures == [], "\n".join(failures)  # pytest prints every one
-    skipped = {r.title for r in results if r.status == Status.SKIPPED}
-    assert skipped <= set(SKIPS_EXPECTED), skipped
+    skipped = [f"{r.title} ({r.resource_type}): {r.reason}" for r in results
+               if r.status == Status.SKIPPED]
+    assert skipped == [], "\n".join(skipped)
     succeeded = [r for r in results if r.status == Status.SUCCESS]
     tags = set().union(*(r.tags for r in succeeded))
     # every family of checks ran and passed, for both resource types
     assert {"discovery", "crud:create", "crud:read", "crud:read:attributes", "crud:update",
             "crud:delete", "patch:add", "patch:remove", "patch:replace"} <= tags
     assert {r.resource_type for r in succeeded if "crud:create" in r.tags} >= {"User", "Group"}
-    assert len(succeeded) >= 55
+    assert len(succeeded) == len(results) >= 60

@@ -4,7 +4,9 @@ import random
 
 import pytest
 
-from scim_support import CONTENT, SCIM, scim_error
+from scim_support import CONTENT, GROUP, SCIM, USER, scim_error
+
+SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 from support import assert_envelope
 
 
@@ -48,14 +50,29 @@ def test_resource_types_and_schemas(client, idp):
         "value": None, "$ref": ["User"]}
 
 
-def test_searching_every_resource_type_is_not_implemented(client, idp):
-    """RFC 7644 §3.12: 501 for POST /.search, which this service does not do (a checker
-    then knows to skip it; a 404 would say the service is not there)."""
-    result = client.simulate_post(f"{SCIM}/.search", headers=idp, json={
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})
-    assert "/Users" in scim_error(result, 501)["detail"]
-
-
+def test_search_over_every_resource_type(client, idp):
+    """POST /.search (RFC 7644 §3.4.3): the query in a SearchRequest body, over Users then
+    Groups, as one ListResponse; its parameters are checked as the URL's are."""
+    user = client.simulate_post(f"{SCIM}/Users", headers=idp, json={
+        "schemas": [USER], "userName": "E-9", "emails": [{"value": "nine@acme.example"}]}).json
+    group = client.simulate_post(f"{SCIM}/Groups", headers=idp, json={
+        "schemas": [GROUP], "displayName": "Nines", "members": [{"value": user["id"]}]}).json
+    search = {"schemas": [SEARCH]}
+    found = client.simulate_post(f"{SCIM}/.search", headers=idp, json=search)
+    assert found.status_code == 200 and found.headers["content-type"] == CONTENT
+    assert [r["id"] for r in found.json["Resources"]] == [user["id"], group["id"]]
+    assert found.json["totalResults"] == 2
+    named = client.simulate_post(f"{SCIM}/.search", headers=idp, json={
+        **search, "filter": 'displayName eq "Nines" or userName eq "e-9"',
+        "attributes": ["displayName"], "startIndex": 2, "count": 5}).json
+    assert named["totalResults"] == 2 and named["startIndex"] == 2
+    assert named["Resources"] == [{"schemas": [GROUP], "id": group["id"],
+                                   "displayName": "Nines"}]
+    for bad, field, kind in (({"attributes": "displayName"}, "attributes", "invalidValue"),
+                             ({"count": "ten"}, "count", "invalidValue"),
+                             ({"filter": "displayName eq"}, "filter", "invalidFilter")):
+        refused = client.simulate_post(f"{SCIM}/.search", headers=idp, json={**search, **bad})
+        assert field in scim_error(refused, 400, kind)["detail"]
 def test_without_a_key_the_refusal_is_a_scim_error_with_the_challenge(client):
     result = client.simulate_get(f"{SCIM}/Users")
     scim_error(result, 401)
