@@ -92,6 +92,8 @@ ERROR_CODES = {
         "This cursor has expired: events after it are no longer kept"),
     "GR_DUPLICATE_GROUP": ErrorCode(
         409, "The organization has a SCIM group with this displayName already"),
+    "GR_DUPLICATE_USER_NAME": ErrorCode(
+        409, "Another SCIM user of the organization has this userName (compared without case)"),
     "GR_PRECONDITION_FAILED": ErrorCode(
         412, "The resource changed since the version the request's If-Match names (SCIM)",
         "The resource changed since the version in If-Match"),
@@ -190,7 +192,8 @@ _CONFLICT_CODES = {"slug": "GR_DUPLICATE_SLUG", "email": "GR_DUPLICATE_EMAIL",
                    ("role", "slug"): "GR_DUPLICATE_ROLE",
                    ("permission", "slug"): "GR_DUPLICATE_PERMISSION",
                    ("role", None): "GR_ROLE_IN_USE",
-                   ("group", "displayName"): "GR_DUPLICATE_GROUP"}
+                   ("group", "displayName"): "GR_DUPLICATE_GROUP",
+                   ("scim_user", "userName"): "GR_DUPLICATE_USER_NAME"}
 # Checked in order: the first class the error is an instance of names its code.
 _REFUSAL_CODES = (
     (store.OutOfScope, "GR_ORG_SCOPE_VIOLATION"),

@@ -12,6 +12,7 @@ import falcon
 from .discovery import ResourceTypes, Schemas, ServiceProviderConfig
 from .errors import MEDIA_TYPE, ErrorFormat
 from .groups import ScimGroup, ScimGroups
+from .search import SearchEverything
 from .users import ScimUser, ScimUsers
 
 PREFIX = "/scim/v2"
@@ -33,3 +34,4 @@ def install(app, add, *, store, **_):
     add(f"{PREFIX}/Users/{{id}}", ScimUser(store))
     add(f"{PREFIX}/Groups", ScimGroups(store))
     add(f"{PREFIX}/Groups/{{id}}", ScimGroup(store))
+    add(f"{PREFIX}/.search", SearchEverything(store))

@@ -9,7 +9,7 @@ from .errors import ERRORS_AS, MEDIA_TYPE
 from .resource import MAX_COUNT, SCOPE
 from .responses import base_url, list_response, organization_of, send
 from .groups import GROUP_SCHEMA
-from .users import USER_SCHEMA
+from .user_form import USER_SCHEMA
 
 CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -20,24 +20,34 @@ _BY_ID = {"id": Text(max_length=200, description="The id (a schema's is its URN)
 
 
 def _attribute(name, type_="string", *, required=False, multi=False, mutability="readWrite",
-               returned="default", uniqueness="none", case_exact=False, sub=None):
-    attribute = {"name": name, "type": type_, "multiValued": multi, "description": name,
-                 "required": required, "caseExact": case_exact, "mutability": mutability,
-                 "returned": returned, "uniqueness": uniqueness}
+               returned="default", uniqueness="none", case_exact=False, sub=None,
+               description=None, **more):
+    attribute = {"name": name, "type": type_, "multiValued": multi,
+                 "description": description or name, "required": required,
+                 "caseExact": case_exact, "mutability": mutability, "returned": returned,
+                 "uniqueness": uniqueness, **more}
     if sub is not None:
         attribute["subAttributes"] = sub
     return attribute
 
 
+# What is declared is what is enforced: `emails` is required because a user needs an email
+# (unless userName is one), `active` because a membership is active or not (an omitted
+# `active` is taken as true; removing it has no meaning).
 USER_ATTRIBUTES = [
-    _attribute("userName", required=True, uniqueness="server"),
-    _attribute("name", "complex", sub=[_attribute("givenName"), _attribute("familyName"),
-                                       _attribute("formatted", mutability="readOnly")]),
+    _attribute("userName", required=True, uniqueness="server",
+               description="The IdP's name for the user, unique in the organization "
+                           "(compared without case)"),
+    _attribute("name", "complex", sub=[_attribute("givenName"), _attribute("familyName")]),
     _attribute("displayName", mutability="readOnly"),
-    _attribute("emails", "complex", multi=True, mutability="readOnly", sub=[
-        _attribute("value", mutability="readOnly"), _attribute("type", mutability="readOnly"),
-        _attribute("primary", "boolean", mutability="readOnly")]),
-    _attribute("active", "boolean"),
+    _attribute("emails", "complex", multi=True, required=True,
+               description="The user's email is the primary one, else the work one, else "
+                           "the first; may be left out when userName is an email", sub=[
+        _attribute("value", required=True), _attribute("display"),
+        _attribute("type", canonicalValues=["work", "home", "other"]),
+        _attribute("primary", "boolean")]),
+    _attribute("active", "boolean", required=True,
+               description="The membership is active (left out when creating: true)"),
     _attribute("externalId", case_exact=True),
 ]
 
@@ -46,9 +56,7 @@ GROUP_ATTRIBUTES = [
     _attribute("displayName", required=True, uniqueness="server"),
     _attribute("members", "complex", multi=True, sub=[
         _attribute("value", mutability="immutable", case_exact=True),
-        _attribute("display", mutability="readOnly"),
-        _attribute("type", mutability="readOnly"),
-        _attribute("$ref", "reference", mutability="readOnly")]),
+        _attribute("$ref", "reference", mutability="immutable", referenceTypes=["User"])]),
     _attribute("externalId", case_exact=True),
 ]
 # (name, endpoint, schema, description, attributes) of each resource type served

@@ -17,6 +17,7 @@ _SCIM_TYPES = {
     "GR_DUPLICATE_MEMBERSHIP": "uniqueness",
     "GR_DUPLICATE_EXTERNAL_ID": "uniqueness",
     "GR_DUPLICATE_GROUP": "uniqueness",
+    "GR_DUPLICATE_USER_NAME": "uniqueness",
     "GR_ORG_SCOPE_VIOLATION": "mutability",
 }
 

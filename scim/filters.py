@@ -207,7 +207,8 @@ def _compare(path, op, wanted):
             return all(test(value) for value in values)
         return any(test(value) for value in values)
 
-    predicate.exact = (path, wanted) if op == "eq" else None
+    if op == "eq" and isinstance(wanted, str):
+        predicate.plan = ("eq", path, wanted)
     return predicate
 
 
@@ -219,22 +220,50 @@ def _any_value(path, inner):
     """`path[filter]`: some value of the multi-valued attribute matches `inner`."""
     def predicate(resource):
         return any(isinstance(value, dict) and inner(value) for value in _values(resource, path))
+    predicate.plan = ("within", path, _plan(inner))
     return predicate
 
 
 def _both(left, right):
-    return lambda resource: left(resource) and right(resource)
+    predicate = lambda resource: left(resource) and right(resource)  # noqa: E731
+    predicate.plan = ("and", _plan(left), _plan(right))
+    return predicate
 
 
 def _either(left, right):
-    return lambda resource: left(resource) or right(resource)
+    predicate = lambda resource: left(resource) or right(resource)  # noqa: E731
+    predicate.plan = ("or", _plan(left), _plan(right))
+    return predicate
 
 
 def _negated(inner):
     return lambda resource: not inner(resource)
 
 
-def exact_match(predicate):
-    """(path, value) when the whole filter is one `eq` on a plain attribute (`userName eq
-    "x"`): the list can then look that one value up instead of reading every member."""
-    return getattr(predicate, "exact", None)
+def _plan(predicate):
+    """What a predicate says about where its matches can be looked up: ("eq", path, text),
+    ("within", path, inner plan), ("and"|"or", left, right), or None (no lookup helps)."""
+    return getattr(predicate, "plan", None)
+
+
+def index_keys(predicate, indexed):
+    """The (dotted path, value) lookups that find every resource `predicate` holds for, each
+    path one of `indexed` (e.g. "username", "emails.value"), or None when some match could
+    be found only by testing every resource. `a and b` needs one side's lookups, `a or b`
+    both sides'; the caller still tests the predicate on what the lookups find."""
+    return _keys(_plan(predicate), (), indexed)
+
+
+def _keys(plan, prefix, indexed):
+    if plan is None:
+        return None
+    kind = plan[0]
+    if kind == "eq":
+        path = ".".join(prefix + plan[1])
+        return [(path, plan[2])] if path in indexed else None
+    if kind == "within":
+        return _keys(plan[2], prefix + plan[1], indexed)
+    left, right = _keys(plan[1], prefix, indexed), _keys(plan[2], prefix, indexed)
+    if kind == "and":
+        return left if left is not None else right
+    return None if left is None or right is None else left + right

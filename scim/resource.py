@@ -16,10 +16,12 @@ LIST = Query(
     filter=Text(max_length=filters.MAX_LENGTH, description=(
         "A SCIM filter (RFC 7644 §3.4.2.2): eq ne co sw ew gt lt ge le pr, `and`, `or`, "
         "`not`, parentheses, `attr[filter]` and `attr[filter].sub`")),
-    startIndex=Integer(minimum=0, maximum=999999, default=1,
-                       description="1-based position of the first result (0: 1)"),
-    count=Integer(minimum=0, maximum=999999, default=100,
-                  description=f"Results per page (more than {MAX_COUNT}: {MAX_COUNT})"),
+    startIndex=Integer(minimum=-999999, maximum=999999, default=1,
+                       description="1-based position of the first result (less than 1: 1, "
+                                   "RFC 7644 §3.4.2.4)"),
+    count=Integer(minimum=-999999, maximum=999999, default=100,
+                  description=f"Results per page (negative: 0, RFC 7644 §3.4.2.4; more than "
+                              f"{MAX_COUNT}: {MAX_COUNT})"),
     **_SHOWN)
 SHOWN = Query(**_SHOWN)
 DOCUMENT = {"type": "object", "description": "A SCIM resource (RFC 7643)"}
@@ -45,7 +47,7 @@ def answer_list(req, resp, fetch):
     `predicate` is the parsed filter, or None without one."""
     query = req.context.input
     start = max(query["start_index"], 1)
-    count = min(query["count"], MAX_COUNT)
+    count = min(max(query["count"], 0), MAX_COUNT)
     predicate = None if query.get("filter") is None else filters.parse(query["filter"])
     total, found = fetch(predicate, start - 1, count)
     send(req, resp, list_response([shown(req, d) for d in found], total, start))

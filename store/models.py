@@ -288,6 +288,45 @@ class ScimGroupMember(BaseModel):
         primary_key = pw.CompositeKey("group", "user")
 
 
+class ScimUser(BaseModel):
+    """An organization's IdP's name for one of its members (SCIM userName, m0025): unique
+    in the organization without regard to case, apart from the email; `deleted` once the
+    IdP deleted them (the membership stays, inactive)."""
+
+    # indexed by the primary key
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
+    user = pw.ForeignKeyField(User, column_name="user_id", on_delete="CASCADE")
+    user_name = pw.TextField()
+    user_name_key = pw.TextField()  # casefolded: userName is case-insensitive (RFC 7643)
+    emails = JSONField(null=True)  # the IdP's `emails`, as sent
+    deleted = pw.BooleanField(default=False)
+
+    class Meta:
+        primary_key = pw.CompositeKey("organization", "user")
+        without_rowid = True
+
+
+ScimUser.add_index(ScimUser.index(ScimUser.organization, ScimUser.user_name_key, unique=True,
+                                  where=(ScimUser.deleted == False)))  # noqa: E712
+
+
+class ScimUserEmail(BaseModel):
+    """Every address of a SCIM user's `emails`, casefolded (m0025): what a filter on
+    `emails.value` looks up. Derived from ScimUser.emails and written with it by SQL, so
+    not audited apart (the audit log has the ScimUser row)."""
+
+    # indexed by the primary key
+    organization = pw.ForeignKeyField(Organization, column_name="organization_id",
+                                      on_delete="CASCADE", index=False)
+    email_key = pw.TextField()
+    user = pw.ForeignKeyField(User, column_name="user_id", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = pw.CompositeKey("organization", "email_key", "user")
+        without_rowid = True
+
+
 class ApiKey(BaseModel):
     id = pw.TextField(primary_key=True)
     name = pw.TextField()

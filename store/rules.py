@@ -266,7 +266,8 @@ class Integer(Field):
         return value
 
     def from_query(self, text, name):
-        if not re.fullmatch(r"[0-9]{1,6}", text):
+        sign = "-?" if self.minimum < 0 else ""
+        if not re.fullmatch(sign + r"[0-9]{1,6}", text):
             raise invalid(name, f"{name} must be an integer between {self.minimum} and {self.maximum}")
         return self.check(int(text), name)
 

@@ -4,7 +4,9 @@ import random
 
 import pytest
 
-from scim_support import CONTENT, SCIM, scim_error
+from scim_support import CONTENT, GROUP, SCIM, USER, scim_error
+
+SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 from support import assert_envelope
 
 
@@ -37,8 +39,40 @@ def test_resource_types_and_schemas(client, idp):
     assert one.status_code == 200 and one.json == user_schema
     assert client.simulate_get(f"{SCIM}/ResourceTypes/User", headers=idp).json == user
     scim_error(client.simulate_get(f"{SCIM}/ResourceTypes/Nothing", headers=idp), 404)
+    # what is declared is what is enforced: a user needs an email (emails, or a userName
+    # that is one) and is active or not; a group member is a reference to a User
+    attributes = {a["name"]: a for a in user_schema["attributes"]}
+    assert attributes["emails"]["required"] and attributes["active"]["required"]
+    assert attributes["emails"]["mutability"] == "readWrite"
+    [group_schema] = [s for s in schemas["Resources"] if s["name"] == "Group"]
+    [members] = [a for a in group_schema["attributes"] if a["name"] == "members"]
+    assert {a["name"]: a.get("referenceTypes") for a in members["subAttributes"]} == {
+        "value": None, "$ref": ["User"]}
 
 
+def test_search_over_every_resource_type(client, idp):
+    """POST /.search (RFC 7644 §3.4.3): the query in a SearchRequest body, over Users then
+    Groups, as one ListResponse; its parameters are checked as the URL's are."""
+    user = client.simulate_post(f"{SCIM}/Users", headers=idp, json={
+        "schemas": [USER], "userName": "E-9", "emails": [{"value": "nine@acme.example"}]}).json
+    group = client.simulate_post(f"{SCIM}/Groups", headers=idp, json={
+        "schemas": [GROUP], "displayName": "Nines", "members": [{"value": user["id"]}]}).json
+    search = {"schemas": [SEARCH]}
+    found = client.simulate_post(f"{SCIM}/.search", headers=idp, json=search)
+    assert found.status_code == 200 and found.headers["content-type"] == CONTENT
+    assert [r["id"] for r in found.json["Resources"]] == [user["id"], group["id"]]
+    assert found.json["totalResults"] == 2
+    named = client.simulate_post(f"{SCIM}/.search", headers=idp, json={
+        **search, "filter": 'displayName eq "Nines" or userName eq "e-9"',
+        "attributes": ["displayName"], "startIndex": 2, "count": 5}).json
+    assert named["totalResults"] == 2 and named["startIndex"] == 2
+    assert named["Resources"] == [{"schemas": [GROUP], "id": group["id"],
+                                   "displayName": "Nines"}]
+    for bad, field, kind in (({"attributes": "displayName"}, "attributes", "invalidValue"),
+                             ({"count": "ten"}, "count", "invalidValue"),
+                             ({"filter": "displayName eq"}, "filter", "invalidFilter")):
+        refused = client.simulate_post(f"{SCIM}/.search", headers=idp, json={**search, **bad})
+        assert field in scim_error(refused, 400, kind)["detail"]
 def test_without_a_key_the_refusal_is_a_scim_error_with_the_challenge(client):
     result = client.simulate_get(f"{SCIM}/Users")
     scim_error(result, 401)

@@ -21,7 +21,9 @@ def new_user(client, idp, email="jane@acme.example", **more):
 def test_create_then_get(client, idp, admin, org):
     created = new_user(client, idp, externalId="okta-1")
     assert created["userName"] == "jane@acme.example"
-    assert created["name"] == {"givenName": "Jane", "familyName": "Doe", "formatted": "Jane Doe"}
+    assert created["name"] == {"givenName": "Jane", "familyName": "Doe"}
+    assert created["displayName"] == "Jane Doe"
+    assert created["emails"] == [{"value": "jane@acme.example", "type": "work", "primary": True}]
     assert created["active"] is True and created["externalId"] == "okta-1"
     assert created["meta"]["location"].endswith(f"{SCIM}/Users/{created['id']}")
     fetched = client.simulate_get(f"{SCIM}/Users/{created['id']}", headers=idp)
@@ -59,6 +61,12 @@ def test_provisioning_emits_events_and_is_audited_as_the_idps_key(client, store,
     [entry] = audit(client, admin, action="user.created")
     assert entry["actor"] == {"type": "api_key", "id": key.id, "name": "okta"}
     assert entry["target"] == {"type": "user", "id": created["id"]}
+    assert audit(client, admin, action="scim_user.created") == []  # userName = email: no row
+    named = client.simulate_post(f"{SCIM}/Users", headers=idp, json={
+        "schemas": [USER], "userName": "E-77", "emails": [{"value": "e77@acme.example"}]})
+    [entry] = audit(client, admin, action="scim_user.created")  # the IdP's userName, kept
+    assert entry["actor"]["id"] == key.id and named.json["id"] in entry["target"]["id"]
+    assert entry["changes"]["userName"] == {"before": None, "after": "E-77"}
     events = assert_envelope(client.simulate_get("/api/v1/events", headers=admin,
                                                  params={"limit": 100}), 200)
     assert {"user.created", "membership.created"} <= {e["event"] for e in events}
@@ -163,8 +171,10 @@ def test_list_pages_by_start_index_and_count(client, idp, clock):
     assert [r["id"] for r in _list(client, idp, startIndex=0, count=1)["Resources"]] == made[:1]
     assert _list(client, idp, count=0)["Resources"] == []
     assert len(_list(client, idp, count=10**5)["Resources"]) == 5  # capped at 200, not refused
-    scim_error(client.simulate_get(f"{SCIM}/Users", headers=idp, params={"count": "-3"}), 400,
-               "invalidValue")
+    # RFC 7644 §3.4.2.4: a negative count is 0, a startIndex below 1 is 1
+    negative = _list(client, idp, count=-3, startIndex=-2)
+    assert negative["totalResults"] == 5 and negative["Resources"] == []
+    assert negative["startIndex"] == 1
     filtered = _list(client, idp, filter='userName sw "u"', startIndex=4, count=10)
     assert filtered["totalResults"] == 5 and [r["id"] for r in filtered["Resources"]] == made[3:]
 
@@ -177,7 +187,7 @@ def test_attributes_and_excluded_attributes(client, idp):
     without = client.simulate_get(f"{SCIM}/Users/{created['id']}", headers=idp,
                                   params={"excludedAttributes": "emails,meta,name.familyName"})
     assert "emails" not in without.json and "meta" not in without.json
-    assert without.json["name"] == {"givenName": "Jane", "formatted": "Jane Doe"}
+    assert without.json["name"] == {"givenName": "Jane"}
     bad = client.simulate_get(f"{SCIM}/Users", headers=idp, params={"attributes": "a b"})
     scim_error(bad, 400, "invalidPath")
 
@@ -200,7 +210,7 @@ def test_put_replaces_and_versions_change(client, idp, admin, org):
     assert replaced.status_code == 200, replaced.text
     body = replaced.json
     assert body["userName"] == "jane.doe@acme.example" and body["active"] is False
-    assert body["name"] == {"givenName": "Janet", "formatted": "Janet"}
+    assert body["name"] == {"givenName": "Janet"}
     assert "externalId" not in body  # replaced: not given, so cleared
     assert body["meta"]["version"] != created["meta"]["version"]
     assert replaced.headers["etag"] == body["meta"]["version"]
@@ -252,6 +262,11 @@ def test_patch_in_entra_ids_form(client, idp, admin, org):
     body = result.json
     assert body["name"]["givenName"] == "Janet" and body["externalId"] == "entra-1"
     assert body["active"] is False and body["userName"] == "jane@acme.example"
+    # emails are the IdP's to set: the work one is the user's email now, userName stays
+    assert body["emails"] == [{"value": "ignored@acme.example", "type": "work", "primary": True}]
+    user = assert_envelope(client.simulate_get(f"/api/v1/users/{created['id']}", headers=admin),
+                           200)
+    assert user["email"] == "ignored@acme.example"
     removed = _patch(client, idp, created["id"], {"op": "Remove", "path": "externalId"})
     assert "externalId" not in removed.json
 
@@ -275,6 +290,8 @@ def test_a_bad_patch_is_refused_and_changes_nothing(client, idp):
 
 def test_delete_deactivates_the_membership_and_the_user_stays(client, store, idp, admin, org,
                                                               make):
+    """RFC 7644 §3.6: a deleted resource is 404 from then on; here the membership stays,
+    inactive, and provisioning the same person again brings it back."""
     created = new_user(client, idp)
     other = make.org()
     make.membership(other, {"id": created["id"]})
@@ -285,10 +302,16 @@ def test_delete_deactivates_the_membership_and_the_user_stays(client, store, idp
     user = assert_envelope(client.simulate_get(f"/api/v1/users/{created['id']}", headers=admin),
                            200)
     assert user["isActive"] is True
-    shown = client.simulate_get(f"{SCIM}/Users/{created['id']}", headers=idp).json
-    assert shown["active"] is False
-    back = _patch(client, idp, created["id"], {"op": "replace", "path": "active", "value": True})
-    assert back.json["active"] is True
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        gone = client.simulate_request(method, f"{SCIM}/Users/{created['id']}", headers=idp,
+                                       json={"schemas": [PATCH, USER], "userName": "x",
+                                             "Operations": [{"op": "add", "path": "active",
+                                                             "value": True}]})
+        scim_error(gone, 404)
+    assert _list(client, idp)["totalResults"] == 0
+    assert _list(client, idp, filter='userName eq "jane@acme.example"')["Resources"] == []
+    back = new_user(client, idp)  # provisioned again: the same user, the membership back
+    assert back["id"] == created["id"] and back["active"] is True
     assert membership_of(client, admin, created["id"], org["id"])["status"] == "active"
 
 
@@ -298,3 +321,81 @@ def test_another_organizations_user_is_not_found(client, idp, make):
         result = client.simulate_request(method, f"{SCIM}/Users/{stranger['id']}", headers=idp,
                                          json={"schemas": [USER], "userName": "a@b.example"})
         scim_error(result, 404)
+
+
+def _create(client, idp, **body):
+    return client.simulate_post(f"{SCIM}/Users", headers=idp, json={"schemas": [USER], **body})
+
+
+def test_user_name_is_the_idps_own_and_the_email_comes_from_emails(client, idp, admin):
+    """userName need not be an email (scim2-tester, Entra's employee ids); the email is
+    the primary entry of `emails`, else the work one, else the first."""
+    primary = _create(client, idp, userName="E-1001", emails=[
+        {"value": "home@acme.example", "type": "home"},
+        {"value": "Main@acme.example", "type": "other", "primary": True}])
+    assert primary.status_code == 201, primary.text
+    assert primary.json["userName"] == "E-1001"
+    assert primary.json["emails"] == [{"value": "home@acme.example", "type": "home"},
+                                      {"value": "Main@acme.example", "type": "other",
+                                       "primary": True}]
+    user = assert_envelope(client.simulate_get(f"/api/v1/users/{primary.json['id']}",
+                                               headers=admin), 200)
+    assert user["email"] == "Main@acme.example"
+    work = _create(client, idp, userName="E-1002", emails=[
+        {"value": "x2@home.example", "type": "home"}, {"value": "x2@acme.example", "type": "work"}])
+    first = _create(client, idp, userName="E-1003", emails=[{"value": "x3@acme.example"}])
+    emails = {r.json["userName"]: assert_envelope(client.simulate_get(
+        f"/api/v1/users/{r.json['id']}", headers=admin), 200)["email"] for r in (work, first)}
+    assert emails == {"E-1002": "x2@acme.example", "E-1003": "x3@acme.example"}
+    found = _list(client, idp, filter='userName eq "e-1001"')["Resources"]  # without case
+    assert [r["id"] for r in found] == [primary.json["id"]]
+
+
+def test_a_user_without_any_email_is_refused_naming_emails(client, idp):
+    for body in ({"userName": "E-2001"}, {"userName": "E-2001", "emails": []}):
+        refused = _create(client, idp, **body)
+        assert "emails" in scim_error(refused, 400, "invalidValue")["detail"]
+    bad = _create(client, idp, userName="E-2001", emails=[{"value": "nope", "type": "work"}])
+    assert "emails[0].value" in scim_error(bad, 400, "invalidValue")["detail"]
+    assert _list(client, idp)["totalResults"] == 0  # nothing half made
+
+
+def test_user_name_is_unique_in_the_organization_without_case(client, idp, keys, make):
+    taken = _create(client, idp, userName="Pat.Lee", emails=[{"value": "pat@acme.example"}])
+    assert taken.status_code == 201
+    again = _create(client, idp, userName="pat.lee", emails=[{"value": "pat2@acme.example"}])
+    assert again.json["scimType"] == "uniqueness" and again.status_code == 409
+    other = _create(client, idp, userName="Sam", emails=[{"value": "sam@acme.example"}])
+    renamed = client.simulate_put(f"{SCIM}/Users/{other.json['id']}", headers=idp, json={
+        "schemas": [USER], "userName": "PAT.LEE", "emails": [{"value": "sam@acme.example"}]})
+    scim_error(renamed, 409, "uniqueness")
+    # another organization's IdP has its own userNames
+    elsewhere = idp_headers(keys, make.org()["id"])
+    assert _create(client, elsewhere, userName="Pat.Lee",
+                   emails=[{"value": "pat.lee@beta.example"}]).status_code == 201
+
+
+def test_a_member_added_through_the_api_is_shown_with_their_email_as_user_name(
+        client, idp, make, org):
+    member = make.user(email="kim@acme.example")
+    make.membership(org, member)
+    [shown] = _list(client, idp, filter='userName eq "KIM@acme.example"')["Resources"]
+    assert shown["id"] == member["id"] and shown["userName"] == "kim@acme.example"
+    # their email is their userName here: nobody else may take it
+    clash = _create(client, idp, userName="kim@acme.example",
+                    emails=[{"value": "kim2@acme.example"}])
+    scim_error(clash, 409, "uniqueness")
+
+
+def test_linking_another_organizations_user_by_emails_needs_a_verified_domain(
+        client, store, idp, make, org, admin):
+    shared = make.user(email="lou@acme.example")
+    make.membership(make.org(), shared)
+    body = {"userName": "LOU-7", "emails": [{"value": "lou@acme.example", "primary": True}]}
+    scim_error(_create(client, idp, **body), 409, "uniqueness")
+    assert membership_of(client, admin, shared["id"], org["id"]) is None
+    domain = store.domains.create(org["id"], domain="acme.example")
+    store.domains.record_check(org["id"], domain.id, None)
+    linked = _create(client, idp, **body)
+    assert linked.status_code == 201 and linked.json["id"] == shared["id"]
+    assert linked.json["userName"] == "LOU-7"

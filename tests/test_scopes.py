@@ -208,6 +208,8 @@ CALLS = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "remove", "path": "members"}]}, "", 200),
     ("DELETE", f"{SCIM}/Groups/{{id}}"): (None, "", 204),
+    ("POST", f"{SCIM}/.search"): (lambda w: {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}, "", 200),
 }
 # Answered in a format of their own rather than the envelope (their errors are envelopes).
 NOT_ENVELOPED = {("GET", "/metrics"), ("GET", f"{V1}/audit-logs/export")} | {

@@ -19,7 +19,7 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0016_authorization, m0017_active_counts,
                m0018_search_folding, m0019_events_audit,
                m0020_search_at_scale, m0021_joining, m0022_workos_orgs,
-               m0023_scim, m0024_group_roles)
+               m0023_scim, m0024_group_roles, m0025_scim_users)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -45,7 +45,7 @@ MIGRATIONS = [
     (21, "joining", m0021_joining),
     (22, "workos_orgs", m0022_workos_orgs),
     (23, "scim", m0023_scim),
-    (24, "group_roles", m0024_group_roles),
+               m0023_scim, m0024_group_roles, m0025_scim_users)
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -21,8 +21,8 @@ TABLES = ("organization", "user", "permission", "role", "role_permission", "memb
           "feed_mark", "audit_entry", "audit_action",
           # invitations, organizations' domains, the WorkOS sync's cursor
           "invitation", "organization_domain", "workos_cursor",
-          # SCIM groups and their members
-          "scim_group", "scim_group_member")
+          # SCIM groups and their members, SCIM users' own names and addresses
+          "scim_group", "scim_group_member", "scim_user", "scim_user_email")
 # SQLite's tables that are not copied: the target's own migration history and counters
 # (kept by its triggers), and SQLite's search index (FTS5 and its helpers), which the
 # target rebuilds from the copied rows. tests/test_postgresql.py checks that every other
