@@ -45,7 +45,8 @@ MIGRATIONS = [
     (21, "joining", m0021_joining),
     (22, "workos_orgs", m0022_workos_orgs),
     (23, "scim", m0023_scim),
-               m0023_scim, m0024_group_roles, m0025_scim_users)
+    (24, "group_roles", m0024_group_roles),
+    (25, "scim_users", m0025_scim_users),
 ]
 
 LATEST = MIGRATIONS[-1][0]
