@@ -155,14 +155,15 @@ def in_process(db, made, url=None):
     return results
 
 
-def _copied(db, server_url):
+def _copied(db, server_url, organizations):
     """The URL of a new database on the PostgreSQL server `server_url` holding a copy of
-    the SQLite file `db` (`goldenrecord copy`)."""
+    the SQLite file `db` (`goldenrecord copy`), named by its size so that runs of other
+    sizes can go on beside it."""
     import subprocess
 
     from bench_postgresql import pg_database
 
-    url = pg_database(server_url, "goldenrecord_bench_search")
+    url = pg_database(server_url, f"goldenrecord_bench_search_{organizations}")
     subprocess.run([sys.executable, str(common.ROOT / "goldenrecord.py"), "copy", "--from",
                     f"sqlite:{db}", "--to", url, "--quiet"], check=True)
     return url
@@ -202,7 +203,7 @@ def main():
     names, key, build_seconds = build(db, args.organizations, rng)
     made = queries(names, rng, args.queries)
     latency = in_process(db, made)
-    on_postgresql = in_process(db, made, _copied(db, args.url)) if args.url else None
+    on_postgresql = in_process(db, made, _copied(db, args.url, args.organizations)) if args.url else None
     size_mib = sum(os.path.getsize(p) for p in work.glob("search.db*")) / 2**20
     typo_bytes, row_bytes = typo_index_bytes(db)
     cold_queries = unique_typo_queries(names, random.Random(11), 30_000)

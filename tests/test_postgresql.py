@@ -265,6 +265,11 @@ def test_copy_moves_a_sqlite_installation_with_a_count_check(tmp_path, pg_templa
             assert new.store.feed.latest() == latest + 1
             found = client.simulate_get(ORGS, params={"search": "initeh", "includeStaging": "true"})
             assert [o["slug"] for o in assert_envelope(found, 200)] == ["initech"]
+            # the planner has statistics of the tables filled in bulk (typo look-ups by key)
+            analyzed = new.store.db.execute_sql(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND "
+                "relname IN ('organization', 'search_token', 'search_variant')").fetchall()
+            assert len(analyzed) == 3
         # a second copy into the now full database is refused, and changes nothing
         again = goldenrecord.main(["copy", "--from", f"sqlite:{tmp_path / 'old.db'}",
                                    "--to", url, "--quiet"])

@@ -5,8 +5,9 @@ the PostgreSQL database must be new or hold nothing but what migrating seeds. Ro
 copied table by table, parents first, in one PostgreSQL transaction — all or nothing —
 with the sealed secrets as they are: they open with the SQLite database's secret key,
 which the PostgreSQL replicas must then be given. The counters are kept by the target's
-triggers as the rows arrive, the text index is rebuilt from the copied rows, and every
-table's count is compared at the end.
+triggers as the rows arrive, the text index is rebuilt from the copied rows, every
+table's count is compared at the end, and the tables are analyzed (a bulk load leaves the
+planner without statistics until autovacuum comes by).
 """
 import sqlite3
 import urllib.parse
@@ -80,6 +81,7 @@ def copy(source_path, engine, progress=None):
     finally:
         source.close()
     engine.text.reindex()
+    db.execute_sql("ANALYZE")  # the planner's statistics of the tables just filled
     return counts
 
 
