@@ -307,7 +307,11 @@ def test_outgoing_events_are_published_as_webhooks_that_match_real_deliveries(tm
         _group_events(client, service.store, org["id"], user["id"])
         client.simulate_delete(f"/api/v1/organizations/{org['id']}")  # membership.deleted too
         client.simulate_delete(f"/api/v1/users/{user['id']}")
-        service.webhooks.deliver_due()
+        for _ in range(5):  # an attempt a loaded machine timed out comes due again
+            service.webhooks.deliver_due()
+            if len(receiver.requests) >= len(events):
+                break
+            clock.advance(hours=1)
         received = receiver.wait_for(len(events))
     finally:
         service.close()
