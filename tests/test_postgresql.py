@@ -105,6 +105,29 @@ def test_a_key_revoked_by_another_replica_is_refused_once_notified(pg, pg_client
     assert_envelope(pg_client.simulate_get("/api/v1/roles", headers=headers), 401)
 
 
+def test_this_processs_own_commits_do_not_move_the_watch_twice(pg):
+    """A commit of this process moved the watch's token at once; its notification, arriving
+    later, must not move it again (answers cached in between would be dropped for nothing,
+    and a check said to run no statement would run one). Another process's commit does."""
+    from goldenrecord.store.postgresql.watch import NotifyWatch
+
+    engine = pg.store.engine
+    watch = NotifyWatch(engine.url, engine._db.backend_pids)  # stepped here, no thread
+    watch._connection, watch._current = watch._listen(), next(watch._generation)
+    first = watch.token()
+    try:
+        pg.store.organizations.create(name="Ours", slug="ours")
+        assert watch.poll(timeout=5) and watch.token() == first
+        with other_replica(pg) as connection:
+            connection.execute("UPDATE organization SET name = 'Theirs' WHERE slug = 'ours'")
+        for _ in range(50):  # this process's later notifications may come first
+            if watch.poll(timeout=0.1) and watch.token() != first:
+                break
+        assert watch.token() != first
+    finally:
+        watch.close()
+
+
 @contextlib.contextmanager
 def limited(pg_config, clock, limit):
     """(service, client, key row, key): an instance whose free tier allows `limit` a

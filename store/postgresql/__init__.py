@@ -100,7 +100,7 @@ class PostgresEngine(Engine):
         return storage_fault(error)
 
     def commit_watch(self):
-        return NotifyWatch(self.url)
+        return NotifyWatch(self.url, self._db.backend_pids)
 
     def migrate(self, now, progress=None):
         applied = migrate(self._db, now, progress, seal=self._vault.seal)

@@ -85,14 +85,22 @@ class PgDatabase(pw.PostgresqlDatabase):
 
     def __init__(self, url, *, lock_timeout_ms, **kwargs):
         self._lock_timeout_ms = int(lock_timeout_ms)
+        # the server processes of this database's open connections: their commits'
+        # notifications are this process's own, which the change watch has already counted
+        self.backend_pids = set()
         super().__init__(url, prefer_psycopg3=True, **kwargs)
 
     def _connect(self):
         conn = super()._connect()
+        self.backend_pids.add(conn.info.backend_pid)
         conn.adapters.register_dumper(bool, _BoolAsInt)
         # a writer queued on the write lock (or any row lock) gives up after this long
         conn.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
         return conn
+
+    def _close(self, conn):
+        self.backend_pids.discard(conn.info.backend_pid)
+        super()._close(conn)
 
     def connection(self):
         return QmarkConnection(super().connection())

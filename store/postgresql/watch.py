@@ -28,8 +28,12 @@ class NotifyWatch(ChangeWatch):
     """Equal tokens from `token()` mean no transaction moved a change counter in between,
     in this process (at once) or in another (once its notification arrived)."""
 
-    def __init__(self, url):
+    def __init__(self, url, own_backends=frozenset()):
         self._url = url
+        # this process's connections' server pids (PgDatabase.backend_pids): their commits
+        # moved the token at once (after_each_write), so their notifications, arriving
+        # later, are not news; counting them would drop answers cached since
+        self._own = own_backends
         self._connection = None
         self._generation = itertools.count()
         self._current = None
@@ -90,7 +94,7 @@ class NotifyWatch(ChangeWatch):
                 self._connection = None
             connection.close()
             return False
-        if arrived:
+        if any(notification.pid not in self._own for notification in arrived):
             self._moved()
         return True
 
