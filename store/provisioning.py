@@ -54,7 +54,8 @@ class Provisioning:
         """(how many members SCIM shows for `organization_id`, its memberships from
         `offset`, at most `limit` of them (None: all), in the order they joined): SCIM
         pages by position (startIndex), not by cursor."""
-        page = visible("1", (organization_id, -1 if limit is None else limit, offset),
+        everyone = 2 ** 62  # no limit, said alike on both engines (SQLite's -1 is not)
+        page = visible("1 = 1", (organization_id, everyone if limit is None else limit, offset),
                        ORDER + " LIMIT ? OFFSET ?")
         return count(organization_id), page
 

@@ -22,7 +22,7 @@ _PARTS = (Membership, User, ScimUser)
 _FROM = ('FROM "membership" t0 JOIN "user" t1 ON t1."id" = t0."user_id" '
          'LEFT JOIN "scim_user" t2 ON t2."organization_id" = t0."organization_id" '
          'AND t2."user_id" = t0."user_id" '
-         'WHERE t0."organization_id" = ? AND NOT coalesce(t2."deleted", 0)')
+         'WHERE t0."organization_id" = ? AND coalesce(t2."deleted", 0) = 0')
 ORDER = ' ORDER BY t0."created_at", t0."id"'  # the order they joined
 
 
