@@ -21,7 +21,11 @@ import psycopg
 from ..engine import ChangeWatch, after_each_write
 from .migrations.triggers import CHANNEL
 
-MAX_SILENCE = 1.0  # seconds the thread waits for notifications before it checks `close`
+MAX_SILENCE = 1.0  # seconds before a lost connection is listened to again
+# seconds the thread waits for notifications at a time before it checks `close`: a
+# service's shutdown waits at most this long for the watch (it waited MAX_SILENCE, a
+# second per instance that tests, and replicas restarting, paid)
+_SLICE = 0.05
 
 
 class NotifyWatch(ChangeWatch):
@@ -70,7 +74,7 @@ class NotifyWatch(ChangeWatch):
 
     def _run(self):
         while not self._stopped.is_set():
-            if not self.poll(timeout=MAX_SILENCE):
+            if not self.poll(timeout=_SLICE):
                 self._stopped.wait(MAX_SILENCE)
                 with self._lock:
                     if not self._stopped.is_set() and self._connection is None:
