@@ -9,6 +9,7 @@ store/sqlite/; a second engine is a second implementation beside it and one line
 `engine_for`, and nothing above the store changes.
 """
 import abc
+import threading
 import urllib.parse
 from typing import NamedTuple
 
@@ -109,9 +110,38 @@ class ChangeWatch(abc.ABC):
         """A value that changes on every commit, or None when the watch cannot vouch:
         equal tokens mean nothing was committed in between."""
 
-    @abc.abstractmethod
+    def __init__(self):
+        # what every watch holds: a connection of its own (None while it cannot watch),
+        # the current token, the thread that looks for others' commits, and the listener
+        # that moves the token as this process's own writes end
+        self._connection = None
+        self._current = None
+        self._stopped = threading.Event()
+        self._thread = None
+        self._stop_listening = None
+        self._lock = threading.Lock()  # the thread and close() never share the connection
+
+    def _follow(self, on_write_ended, run):
+        """Move the token as this process's writes end, and `run` the watch's own thread."""
+        self._stop_listening = after_each_write(on_write_ended)
+        self._thread = threading.Thread(target=run, name="goldenrecord-commit-watch",
+                                        daemon=True)
+        self._thread.start()
+
     def close(self):
         """Stop watching and let go of what the watch holds; safe more than once."""
+        self._stopped.set()
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        with self._lock:
+            connection, self._connection = self._connection, None
+            self._current = None
+        if connection is not None:
+            connection.close()
 
 
 class Engine(abc.ABC):

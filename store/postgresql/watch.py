@@ -14,11 +14,10 @@ connection stops it vouching (token None: the counters are read by a statement o
 call, exact) until it has listened again.
 """
 import itertools
-import threading
 
 import psycopg
 
-from ..engine import ChangeWatch, after_each_write
+from ..engine import ChangeWatch
 from .migrations.triggers import CHANNEL
 
 MAX_SILENCE = 1.0  # seconds before a lost connection is listened to again
@@ -33,18 +32,13 @@ class NotifyWatch(ChangeWatch):
     in this process (at once) or in another (once its notification arrived)."""
 
     def __init__(self, url, own_backends=frozenset()):
+        super().__init__()
         self._url = url
         # this process's connections' server pids (PgDatabase.backend_pids): their commits
         # moved the token at once (after_each_write), so their notifications, arriving
         # later, are not news; counting them would drop answers cached since
         self._own = own_backends
-        self._connection = None
         self._generation = itertools.count()
-        self._current = None
-        self._stopped = threading.Event()
-        self._thread = None
-        self._stop_listening = None
-        self._lock = threading.Lock()
 
     def _listen(self):
         try:
@@ -62,10 +56,7 @@ class NotifyWatch(ChangeWatch):
             if self._connection is None:
                 return
             self._current = next(self._generation)
-        self._stop_listening = after_each_write(self._moved)
-        self._thread = threading.Thread(target=self._run, name="goldenrecord-commit-watch",
-                                        daemon=True)
-        self._thread.start()
+        self._follow(self._moved, self._run)
 
     def _moved(self):
         with self._lock:
@@ -104,17 +95,3 @@ class NotifyWatch(ChangeWatch):
 
     def token(self):
         return self._current
-
-    def close(self):
-        self._stopped.set()
-        if self._stop_listening is not None:
-            self._stop_listening()
-            self._stop_listening = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        with self._lock:
-            connection, self._connection = self._connection, None
-            self._current = None
-        if connection is not None:
-            connection.close()

@@ -25,10 +25,9 @@ only when the token has moved.
 """
 import itertools
 import sqlite3
-import threading
 import urllib.parse
 
-from ..engine import ChangeWatch, after_each_write
+from ..engine import ChangeWatch
 
 # How often another process's commits are looked for: the staleness bound of a cached
 # answer after such a commit. 20 ms costs ~50 cheap statements a second on one thread.
@@ -40,16 +39,11 @@ class CommitWatch(ChangeWatch):
     by this process (at once) or by another (within about `interval` seconds)."""
 
     def __init__(self, database_path, *, interval=POLL_SECONDS):
+        super().__init__()
         self._path = database_path
         self._interval = interval
-        self._connection = None
         self._seen_version = None
         self._generation = itertools.count()
-        self._current = None  # the generation number; None while nothing is watched
-        self._stopped = threading.Event()
-        self._thread = None
-        self._stop_listening = None
-        self._lock = threading.Lock()  # poll() and close() never share the connection
 
     def _open(self):
         path = self._path
@@ -72,10 +66,7 @@ class CommitWatch(ChangeWatch):
             if self._connection is None:
                 return
         if self.poll():
-            self._stop_listening = after_each_write(self.poll)
-            self._thread = threading.Thread(target=self._run, name="goldenrecord-commit-watch",
-                                            daemon=True)
-            self._thread.start()
+            self._follow(self.poll, self._run)
 
     def _run(self):
         while not self._stopped.wait(self._interval):
@@ -105,16 +96,3 @@ class CommitWatch(ChangeWatch):
     def token(self):
         """A value that changes on every commit, or None when the watch cannot vouch."""
         return self._current
-
-    def close(self):
-        self._stopped.set()
-        if self._stop_listening is not None:
-            self._stop_listening()
-            self._stop_listening = None
-        if self._thread is not None:
-            self._thread.join()
-        with self._lock:
-            connection, self._connection = self._connection, None
-            self._current = None
-        if connection is not None:
-            connection.close()
