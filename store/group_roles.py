@@ -67,10 +67,8 @@ class GroupRoles:
         user_ids = sorted(set(user_ids))
         for start in range(0, len(user_ids), _CHUNK):
             chunk = user_ids[start:start + _CHUNK]
-            best = _best_roles({organization_id}, chunk)
-            for membership in Membership.select().where(Membership.organization == organization_id,
-                                                        Membership.user.in_(chunk)):
-                self._settle(membership, best.get((organization_id, membership.user_id)))
+            self._settle_all(Membership.select().where(Membership.organization == organization_id,
+                                                       Membership.user.in_(chunk)))
 
     def settle_new(self, memberships):
         """New memberships (made by the API, an invitation, a domain, WorkOS) of users already
@@ -79,12 +77,19 @@ class GroupRoles:
         One read per 500 users, whatever the number of organizations (imports batch)."""
         memberships = sorted(memberships, key=lambda m: m.user_id)
         for start in range(0, len(memberships), _CHUNK):
-            chunk = memberships[start:start + _CHUNK]
-            best = _best_roles({m.organization_id for m in chunk}, [m.user_id for m in chunk])
-            for membership in chunk:
-                role = best.get((membership.organization_id, membership.user_id))
-                if role is not None:
-                    self._settle(membership, role)
+            self._settle_all(memberships[start:start + _CHUNK])
+
+    def _settle_all(self, memberships):
+        """Settle up to _CHUNK memberships with one read of their users' mapped groups. A
+        membership in no mapped group keeps its role unless the groups gave it (a new one
+        never has a group-given role, so it is left as made)."""
+        memberships = list(memberships)
+        if not memberships:
+            return
+        best = _best_roles({m.organization_id for m in memberships},
+                           [m.user_id for m in memberships])
+        for membership in memberships:
+            self._settle(membership, best.get((membership.organization_id, membership.user_id)))
 
     def _settle(self, membership, role):
         if membership.status == "active" and role is not None:
