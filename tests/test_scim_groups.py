@@ -114,13 +114,16 @@ def test_group_changes_are_audited_as_the_idps_key(client, store, org, admin, pe
     key, plaintext = store.api_keys.create(name="entra", scopes=["scim:write"],
                                            organization_id=org["id"])
     idp = {"Authorization": f"Bearer {plaintext}", "Content-Type": CONTENT}
-    make_group(client, idp, members=people[:1])
+    group = make_group(client, idp, members=people[:1])
     entries = assert_envelope(client.simulate_get("/api/v1/audit-logs", headers=admin,
                                                   params={"actor": key.id, "limit": 100}), 200)
     # one entry per row, named by its event (the row's before/after), none twice
     actions = sorted(e["action"] for e in entries)
     assert actions.count("group.created") == 1 and actions.count("group.member_added") == 1
     assert not {"scim_group.created", "scim_group_member.created"} & set(actions)
+    # a row with a two-column key is named by its parts joined by "/", not a tuple's text
+    [added] = [e for e in entries if e["action"] == "group.member_added"]
+    assert added["target"] == {"type": "scim_group_member", "id": f"{group['id']}/{people[0]}"}
 
 
 def test_another_organizations_group_is_not_found(client, idp, keys, make):

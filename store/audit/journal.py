@@ -124,7 +124,7 @@ def row_changed(instance, before, kind):
         changes[shown] = {"before": plain(old), "after": plain(new)}
     if kind == "updated" and not changes:
         return
-    row_id = str(instance._pk)
+    row_id = key_text(instance._pk)
     action = f"{table}.{kind}"
     if kind == "updated":
         for named_table, field, named in NAMED_UPDATES:
@@ -143,11 +143,20 @@ def row_changed(instance, before, kind):
     _open.notes.append(note)
 
 
+def key_text(key):
+    """A row's id as entries show it: a key of two or more columns (a group's member, a
+    role's permission) as its parts joined by "/" (`grp_1/usr_2`), so `targetId` can be
+    matched and split without knowing Python's tuple text."""
+    if isinstance(key, tuple):
+        return "/".join(str(part) for part in key)
+    return str(key)
+
+
 # Events about rows of a table named otherwise than the event: (table, row id) from the data.
 _TARGETS = {
     "group": lambda data: ("scim_group", data["id"]),
     "group.member_added": lambda data: ("scim_group_member",
-                                        str((data["group"]["id"], data["user"]["id"]))),
+                                        key_text((data["group"]["id"], data["user"]["id"]))),
 }
 _TARGETS["group.member_removed"] = _TARGETS["group.member_added"]
 
