@@ -110,7 +110,9 @@ class SessionResource:
     def on_delete(self, req, resp):
         # The signature and CSRF token are checked, not the key: a session whose key was
         # revoked can still be signed out of.
-        self._sessions.end(self._sessions.from_request(req))
+        session = self._sessions.from_request(req)
+        self._sessions.end(session)
+        self._authentication.key_signed_out(req, session)
         resp.unset_cookie(COOKIE, path="/", same_site="Strict")
         resp.set_headers(SECURITY_HEADERS)
         ok(req, resp, {"signedIn": False})

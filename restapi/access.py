@@ -104,6 +104,12 @@ class Authentication:
         revoking or expiring the key ends the session."""
         return self._checked(req, session.key_in(self._api_keys))
 
+    def key_signed_out(self, req, session):
+        """Note the key `session` was signed in with as the request's, for the audit log's
+        sign-out entry: not checked, since a session whose key was revoked can still be
+        signed out of (None when the key is gone)."""
+        req.context.authenticated = session.key_in(self._api_keys)
+
     def failure(self, req, error):
         """The answer to a failed authentication: `error`, or 429 once the client's address
         has failed `failure_limit` times this minute. Counts the failure either way."""

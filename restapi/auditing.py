@@ -4,14 +4,17 @@
 or the dashboard session signed in with one; WorkOS on its webhook), client address and
 request id current for the store, which records every change it makes as theirs
 (store/audit/). No endpoint records anything itself. What changes no row is recorded here:
-a dashboard sign-in, and a refused authentication of a key that exists.
+a dashboard sign-in or sign-out, and a refused authentication of a key that exists.
 """
 from goldenrecord.store.audit import context
 from goldenrecord.store.audit.journal import Note
 
-# Operations that change no row but are recorded (by their operationId): the dashboard's
-# sign-in, whose key is the one the request proved.
-SIGN_INS = {"createAdminSession": "dashboard.signed_in"}
+# Operations that change no audited row but are recorded (by their operationId): the
+# dashboard's sign-in, whose key is the one the request proved, and its sign-out, whose key
+# is the one the ended session was signed in with (revoked or not: a session can still be
+# signed out of).
+SESSION_CHANGES = {"createAdminSession": "dashboard.signed_in",
+                   "deleteAdminSession": "dashboard.signed_out"}
 
 
 def actor_of(req):
@@ -43,7 +46,7 @@ class Auditing:
         if token is not None:
             context.leave(token)
             req.context.audit = None
-        action = SIGN_INS.get(_operation_name(resource, req.method))
+        action = SESSION_CHANGES.get(_operation_name(resource, req.method))
         key = req.context.authenticated
         if action and key is not None and req_succeeded and resp.status_code < 300:
             self._record(req, context.Actor("dashboard", key.id, key.name),

@@ -9,7 +9,8 @@
   idempotency tuple   the open claim on an Idempotency-Key (idempotency.py), else None
   audit       Token   the audit context made current for this request (auditing.py), else None
   authenticated ApiKey the key this request proved, also on a public resource that checks
-                      one itself (the dashboard's sign-in); None before or without
+                      one itself (the dashboard's sign-in; on its sign-out, the ended
+                      session's key); None before or without
 """
 import logging
 import random

@@ -405,3 +405,12 @@ def test_dashboard_sign_ins_and_session_changes_are_the_dashboards(client, store
     refused = client.simulate_post("/admin/session", json={"key": "gr_live_" + "n" * 43})
     assert refused.status_code == 401
     assert len(entries(client, admin, action="dashboard.signed_in")) == 1
+    # signing out is recorded too, as the session's key, even once that key is revoked
+    _, reader = admin_key(store, name="reader")
+    store.api_keys.revoke(key.id)
+    signed_out = browser.call("DELETE", "/admin/session")
+    assert signed_out.status_code == 200, signed_out.text
+    [entry] = entries(client, reader, action="dashboard.signed_out")
+    assert entry["actor"] == {"type": "dashboard", "id": key.id, "name": "operator"}
+    assert entry["target"] == {"type": "api_key", "id": key.id}
+    assert entry["context"]["requestId"] == signed_out.headers["X-Request-Id"]
