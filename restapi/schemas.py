@@ -90,7 +90,7 @@ _API_KEY = {
 _WEBHOOK = {
     "id": "whk_2b3c4d5e6f7a48b9c0d1e2f3a4b5c6d7", "name": "CRM", "url": "https://crm.acme.com/hooks",
     "events": ["organization.created"], "isActive": True, "disabledReason": None,
-    "organizationId": None, "metadata": {}, "createdAt": AT, "updatedAt": AT}
+    "previousSecretExpiresAt": None, "organizationId": None, "metadata": {}, "createdAt": AT, "updatedAt": AT}
 
 COMPONENTS = {
     "Organization": example(closed(
@@ -207,6 +207,9 @@ COMPONENTS.update({
                          "The event types it receives (`*`: all)"),
         isActive=described(BOOL, "Inactive subscriptions receive nothing"),
         disabledReason=described(nullable(STRING), "Why the service turned it off, if it did"),
+        previousSecretExpiresAt=described(
+            nullable(TIME), "Until when the secret the last rotation replaced still signs "
+                            "deliveries beside the current one; null: none does"),
         organizationId=described(nullable(STRING),
                                  "Receives only this organization's events; null: all"),
         metadata=METADATA, createdAt=_created("subscription"),

@@ -1,11 +1,14 @@
 """/api/v1/webhooks"""
+from datetime import timedelta
+
 from goldenrecord.store import records
 from goldenrecord.store.events import ALL_EVENTS, EVENT_TYPES
 from goldenrecord.webhook_delivery import UnsafeTarget, check_target
 
 from . import schemas
 from .errors import ApiError
-from .inputs import Body, Bool, Choice, Metadata, OpaqueId, StringList, Text, Url, invalid
+from .inputs import (Body, Bool, Choice, Integer, Metadata, OpaqueId, StringList, Text, Url,
+                     invalid)
 from .listing import paging_query, respond_with_page
 from .operations import operation
 from .resource import Resource
@@ -24,6 +27,13 @@ UPDATE = Body(name=Text(**_NAME), url=Url(**_URL), events=StringList(_EVENT, **_
               isActive=Bool(description="False pauses deliveries; true re-enables a "
                                         "subscription the service disabled", example=True),
               metadata=Metadata(**_METADATA))
+# How long a rotated-out secret keeps signing beside the new one (Svix's 24 hours by
+# default; at most the 7 days a rotated API key lasts; 0: it stops at once).
+GRACE_DEFAULT_SECONDS, GRACE_MAX_SECONDS = 24 * 3600, 7 * 24 * 3600
+ROTATE = Body(gracePeriodSeconds=Integer(
+    minimum=0, maximum=GRACE_MAX_SECONDS, default=GRACE_DEFAULT_SECONDS, example=3600,
+    description="Seconds the replaced secret keeps signing deliveries beside the new one "
+                "(0: it stops at once)"))
 LIST = paging_query()
 BY_ID = {"id": OpaqueId(description="The subscription's id")}
 _FOUND = ("GR_NOT_FOUND",)
@@ -137,14 +147,20 @@ class WebhookResource(_WebhookResource):
 
     @operation("Rotate the signing secret (the new one is in this answer only)",
                name="rotateWebhookSecret", scope="webhooks:write",
-               response="CreatedWebhook", path=BY_ID, body=Body(), body_optional=True,
+               response="CreatedWebhook", path=BY_ID, body=ROTATE, body_optional=True,
                errors=_FOUND, description=(
                    "Replaces the subscription's signing secret with a new `whsec_` one, shown "
                    "in this answer only. Every delivery sent after it, pending retries "
-                   "included, is signed with the new secret; the old one stops verifying at "
-                   "once, so update the receiver right after."))
+                   "included, is signed with the new secret and, for `gracePeriodSeconds` "
+                   "(24 hours unless given; until `previousSecretExpiresAt`), with the "
+                   "replaced one too: `webhook-signature` carries both signatures and "
+                   "`X-Webhook-Signature-Previous` the replaced one's, so the receiver can be "
+                   "updated in that time. A secret rotated out earlier stops at once."))
     def on_post_rotate_secret(self, req, resp, id):
-        webhook = self.store.webhooks.rotate_secret(id, org_scope=req.context.caller.org_scope)
+        grace = timedelta(seconds=req.context.input.get("grace_period_seconds",
+                                                        GRACE_DEFAULT_SECONDS))
+        webhook = self.store.webhooks.rotate_secret(id, grace=grace,
+                                                    org_scope=req.context.caller.org_scope)
         ok(req, resp, with_secret(webhook))
 
 

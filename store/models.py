@@ -373,6 +373,9 @@ class Webhook(BaseModel):
     name = pw.TextField()
     url = pw.TextField()
     secret = SealedField()
+    # the secret a rotation replaced, still signing beside `secret` until then (m0026)
+    previous_secret = SealedField(null=True)
+    previous_secret_expires_at = UtcDateTimeField(null=True)
     events = JSONField()
     is_active = pw.BooleanField(default=True)
     disabled_reason = pw.TextField(null=True)
@@ -385,6 +388,15 @@ class Webhook(BaseModel):
 
     class Meta:
         indexes = (CREATED,)
+
+    def signing_secrets(self, now):
+        """(the secret, the one the last rotation replaced or None): deliveries sent at
+        `now` are signed with both while that one's grace period lasts."""
+        previous = self.previous_secret
+        if previous is None or self.previous_secret_expires_at is None \
+                or now >= self.previous_secret_expires_at:
+            previous = None
+        return self.secret, previous
 
 
 class Event(BaseModel):

@@ -132,6 +132,7 @@ def webhook(w):
         "events": w.events,
         "isActive": w.is_active,
         "disabledReason": w.disabled_reason,
+        "previousSecretExpiresAt": timestamp(w.previous_secret_expires_at),
         "organizationId": w.organization_id,
         "metadata": w.metadata,
         "createdAt": timestamp(w.created_at),

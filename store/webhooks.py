@@ -2,6 +2,7 @@
 that organization and receives only its events."""
 import base64
 import secrets
+from datetime import timedelta
 
 from .db import write_transaction
 from .events import PING
@@ -46,15 +47,26 @@ class Webhooks:
                 changes = {**changes, "events": sorted(set(changes["events"]))}
             if changes.get("is_active"):
                 changes = {**changes, "disabled_reason": None}
-            return webhook.apply(changes, self._store.now())
+            now = self._store.now()
+            if webhook.previous_secret is not None and webhook.signing_secrets(now)[1] is None:
+                changes = {**changes, "previous_secret": None, "previous_secret_expires_at": None}
+            return webhook.apply(changes, now)
 
-    def rotate_secret(self, webhook_id, *, org_scope=None):
+    def rotate_secret(self, webhook_id, *, grace=timedelta(0), org_scope=None):
         """Replace the signing secret with a fresh one made (and sealed) as on create. The
-        sender reads the secret with each delivery it sends, so everything sent after this
-        commit, pending retries included, is signed with the new one."""
+        sender reads the secrets with each delivery it sends, so everything sent after this
+        commit, pending retries included, is signed with the new one — and, for `grace`
+        after it, with the replaced one too, so a receiver still holding it keeps
+        verifying. Only the secret replaced now is kept: one rotated out earlier stops at
+        once (zero `grace`: the replaced one too)."""
+        now = self._store.now()
         with write_transaction():
             webhook = self.get(webhook_id, org_scope=org_scope)
-            return webhook.apply({"secret": new_secret()}, self._store.now())
+            kept = grace > timedelta(0)
+            return webhook.apply({"secret": new_secret(),
+                                  "previous_secret": webhook.secret if kept else None,
+                                  "previous_secret_expires_at": now + grace if kept else None},
+                                 now)
 
     def delete(self, webhook_id, *, org_scope=None):
         """Delete the subscription; its pending deliveries go with it, at once."""

@@ -10,6 +10,7 @@ import hmac
 import json
 import threading
 import time
+from datetime import timedelta
 
 import falcon.testing
 import pytest
@@ -335,7 +336,6 @@ def test_role_and_permission_events_reach_the_organizations_they_concern(api, hu
 
 
 def test_retries_with_growing_gaps_and_the_same_id(tmp_path, clock):
-    from datetime import timedelta
 
     receiver = Receiver(lambda n, headers, body: 500 if n <= 2 else 200)
     service = (_service(tmp_path, clock, backoff_base_seconds="0.2"))
@@ -595,7 +595,9 @@ def test_changing_events_needs_the_same_read_scopes(api, hub, receiver):
 def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(api, hub, receiver):
     hook = _subscribe(api, receiver.url, ["organization.created"])
     rotated = assert_envelope(
-        api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret", headers=api.headers), 200)
+        api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret", headers=api.headers,
+                          json={"gracePeriodSeconds": 0}), 200)
+    assert rotated["previousSecretExpiresAt"] is None  # no grace: the old one stops at once
     assert rotated["id"] == hook["id"] and rotated["secret"].startswith("whsec_")
     assert rotated["secret"] != hook["secret"]
     assert len(base64.b64decode(rotated["secret"][len("whsec_"):])) == 32  # as on create
@@ -612,6 +614,77 @@ def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(api, hub, r
     assert not verify_webhook(body.decode(), headers, hook["secret"])
     with pytest.raises(WebhookVerificationError):
         StandardWebhook(hook["secret"]).verify(body, headers)
+
+
+def _rotate(api, hook, **body):
+    return assert_envelope(api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret",
+                                             headers=api.headers, json=body), 200)
+
+
+def _delivered(api, hub, receiver, count):
+    """Create an organization, deliver it, and return the request the receiver got."""
+    _org(api, f"graced-{count}")
+    assert _step(hub) == [("organization.created", "succeeded", 200)]
+    return receiver.wait_for(count)[-1]
+
+
+def _verifies_previous(request, secret):
+    """The spec's check, made with X-Webhook-Signature-Previous in place of the current one."""
+    headers = dict(request["headers"])
+    if "X-Webhook-Signature-Previous" not in headers:
+        return False
+    headers["X-Webhook-Signature"] = headers["X-Webhook-Signature-Previous"]
+    return verify_webhook(request["body"].decode(), headers, secret)
+
+
+def test_a_rotated_secret_keeps_signing_beside_the_new_one_for_its_grace_period(
+        api, hub, receiver, clock):
+    """Standard Webhooks' way through a rotation: both signatures in `webhook-signature`
+    (its libraries accept any one they can check) until the grace period ends."""
+    hook = _subscribe(api, receiver.url, ["organization.created"])
+    rotated = _rotate(api, hook, gracePeriodSeconds=3600)
+    until = clock() + timedelta(seconds=3600)
+    assert rotated["previousSecretExpiresAt"] == until.isoformat(timespec="seconds")[:19] + "Z"
+    shown = assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers), 200)
+    assert shown["previousSecretExpiresAt"] == rotated["previousSecretExpiresAt"]
+    during = _delivered(api, hub, receiver, 1)
+    for secret in (rotated["secret"], hook["secret"]):
+        assert StandardWebhook(secret).verify(during["body"], during["headers"])
+    assert len(during["headers"]["webhook-signature"].split(" ")) == 2
+    assert verify_webhook(during["body"].decode(), during["headers"], rotated["secret"])
+    assert _verifies_previous(during, hook["secret"])
+    clock.now = until  # the grace period is over: the old secret signs nothing more
+    after = _delivered(api, hub, receiver, 2)
+    assert StandardWebhook(rotated["secret"]).verify(after["body"], after["headers"])
+    with pytest.raises(WebhookVerificationError):
+        StandardWebhook(hook["secret"]).verify(after["body"], after["headers"])
+    assert "X-Webhook-Signature-Previous" not in after["headers"]
+    # the next change of the subscription forgets the expired secret
+    renamed = assert_envelope(api.simulate_put(f"{HOOKS}/{hook['id']}", headers=api.headers,
+                                               json={"name": "renamed"}), 200)
+    assert renamed["previousSecretExpiresAt"] is None
+    assert hub.store.webhooks.get(hook["id"]).previous_secret is None
+
+
+def test_a_second_rotation_stops_the_secret_rotated_out_first(api, hub, receiver):
+    hook = _subscribe(api, receiver.url, ["organization.created"])
+    first = _rotate(api, hook)  # the default grace period: 24 hours
+    second = _rotate(api, first, gracePeriodSeconds=60)
+    request = _delivered(api, hub, receiver, 1)
+    for secret in (second["secret"], first["secret"]):
+        assert StandardWebhook(secret).verify(request["body"], request["headers"])
+    with pytest.raises(WebhookVerificationError):
+        StandardWebhook(hook["secret"]).verify(request["body"], request["headers"])
+
+
+@pytest.mark.parametrize("grace", [-1, 7 * 24 * 3600 + 1, "an hour", 1.5, None])
+def test_a_grace_period_out_of_range_is_400_naming_it(api, receiver, grace):
+    hook = _subscribe(api, receiver.url, ["organization.created"])
+    refused = api.simulate_post(f"{HOOKS}/{hook['id']}/rotate-secret", headers=api.headers,
+                                json={"gracePeriodSeconds": grace})
+    assert_envelope(refused, 400, None, "gracePeriodSeconds")
+    unchanged = assert_envelope(api.simulate_get(f"{HOOKS}/{hook['id']}", headers=api.headers), 200)
+    assert unchanged["previousSecretExpiresAt"] is None
 
 
 def test_a_pending_retry_is_signed_with_the_rotated_secret(api, hub, clock):

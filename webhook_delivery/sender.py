@@ -239,8 +239,9 @@ class WebhookSender:
         body = event.payload.encode()
         # Signed with the wall clock, whatever clock schedules: receivers compare the
         # timestamp with their own clock to refuse replays.
-        headers = signature_headers(webhook.secret, event_id=event.id, event_type=event.type,
-                                    timestamp=int(time.time()), body=body)
+        secret, previous = webhook.signing_secrets(self._clock())
+        headers = signature_headers(secret, event_id=event.id, event_type=event.type,
+                                    timestamp=int(time.time()), body=body, previous=previous)
         headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:

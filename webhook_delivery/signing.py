@@ -24,9 +24,14 @@ def _standard_signature(secret, message_id, timestamp, body):
     return "v1," + base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
 
 
-def signature_headers(secret, *, event_id, event_type, timestamp, body):
-    """Every header a delivery carries besides Content-Type; `body` is the exact bytes sent."""
-    return {
+def signature_headers(secret, *, event_id, event_type, timestamp, body, previous=None):
+    """Every header a delivery carries besides Content-Type; `body` is the exact bytes sent.
+
+    `previous`, during a rotated secret's grace period, is the secret it replaced: the
+    Standard Webhooks header then carries both signatures, space-separated (its
+    specification's way through a rotation: a verifier accepts any one it can check), and
+    the spec's one-signature header is joined by `X-Webhook-Signature-Previous`."""
+    headers = {
         "X-Webhook-Id": event_id,
         "X-Webhook-Event": event_type,
         "X-Webhook-Timestamp": str(timestamp),
@@ -35,3 +40,8 @@ def signature_headers(secret, *, event_id, event_type, timestamp, body):
         "webhook-timestamp": str(timestamp),
         "webhook-signature": _standard_signature(secret, event_id, timestamp, body),
     }
+    if previous is not None:
+        headers["X-Webhook-Signature-Previous"] = _spec_signature(previous, timestamp, body)
+        headers["webhook-signature"] += " " + _standard_signature(previous, event_id,
+                                                                    timestamp, body)
+    return headers

@@ -79,12 +79,13 @@ function deleteWebhook(hook, path, notice) {
     action: "Delete subscription", path, back: "#/webhooks", problem: notice });
 }
 
-// Ask first (the old secret stops verifying at once), rotate, and show the new secret once.
+// Ask first (the old secret signs beside the new one for the API's default grace period, 24
+// hours, then stops), rotate, and show the new secret once.
 async function rotateSecret(hook, path, reveal, notice) {
   const go = await confirmAction({
     title: `Rotate the signing secret of “${hook.name}”?`,
-    lines: [`Deliveries to ${hook.url} are signed with a new secret from now on, pending retries included; the old one stops verifying them at once.`,
-      "The new secret is shown once: update the receiver with it right away."],
+    lines: [`Deliveries to ${hook.url} are signed with a new secret from now on, pending retries included; for 24 hours they carry a signature made with the old one too, then it stops verifying them.`,
+      "The new secret is shown once: update the receiver with it within those 24 hours."],
     action: "Rotate secret" });
   if (!go) return;
   try {
