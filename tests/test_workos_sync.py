@@ -3,6 +3,7 @@ full sync of organizations, users and memberships the first time or after the cu
 expired, then WorkOS's events after the last one applied."""
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 
@@ -82,6 +83,50 @@ def test_an_expired_cursor_means_a_full_sync_again(api, admin_headers, clock, fa
     clock.advance(days=31)
     again = run(api, admin_headers)
     assert again["mode"] == "full" and again["organizations"] == {"unchanged": 3}
+
+
+def test_a_full_sync_sweeps_what_workos_no_longer_has(api, admin_headers, clock, fake):
+    """Deleted in WorkOS while no event told us (the cursor expired): the next full sync
+    deactivates the organization and user and removes the membership, as their deletion
+    events would; rows not linked to WorkOS, or changed in WorkOS since the sync began,
+    stay."""
+    run(api, admin_headers)
+    own = assert_envelope(api.simulate_post("/api/v1/organizations", headers=admin_headers,
+                                            json={"name": "Ours", "slug": "ours"}), 201)
+    gone_org, gone_user, gone_membership = fake.organizations[1], fake.users[4], fake.memberships[0]
+    fresh = fake.organizations[2]  # missing from the listing, but changed after it began
+    fake.organizations.remove(gone_org)
+    fake.organizations.remove(fresh)
+    fake.users.remove(gone_user)
+    fake.memberships.remove(gone_membership)
+    clock.advance(days=31)
+    (Organization.update(workos_updated_at=clock() + timedelta(hours=1))
+     .where(Organization.workos_org_id == fresh["id"]).execute())
+    again = run(api, admin_headers)
+    assert again["mode"] == "full"
+    assert again["organizations"] == {"unchanged": 1, "deactivated": 1}
+    assert {k: n for k, n in again["users"].items() if n} == {"unchanged": 4, "deactivated": 1}
+    # membership 1 (gone) and 3 (of the gone organization, so not listed either) removed;
+    # membership 4 belongs to `fresh`, whose memberships were not listed: also gone from
+    # WorkOS's answer, and last changed before the sync began
+    assert again["memberships"] == {"unchanged": 1, "removed": 3}
+    assert not Organization.get(Organization.workos_org_id == gone_org["id"]).is_active
+    assert Organization.get(Organization.workos_org_id == fresh["id"]).is_active
+    assert Organization.get(Organization.id == own["id"]).is_active
+    assert not User.get(User.workos_user_id == gone_user["id"]).is_active
+    assert Membership.get_or_none(Membership.workos_membership_id == gone_membership["id"]) is None
+    assert Membership.select().count() == 1
+    third = run(api, admin_headers)  # incremental again: nothing more to sweep
+    assert third["mode"] == "incremental" and third["events"] == 0
+
+
+def test_a_full_sync_cut_short_sweeps_nothing(api, admin_headers, clock, fake):
+    run(api, admin_headers)
+    fake.users.remove(fake.users[4])
+    clock.advance(days=31)
+    fake.fail(404, when=lambda query: "organization_id" in query)  # the memberships' listing
+    run(api, admin_headers, status=502)
+    assert User.select().where(User.is_active == False).count() == 0  # noqa: E712
 
 
 def test_a_cursor_workos_refuses_means_a_full_sync(api, admin_headers, fake):

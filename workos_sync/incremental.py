@@ -16,6 +16,7 @@ from goldenrecord.store.errors import Invalid, StoreError
 from goldenrecord.store.rules import DateTime
 from goldenrecord.store.workos import (EVENT_MEMORY, MEMBERSHIP_EVENTS, ORGANIZATION_EVENTS,
                                        USER_EVENTS)
+from goldenrecord.store.workos_sweep import SeenIds, sweep
 
 from . import sync
 from .client import NotFoundError, UnprocessableEntityError
@@ -78,27 +79,38 @@ class _Run:
         """Every organization, user and membership, then the events since it began."""
         self.mode = "full"
         started = self.store.now()
-        org_ids = self._organizations()
-        sync.user_pass(self.client, self.store, self.totals["users"], lambda _: self._done())
+        seen = {kind: SeenIds() for kind in KINDS}
+        org_ids = self._organizations(seen["organizations"])
+        sync.user_pass(self.client, self.store, self.totals["users"], lambda _: self._done(),
+                       seen=seen["users"])
         self.totals["users"].pop("total", None)
         for org_id in org_ids:
-            self._memberships(org_id)
+            self._memberships(org_id, seen["memberships"])
+        # every listing finished (an error would have stopped the run): what it did not
+        # return is gone from WorkOS (store/workos_sweep.py)
+        for kind, counts in sweep(self.store, seen, started).items():
+            self.totals[kind].update(counts)
         self.store.workos.save_cursor(range_start=started)
         self.events(after=None, range_start=started)
 
-    def _organizations(self):
+    def _organizations(self, seen):
         """Apply every WorkOS organization; their WorkOS ids, for the memberships."""
         ids = []
         for page in self.client.pages("/organizations"):
             self._apply_page("organizations", "organization.updated", page, workos_organization)
             ids += [o.get("id") for o in page if isinstance(o, dict)]
+        for org_id in ids:
+            seen.add(org_id)
         return ids
 
-    def _memberships(self, org_id):
+    def _memberships(self, org_id, seen):
         params = {"organization_id": org_id, "statuses": MEMBERSHIP_STATUSES}
         for page in self.client.pages("/user_management/organization_memberships", params):
             self._apply_page("memberships", "organization_membership.updated", page,
                              lambda data: workos_membership(data, self.role_map))
+            for data in page:
+                if isinstance(data, dict):
+                    seen.add(data.get("id"))
 
     def _apply_page(self, kind, event_type, page, mapper):
         resources = []

@@ -48,11 +48,14 @@ def sync_users(client, store, *, progress=None, page_size=PAGE_SIZE):
         return {outcome: totals[outcome] for outcome in OUTCOMES}
 
 
-def user_pass(client, store, totals, progress=None, page_size=PAGE_SIZE):
-    """Every WorkOS user applied, a page a transaction, counted into `totals`."""
+def user_pass(client, store, totals, progress=None, page_size=PAGE_SIZE, seen=None):
+    """Every WorkOS user applied, a page a transaction, counted into `totals`; each WorkOS
+    id listed is added to `seen` (a store.workos_sweep.SeenIds), if given."""
     for page in client.user_pages(limit=page_size):
         users = []
         for data in page:
+            if seen is not None and isinstance(data, dict):
+                seen.add(data.get("id"))
             try:
                 users.append(workos_user(data))
             except Unmappable as error:
