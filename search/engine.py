@@ -112,32 +112,37 @@ def _in_chunks(db, sql, values):
 
 
 def _known(db, terms):
-    """Those of `terms` already in the variant index."""
-    return {row[0] for row in _in_chunks(
-        db, "SELECT term FROM search_term WHERE term IN ({marks})", terms)}
+    """{term: id} for those of `terms` already in the variant index."""
+    return dict(_in_chunks(db, "SELECT term, id FROM search_term WHERE term IN ({marks})", terms))
 
 
 def _add_terms(db, terms):
-    """Index `terms` ({term: deletions}) with their deletion variants."""
+    """Index `terms` ({term: deletions}) with their deletion variants: each term gets an id
+    (`search_term`, ids never given twice: migration 26) and each variant a row (variant,
+    term id). Portable SQL: PostgreSQL's text index (store/postgresql/text.py) calls it too."""
     connection = db.connection()
-    connection.executemany("INSERT OR IGNORE INTO search_term VALUES (?)", ((t,) for t in terms))
-    connection.executemany("INSERT OR IGNORE INTO search_variant VALUES (?, ?)",
-                           ((v, t) for t, edits in terms.items() for v in variants(t, edits)))
+    connection.executemany("INSERT INTO search_term (term) VALUES (?) ON CONFLICT DO NOTHING",
+                           ((t,) for t in terms))
+    ids = _known(db, terms)
+    connection.executemany("INSERT INTO search_variant VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           ((v, ids[t]) for t, edits in terms.items() for v in variants(t, edits)))
 
 
-def _forget(db, terms):
-    """Drop the variant rows of those of `terms` that no indexed document holds any more.
+def _forget(db, terms, held=None):
+    """Drop the variant rows of those of `terms` that no indexed document holds any more
+    (`held(db, term)`, by default `_held`: the full-text indexes).
 
     Rows are deleted by their primary key, recomputed from the term: the variant table
     has no index by term, and one would double its size.
     """
+    held = held or _held
     connection = db.connection()
-    for term in _known(db, terms):
-        if _held(db, term):
+    for term, term_id in _known(db, terms).items():
+        if held(db, term):
             continue
-        connection.executemany("DELETE FROM search_variant WHERE variant = ? AND term = ?",
-                               ((v, term) for v in variants(term, term_edits(term))))
-        connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
+        connection.executemany("DELETE FROM search_variant WHERE variant = ? AND term_id = ?",
+                               ((v, term_id) for v in variants(term, term_edits(term))))
+        connection.execute("DELETE FROM search_term WHERE id = ?", (term_id,))
 
 
 def _searchable(db, terms, folds=True):
@@ -209,8 +214,9 @@ def _alternatives(db, token, last, edits, room):
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
         candidates = set()
-        for (term,) in _in_chunks(db, "SELECT DISTINCT term FROM search_variant "
-                                      f"WHERE variant IN ({{marks}}) LIMIT {room}",
+        for (term,) in _in_chunks(db, "SELECT term FROM search_term WHERE id IN (SELECT "
+                                      "DISTINCT term_id FROM search_variant "
+                                      f"WHERE variant IN ({{marks}}) LIMIT {room})",
                                   variants(token, edits)):
             candidates.add(term)
             if len(candidates) >= room:

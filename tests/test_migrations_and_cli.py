@@ -5,6 +5,7 @@ import pytest
 import goldenrecord
 from goldenrecord import store
 from goldenrecord.store.migrations import LATEST, MIGRATIONS, current_version
+from support import variant_rows
 
 
 def test_migrate_is_idempotent_and_recorded(tmp_path):
@@ -130,12 +131,13 @@ def test_migration_12_drops_orphaned_and_unbounded_typo_variants(tmp_path):
     opened.organizations.create(name="Acme Corporation", slug="acme")
     long_term = "x" * 20 + "y" * 20
     left = {(v, t) for t in ("umbrella", long_term) for v in search.typos.variants(t)}
-    opened.db.execute_sql("INSERT INTO search_term VALUES ('umbrella'), (?)", (long_term,))
-    opened.db.connection().executemany("INSERT INTO search_variant VALUES (?, ?)", left)
+    opened.db.execute_sql("INSERT INTO search_term (term) VALUES ('umbrella'), (?)", (long_term,))
+    opened.db.connection().executemany(
+        "INSERT INTO search_variant SELECT ?, id FROM search_term WHERE term = ?", left)
     opened.db.execute_sql("DELETE FROM schema_migrations WHERE version = 12")
-    kept = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall()) - left
+    kept = variant_rows(opened.db) - left
     assert opened.migrate() == [12]
-    rows = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall())
+    rows = variant_rows(opened.db)
     assert rows == kept and {t for _, t in rows} >= {"acme", "corporation"}
     opened.close()
 
