@@ -78,14 +78,20 @@ def index_new(db, documents):
     """Give the terms of `documents` (each one's indexed texts, written in this
     transaction) their deletion variants, as `index_document(after=...)` does each, but
     with one look-up of known terms and one insert per table for them all: a batch of
-    creates (an import, a WorkOS page) pays for the variant index once."""
-    terms, folds = {}, set()
+    creates (an import, a WorkOS page) pays for the variant index once.
+
+    A new term is searchable when these documents, in the index now, are found by it
+    (`forms.searched_by`, no statement: an import of 1M organizations asked FTS5 three
+    times per new term); only a term they are not found by is asked of the indexes."""
+    terms, folds, searched = {}, set(), set()
     for texts in documents:
         terms.update(document_terms(texts))  # a term's edits depend on the term alone
         folds |= forms.folds(texts)
+        searched |= forms.searched_by(texts)
     forms.add(db, folds)  # first: a term is searchable through its index forms
     known = _known(db, terms)
-    _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
+    _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known},
+                               searched=searched))
     _add_vocabulary(db, documents)
 
 
@@ -145,15 +151,16 @@ def _forget(db, terms, held=None):
         connection.execute("DELETE FROM search_term WHERE id = ?", (term_id,))
 
 
-def _searchable(db, terms, folds=True):
-    """Those of `terms` ({term: deletions}) a search can find a document by.
+def _searchable(db, terms, folds=True, searched=frozenset()):
+    """Those of `terms` ({term: deletions}) a search can find a document by: those in
+    `searched`, known to be, and those the indexes say are.
 
     FTS5's tokenizer does not decompose compatibility characters as `tokens` does (it
     splits "㌀" away, where `tokens` reads "アハート"), so a term of ours may be one no
     document holds in the index; its variants could only lead a query to nothing.
     """
     held = _held if folds else in_index
-    return {term: edits for term, edits in terms.items() if held(db, term)}
+    return {term: edits for term, edits in terms.items() if term in searched or held(db, term)}
 
 
 def _held(db, term):

@@ -215,14 +215,15 @@ class Rebuild:
             "LIMIT ?", (after, self._size(DOCUMENT_ROWS))).fetchall()
         if not documents:
             return None, 0
-        terms, folds = {}, set()
+        terms, folds, searched = {}, set(), set()
         for row in documents:
             terms.update(document_terms(row[1:]))
             folds |= forms.folds(row[1:])
+            searched |= forms.searched_by(row[1:])  # read in this transaction: indexed
         forms.add(self._db, folds)
         new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
         self._seen_terms.update(new)
-        _add_terms(self._db, _searchable(self._db, new))
+        _add_terms(self._db, _searchable(self._db, new, searched=searched))
         _add_vocabulary(self._db, [row[1:] for row in documents])
         return documents[-1][0], len(documents)
 
