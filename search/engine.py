@@ -81,8 +81,8 @@ def index_new(db, documents):
     creates (an import, a WorkOS page) pays for the variant index once.
 
     A new term is searchable when these documents, in the index now, are found by it
-    (`forms.searched_by`, no statement: an import of 1M organizations asked FTS5 three
-    times per new term); only a term they are not found by is asked of the indexes."""
+    (`forms.searched_by`, no statement: asking FTS5 cost an import one to three look-ups
+    per new term); only a term they are not found by is asked of the indexes."""
     terms, folds, searched = {}, set(), set()
     for texts in documents:
         terms.update(document_terms(texts))  # a term's edits depend on the term alone
