@@ -78,14 +78,20 @@ def index_new(db, documents):
     """Give the terms of `documents` (each one's indexed texts, written in this
     transaction) their deletion variants, as `index_document(after=...)` does each, but
     with one look-up of known terms and one insert per table for them all: a batch of
-    creates (an import, a WorkOS page) pays for the variant index once."""
-    terms, folds = {}, set()
+    creates (an import, a WorkOS page) pays for the variant index once.
+
+    A new term is searchable when these documents, in the index now, are found by it
+    (`forms.searched_by`, no statement: asking FTS5 cost an import one to three look-ups
+    per new term); only a term they are not found by is asked of the indexes."""
+    terms, folds, searched = {}, set(), set()
     for texts in documents:
         terms.update(document_terms(texts))  # a term's edits depend on the term alone
         folds |= forms.folds(texts)
+        searched |= forms.searched_by(texts)
     forms.add(db, folds)  # first: a term is searchable through its index forms
     known = _known(db, terms)
-    _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known}))
+    _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known},
+                               searched=searched))
     _add_vocabulary(db, documents)
 
 
@@ -112,43 +118,49 @@ def _in_chunks(db, sql, values):
 
 
 def _known(db, terms):
-    """Those of `terms` already in the variant index."""
-    return {row[0] for row in _in_chunks(
-        db, "SELECT term FROM search_term WHERE term IN ({marks})", terms)}
+    """{term: id} for those of `terms` already in the variant index."""
+    return dict(_in_chunks(db, "SELECT term, id FROM search_term WHERE term IN ({marks})", terms))
 
 
 def _add_terms(db, terms):
-    """Index `terms` ({term: deletions}) with their deletion variants."""
+    """Index `terms` ({term: deletions}) with their deletion variants: each term gets an id
+    (`search_term`, ids never given twice: migration 27) and each variant a row (variant,
+    term id). Portable SQL: PostgreSQL's text index (store/postgresql/text.py) calls it too."""
     connection = db.connection()
-    connection.executemany("INSERT OR IGNORE INTO search_term VALUES (?)", ((t,) for t in terms))
-    connection.executemany("INSERT OR IGNORE INTO search_variant VALUES (?, ?)",
-                           ((v, t) for t, edits in terms.items() for v in variants(t, edits)))
+    connection.executemany("INSERT INTO search_term (term) VALUES (?) ON CONFLICT DO NOTHING",
+                           ((t,) for t in terms))
+    ids = _known(db, terms)
+    connection.executemany("INSERT INTO search_variant VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           ((v, ids[t]) for t, edits in terms.items() for v in variants(t, edits)))
 
 
-def _forget(db, terms):
-    """Drop the variant rows of those of `terms` that no indexed document holds any more.
+def _forget(db, terms, held=None):
+    """Drop the variant rows of those of `terms` that no indexed document holds any more
+    (`held(db, term)`, by default `_held`: the full-text indexes).
 
     Rows are deleted by their primary key, recomputed from the term: the variant table
     has no index by term, and one would double its size.
     """
+    held = held or _held
     connection = db.connection()
-    for term in _known(db, terms):
-        if _held(db, term):
+    for term, term_id in _known(db, terms).items():
+        if held(db, term):
             continue
-        connection.executemany("DELETE FROM search_variant WHERE variant = ? AND term = ?",
-                               ((v, term) for v in variants(term, term_edits(term))))
-        connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
+        connection.executemany("DELETE FROM search_variant WHERE variant = ? AND term_id = ?",
+                               ((v, term_id) for v in variants(term, term_edits(term))))
+        connection.execute("DELETE FROM search_term WHERE id = ?", (term_id,))
 
 
-def _searchable(db, terms, folds=True):
-    """Those of `terms` ({term: deletions}) a search can find a document by.
+def _searchable(db, terms, folds=True, searched=frozenset()):
+    """Those of `terms` ({term: deletions}) a search can find a document by: those in
+    `searched`, known to be, and those the indexes say are.
 
     FTS5's tokenizer does not decompose compatibility characters as `tokens` does (it
     splits "㌀" away, where `tokens` reads "アハート"), so a term of ours may be one no
     document holds in the index; its variants could only lead a query to nothing.
     """
     held = _held if folds else in_index
-    return {term: edits for term, edits in terms.items() if held(db, term)}
+    return {term: edits for term, edits in terms.items() if term in searched or held(db, term)}
 
 
 def _held(db, term):
@@ -209,8 +221,9 @@ def _alternatives(db, token, last, edits, room):
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
         candidates = set()
-        for (term,) in _in_chunks(db, "SELECT DISTINCT term FROM search_variant "
-                                      f"WHERE variant IN ({{marks}}) LIMIT {room}",
+        for (term,) in _in_chunks(db, "SELECT term FROM search_term WHERE id IN (SELECT "
+                                      "DISTINCT term_id FROM search_variant "
+                                      f"WHERE variant IN ({{marks}}) LIMIT {room})",
                                   variants(token, edits)):
             candidates.add(term)
             if len(candidates) >= room:

@@ -59,6 +59,24 @@ def folds(texts):
     return found
 
 
+def searched_by(texts):
+    """The terms a search finds a document by once the full-text index holds its `texts`
+    (None for an empty column), asked of no index: the index's own terms of each text and
+    the folds mapped to them (`folds`). ASCII text is read alike on both sides, so its
+    terms are its tokens; other text is read by the probe."""
+    found = set()
+    for text in texts:
+        if not text:
+            continue
+        if text.isascii():
+            found.update(tokens(text))
+            continue
+        for term in _probe.terms(text):
+            folded = tokens(term)
+            found.update([term, folded[0]] if len(folded) == 1 else [term])
+    return found
+
+
 def mapped(db):
     """Whether `db` has the map (migration 18 made it; earlier migrations rebuild without)."""
     return db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' "

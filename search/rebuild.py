@@ -104,7 +104,7 @@ class Rebuild:
             self._in_batches(lambda after, kind=kind: self._add_variants(kind, after), 0)
         self._in_batches(self._sweep_folds, ("", ""))
         self._in_batches(self._sweep_terms, "")
-        self._in_batches(self._sweep_variants, ("", ""))
+        self._in_batches(self._sweep_variants, ("", 0))
         self._report(self._total)
 
     def _size(self, default):
@@ -215,32 +215,33 @@ class Rebuild:
             "LIMIT ?", (after, self._size(DOCUMENT_ROWS))).fetchall()
         if not documents:
             return None, 0
-        terms, folds = {}, set()
+        terms, folds, searched = {}, set(), set()
         for row in documents:
             terms.update(document_terms(row[1:]))
             folds |= forms.folds(row[1:])
+            searched |= forms.searched_by(row[1:])  # read in this transaction: indexed
         forms.add(self._db, folds)
         new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
         self._seen_terms.update(new)
-        _add_terms(self._db, _searchable(self._db, new))
+        _add_terms(self._db, _searchable(self._db, new, searched=searched))
         _add_vocabulary(self._db, [row[1:] for row in documents])
         return documents[-1][0], len(documents)
 
     # ------------------------------------------------------------ 3. sweep
 
     def _sweep_terms(self, after):
-        """Drop the next terms after `after` that no document holds within its budget,
-        with the variant rows they have."""
-        terms = [row[0] for row in self._db.execute_sql(
-            "SELECT term FROM search_term WHERE term > ? ORDER BY term LIMIT ?",
-            (after, self._size(TERM_ROWS)))]
-        if not terms:
+        """Drop the next terms after `after` that no document holds within its budget;
+        their variant rows, left pointing at no term, go in the variant sweep."""
+        rows = self._db.execute_sql(
+            "SELECT term, id FROM search_term WHERE term > ? ORDER BY term LIMIT ?",
+            (after, self._size(TERM_ROWS))).fetchall()
+        if not rows:
             return None, 0
         connection = self._db.connection()
-        for term in terms:
+        for term, term_id in rows:
             if not _indexed_by_some_document(self._db, term):
-                connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
-        return terms[-1], len(terms)
+                connection.execute("DELETE FROM search_term WHERE id = ?", (term_id,))
+        return rows[-1][0], len(rows)
 
     def _sweep_folds(self, after):
         """Drop the next (fold, index term) rows after `after` whose term no document holds,
@@ -257,18 +258,19 @@ class Rebuild:
         return tuple(rows[-1]), len(rows)
 
     def _sweep_variants(self, after):
-        """Drop the next variant rows after `after` (variant, term) whose term is not
-        indexed or which are not one of its variants."""
+        """Drop the next variant rows after `after` (variant, term id) whose term is not
+        indexed (an id no term has: ids are never given twice) or which are not one of
+        its variants."""
         rows = self._db.execute_sql(
-            "SELECT v.variant, v.term, t.term IS NOT NULL FROM search_variant v "
-            "LEFT JOIN search_term t ON t.term = v.term WHERE (v.variant, v.term) > (?, ?) "
-            "ORDER BY v.variant, v.term LIMIT ?", (*after, self._size(VARIANT_ROWS))).fetchall()
+            "SELECT v.variant, v.term_id, t.term FROM search_variant v "
+            "LEFT JOIN search_term t ON t.id = v.term_id WHERE (v.variant, v.term_id) > (?, ?) "
+            "ORDER BY v.variant, v.term_id LIMIT ?", (*after, self._size(VARIANT_ROWS))).fetchall()
         if not rows:
             return None, 0
-        stale = [(variant, term) for variant, term, indexed in rows
-                 if not (indexed and _is_variant(variant, term))]
+        stale = [(variant, term_id) for variant, term_id, term in rows
+                 if term is None or not _is_variant(variant, term)]
         self._db.connection().executemany(
-            "DELETE FROM search_variant WHERE variant = ? AND term = ?", stale)
+            "DELETE FROM search_variant WHERE variant = ? AND term_id = ?", stale)
         return tuple(rows[-1][:2]), len(rows)
 
 

@@ -234,20 +234,28 @@ class Receiver:
         self.server.server_close()
 
 
+# The variant index's rows with their term's text: (variant, term), a row whose term id
+# no term has any more (stale) as (variant, None).
+_VARIANTS = ("SELECT v.variant, t.term FROM search_variant v "
+             "LEFT JOIN search_term t ON t.id = v.term_id")
+
+
 def variant_rows(db):
     """The typo-variant index as a set of (variant, term) rows."""
-    return set(db.execute_sql("SELECT variant, term FROM search_variant").fetchall())
+    return set(db.execute_sql(_VARIANTS).fetchall())
 
 
 def variant_bytes(db):
-    """Bytes the variant index's rows hold (variant and term, UTF-8): what a write adds."""
+    """Bytes the variant index's rows hold (variant and term, UTF-8): an upper bound of
+    what a write adds (a row keeps the term's id, not its text)."""
     return db.execute_sql("SELECT coalesce(sum(length(CAST(variant AS BLOB)) + "
-                          "length(CAST(term AS BLOB))), 0) FROM search_variant").fetchone()[0]
+                          f"length(CAST(term AS BLOB))), 0) FROM ({_VARIANTS})").fetchone()[0]
 
 
 def orphan_terms(db):
     """Indexed terms with variant rows, and index forms of folded terms, that no
-    organization or user holds any more (in the form the full-text index keeps)."""
+    organization or user holds any more (in the form the full-text index keeps); a
+    variant row whose term is gone shows as "#" and its term id."""
     def held(term):
         return any(db.execute_sql(f"SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ?",
                                   (f'"{term}"',)).fetchone()
@@ -256,10 +264,11 @@ def orphan_terms(db):
     forms = {}
     for fold, term in db.execute_sql("SELECT fold, term FROM search_fold"):
         forms.setdefault(fold, []).append(term)
-    terms = {row[0] for row in db.execute_sql(
-        "SELECT term FROM search_term UNION SELECT term FROM search_variant")}
+    terms = {row[0] for row in db.execute_sql("SELECT term FROM search_term")}
+    dangling = {f"#{row[0]}" for row in db.execute_sql(
+        "SELECT DISTINCT term_id FROM search_variant WHERE term_id NOT IN (SELECT id FROM search_term)")}
     return ({term for term in terms if not held(term) and not any(map(held, forms.get(term, [])))}
-            | {term for found in forms.values() for term in found if not held(term)})
+            | {term for found in forms.values() for term in found if not held(term)} | dangling)
 
 
 def index_state(db):
@@ -269,7 +278,7 @@ def index_state(db):
         "SELECT term, doc, cnt FROM organization_terms ORDER BY term",
         "SELECT term, doc, cnt FROM user_terms ORDER BY term",
         "SELECT term FROM search_term ORDER BY term",
-        "SELECT variant, term FROM search_variant ORDER BY variant, term",
+        f"{_VARIANTS} ORDER BY v.variant, t.term",
         "SELECT fold, term FROM search_fold ORDER BY fold, term")]
 
 

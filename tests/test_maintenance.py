@@ -23,10 +23,13 @@ def leftovers(db):
 
 def break_the_index(db):
     """What a hand edit or a bug might leave: lost variant rows, a term no document holds
-    with variants that belong to no term, a full-text entry for a row that is not there."""
-    db.execute_sql("DELETE FROM search_variant WHERE term >= 'g' AND term < 'i'")
-    db.execute_sql("INSERT INTO search_term VALUES ('phantasm')")
-    db.execute_sql("INSERT INTO search_variant VALUES ('phntasm', 'phantasm'), ('zzz', 'acme')")
+    with variants that belong to no term or to no such id, a full-text entry for a row that is not there."""
+    db.execute_sql("DELETE FROM search_variant WHERE term_id IN "
+                   "(SELECT id FROM search_term WHERE term >= 'g' AND term < 'i')")
+    db.execute_sql("INSERT INTO search_term (term) VALUES ('phantasm')")
+    db.execute_sql("INSERT INTO search_variant SELECT 'phntasm', id FROM search_term "
+                   "WHERE term = 'phantasm' UNION ALL SELECT 'zzz', id FROM search_term "
+                   "WHERE term = 'acme' UNION ALL SELECT 'acme', max(id) + 1000 FROM search_term")
     db.execute_sql("INSERT INTO organization_fts (rowid, name, slug, domain) "
                    "VALUES (99999, 'Ghostly Phantom', 'ghostly', NULL)")
 

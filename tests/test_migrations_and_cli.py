@@ -5,6 +5,7 @@ import pytest
 import goldenrecord
 from goldenrecord import store
 from goldenrecord.store.migrations import LATEST, MIGRATIONS, current_version
+from support import variant_rows
 
 
 def test_migrate_is_idempotent_and_recorded(tmp_path):
@@ -130,12 +131,13 @@ def test_migration_12_drops_orphaned_and_unbounded_typo_variants(tmp_path):
     opened.organizations.create(name="Acme Corporation", slug="acme")
     long_term = "x" * 20 + "y" * 20
     left = {(v, t) for t in ("umbrella", long_term) for v in search.typos.variants(t)}
-    opened.db.execute_sql("INSERT INTO search_term VALUES ('umbrella'), (?)", (long_term,))
-    opened.db.connection().executemany("INSERT INTO search_variant VALUES (?, ?)", left)
+    opened.db.execute_sql("INSERT INTO search_term (term) VALUES ('umbrella'), (?)", (long_term,))
+    opened.db.connection().executemany(
+        "INSERT INTO search_variant SELECT ?, id FROM search_term WHERE term = ?", left)
     opened.db.execute_sql("DELETE FROM schema_migrations WHERE version = 12")
-    kept = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall()) - left
+    kept = variant_rows(opened.db) - left
     assert opened.migrate() == [12]
-    rows = set(opened.db.execute_sql("SELECT variant, term FROM search_variant").fetchall())
+    rows = variant_rows(opened.db)
     assert rows == kept and {t for _, t in rows} >= {"acme", "corporation"}
     opened.close()
 
@@ -190,4 +192,47 @@ def test_migration_24_ranks_existing_roles(tmp_path, monkeypatch):
     assert opened.db.execute_sql("SELECT id, priority FROM role ORDER BY priority").fetchall() == [
         ("role_admin", 1000), ("role_member", 2000), ("role_a", 3000), ("role_b", 4000),
         ("role_o1", 4001), ("role_o2", 4002)]
+    opened.close()
+
+
+def test_migration_27_carries_the_typo_index_over_by_term_id(tmp_path):
+    """A database from before migration 27, whose variant rows hold their term's text: its
+    terms are numbered in their order, every variant row is kept under its term's id (a
+    stale one, whose term is gone, is dropped), and every search finds what it found."""
+    from goldenrecord.store.migrations import m0004_search
+
+    opened = store.Store(tmp_path / "m26.db")
+    opened.migrate()
+    for name, slug in (("Acme Corporation", "acme"), ("Globexian Industries", "globex"),
+                       ("Umbrella Holdings", "umbrella"), ("Łódź Ørsted", "lodz")):
+        opened.organizations.create(name=name, slug=slug)
+    opened.users.create(email="ximena@initech.com", first_name="Ximena")
+    queries = ("acme", "acme corp", "acmw", "globx industres", "umbrela hodlings", "lodx", "orst")
+
+    def searches():
+        return ([[o.id for o in opened.organizations.list(
+                     limit=5, search=q, include_staging=True).items] for q in queries],
+                [u.id for u in opened.users.list(limit=5, search="ximeana").items])
+
+    terms = [row[0] for row in opened.db.execute_sql("SELECT term FROM search_term ORDER BY term")]
+    rows, found = variant_rows(opened.db), searches()
+    assert all(found[0][:-1]) and found[1]
+    # migration 27 taken back out: the tables as migration 4 made them, with the same rows
+    for sql in ("ALTER TABLE search_term RENAME TO new_term",
+                "ALTER TABLE search_variant RENAME TO new_variant",
+                *m0004_search.STATEMENTS[-2:],
+                "INSERT INTO search_term SELECT term FROM new_term",
+                "INSERT INTO search_variant SELECT v.variant, t.term FROM new_variant v "
+                "JOIN new_term t ON t.id = v.term_id",
+                "INSERT INTO search_variant VALUES ('zzz', 'gone')",
+                "DROP TABLE new_variant", "DROP TABLE new_term",
+                "DELETE FROM schema_migrations WHERE version = 27"):
+        opened.db.execute_sql(sql)
+    assert opened.migrate() == [27]
+    assert opened.db.execute_sql("SELECT term FROM search_term ORDER BY id").fetchall() == [
+        (term,) for term in terms]
+    assert variant_rows(opened.db) == rows and searches() == found
+    later = opened.organizations.create(name="Acmeo Labs", slug="acmeo")  # ids go on
+    assert later.id in [o.id for o in opened.organizations.list(limit=5, search="acmeu",
+                                                               include_staging=True).items]
     opened.close()

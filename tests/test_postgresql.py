@@ -348,3 +348,52 @@ def test_tokens_indexed_before_migration_18_are_rebuilt_by_it(pg_template, tmp_p
             assert [o["id"] for o in assert_envelope(found, 200)] == ["org_old"]
     finally:
         postgres.drop(name)
+
+
+def test_typo_index_before_migration_27_is_carried_over_by_term_id(pg_template, tmp_path,
+                                                                    clock, monkeypatch):
+    """A database at version 26 keeps each variant row with its term's text; migration 27
+    numbers the terms and keeps every row under its term's id (a stale row, whose term is
+    gone, is dropped): a typo still finds the organization, and a new term gets the next id."""
+    import postgres
+    from goldenrecord.search import typos
+    from goldenrecord.store import Store
+    from goldenrecord.store.postgresql import migrations as pg_migrations
+
+    name = f"gr_before27_{id(tmp_path)}"
+    config = apps.config_for(tmp_path / "unused.db", **{
+        "database.url": postgres.create(name), "database.secret_key": pg_template.key})
+    try:
+        monkeypatch.setattr(pg_migrations, "MIGRATIONS",
+                            [m for m in pg_migrations.MIGRATIONS if max(m[0]) < 27])
+        old = Store(engine_for(config.database), clock=clock)
+        old.migrate()
+        stamp = "2026-01-01T00:00:00.000000Z"
+        old.db.execute_sql("INSERT INTO organization (id, name, slug, is_verified, created_at, "
+                           "updated_at) VALUES ('org_old', 'Umbrella Works', 'umbrella', 1, ?, ?)",
+                           (stamp, stamp))
+        old.db.execute_sql("INSERT INTO search_token VALUES ('organization', 'umbrella', "
+                           "'org_old', 0), ('organization', 'works', 'org_old', 0)")
+        rows = {(v, t) for t in ("umbrella", "works")
+                for v in typos.variants(t, typos.term_edits(t))}
+        old.db.execute_sql("INSERT INTO search_term VALUES ('umbrella'), ('works')")
+        old.db.connection().executemany("INSERT INTO search_variant VALUES (?, ?)",
+                                        [*rows, ("zzz", "gone")])
+        old.engine.close()
+        monkeypatch.undo()
+        with apps.service(config, clock=clock) as new:
+            db = new.store.db
+            assert db.execute_sql("SELECT term FROM search_term ORDER BY id").fetchall() == [
+                ("umbrella",), ("works",)]
+            assert set(db.execute_sql("SELECT v.variant, t.term FROM search_variant v "
+                                      "JOIN search_term t ON t.id = v.term_id").fetchall()) == rows
+            assert db.execute_sql("SELECT count(*) FROM search_variant").fetchone()[0] == len(rows)
+            _, key = new.store.api_keys.create(name="admin", scopes=["*:*"])
+            client = falcon.testing.TestClient(new.app, headers={"Authorization": f"Bearer {key}"})
+            found = client.simulate_get(ORGS, params={"search": "umbrela"})
+            assert [o["id"] for o in assert_envelope(found, 200)] == ["org_old"]
+            new.store.organizations.create(name="Umbrellas", slug="umbrellas")
+            assert db.execute_sql("SELECT id FROM search_term WHERE term = 'umbrellas'"
+                                  ).fetchone()[0] > 2
+    finally:
+        postgres.drop(name)

@@ -162,7 +162,7 @@ def test_reindex_equals_incremental(client, admin, named, store):
         terms = store.db.execute_sql("SELECT term, doc, cnt FROM organization_terms ORDER BY term").fetchall()
         users = store.db.execute_sql("SELECT term, doc, cnt FROM user_terms ORDER BY term").fetchall()
         variants = store.db.execute_sql(
-            "SELECT count(*) FROM search_variant v JOIN search_term t ON t.term = v.term").fetchone()
+            "SELECT count(*) FROM search_variant v JOIN search_term t ON t.id = v.term_id").fetchone()
         results = [search.find(store.db, "organization", q).ids for q in ("acme", "glboexian", "societe")]
         return terms, users, variants, results
 

@@ -92,7 +92,8 @@ def test_a_database_from_before_is_rebuilt_in_batches_by_the_migration(tmp_path,
         old.store.users.create(email="bjorn@example.com", first_name="Bjørn")
         db = old.store.db
         for sql in ("DROP TABLE search_fold", "DELETE FROM schema_migrations WHERE version = 18",
-                    "DELETE FROM search_variant WHERE term IN ('lodz', 'orsted', 'bjorn')",
+                    "DELETE FROM search_variant WHERE term_id IN (SELECT id FROM search_term "
+                    "WHERE term IN ('lodz', 'orsted', 'bjorn'))",
                     "UPDATE search_term SET term = 'łodz' WHERE term = 'lodz'"):
             db.execute_sql(sql)
     with apps.service(config, clock=clock) as new:

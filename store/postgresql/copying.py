@@ -25,12 +25,14 @@ TABLES = ("organization", "user", "permission", "role", "role_permission", "memb
           # SCIM groups and their members, SCIM users' own names and addresses
           "scim_group", "scim_group_member", "scim_user", "scim_user_email")
 # SQLite's tables that are not copied: the target's own migration history and counters
-# (kept by its triggers), and SQLite's search index (FTS5 and its helpers), which the
-# target rebuilds from the copied rows. tests/test_postgresql.py checks that every other
-# table of SQLite's schema is in TABLES, so a new migration's table is not left behind.
+# (kept by its triggers), SQLite's search index (FTS5 and its helpers), which the target
+# rebuilds from the copied rows (the typo index's term ids too: its identity column
+# numbers them), and `sqlite_sequence`, where SQLite keeps the last term id given.
+# tests/test_postgresql.py checks that every other table of SQLite's schema is in TABLES,
+# so a new migration's table is not left behind.
 NOT_COPIED = ("schema_migrations", "row_count", "organization_fts", "user_fts",
               "organization_terms", "user_terms", "search_fold", "search_generation",
-              "search_term", "search_variant", "search_vocab")
+              "search_term", "search_variant", "search_vocab", "sqlite_sequence")
 SEEDED = ("role_permission", "role", "permission", "setting")
 BATCH = 1000
 

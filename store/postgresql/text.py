@@ -4,7 +4,7 @@ SQLite keeps documents' terms in FTS5 tables; PostgreSQL keeps them in `search_t
 (kind, token, document id, column), one row per distinct token of each indexed column,
 tokenized in Python by `search.text.tokens` — the very function that tokenizes queries,
 so a document and a query can never disagree on what a word is. The typo look-ups use
-SQLite's deletion-variant tables (`search_term`, `search_variant`) unchanged, and the
+SQLite's deletion-variant tables (`search_term`, `search_variant`) and upkeep unchanged, and the
 ranking is `search.engine`'s: the same tiers (every query word exact, then prefix, each
 split by "all in a primary column", then typo matches graded by edits and kept start),
 the same ties (length of the name or email, then id), the same seekable rank keys.
@@ -56,23 +56,10 @@ class PgTextIndex(TextIndex):
         for texts in documents:
             terms.update(search.document_terms(texts))
         known = search._known(self._db, terms)
-        new = {t: e for t, e in terms.items() if t not in known}
-        connection = self._db.connection()
-        connection.executemany("INSERT INTO search_term VALUES (?) ON CONFLICT DO NOTHING",
-                               [(t,) for t in new])
-        connection.executemany(
-            "INSERT INTO search_variant VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(v, t) for t, edits in new.items() for v in search.variants(t, edits)])
+        search._add_terms(self._db, {t: e for t, e in terms.items() if t not in known})
 
     def _variants_dropped(self, terms):
-        connection = self._db.connection()
-        for term in search._known(self._db, terms):
-            if self._held(term):
-                continue
-            connection.executemany(
-                "DELETE FROM search_variant WHERE variant = ? AND term = ?",
-                [(v, term) for v in search.variants(term, search.term_edits(term))])
-            connection.execute("DELETE FROM search_term WHERE term = ?", (term,))
+        search._forget(self._db, terms, held=lambda db, term: self._held(term))
 
     def _held(self, term):
         """Whether any document of any kind still holds `term` (by the primary key's
