@@ -129,8 +129,10 @@ def _listen(app, server):
     operator can fix (a port in use, reserved, an unknown host) is a CommandError."""
     import waitress
 
+    from .channel import quieten
+
     try:
-        return waitress.create_server(app, **_waitress_options(server))
+        return quieten(waitress.create_server(app, **_waitress_options(server)))
     except (OSError, ValueError) as error:
         # waitress turns a host it cannot resolve (socket.gaierror) into a ValueError
         cause = error.__context__ if isinstance(error, ValueError) else error
