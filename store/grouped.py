@@ -31,14 +31,15 @@ MAX_GROUP = 64
 
 
 class _Entry:
-    __slots__ = ("item", "context", "result", "error", "state", "done")
+    __slots__ = ("item", "context", "result", "error", "state", "woken")
 
     def __init__(self, item, context):
         self.item = item
         self.context = context  # the caller's audit context (actor, address, request id)
         self.result = self.error = None
-        self.state = "queued"  # queued -> taken -> settled, or alone
-        self.done = threading.Event()
+        self.state = "queued"  # then "lead" (its caller writes the next group), and at last
+        # "settled" (result or error) or "alone" (the group failed: write alone)
+        self.woken = threading.Event()  # set once, when it leads or is settled
 
 
 class _Unchanged(Exception):
@@ -64,9 +65,8 @@ class GroupCommit:
         self._audited = audited
         self._max = max_group
         self._lock = threading.Lock()
-        self._queue = []
-        self._leading = False
-        self._turn = threading.Condition(self._lock)
+        self._queue = []  # entries waiting for a group, oldest first
+        self._leading = False  # a group is being written (until it commits)
         self.groups = 0  # transactions committed, for tests and benchmarks
 
     def submit(self, item):
@@ -75,17 +75,15 @@ class GroupCommit:
         entry = _Entry(item, audit_context.current())
         with self._lock:
             self._queue.append(entry)
-            while self._leading and entry.state == "queued":
-                self._turn.wait()
-            lead = entry.state == "queued"
-            if lead:
+            if not self._leading:  # nobody writes: this caller leads, its entry first
                 self._leading = True
+                entry.state = "lead"
+        if entry.state != "lead":
+            entry.woken.wait()  # each caller is woken once: to lead, or with its outcome
+        if entry.state == "lead":
+            with self._lock:
                 group, self._queue = self._queue[:self._max], self._queue[self._max:]
-                for member in group:
-                    member.state = "taken"
-        if lead:
             self._lead(group)
-        entry.done.wait()
         if entry.state == "alone":
             return self._write_alone(item)
         if entry.error is not None:
@@ -94,15 +92,21 @@ class GroupCommit:
 
     def _lead(self, group):
         """Write `group` in one transaction and settle each entry of it, whatever happens;
-        the lead passes on once the transaction has ended (committed: before its fsync)."""
+        the lead passes to the oldest caller waiting once the transaction has ended
+        (committed: before its fsync)."""
         handed = []
 
         def hand_over():
-            if not handed:
-                handed.append(True)
-                with self._lock:
+            if handed:
+                return
+            handed.append(True)
+            with self._lock:
+                if self._queue:
+                    following = self._queue[0]
+                    following.state = "lead"
+                    following.woken.set()
+                else:
                     self._leading = False
-                    self._turn.notify_all()
 
         outcomes = None
         try:
@@ -140,4 +144,4 @@ class GroupCommit:
                 else:
                     entry.error = value
                 entry.state = "settled"
-            entry.done.set()
+            entry.woken.set()

@@ -9,6 +9,8 @@ from .models import Membership, Organization
 from .pages import active_count, kept_count, keyset_page, listed_page, rank_key, ranked_page
 
 
+# The change counter of organizations updated or deleted (migration m0028).
+STORED_ROWS = "organization.rows"
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
 PRESENTED_CACHED = 20_000
 
@@ -35,12 +37,13 @@ class Organizations:
     def presented(self, org_id, present, *, org_scope=None):
         """`present(organization)` for `org_id` — the hot read, kept in memory.
 
-        An answer is served again while no organization has changed since it was made
-        (store/changes.py), so it is never staler than a fresh read; what `present`
-        returns is shared between callers and must not be changed.
+        An answer is served again while no stored organization has been updated or
+        deleted since it was made (store/changes.py; a create changes none of them, so
+        creates leave the answers kept), so it is never staler than a fresh read; what
+        `present` returns is shared between callers and must not be changed.
         """
         found = self._presented.get_or_make((org_id, present),
-                                            self._store.changes.current("organization"),
+                                            self._store.changes.current(STORED_ROWS),
                                             lambda: present(self.get(org_id)))
         check_org_scope(org_id, org_scope)
         return found

@@ -33,7 +33,8 @@ def _queued_creates(store, slugs):
     threads = [threading.Thread(target=create, args=(i, slug)) for i, slug in enumerate(slugs)]
     with write_transaction():
         threads[0].start()
-        wait_until(lambda: group._leading)  # the first leads, waiting for the lock held here
+        # the first leads: it has taken its group (itself) and waits for the lock held here
+        wait_until(lambda: group._leading and not group._queue)
         for thread in threads[1:]:
             thread.start()
         wait_until(lambda: len(group._queue) == len(slugs) - 1)

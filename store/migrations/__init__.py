@@ -19,7 +19,8 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0016_authorization, m0017_active_counts,
                m0018_search_folding, m0019_events_audit,
                m0020_search_at_scale, m0021_joining, m0022_workos_orgs,
-               m0023_scim, m0024_group_roles, m0025_scim_users)
+               m0023_scim, m0024_group_roles, m0025_scim_users,
+               m0028_organization_rows)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -47,6 +48,7 @@ MIGRATIONS = [
     (23, "scim", m0023_scim),
     (24, "group_roles", m0024_group_roles),
     (25, "scim_users", m0025_scim_users),
+    (28, "organization_rows", m0028_organization_rows),
 ]
 
 LATEST = MIGRATIONS[-1][0]
