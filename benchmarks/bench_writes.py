@@ -10,7 +10,7 @@ alternating subjects so that machine noise hits each alike:
   read+writes  the same read while a second wrk keeps creating organizations, as fast as
                the server takes them (saturated)
   read+paced   the same read while a second wrk creates at about --paced-rate per second
-               (4 connections, each pausing between creates): a sustained write load
+               (16 connections, each pausing between creates): a sustained write load
                below saturation; the rate the server actually took is shown beside it
 Targets (issue 17): create >= 1,500/s with 16 connections, each 2xx durable (fsync done);
 read throughput during writes >= 80% of read throughput alone. Creates per second are
@@ -46,7 +46,7 @@ if pause > 0 then
   delay = function() return pause end
 end
 """
-PACED_CONNECTIONS = 4
+PACED_CONNECTIONS = 16
 
 
 def create_script(directory, run_number, pause_ms=0):
