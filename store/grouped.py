@@ -26,7 +26,8 @@ from .audit import journal
 from .db import database, write_transaction
 
 # The most creates one transaction takes: a group stays short, so the write lock is not
-# held long and reads that need it are not kept waiting.
+# held long by one group while other writers (renames, the request log, webhook outcomes)
+# wait for it.
 MAX_GROUP = 64
 
 

@@ -4,6 +4,7 @@ import threading
 from types import SimpleNamespace
 
 from goldenrecord.cli.dispatch import ReadsKeptMoving, reserved_for_reads
+from support import wait_until
 
 
 class Task:
@@ -54,7 +55,6 @@ def test_a_read_is_served_while_writes_hold_every_other_thread():
 
 def test_general_threads_serve_reads_too_oldest_first():
     dispatcher = ReadsKeptMoving(reserved=0)
-    release = threading.Event()
     order = []
     try:
         tasks = [Task(method) for method in ("GET", "POST", "HEAD", "DELETE")]
@@ -62,15 +62,9 @@ def test_general_threads_serve_reads_too_oldest_first():
             task.service = (lambda t: lambda: order.append(t.requests[0].command))(task)
             dispatcher.add_task(task)
         dispatcher.set_thread_count(1)
-        dispatcher.add_task(Task("GET", hold=release))  # the last one, to wait for
-        threading.Event().wait(0.01)
-        for _ in range(1000):
-            if len(order) == 4:
-                break
-            threading.Event().wait(0.01)
+        wait_until(lambda: len(order) == 4)
         assert order == ["GET", "POST", "HEAD", "DELETE"]
     finally:
-        release.set()
         dispatcher.shutdown()
 
 
