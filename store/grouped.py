@@ -14,6 +14,9 @@ What each caller still gets, as if it had written alone:
 - its own refusal (a slug taken, also by a request earlier in the same group), decided
   under the write lock, without failing the others;
 - its own audit entries, as its actor's (store/audit/journal.py `attribute`);
+- if the group fails because the storage cannot serve (the write lock out of reach, the
+  disk full: nothing is written), every caller is told Unavailable, as it would have been
+  alone — without waiting out the busy timeout a second time;
 - if the group fails for any other reason (nothing is written then), every caller tries
   again alone, in a transaction of its own, and gets what that one gives.
 A caller already inside a write transaction (an Idempotency-Key claim holds one) writes
@@ -54,16 +57,20 @@ class GroupCommit:
 
     `write_group` writes inside the write transaction that this opens and returns, per
     item and in order, ("ok", row) or ("refused", error) — an error that refuses that
-    item alone; each row's audit notes (`audited`: its table) are its caller's. If it
-    raises, nothing was written and each caller runs `write_alone(item)` itself, which is
-    also what a caller already inside a write transaction runs. The next group begins
-    as soon as this one has committed, while this one waits for its fsync.
+    item alone; each row's audit notes (`audited`: its table) are its caller's. If the
+    group fails, nothing was written: when `storage_fault(error)` names a fault (a new
+    store.Unavailable each time it is asked, or None) every caller raises one, else each
+    runs `write_alone(item)` itself — which is also what a caller already inside a write
+    transaction runs. The next group begins as soon as this one has committed, while this
+    one waits for its fsync.
     """
 
-    def __init__(self, write_group, write_alone, *, audited, max_group=MAX_GROUP):
+    def __init__(self, write_group, write_alone, *, audited, storage_fault,
+                 max_group=MAX_GROUP):
         self._write_group = write_group
         self._write_alone = write_alone
         self._audited = audited
+        self._storage_fault = storage_fault
         self._max = max_group
         self._lock = threading.Lock()
         self._queue = []  # entries waiting for a group, oldest first
@@ -127,6 +134,8 @@ class GroupCommit:
             if not isinstance(error, Exception):
                 self._settle(group, None)
                 raise  # an interrupt is not a failed group
+            if self._storage_fault(error) is not None:
+                outcomes = [("refused", self._storage_fault(error)) for _ in group]
         finally:
             hand_over()
         self._settle(group, outcomes)

@@ -2,7 +2,7 @@
 from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
-from .errors import Conflict, NotFound, OutOfScope, at_position
+from .errors import Conflict, NotFound, OutOfScope, Unavailable, at_position
 from .grouped import GroupCommit
 from . import external, listjson, prepared, records
 from .models import Membership, Organization
@@ -21,7 +21,7 @@ class Organizations:
         self._autocomplete_cache = GenerationCache()
         self._presented = GenerationCache(max_entries=PRESENTED_CACHED)
         self._group = GroupCommit(self._create_group, self._create_alone,
-                                  audited="organization")
+                                  audited="organization", storage_fault=_fault_of(store))
 
     def get(self, org_id, *, org_scope=None, field=None):
         """The organization `org_id`; with `org_scope`, only if it is that organization.
@@ -259,6 +259,17 @@ class Organizations:
     def _check_slug_free(self, slug):
         if prepared.taken(Organization, "slug", [slug]):
             raise _slug_taken(slug)
+
+
+def _fault_of(store):
+    """A new Unavailable for each ask when `error` means the storage cannot serve now (an
+    Unavailable itself: the write lock out of reach), else None: what GroupCommit tells
+    every caller of a group that such an error stopped."""
+    def fault(error):
+        if isinstance(error, Unavailable):
+            return Unavailable(error.message, cause=error.cause)
+        return store.storage_fault(error)
+    return fault
 
 
 def _slug_taken(slug):

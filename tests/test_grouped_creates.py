@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from goldenrecord.store import Conflict
+from goldenrecord.store import Conflict, Unavailable
 from goldenrecord.store.audit.context import Actor, acting
 from goldenrecord.store.db import write_transaction
 from support import wait_until
@@ -109,3 +109,27 @@ def test_a_caller_inside_a_transaction_writes_there(store):
     assert group.groups == before
     assert store.db.execute_sql(
         "SELECT count(*) FROM organization WHERE slug = 'inside'").fetchone()[0] == 0
+
+
+def test_a_group_the_storage_cannot_take_tells_each_caller_so(store, monkeypatch):
+    """A storage fault (the write lock out of reach, a full disk) is every caller's answer,
+    each its own Unavailable, without each waiting for the storage again alone."""
+    real = store.organizations._write_new
+    tried = []
+
+    def storage_fails_for_groups(fields):
+        tried.append(len(fields))
+        if len(fields) > 1:
+            raise Unavailable(cause="disk full")
+        return real(fields)
+
+    monkeypatch.setattr(store.organizations, "_write_new", storage_fails_for_groups)
+    slugs = [f"faulted-{i}" for i in range(4)]
+    outcomes = _queued_creates(store, slugs)
+    assert tried == [1, 3]  # the leader alone, then the group that failed: no retries
+    assert outcomes[0].slug == "faulted-0"
+    refused = outcomes[1:]
+    assert all(isinstance(error, Unavailable) for error in refused)
+    assert len({id(error) for error in refused}) == 3
+    assert store.db.execute_sql(
+        "SELECT count(*) FROM organization WHERE slug LIKE 'faulted-%'").fetchone()[0] == 1
