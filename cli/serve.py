@@ -129,8 +129,13 @@ def _listen(app, server):
     operator can fix (a port in use, reserved, an unknown host) is a CommandError."""
     import waitress
 
+    from .channel import quieten
+    from .dispatch import ReadsKeptMoving, reserved_for_reads
+
+    # its threads start once the port is bound: a failed bind leaves none behind
+    dispatcher = ReadsKeptMoving(reserved_for_reads(server.threads))
     try:
-        return waitress.create_server(app, **_waitress_options(server))
+        created = waitress.create_server(app, _dispatcher=dispatcher, **_waitress_options(server))
     except (OSError, ValueError) as error:
         # waitress turns a host it cannot resolve (socket.gaierror) into a ValueError
         cause = error.__context__ if isinstance(error, ValueError) else error
@@ -138,6 +143,8 @@ def _listen(app, server):
         if line is None:
             raise
         raise CommandError(line) from None
+    dispatcher.set_thread_count(server.threads)
+    return quieten(created)
 
 
 def bind_failure(host, port, error):

@@ -1,4 +1,5 @@
 """Column types that keep SQLite's storage readable and sortable."""
+import functools
 import json
 from datetime import datetime, timezone
 
@@ -9,8 +10,13 @@ from .db import sealer
 _STORED = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+@functools.lru_cache(maxsize=64)
 def stamp(moment):
-    """An aware datetime in the stored form, for statements written in SQL."""
+    """An aware datetime in the stored form, for statements written in SQL.
+
+    Remembered for the last few moments: a write stamps the same `now` on its row, its
+    event, its deliveries and its audit entries (a group of creates on all of theirs), and
+    formatting it costs more than looking it up."""
     return moment.astimezone(timezone.utc).strftime(_STORED)
 
 

@@ -2,12 +2,15 @@
 from goldenrecord import search as text_search
 from .cache import GenerationCache
 from .db import write_transaction
-from .errors import Conflict, NotFound, OutOfScope, at_position
+from .errors import Conflict, NotFound, OutOfScope, Unavailable, at_position
+from .grouped import GroupCommit
 from . import external, listjson, prepared, records
 from .models import Membership, Organization
 from .pages import active_count, kept_count, keyset_page, listed_page, rank_key, ranked_page
 
 
+# The change counter of organizations updated or deleted (migration m0028).
+STORED_ROWS = "organization.rows"
 # Answers for the most recently read organizations (about 0.5 KiB each as encoded JSON).
 PRESENTED_CACHED = 20_000
 
@@ -17,6 +20,8 @@ class Organizations:
         self._store = store
         self._autocomplete_cache = GenerationCache()
         self._presented = GenerationCache(max_entries=PRESENTED_CACHED)
+        self._group = GroupCommit(self._create_group, self._create_alone,
+                                  audited="organization", storage_fault=_fault_of(store))
 
     def get(self, org_id, *, org_scope=None, field=None):
         """The organization `org_id`; with `org_scope`, only if it is that organization.
@@ -32,12 +37,13 @@ class Organizations:
     def presented(self, org_id, present, *, org_scope=None):
         """`present(organization)` for `org_id` — the hot read, kept in memory.
 
-        An answer is served again while no organization has changed since it was made
-        (store/changes.py), so it is never staler than a fresh read; what `present`
-        returns is shared between callers and must not be changed.
+        An answer is served again while no stored organization has been updated or
+        deleted since it was made (store/changes.py; a create changes none of them, so
+        creates leave the answers kept), so it is never staler than a fresh read; what
+        `present` returns is shared between callers and must not be changed.
         """
         found = self._presented.get_or_make((org_id, present),
-                                            self._store.changes.current("organization"),
+                                            self._store.changes.current(STORED_ROWS),
                                             lambda: present(self.get(org_id)))
         check_org_scope(org_id, org_scope)
         return found
@@ -135,12 +141,28 @@ class Organizations:
                external_id=None, org_scope=None):
         """A new organization, staging (unverified) until verified.
 
-        A caller confined to one organization cannot create another.
+        A caller confined to one organization cannot create another. Creates that arrive
+        together are written by one transaction (store/grouped.py); each is answered once
+        its own is durable, refused on its own, and audited as its own caller's.
         """
         if org_scope is not None:
             raise OutOfScope("An organization-scoped API key cannot create organizations")
-        return self.create_many([dict(name=name, slug=slug, domain=domain, logo_url=logo_url,
-                                      metadata=metadata, external_id=external_id)])[0]
+        return self._group.submit(dict(name=name, slug=slug, domain=domain, logo_url=logo_url,
+                                       metadata=metadata, external_id=external_id))
+
+    def _create_alone(self, values):
+        """`create` in a transaction of its own (or the caller's, when one is open)."""
+        return self.create_many([values])[0]
+
+    def _create_group(self, fields):
+        """GroupCommit's writer, in its write transaction: every one of `fields` that
+        `create` would not refuse; ("ok", organization) or ("refused", Conflict) for each,
+        in order."""
+        refused = dict(self.refusals(fields))
+        wanted = [values for position, values in enumerate(fields) if position not in refused]
+        orgs = iter(self._write_new(wanted) if wanted else ())
+        return [("refused", at_position(refused[position], 0)) if position in refused
+                else ("ok", next(orgs)) for position in range(len(fields))]
 
     def create_many(self, fields):
         """New organizations, one per dict of `create`'s fields, in one write transaction:
@@ -150,26 +172,31 @@ class Organizations:
         The first one `create` would refuse (a slug taken, also by an earlier one of the
         batch) raises its Conflict with `position`, its index in `fields`; nothing is written.
         """
-        now = self._store.now()
         with write_transaction():
             refused = self.refusals(fields)
             if refused:
                 position, refusal = refused[0]
                 raise at_position(refusal, position)
-            orgs = []
-            for values in fields:
-                orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
-                                         slug=values["slug"], domain=values.get("domain"),
-                                         logo_url=values.get("logo_url"),
-                                         external_id=values.get("external_id"),
-                                         metadata=values.get("metadata") or {},
-                                         created_at=now, updated_at=now))
-            prepared.insert_all(orgs)
-            self._store.text.index_new([text_search.indexed("organization", o) for o in orgs],
-                                      keys=[("organization", o.id) for o in orgs])
-            self._store.events.emit_many([("organization.created", records.organization(o), [o.id])
-                                          for o in orgs])
-            return orgs
+            return self._write_new(fields)
+
+    def _write_new(self, fields):
+        """Write organizations that nothing refuses, with their search terms and events,
+        inside the caller's write transaction; returns them."""
+        now = self._store.now()
+        orgs = []
+        for values in fields:
+            orgs.append(Organization(id=self._store.new_uuid(), name=values["name"],
+                                     slug=values["slug"], domain=values.get("domain"),
+                                     logo_url=values.get("logo_url"),
+                                     external_id=values.get("external_id"),
+                                     metadata=values.get("metadata") or {},
+                                     created_at=now, updated_at=now))
+        prepared.insert_all(orgs)
+        self._store.text.index_new([text_search.indexed("organization", o) for o in orgs],
+                                  keys=[("organization", o.id) for o in orgs])
+        self._store.events.emit_many([("organization.created", records.organization(o), [o.id])
+                                      for o in orgs])
+        return orgs
 
     def refusals(self, fields):
         """(index, Conflict) for every one of `fields` that create_many would refuse: a slug
@@ -232,6 +259,17 @@ class Organizations:
     def _check_slug_free(self, slug):
         if prepared.taken(Organization, "slug", [slug]):
             raise _slug_taken(slug)
+
+
+def _fault_of(store):
+    """A new Unavailable for each ask when `error` means the storage cannot serve now (an
+    Unavailable itself: the write lock out of reach), else None: what GroupCommit tells
+    every caller of a group that such an error stopped."""
+    def fault(error):
+        if isinstance(error, Unavailable):
+            return Unavailable(error.message, cause=error.cause)
+        return store.storage_fault(error)
+    return fault
 
 
 def _slug_taken(slug):

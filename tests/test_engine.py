@@ -14,7 +14,10 @@ import goldenrecord
 from goldenrecord import search
 from goldenrecord.settings import ConfigError, DatabaseConfig
 from goldenrecord.store import BackupError, Store, engine_for
-from goldenrecord.store.migrations import LATEST
+from goldenrecord.store.migrations import LATEST, MIGRATIONS
+
+# The versions in order: a number left out (kept for another branch's migration) is skipped.
+VERSIONS = [version for version, _, _ in MIGRATIONS]
 from goldenrecord.store.models import Organization
 from goldenrecord.store.sqlite import SqliteEngine
 
@@ -57,7 +60,7 @@ def test_migrate_applies_each_migration_once_and_says_the_version(tmp_path, cloc
     store = Store(SqliteEngine(tmp_path / "m.db"), clock=clock)
     try:
         assert store.schema_version() == 0
-        assert store.engine.migrate(clock()) == list(range(1, LATEST + 1))
+        assert store.engine.migrate(clock()) == VERSIONS
         assert store.engine.migrate(clock()) == []
         assert store.engine.schema_version() == LATEST
     finally:
@@ -122,7 +125,7 @@ def test_the_watch_token_moves_on_each_commit_and_only_then(opened):
 def test_pending_migrations_are_read_without_writing(tmp_path, clock):
     store = Store(SqliteEngine(tmp_path / "p.db"), clock=clock)
     try:
-        assert store.engine.pending_migrations() == list(range(1, LATEST + 1))
+        assert store.engine.pending_migrations() == VERSIONS
         assert store.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
         store.migrate()
         assert store.engine.pending_migrations() == []

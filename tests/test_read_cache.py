@@ -59,6 +59,30 @@ def test_other_commits_cost_one_counter_read_not_the_row(client, admin, make, st
     assert len(statements) == 1 and "search_generation" in statements[0]
 
 
+@pytest.mark.sqlite_only
+def test_creating_organizations_keeps_the_reads_of_the_others(client, admin, make, store):
+    """A create changes no stored organization (migration m0028's counter stands still):
+    reads during a flow of creates stay in memory."""
+    org = make.org(name="Acme")
+    _name(client, admin, org["id"])
+    created = client.simulate_post(ORGS, json={"name": "Another", "slug": "another"},
+                                   headers=admin)
+    assert_envelope(created, 201)
+    _, statements = _statements(store, lambda: _name(client, admin, org["id"]))
+    assert len(statements) == 1 and "search_generation" in statements[0]
+
+
+def test_a_create_does_not_hide_a_change_committed_with_it(client, admin, make, store):
+    """One transaction that creates an organization and renames another: the rename is
+    seen, whatever the create did to the counters."""
+    org = make.org(name="Acme")
+    _name(client, admin, org["id"])
+    with write_transaction():
+        store.organizations.create_many([{"name": "Created", "slug": "created"}])
+        store.organizations.update(org["id"], {"name": "Renamed"})
+    assert _name(client, admin, org["id"]) == "Renamed"
+
+
 def test_changes_through_the_api_are_seen_at_once(client, admin, make):
     org = make.org(name="Acme")
     assert _name(client, admin, org["id"]) == "Acme"

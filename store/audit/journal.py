@@ -37,7 +37,8 @@ class Note:
     """One change: its action, target and organization, and the changed fields
     (camelCase name -> {"before": ..., "after": ...})."""
 
-    __slots__ = ("action", "target_type", "target_id", "organization_id", "changes", "metadata")
+    __slots__ = ("action", "target_type", "target_id", "organization_id", "changes", "metadata",
+                 "context")
 
     def __init__(self, action, target_type, target_id, organization_id, changes, metadata=None):
         self.action = action
@@ -46,6 +47,7 @@ class Note:
         self.organization_id = organization_id
         self.changes = changes
         self.metadata = metadata or {}
+        self.context = None  # who made it, when not the current context (`attribute`)
 
 
 class _Open(threading.local):
@@ -199,6 +201,18 @@ def _named(row_action, event_type):
     """The row's own name when it is more specific than the event's (a role change)."""
     return row_action if row_action.rsplit(".", 1)[1] not in ("created", "updated", "deleted") \
         else event_type
+
+
+def attribute(target_type, contexts):
+    """Mark the open transaction's notes about `target_type` rows whose ids `contexts`
+    maps (id -> store.audit.context.Context) as made in those contexts: a group commit
+    (store/grouped.py) writes several requests' changes in one transaction, each one its
+    own actor's."""
+    if not recording():
+        return
+    for note in _open.notes:
+        if note.target_type == target_type and note.target_id in contexts:
+            note.context = contexts[note.target_id]
 
 
 def record(note):

@@ -39,13 +39,15 @@ class AuditLog:
 
     def write(self, notes):
         """Store `notes` as entries after the last one, in the current transaction, as the
-        current actor's (store/audit/context.py); returns the last one's number."""
+        current actor's (store/audit/context.py) unless a note names its own; returns the last
+        one's number."""
         connection = database.connection()
         seq, prev = self._head(connection)
-        context = current()
+        current_context = current()
         created_at = stamp(self._store.now())
         rows = []
         for note in notes:
+            context = note.context or current_context
             seq += 1
             row = {"seq": seq, "id": self._store.new_id("audit"), "created_at": created_at,
                    "action": note.action, "actor_type": context.actor.kind,

@@ -20,7 +20,8 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0018_search_folding, m0019_events_audit,
                m0020_search_at_scale, m0021_joining, m0022_workos_orgs,
                m0023_scim, m0024_group_roles, m0025_scim_users,
-               m0026_webhook_secret_grace, m0027_search_term_ids)
+               m0026_webhook_secret_grace, m0027_search_term_ids,
+               m0028_organization_rows)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -50,6 +51,7 @@ MIGRATIONS = [
     (25, "scim_users", m0025_scim_users),
     (26, "webhook_secret_grace", m0026_webhook_secret_grace),
     (27, "search_term_ids", m0027_search_term_ids),
+    (28, "organization_rows", m0028_organization_rows),
 ]
 
 LATEST = MIGRATIONS[-1][0]
