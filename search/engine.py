@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import heapq
 import re
 
-from . import forms
+from . import forms, wide
 from .text import tokens
 from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
@@ -197,6 +197,7 @@ class _Alternative:
     kept: int = 0  # letters the typo leaves in place at the start (see _grade)
     forms: tuple = ()  # the index's other forms of `term` (forms.py), matched with it
     expansion: tuple | None = None  # a PREFIX's indexed terms, when few (see _expansion)
+    wide: bool = False  # a PREFIX of more indexed terms than are expanded (see wide.py)
 
 
 def _alternatives(db, token, last, edits, room):
@@ -204,7 +205,10 @@ def _alternatives(db, token, last, edits, room):
     within `edits`, found among at most `room` typo candidates."""
     found = [_Alternative(token, EXACT)]
     if last:
-        found.append(_Alternative(token, PREFIX, expansion=_expansion(db, token)))
+        terms = _expansion(db, token)
+        few = 0 < len(terms) <= MAX_EXPANSION
+        found.append(_Alternative(token, PREFIX, expansion=terms if few else None,
+                                  wide=len(terms) > MAX_EXPANSION))
     if edits and room:
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
@@ -223,16 +227,16 @@ def _alternatives(db, token, last, edits, room):
 
 
 def _expansion(db, prefix):
-    """The indexed terms that begin with `prefix` (itself included), or None when there
-    are more than MAX_EXPANSION, or none: FTS5 merges every doclist of a prefix query
-    before its first row (tens of ms for a word in most rows), where an OR of terms is
-    read lazily. With none known, FTS5 is asked (cheap then: its doclists are short or
-    empty), so a row written around the store is still found by a prefix of its own."""
+    """The indexed terms that begin with `prefix` (itself included), up to one more than
+    MAX_EXPANSION. Up to that many, the prefix is asked as those terms: FTS5 merges every
+    doclist of a prefix query before its first row (tens of ms for a word in most rows),
+    where an OR of terms is read lazily. More, and it is "wide" (wide.py). With none
+    known, FTS5 is asked (cheap then: its doclists are short or empty), so a row written
+    around the store is still found by a prefix of its own."""
     end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    terms = tuple(row[0] for row in db.execute_sql(
+    return tuple(row[0] for row in db.execute_sql(
         f"SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT {MAX_EXPANSION + 1}",
         (prefix, end)))
-    return terms if 0 < len(terms) <= MAX_EXPANSION else None
 
 
 def _match_expression(groups):
@@ -341,17 +345,28 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
         return Found([], 0, set())
     groups = _query_groups(db, query_tokens)
     condition = f" AND ({where})" if where else ""
+    wide_prefix = wide.is_wide(groups)
+    if wide_prefix:  # few rows hold the other words: rank those
+        found = wide.candidates(db, kind, groups, condition, params, count, limit, after)
+        if found is not None:
+            return found
     base = (f"FROM {table}_fts f CROSS JOIN {table} d ON d.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ?{condition}")
     # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
     # filter's index (verified organizations) and probe the FTS index once per row.
-    total, capped = (_count(db, base, _match_expression(groups), params) if count
-                     else (None, False))
+    total, capped = None, False
+    if count:  # a wide prefix is counted on a walk if it can be: FTS5 would merge it whole
+        counted = wide.count(db, kind, groups, condition, params) if wide_prefix else None
+        total, capped = counted or _count(db, base, _match_expression(groups), params)
     keys = []
     for head, match in _heads(db, kind, groups, after):
         room = limit + 1 - len(keys)
         if head is None:  # the typo tier, graded in Python
             keys += _typo_keys(db, kind, groups, base, match, params, after, room)
+        elif wide_prefix and head[0] in (2, 3):  # the prefix's tiers: FTS5 only if need be
+            walked = wide.walk(db, kind, groups, condition, params, head, after, room)
+            keys += (walked if walked is not None
+                     else _seek(db, tie_column, base, match, params, head, after, room))
         else:
             # a prefix left to FTS5 (one standing for too many terms to expand) makes each
             # of the walk's look-ups merge its doclists again: it is sorted instead
@@ -365,8 +380,13 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
             break
     more = len(keys) > limit
     keys = keys[:limit]
-    terms = {(a.term, a.quality) for group in groups for a in group}
-    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None, capped)
+    return Found([key[-1] for key in keys], total, used_terms(groups),
+                 keys[-1] if more else None, capped)
+
+
+def used_terms(groups):
+    """The (indexed term, quality) pairs a query used, for highlighting (`spans`)."""
+    return {(a.term, a.quality) for group in groups for a in group}
 
 
 def _count(db, base, match, params):
@@ -499,13 +519,18 @@ def _typo_keys(db, kind, groups, base, match, params, after, room):
     keys = []
     for row in rows:
         doc_tokens = set(tokens(" ".join(v for v in row[1:] if v)))
-        grades = [_grade(doc_tokens, group) for group in groups]
         tie = row[1 + columns.index(tie_column)] or ""
-        key = (TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades),
-               len(tie), row[0])
+        key = typo_key(doc_tokens, groups, len(tie), row[0])
         if after is None or key > tuple(after):
             keys.append(key)
     return heapq.nsmallest(room, keys)
+
+
+def typo_key(doc_tokens, groups, size, row_id):
+    """The rank key of a typo match holding `doc_tokens`, `size` long in its tie column:
+    fewer typos first, then the longer kept starts of its typo'd words (`_grade`)."""
+    grades = [_grade(doc_tokens, group) for group in groups]
+    return (TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades), size, row_id)
 
 
 def spans(text, terms):

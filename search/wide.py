@@ -1,0 +1,154 @@
+"""Prefixes standing for many indexed terms (`o`, `org` where a million domains begin
+`org…`): matched without FTS5's prefix query where it can be.
+
+FTS5 answers `"org"*` by merging the doclist of every term with that prefix before it
+yields a row, and does so again for every look-up by rowid: 585 ms at 1M organizations
+for `org`, even for one row. A prefix of few terms is asked as those terms (engine.py,
+`_expansion`); one of more than MAX_EXPANSION is matched here instead, from the rows'
+own texts, folded by `tokens` as the query is (so the match is the one the full-text
+index makes; see docs/search.md):
+
+- With other words in the query that few rows hold (fewer than DENSE_TIER full-text
+  matches), those rows are every candidate: each is ranked in Python (`row_key`), the
+  total counted among them.
+- Otherwise the prefix tiers are walked in rank order (migration 20's index), each row
+  ranked in Python, a cheap SQL test first passing only rows whose text may hold the
+  prefix — at most WALK_ROWS rows, like the full-text walk. The total is counted on the
+  same walk. When the walk cannot settle a tier (its matches are sparse in rank order),
+  FTS5's prefix query takes over for it, as before: bounded only by the prefix's doclists.
+"""
+import heapq
+
+from . import engine
+from .text import tokens
+
+
+def is_wide(groups):
+    """Whether the query's last word is a prefix of more terms than are expanded."""
+    return any(a.wide for a in groups[-1])
+
+
+def row_key(kind, groups, texts, size, row_id):
+    """The rank key `engine.find` gives the row of `kind` whose indexed texts (in KINDS
+    order) are `texts`, or None when it does not match: the tiers of `engine._tiers`,
+    read from the row's tokens instead of asked of FTS5."""
+    _, columns, _, _ = engine.KINDS[kind]
+    per_column = [set(tokens(text)) for text in texts]
+    everywhere = set().union(*per_column)
+    primary = set().union(*(per_column[columns.index(c)] for c in engine.PRIMARY[kind]))
+    plain = (engine.EXACT, engine.PREFIX)
+    for tier, held, qualities in ((0, primary, (engine.EXACT,)), (1, everywhere, (engine.EXACT,)),
+                                  (2, primary, plain), (3, everywhere, plain)):
+        if _holds(groups, held, qualities):
+            return (tier, 0, 0, size, row_id)
+    if _holds(groups, everywhere, (*plain, engine.TYPO)):
+        return engine.typo_key(everywhere, groups, size, row_id)
+    return None
+
+
+def _holds(groups, held, qualities):
+    """Whether every group has an alternative of one of `qualities` among the tokens
+    `held` (a prefix also matches the term itself, as FTS5's does)."""
+    return all(any(_hit(a, held) for a in group if a.quality in qualities) for group in groups)
+
+
+def _hit(alternative, held):
+    if alternative.quality == engine.PREFIX:
+        return any(token.startswith(alternative.term) for token in held)
+    return alternative.term in held
+
+
+def candidates(db, kind, groups, condition, params, count, limit, after):
+    """A `Found` ranked among the rows holding the query's other words, when those are
+    fewer than DENSE_TIER; else None (none: the last word alone, or common words)."""
+    if len(groups) < 2:
+        return None
+    table, columns, tie_column, _ = engine.KINDS[kind]
+    rest = engine._match_expression(groups[:-1])
+    if engine._dense(db, table, rest):
+        return None
+    rows = db.execute_sql(
+        f"SELECT {_length(tie_column)}, d.id, {_texts(columns)} FROM {table}_fts f "
+        f"CROSS JOIN {table} d ON d.rowid = f.rowid WHERE {table}_fts MATCH ?{condition}",
+        (rest, *params))
+    keys = [key for size, row_id, *texts in rows
+            if (key := row_key(kind, groups, texts, size, row_id)) is not None]
+    matched = len(keys)
+    page = heapq.nsmallest(limit + 1, (k for k in keys if after is None or k > tuple(after)))
+    more = len(page) > limit
+    page = page[:limit]
+    total, capped = ((min(matched, engine.TOTAL_CAP), matched > engine.TOTAL_CAP) if count
+                     else (None, False))
+    return engine.Found([key[-1] for key in page], total, engine.used_terms(groups),
+                        page[-1] if more else None, capped)
+
+
+def walk(db, kind, groups, condition, params, head, after, room):
+    """What `engine._walk` returns for a tier of the wide prefix (tier 2 or 3): its rows
+    in rank order among the next WALK_ROWS rows, ranked in Python; None when those held
+    fewer than `room` (the caller sorts FTS5's matches then)."""
+    table, columns, tie_column, _ = engine.KINDS[kind]
+    length = _length(tie_column)
+    seek, values = engine._past(length, head, after)
+    within, limits = _within(db, table, length, seek, values)
+    test, tested = _may_hold(columns, groups[-1])
+    rows = db.execute_sql(
+        f"SELECT {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
+        f"{table}_rank_order WHERE 1{seek}{within}{condition} AND {test} ORDER BY 1, 2",
+        (*values, *limits, *params, *tested))
+    keys = []
+    for size, row_id, *texts in rows:
+        key = row_key(kind, groups, texts, size, row_id)
+        if key is not None and key[:3] == head:
+            keys.append(key)
+            if len(keys) == room:
+                return keys
+    return keys if not limits else None
+
+
+def count(db, kind, groups, condition, params):
+    """(total, capped) as `engine._count` gives them, from the first WALK_ROWS rows in
+    rank order when more than TOTAL_CAP of them match; else None (FTS5 counts then)."""
+    table, columns, tie_column, _ = engine.KINDS[kind]
+    length = _length(tie_column)
+    within, limits = _within(db, table, length, "", ())
+    rows = db.execute_sql(
+        f"SELECT {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
+        f"{table}_rank_order WHERE 1{within}{condition} ORDER BY 1, 2",
+        (*limits, *params))
+    matched = 0
+    for size, row_id, *texts in rows:
+        if row_key(kind, groups, texts, size, row_id) is not None:
+            matched += 1
+            if matched > engine.TOTAL_CAP:
+                return engine.TOTAL_CAP, True
+    return None if limits else (matched, False)
+
+
+def _within(db, table, length, seek, values):
+    """The condition bounding a walk to the next WALK_ROWS rows in rank order past `seek`,
+    and its values: none when fewer rows are left."""
+    bound = db.execute_sql(f"SELECT {length}, d.id FROM {table} d INDEXED BY {table}_rank_order "
+                           f"WHERE 1{seek} ORDER BY 1, 2 LIMIT 1 OFFSET {engine.WALK_ROWS - 1}",
+                           values).fetchone()
+    if bound is None:
+        return "", ()
+    return f" AND ({length}, d.id) <= (?, ?)", tuple(bound)
+
+
+def _may_hold(columns, group):
+    """An SQL test passing every row whose tokens may begin with the group's prefix, and
+    its values: the prefix within the lower-cased text, or any character outside
+    printable ASCII (folding may change such text; those rows are ranked in Python). An
+    ASCII text's tokens are its lower-cased runs of letters and digits."""
+    prefix = next(a.term for a in group if a.wide)
+    text = " || ' ' || ".join(f"coalesce(d.{c}, '')" for c in columns)
+    return f"(instr(lower({text}), ?) > 0 OR {text} GLOB '*[^ -~]*')", (prefix,)
+
+
+def _length(tie_column):
+    return f"coalesce(length(d.{tie_column}), 0)"
+
+
+def _texts(columns):
+    return ", ".join(f"d.{c}" for c in columns)
