@@ -358,24 +358,15 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     if count:  # a wide prefix is counted on a walk if it can be: FTS5 would merge it whole
         counted = wide.count(db, kind, groups, condition, params) if wide_prefix else None
         total, capped = counted or _count(db, base, _match_expression(groups), params)
+    # a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask
+    plan = _Plan(db, kind, groups, condition, params, base, not count or capped, wide_prefix)
     keys = []
-    for head, match in _heads(db, kind, groups, after):
+    for head, match in _heads(kind, groups, after):
         room = limit + 1 - len(keys)
-        if head is None:  # the typo tier, graded in Python
-            keys += _typo_keys(db, kind, groups, base, match, params, after, room)
-        elif wide_prefix and head[0] in (2, 3):  # the prefix's tiers: FTS5 only if need be
-            walked = wide.walk(db, kind, groups, condition, params, head, after, room)
-            keys += (walked if walked is not None
-                     else _seek(db, tie_column, base, match, params, head, after, room))
+        if head is None:
+            keys += plan.typo_tier(match, after, room)
         else:
-            # a prefix left to FTS5 (one standing for too many terms to expand) makes each
-            # of the walk's look-ups merge its doclists again: it is sorted instead
-            # (a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask)
-            walked = (_walk(db, kind, condition, match, params, head, after, room)
-                      if "*" not in match and (not count or capped)
-                      and _dense(db, table, match) else None)
-            keys += (walked if walked is not None
-                     else _seek(db, tie_column, base, match, params, head, after, room))
+            keys += plan.tier(head, match, after, room)
         if len(keys) > limit:
             break
     more = len(keys) > limit
@@ -422,30 +413,83 @@ def _tiers(kind, groups):
     return found
 
 
-def _heads(db, kind, groups, after):
+def _heads(kind, groups, after):
     """(head, FTS expression) pairs, best first, splitting the matches without overlap:
     `head` is the rank keys' first three numbers (tier, typos, unkept), shared by every
     match of the expression, so that its order within is (tie length, id) — or None for
-    a typo tier whose matches are graded one by one in Python. Heads before `after`'s are
-    left out.
-
-    A large typo tier whose typos are all in one query word (a misspelt common word) is
-    split by that word's grade instead (`_typo_grades`), so it is sought or walked like
-    the other tiers rather than every match read and graded.
-    """
-    table = KINDS[kind][0]
+    the typo tier (`_Plan.typo_tier`). Heads before `after`'s are left out."""
     for tier, match in _tiers(kind, groups):
-        if after is not None and tier < after[0]:
-            continue
-        graded = _typo_grades(groups) if tier == TYPO_TIER and _dense(db, table, match) else None
-        if tier != TYPO_TIER:
-            yield (tier, 0, 0), match
-        elif graded is None:
-            yield None, match
-        else:
-            for head, expression in graded:
-                if after is None or head >= tuple(after[:3]):
-                    yield head, expression
+        if after is None or tier >= after[0]:
+            yield ((tier, 0, 0) if tier != TYPO_TIER else None), match
+
+
+class _Plan:
+    """How `find` reads each tier of one query: sorted when it has few full-text matches,
+    walked in rank order when many (and the caller's total allows it: `may_walk`)."""
+
+    def __init__(self, db, kind, groups, condition, params, base, may_walk, wide_prefix):
+        self.db, self.kind, self.groups = db, kind, groups
+        self.condition, self.params, self.base = condition, params, base
+        self.may_walk, self.wide_prefix = may_walk, wide_prefix
+        self.table, _, self.tie_column, _ = KINDS[kind]
+
+    def tier(self, head, match, after, room):
+        """Up to `room` rank keys of the tier `match` (all sharing `head`) past `after`."""
+        if self.wide_prefix and head[0] in (2, 3):  # the wide prefix's tiers (wide.py)
+            walked = wide.walk(self.db, self.kind, self.groups, self.condition, self.params,
+                               head, after, room)
+            if walked is not None:
+                return walked
+        elif self.may_walk and "*" not in match:
+            # (a prefix left to FTS5 would make each of the walk's look-ups merge its
+            # doclists again: it is sorted instead)
+            length = f"coalesce(length(d.{self.tie_column}), 0)"
+            seek, values = _past(length, head, after)
+            few = self._few(match, [length, "d.id"], f"{seek} ORDER BY 1, 2 LIMIT {room}",
+                            values)
+            if few is not None:  # (sorted again: a subquery's order is SQLite's choice)
+                return sorted((*head, size, row_id) for size, row_id in few)
+            walked = _walk(self.db, self.kind, self.condition, match, self.params, head,
+                           after, room)
+            if walked is not None:
+                return walked
+        return _seek(self.db, self.tie_column, self.base, match, self.params, head, after, room)
+
+    def typo_tier(self, match, after, room):
+        """Up to `room` rank keys of the typo tier past `after`: its matches graded in
+        Python — or, when they are many and their typos all in one query word (a misspelt
+        common word), split by that word's grade (`_typo_grades`), each grade sought or
+        walked like the other tiers rather than every match read and graded."""
+        graded = _typo_grades(self.groups)
+        if graded is None:
+            return _typo_keys(self.db, self.kind, self.groups, self.base, match, self.params,
+                              after, room)
+        few = self._few(match, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])], "", ())
+        if few is not None:
+            return _typo_graded(self.kind, self.groups, few, after, room)
+        keys = []
+        for head, expression in graded:
+            if after is None or head >= tuple(after[:3]):
+                keys += self.tier(head, expression, after, room - len(keys))
+                if len(keys) >= room:
+                    break
+        return keys
+
+    def _few(self, match, columns, rest, values):
+        """The rows of `columns` (SQL over the table `d`) among the full-text
+        matches of `match` that pass the caller's filters, then `rest` (a seek, an order)
+        with `values` — or None when `match` has DENSE_TIER full-text matches or more:
+        the count and the rows in one statement, where `_dense` and `_seek` took two.
+        (The count comes first; the rows are read only below the bound.)"""
+        table, bound = self.table, DENSE_TIER
+        nulls = ", NULL" * (len(columns) - 1)  # the count's row is as wide as the others
+        rows = self.db.execute_sql(
+            f"WITH m AS MATERIALIZED (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? "
+            f"LIMIT {bound}) SELECT count(*){nulls} FROM m UNION ALL SELECT * FROM "
+            f"(SELECT {', '.join(columns)} FROM m CROSS JOIN {table} d ON d.rowid = m.rowid "
+            f"WHERE (SELECT count(*) FROM m) < {bound}{self.condition}{rest})",
+            (match, *self.params, *values)).fetchall()
+        return rows[1:] if rows[0][0] < bound else None
 
 
 def _typo_grades(groups):
@@ -513,9 +557,15 @@ def _past(length, head, after):
 def _typo_keys(db, kind, groups, base, match, params, after, room):
     """Up to `room` rank keys of the typo tier past `after`: graded in Python (fewer
     typos, then the longer kept start of each typo'd word) over every typo match."""
-    _, columns, tie_column, _ = KINDS[kind]
+    columns = KINDS[kind][1]
     rows = db.execute_sql(f"SELECT d.id, {', '.join('d.' + c for c in columns)} {base}",
                           (match, *params))
+    return _typo_graded(kind, groups, rows, after, room)
+
+
+def _typo_graded(kind, groups, rows, after, room):
+    """The first `room` rank keys past `after` of typo matches `rows` (id, indexed texts)."""
+    _, columns, tie_column, _ = KINDS[kind]
     keys = []
     for row in rows:
         doc_tokens = set(tokens(" ".join(v for v in row[1:] if v)))
