@@ -457,14 +457,18 @@ class _Plan:
 
     def typo_tier(self, match, after, room):
         """Up to `room` rank keys of the typo tier past `after`: its matches graded in
-        Python — or, when they are many and their typos all in one query word (a misspelt
-        common word), split by that word's grade (`_typo_grades`), each grade sought or
-        walked like the other tiers rather than every match read and graded."""
+        Python — or, when their typos are all in one query word and they are many (a
+        misspelt common word) or come from many typos (a number: `0000123` is within 2
+        edits of a thousand numbers), split by that word's grade (`_typo_grades`), each
+        grade sought or walked like the other tiers, best first, until the page is full,
+        rather than every match read and graded."""
         graded = _typo_grades(self.groups)
         if graded is None:
             return _typo_keys(self.db, self.kind, self.groups, self.base, match, self.params,
                               after, room)
-        few = self._few(match, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])], "", ())
+        typos = sum(a.quality == TYPO for group in self.groups for a in group)
+        few = (self._few(match, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])], "", ())
+               if typos <= MAX_EXPANSION else None)
         if few is not None:
             return _typo_graded(self.kind, self.groups, few, after, room)
         keys = []

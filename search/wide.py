@@ -138,12 +138,14 @@ def _within(db, table, length, seek, values):
 
 def _may_hold(columns, group):
     """An SQL test passing every row whose tokens may begin with the group's prefix, and
-    its values: the prefix within the lower-cased text, or any character outside
-    printable ASCII (folding may change such text; those rows are ranked in Python). An
-    ASCII text's tokens are its lower-cased runs of letters and digits."""
+    its values: the prefix within the lower-cased text, or a text that is not ASCII
+    (more bytes than characters: folding may change such text; those rows are ranked in
+    Python). An ASCII text's tokens are its lower-cased runs of letters and digits. (A
+    GLOB for the non-ASCII characters cost 5 µs a row, this 0.4.)"""
     prefix = next(a.term for a in group if a.wide)
     text = " || ' ' || ".join(f"coalesce(d.{c}, '')" for c in columns)
-    return f"(instr(lower({text}), ?) > 0 OR {text} GLOB '*[^ -~]*')", (prefix,)
+    return (f"(instr(lower({text}), ?) > 0 OR length({text}) < length(CAST({text} AS BLOB)))",
+            (prefix,))
 
 
 def _length(tie_column):
