@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import heapq
 import re
 
-from . import forms, wide
+from . import forms, ranked, wide
 from .text import tokens
 from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
@@ -42,6 +42,10 @@ DENSE_TIER = 2000  # above TOTAL_CAP: a total counted whole rules a dense tier o
 MAX_EXPANSION = 40
 # Rows a walk reads in rank order before it gives up for a sort (see `_walk`).
 WALK_ROWS = 2000
+# A query with fewer full-text matches than this has them all read in one statement and
+# ranked in Python (ranked.py) rather than asked of FTS5 tier by tier: most typed queries
+# (a name, a typo in one) have a handful.
+RANKED_IN_PYTHON = 64
 EXACT, PREFIX, TYPO = 0, 1, 2
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -348,8 +352,12 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     wide_prefix = wide.is_wide(groups)
     if wide_prefix:  # few rows hold the other words: rank those
         found = wide.candidates(db, kind, groups, condition, params, count, limit, after)
-        if found is not None:
-            return found
+    else:  # few matches: rank them all
+        found = ranked.found(db, kind, groups, _match_expression(groups), condition, params,
+                             min(RANKED_IN_PYTHON, DENSE_TIER), count=count, limit=limit,
+                             after=after)
+    if found is not None:
+        return found
     base = (f"FROM {table}_fts f CROSS JOIN {table} d ON d.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ?{condition}")
     # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
@@ -385,14 +393,6 @@ def _count(db, base, match, params):
     counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {TOTAL_CAP + 1})",
                               (match, *params)).fetchone()
     return min(counted, TOTAL_CAP), counted > TOTAL_CAP
-
-
-def _dense(db, table, match):
-    """Whether the tier `match` has DENSE_TIER full-text matches or more (before filters:
-    the walk applies those as it goes)."""
-    counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE "
-                              f"{table}_fts MATCH ? LIMIT {DENSE_TIER})", (match,)).fetchone()
-    return counted >= DENSE_TIER
 
 
 def _tiers(kind, groups):
@@ -445,8 +445,9 @@ class _Plan:
             # doclists again: it is sorted instead)
             length = f"coalesce(length(d.{self.tie_column}), 0)"
             seek, values = _past(length, head, after)
-            few = self._few(match, [length, "d.id"], f"{seek} ORDER BY 1, 2 LIMIT {room}",
-                            values)
+            few = matches_below(self.db, self.table, self.condition, self.params, match,
+                                DENSE_TIER, [length, "d.id"],
+                                f"{seek} ORDER BY 1, 2 LIMIT {room}", values)
             if few is not None:  # (sorted again: a subquery's order is SQLite's choice)
                 return sorted((*head, size, row_id) for size, row_id in few)
             walked = _walk(self.db, self.kind, self.condition, match, self.params, head,
@@ -467,7 +468,8 @@ class _Plan:
             return _typo_keys(self.db, self.kind, self.groups, self.base, match, self.params,
                               after, room)
         typos = sum(a.quality == TYPO for group in self.groups for a in group)
-        few = (self._few(match, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])], "", ())
+        few = (matches_below(self.db, self.table, self.condition, self.params, match,
+                             DENSE_TIER, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])])
                if typos <= MAX_EXPANSION else None)
         if few is not None:
             return _typo_graded(self.kind, self.groups, few, after, room)
@@ -479,21 +481,21 @@ class _Plan:
                     break
         return keys
 
-    def _few(self, match, columns, rest, values):
-        """The rows of `columns` (SQL over the table `d`) among the full-text
-        matches of `match` that pass the caller's filters, then `rest` (a seek, an order)
-        with `values` — or None when `match` has DENSE_TIER full-text matches or more:
-        the count and the rows in one statement, where `_dense` and `_seek` took two.
-        (The count comes first; the rows are read only below the bound.)"""
-        table, bound = self.table, DENSE_TIER
-        nulls = ", NULL" * (len(columns) - 1)  # the count's row is as wide as the others
-        rows = self.db.execute_sql(
-            f"WITH m AS MATERIALIZED (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? "
-            f"LIMIT {bound}) SELECT count(*){nulls} FROM m UNION ALL SELECT * FROM "
-            f"(SELECT {', '.join(columns)} FROM m CROSS JOIN {table} d ON d.rowid = m.rowid "
-            f"WHERE (SELECT count(*) FROM m) < {bound}{self.condition}{rest})",
-            (match, *self.params, *values)).fetchall()
-        return rows[1:] if rows[0][0] < bound else None
+
+def matches_below(db, table, condition, params, match, bound, columns, rest="", values=()):
+    """The rows of `columns` (SQL over the table `d`) among the full-text matches of
+    `match` that pass the caller's `condition` (with `params`), then `rest` (a seek, an
+    order) with `values` — or None when `match` has `bound` full-text matches or more:
+    the count and the rows in one statement, where a count and a sort took two. (The
+    count comes first; the rows are read only below the bound.)"""
+    nulls = ", NULL" * (len(columns) - 1)  # the count's row is as wide as the others
+    rows = db.execute_sql(
+        f"WITH m AS MATERIALIZED (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? "
+        f"LIMIT {bound}) SELECT count(*){nulls} FROM m UNION ALL SELECT * FROM "
+        f"(SELECT {', '.join(columns)} FROM m CROSS JOIN {table} d ON d.rowid = m.rowid "
+        f"WHERE (SELECT count(*) FROM m) < {bound}{condition}{rest})",
+        (match, *params, *values)).fetchall()
+    return rows[1:] if rows[0][0] < bound else None
 
 
 def _typo_grades(groups):

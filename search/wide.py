@@ -9,7 +9,7 @@ own texts, folded by `tokens` as the query is (so the match is the one the full-
 index makes; see docs/search.md):
 
 - With other words in the query that few rows hold (fewer than DENSE_TIER full-text
-  matches), those rows are every candidate: each is ranked in Python (`row_key`), the
+  matches), those rows are every candidate: each is ranked in Python (ranked.py), the
   total counted among them.
 - Otherwise the prefix tiers are walked in rank order (migration 20's index), each row
   ranked in Python, a cheap SQL test first passing only rows whose text may hold the
@@ -17,10 +17,7 @@ index makes; see docs/search.md):
   same walk. When the walk cannot settle a tier (its matches are sparse in rank order),
   FTS5's prefix query takes over for it, as before: bounded only by the prefix's doclists.
 """
-import heapq
-
-from . import engine
-from .text import tokens
+from . import engine, ranked
 
 
 def is_wide(groups):
@@ -28,59 +25,13 @@ def is_wide(groups):
     return any(a.wide for a in groups[-1])
 
 
-def row_key(kind, groups, texts, size, row_id):
-    """The rank key `engine.find` gives the row of `kind` whose indexed texts (in KINDS
-    order) are `texts`, or None when it does not match: the tiers of `engine._tiers`,
-    read from the row's tokens instead of asked of FTS5."""
-    _, columns, _, _ = engine.KINDS[kind]
-    per_column = [set(tokens(text)) for text in texts]
-    everywhere = set().union(*per_column)
-    primary = set().union(*(per_column[columns.index(c)] for c in engine.PRIMARY[kind]))
-    plain = (engine.EXACT, engine.PREFIX)
-    for tier, held, qualities in ((0, primary, (engine.EXACT,)), (1, everywhere, (engine.EXACT,)),
-                                  (2, primary, plain), (3, everywhere, plain)):
-        if _holds(groups, held, qualities):
-            return (tier, 0, 0, size, row_id)
-    if _holds(groups, everywhere, (*plain, engine.TYPO)):
-        return engine.typo_key(everywhere, groups, size, row_id)
-    return None
-
-
-def _holds(groups, held, qualities):
-    """Whether every group has an alternative of one of `qualities` among the tokens
-    `held` (a prefix also matches the term itself, as FTS5's does)."""
-    return all(any(_hit(a, held) for a in group if a.quality in qualities) for group in groups)
-
-
-def _hit(alternative, held):
-    if alternative.quality == engine.PREFIX:
-        return any(token.startswith(alternative.term) for token in held)
-    return alternative.term in held
-
-
 def candidates(db, kind, groups, condition, params, count, limit, after):
     """A `Found` ranked among the rows holding the query's other words, when those are
     fewer than DENSE_TIER; else None (none: the last word alone, or common words)."""
     if len(groups) < 2:
         return None
-    table, columns, tie_column, _ = engine.KINDS[kind]
-    rest = engine._match_expression(groups[:-1])
-    if engine._dense(db, table, rest):
-        return None
-    rows = db.execute_sql(
-        f"SELECT {_length(tie_column)}, d.id, {_texts(columns)} FROM {table}_fts f "
-        f"CROSS JOIN {table} d ON d.rowid = f.rowid WHERE {table}_fts MATCH ?{condition}",
-        (rest, *params))
-    keys = [key for size, row_id, *texts in rows
-            if (key := row_key(kind, groups, texts, size, row_id)) is not None]
-    matched = len(keys)
-    page = heapq.nsmallest(limit + 1, (k for k in keys if after is None or k > tuple(after)))
-    more = len(page) > limit
-    page = page[:limit]
-    total, capped = ((min(matched, engine.TOTAL_CAP), matched > engine.TOTAL_CAP) if count
-                     else (None, False))
-    return engine.Found([key[-1] for key in page], total, engine.used_terms(groups),
-                        page[-1] if more else None, capped)
+    return ranked.found(db, kind, groups, engine._match_expression(groups[:-1]), condition,
+                        params, engine.DENSE_TIER, count=count, limit=limit, after=after)
 
 
 def walk(db, kind, groups, condition, params, head, after, room):
@@ -98,7 +49,7 @@ def walk(db, kind, groups, condition, params, head, after, room):
         (*values, *limits, *params, *tested))
     keys = []
     for size, row_id, *texts in rows:
-        key = row_key(kind, groups, texts, size, row_id)
+        key = ranked.row_key(kind, groups, texts, size, row_id)
         if key is not None and key[:3] == head:
             keys.append(key)
             if len(keys) == room:
@@ -118,7 +69,7 @@ def count(db, kind, groups, condition, params):
         (*limits, *params))
     matched = 0
     for size, row_id, *texts in rows:
-        if row_key(kind, groups, texts, size, row_id) is not None:
+        if ranked.row_key(kind, groups, texts, size, row_id) is not None:
             matched += 1
             if matched > engine.TOTAL_CAP:
                 return engine.TOTAL_CAP, True

@@ -23,7 +23,8 @@ ROWS = [("Orbit Labs", "orbit.io"), ("Organic Farms", "organic-farms.com"),
         ("Coral Orgs", "coral.org"), ("Oro", "o.co")]
 QUERIES = ["o", "or", "org", "orb", "ors", "ó", "c", "co", "blue o", "acme or", "acme org",
            "blue org", "zed o", "organization o", "organizaton o", "labs or", "orten s",
-           "nothing o", "org1", "st"]
+           "nothing o", "org1", "st", "orbit labs", "orbti", "organics", "acme orbitla",
+           "blue ocaen", "straße", "strasse orten", "orsted", "oracle partnrs", "zed tow"]
 
 
 @pytest.fixture
@@ -95,6 +96,16 @@ def test_a_wide_prefix_of_a_common_word_never_asks_fts5_for_the_prefix(
         assert len(assert_envelope(first, 200)) == 2
         assert first.json["meta"]["totalCapped"]
         assert not any(f'"{text.split()[-1]}"*' in sql for sql in statements), text
+
+
+# sqlite_only: the plans of SQLite's search
+@pytest.mark.sqlite_only
+def test_few_matches_ranked_in_python_rank_as_fts5_tiers_do(client, admin, rows, monkeypatch):
+    """A query of few matches has them ranked in Python (search/ranked.py); asked of FTS5
+    tier by tier instead, every page, order, total and highlight is the same."""
+    in_python = _answers(client, admin)
+    monkeypatch.setattr(engine, "RANKED_IN_PYTHON", 0)  # never: FTS5's tiers
+    assert _answers(client, admin) == in_python
 
 
 def test_users_are_found_by_a_wide_prefix_as_by_its_terms(client, admin, make, monkeypatch):
