@@ -350,9 +350,12 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     groups = _query_groups(db, query_tokens)
     condition = f" AND ({where})" if where else ""
     wide_prefix = wide.is_wide(groups)
+    found = None
     if wide_prefix:  # few rows hold the other words: rank those
         found = wide.candidates(db, kind, groups, condition, params, count, limit, after)
-    else:  # few matches: rank them all
+    elif _typos(groups) <= MAX_EXPANSION:  # few matches: rank them all
+        # (not with many typo alternatives, a number's: asking FTS5 for the whole
+        # expression costs more than the tiers that end before its typos)
         found = ranked.found(db, kind, groups, _match_expression(groups), condition, params,
                              min(RANKED_IN_PYTHON, DENSE_TIER), count=count, limit=limit,
                              after=after)
@@ -467,10 +470,9 @@ class _Plan:
         if graded is None:
             return _typo_keys(self.db, self.kind, self.groups, self.base, match, self.params,
                               after, room)
-        typos = sum(a.quality == TYPO for group in self.groups for a in group)
         few = (matches_below(self.db, self.table, self.condition, self.params, match,
                              DENSE_TIER, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])])
-               if typos <= MAX_EXPANSION else None)
+               if _typos(self.groups) <= MAX_EXPANSION else None)
         if few is not None:
             return _typo_graded(self.kind, self.groups, few, after, room)
         keys = []
@@ -480,6 +482,11 @@ class _Plan:
                 if len(keys) >= room:
                     break
         return keys
+
+
+def _typos(groups):
+    """How many typo alternatives a query has (a number's are hundreds)."""
+    return sum(a.quality == TYPO for group in groups for a in group)
 
 
 def matches_below(db, table, condition, params, match, bound, columns, rest="", values=()):
