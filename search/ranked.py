@@ -38,28 +38,48 @@ def found(db, kind, groups, match, condition, params, bound, *, count, limit, af
 def row_key(kind, groups, texts, size, row_id):
     """The rank key `engine.find` gives the row of `kind` whose indexed texts (in KINDS
     order) are `texts` and whose tie column is `size` long, or None when it does not
-    match: the tiers of `engine._tiers`, read from the row's tokens."""
+    match: the tiers of `engine._tiers`, read from the row's tokens.
+
+    Each tier asks every query word one thing (its exact term in a primary column; exact
+    anywhere; exact or prefix in a primary column; exact or prefix anywhere; any
+    alternative anywhere): a word's answers are bits, the row's tier the first bit every
+    word has."""
     _, columns, _, _ = engine.KINDS[kind]
-    per_column = [set(tokens(text)) for text in texts]
-    everywhere = set().union(*per_column)
-    primary = set().union(*(per_column[columns.index(c)] for c in engine.PRIMARY[kind]))
-    plain = (engine.EXACT, engine.PREFIX)
-    for tier, held, qualities in ((0, primary, (engine.EXACT,)), (1, everywhere, (engine.EXACT,)),
-                                  (2, primary, plain), (3, everywhere, plain)):
-        if _holds(groups, held, qualities):
-            return (tier, 0, 0, size, row_id)
-    if _holds(groups, everywhere, (*plain, engine.TYPO)):
-        return engine.typo_key(everywhere, groups, size, row_id)
-    return None
+    primary_columns = engine.PRIMARY[kind]
+    primary, everywhere = [], []
+    for column, text in zip(columns, texts):
+        found = tokens(text)
+        everywhere += found
+        if column in primary_columns:
+            primary += found
+    every = _ALL
+    for group in groups:
+        every &= _answers(group, primary, everywhere)
+        if not every:
+            return None
+    tier = (every & -every).bit_length() - 1
+    if tier < engine.TYPO_TIER:
+        return (tier, 0, 0, size, row_id)
+    return engine.typo_key(set(everywhere), groups, size, row_id)
 
 
-def _holds(groups, held, qualities):
-    """Whether every group has an alternative of one of `qualities` among the tokens
-    `held` (a prefix also matches the term itself, as FTS5's does)."""
-    return all(any(_hit(a, held) for a in group if a.quality in qualities) for group in groups)
+# The bits of `_answers`: bit t is tier t's question (see `row_key`).
+_ALL = 0b11111
+_EXACT_PRIMARY, _EXACT = 0b11111, 0b11010
+_PREFIX_PRIMARY, _PREFIX, _TYPO = 0b11100, 0b11000, 0b10000
 
 
-def _hit(alternative, held):
-    if alternative.quality == engine.PREFIX:
-        return any(token.startswith(alternative.term) for token in held)
-    return alternative.term in held
+def _answers(group, primary, everywhere):
+    """The tiers' questions one query word's alternatives answer yes (bits), a prefix
+    also matching the term itself, as FTS5's does."""
+    found = 0
+    for a in group:
+        if a.quality == engine.EXACT:
+            found |= (_EXACT_PRIMARY if a.term in primary else
+                      _EXACT if a.term in everywhere else 0)
+        elif a.quality == engine.PREFIX:
+            found |= (_PREFIX_PRIMARY if any(t.startswith(a.term) for t in primary) else
+                      _PREFIX if any(t.startswith(a.term) for t in everywhere) else 0)
+        elif a.term in everywhere:
+            found |= _TYPO
+    return found
