@@ -59,14 +59,18 @@ def walk(db, kind, groups, condition, params, head, after, room):
 
 def count(db, kind, groups, condition, params):
     """(total, capped) as `engine._count` gives them, from the first WALK_ROWS rows in
-    rank order when more than TOTAL_CAP of them match; else None (FTS5 counts then)."""
+    rank order when more than TOTAL_CAP of them match; else None (FTS5 counts then).
+    Without typos for the last word, a match holds its prefix: the SQL test passes
+    only the rows that may."""
     table, columns, tie_column, _ = engine.KINDS[kind]
     length = _length(tie_column)
     within, limits = _within(db, table, length, "", ())
+    typos = any(a.quality == engine.TYPO for a in groups[-1])
+    test, tested = ("1", ()) if typos else _may_hold(columns, groups[-1])
     rows = db.execute_sql(
         f"SELECT {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
-        f"{table}_rank_order WHERE 1{within}{condition} ORDER BY 1, 2",
-        (*limits, *params))
+        f"{table}_rank_order WHERE 1{within}{condition} AND {test} ORDER BY 1, 2",
+        (*limits, *params, *tested))
     matched = 0
     for size, row_id, *texts in rows:
         if ranked.row_key(kind, groups, texts, size, row_id) is not None:
