@@ -60,24 +60,35 @@ def walk(db, kind, groups, condition, params, head, after, room):
 def count(db, kind, groups, condition, params):
     """(total, capped) as `engine._count` gives them, from the first WALK_ROWS rows in
     rank order when more than TOTAL_CAP of them match; else None (FTS5 counts then).
-    Without typos for the last word, a match holds its prefix: the SQL test passes
-    only the rows that may."""
+
+    Without typos for the last word, a match holds its prefix: only the rows the SQL test
+    passes are ranked in Python. The walk stops as soon as its rows say it will not find
+    more than TOTAL_CAP: too few left, or fewer than half matching after COUNT_PROBE rows
+    (a prefix that sparse has short doclists, which FTS5 counts cheaply)."""
     table, columns, tie_column, _ = engine.KINDS[kind]
     length = _length(tie_column)
     within, limits = _within(db, table, length, "", ())
     typos = any(a.quality == engine.TYPO for a in groups[-1])
     test, tested = ("1", ()) if typos else _may_hold(columns, groups[-1])
     rows = db.execute_sql(
-        f"SELECT {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
-        f"{table}_rank_order WHERE 1{within}{condition} AND {test} ORDER BY 1, 2",
-        (*limits, *params, *tested))
+        f"SELECT {test}, {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
+        f"{table}_rank_order WHERE 1{within}{condition} ORDER BY 2, 3",
+        (*tested, *limits, *params))
+    window, cap = engine.WALK_ROWS, engine.TOTAL_CAP
     matched = 0
-    for size, row_id, *texts in rows:
-        if ranked.row_key(kind, groups, texts, size, row_id) is not None:
+    for read, (may, size, row_id, *texts) in enumerate(rows, 1):
+        if may and ranked.row_key(kind, groups, texts, size, row_id) is not None:
             matched += 1
-            if matched > engine.TOTAL_CAP:
-                return engine.TOTAL_CAP, True
+            if matched > cap:
+                return cap, True
+        if limits and (matched + window - read <= cap
+                       or (read >= COUNT_PROBE and 2 * matched < read)):
+            return None
     return None if limits else (matched, False)
+
+
+# Rows a count walk reads before it judges whether its window can hold TOTAL_CAP matches.
+COUNT_PROBE = 100
 
 
 def _within(db, table, length, seek, values):
