@@ -443,9 +443,9 @@ class _Plan:
                                head, after, room)
             if walked is not None:
                 return walked
-        elif self.may_walk and "*" not in match:
-            # (a prefix left to FTS5 would make each of the walk's look-ups merge its
-            # doclists again: it is sorted instead)
+        elif self.may_walk and not (self.wide_prefix and "*" in match):
+            # (a wide prefix left to FTS5 would make each of the walk's look-ups merge its
+            # doclists again: it is sorted instead; a prefix of no known term is cheap)
             length = f"coalesce(length(d.{self.tie_column}), 0)"
             seek, values = _past(length, head, after)
             few = matches_below(self.db, self.table, self.condition, self.params, match,

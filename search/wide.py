@@ -38,68 +38,58 @@ def walk(db, kind, groups, condition, params, head, after, room):
     """What `engine._walk` returns for a tier of the wide prefix (tier 2 or 3): its rows
     in rank order among the next WALK_ROWS rows, ranked in Python; None when those held
     fewer than `room` (the caller sorts FTS5's matches then)."""
-    table, columns, tie_column, _ = engine.KINDS[kind]
-    length = _length(tie_column)
-    seek, values = engine._past(length, head, after)
-    within, limits = _within(db, table, length, seek, values)
-    test, tested = _may_hold(columns, groups[-1])
-    rows = db.execute_sql(
-        f"SELECT {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
-        f"{table}_rank_order WHERE 1{seek}{within}{condition} AND {test} ORDER BY 1, 2",
-        (*values, *limits, *params, *tested))
-    keys = []
-    for size, row_id, *texts in rows:
-        key = ranked.row_key(kind, groups, texts, size, row_id)
-        if key is not None and key[:3] == head:
+    keys, read = [], 0
+    for read, (may, size, row_id, *texts) in enumerate(
+            _window(db, kind, groups[-1], condition, params, head, after), 1):
+        if may and (key := ranked.row_key(kind, groups, texts, size, row_id)) is not None \
+                and key[:3] == head:
             keys.append(key)
             if len(keys) == room:
                 return keys
-    return keys if not limits else None
+    return keys if read < engine.WALK_ROWS else None
 
 
 def count(db, kind, groups, condition, params):
     """(total, capped) as `engine._count` gives them, from the first WALK_ROWS rows in
     rank order when more than TOTAL_CAP of them match; else None (FTS5 counts then).
 
-    Without typos for the last word, a match holds its prefix: only the rows the SQL test
-    passes are ranked in Python. The walk stops as soon as its rows say it will not find
-    more than TOTAL_CAP: too few left, or fewer than half matching after COUNT_PROBE rows
-    (a prefix that sparse has short doclists, which FTS5 counts cheaply)."""
-    table, columns, tie_column, _ = engine.KINDS[kind]
-    length = _length(tie_column)
-    within, limits = _within(db, table, length, "", ())
-    typos = any(a.quality == engine.TYPO for a in groups[-1])
-    test, tested = ("1", ()) if typos else _may_hold(columns, groups[-1])
-    rows = db.execute_sql(
-        f"SELECT {test}, {length}, d.id, {_texts(columns)} FROM {table} d INDEXED BY "
-        f"{table}_rank_order WHERE 1{within}{condition} ORDER BY 2, 3",
-        (*tested, *limits, *params))
+    The walk stops as soon as its rows say it will not find more than TOTAL_CAP: too few
+    left, or fewer than half matching after COUNT_PROBE rows (a prefix that sparse has
+    short doclists, which FTS5 counts cheaply)."""
     window, cap = engine.WALK_ROWS, engine.TOTAL_CAP
-    matched = 0
-    for read, (may, size, row_id, *texts) in enumerate(rows, 1):
+    matched, read = 0, 0
+    # a match of the typo tier may hold a typo of the last word instead of its prefix
+    last = None if any(a.quality == engine.TYPO for a in groups[-1]) else groups[-1]
+    for read, (may, size, row_id, *texts) in enumerate(
+            _window(db, kind, last, condition, params, None, None), 1):
         if may and ranked.row_key(kind, groups, texts, size, row_id) is not None:
             matched += 1
             if matched > cap:
                 return cap, True
-        if limits and (matched + window - read <= cap
-                       or (read >= COUNT_PROBE and 2 * matched < read)):
+        if matched + window - read <= cap or (read >= COUNT_PROBE and 2 * matched < read):
             return None
-    return None if limits else (matched, False)
+    return (matched, False) if read < window else None
 
 
 # Rows a count walk reads before it judges whether its window can hold TOTAL_CAP matches.
 COUNT_PROBE = 100
 
 
-def _within(db, table, length, seek, values):
-    """The condition bounding a walk to the next WALK_ROWS rows in rank order past `seek`,
-    and its values: none when fewer rows are left."""
-    bound = db.execute_sql(f"SELECT {length}, d.id FROM {table} d INDEXED BY {table}_rank_order "
-                           f"WHERE 1{seek} ORDER BY 1, 2 LIMIT 1 OFFSET {engine.WALK_ROWS - 1}",
-                           values).fetchone()
-    if bound is None:
-        return "", ()
-    return f" AND ({length}, d.id) <= (?, ?)", tuple(bound)
+def _window(db, kind, last, condition, params, head, after):
+    """The next WALK_ROWS rows in rank order past `after` (within `head`), each as (whether
+    it may match: the caller's filters and, given the query's `last` word, the SQL test
+    of `_may_hold`; length of the tie column, id, indexed texts). The filters and the
+    test are columns, not conditions: a condition refusing most rows would have SQLite
+    read on to the end of the table, since the rank order's index does not bound a
+    row-value range (and the window is counted in rows read, as `engine._walk`'s is)."""
+    table, columns, tie_column, _ = engine.KINDS[kind]
+    length = _length(tie_column)
+    seek, values = engine._past(length, head, after) if head is not None else ("", ())
+    test, tested = _may_hold(columns, last) if last is not None else ("1", ())
+    return db.execute_sql(
+        f"SELECT (1{condition}) AND {test}, {length}, d.id, {_texts(columns)} FROM {table} d "
+        f"INDEXED BY {table}_rank_order WHERE 1{seek} ORDER BY 2, 3 LIMIT {engine.WALK_ROWS}",
+        (*params, *tested, *values))
 
 
 def _may_hold(columns, group):
