@@ -3,6 +3,7 @@
     python benchmarks/bench_scale.py [--sizes 10000,100000,1000000] [--repeats 3]
                                      [--requests 200] [--dir DIR] [--side 0.1]
     python benchmarks/bench_scale.py --http 10000 [--duration 5] [--repeats 3]
+    python benchmarks/bench_scale.py --http-search 1000000 [--duration 5] [--repeats 3]
 
 Builds one database per size (kept in DIR, default benchmarks/results/scale, and reused by
 later runs): N verified organizations, N users and one membership each, and N×side API
@@ -22,6 +23,10 @@ With `--http N`: a page of 20 of organizations, users and memberships over HTTP 
 bare-Falcon ceiling (benchmarks/ceiling_app.py), alternated, medians (target ≥ 30%): the
 same page again and again (as the server keeps it in memory) and, for each of the three,
 random pages among 5,000 (nearly all misses: pages read from SQLite, "uncached").
+
+With `--http-search N`: `?search=` and autocomplete over the typed queries of the p95 rows
+(TYPED, at random), and autocomplete queries never asked before (cache misses), over HTTP
+with wrk beside the ceiling, alternated, medians, and the server's resident memory after.
 
 One function per measurement (`measure_*`), so other rows (writes, search) can be added
 beside these.
@@ -90,7 +95,8 @@ INSERTS = {
 def build(db_path, n, side):
     """A database of `n` organizations with a member each (see the module's docstring), with
     returns seconds taken. The fastest honest path: one
-    transaction, prepared statements, every trigger firing as for the API's own writes."""
+    transaction, prepared statements, every trigger firing as for the API's own writes; then
+    the search's other indexes (`index_search`)."""
     import goldenrecord
     config = goldenrecord.load_config(env={}, overrides={"database.path": str(db_path)})
     store = goldenrecord.open_store(config)
@@ -104,8 +110,19 @@ def build(db_path, n, side):
             if len(batches[table]) >= 5000:
                 _flush(connection, batches)
         _flush(connection, batches)
+    index_search(store)
     store.close()
     return time.perf_counter() - began
+
+
+def index_search(store):
+    """Give the rows the search indexes the triggers do not keep (typo variants, index
+    forms, the vocabulary prefixes are expanded from), as the API's writes or `goldenrecord
+    search reindex` leave them: the bulk insert fires only the full-text triggers, and
+    without a vocabulary every prefix would be left to FTS5. The rebuild of `search
+    reindex`, in long transactions with no pauses (nothing else writes here)."""
+    from goldenrecord import search
+    search.reindex(store.db, store.db.atomic, pause=lambda seconds: None, budget=30)
 
 
 def _flush(connection, batches):
@@ -225,9 +242,12 @@ def measure_search(lists):
 
 
 # Queries as typed into a search box: a word in every name, cut as typed, and a name with
-# a word in every name before the typed part of its number; the p95 over them all.
+# a word in every name before the typed part of its number; the first letters typed into
+# an autocomplete box (`o`, `or`, `org`: prefixes of a million terms here, as every domain
+# begins `org…`; `co`, `a`); the p95 over them all.
 TYPED = ("organization", "organizati", "organi", "organization 000", "organization 00005",
-         "organization 0000123", "Organization 0000500", "organisation")
+         "organization 0000123", "Organization 0000500", "organisation",
+         "o", "or", "org", "co", "a")
 
 
 def measure_search_p95(lists):
@@ -314,28 +334,79 @@ def cold_pages_script(db_path, directory, name):
 def measure_http_lists(db_path, *, duration, repeats, connections=16):
     """Requests/s of a page of 20 of each of HTTP_LISTS (the same page again and again),
     of random pages of each (the cold ones: nearly all read from SQLite) and of the
-    ceiling, alternated `repeats` times: ({subject: (median requests/s, share of the
-    ceiling, median server CPU µs per request)}, the server's resident MiB at the end)."""
-    key = admin_key(db_path)
+    ceiling: see `measure_http`."""
     scripts = {cold(name): cold_pages_script(db_path, Path(db_path).parent, name)
                for name in COLD_LISTS}
+
+    def subjects(url, _round):
+        return ([(path, url + path, {}) for path in HTTP_LISTS]
+                + [(name, url + "/", {"script": script}) for name, script in scripts.items()])
+    return measure_http(db_path, subjects, duration=duration, repeats=repeats,
+                        connections=connections)
+
+
+# Never-repeated autocomplete queries per round of `measure_http_search` (at most one per
+# name): more than a run of a few seconds asks, so that every one is a cache miss. Each
+# round misspells the word in every name its own way (Typesense-like 2 edits for a word
+# of 12 letters), so no round asks another's queries.
+MISSES = 30_000
+MISSPELT = ("organizaiton", "orgnaization", "organisation", "organizatoin", "oragnization",
+            "organizaton")
+
+
+def measure_http_search(db_path, *, duration, repeats, connections=16):
+    """Requests/s of `?search=` pages (limit 20) and autocomplete (limit 10) over TYPED,
+    at random, of autocomplete queries never asked before (each a cache miss: a name's
+    number after the word in every name misspelt, `organizaiton 0001234`, walked in
+    order, new ones every round: MISSPELT), and of the ceiling: see `measure_http`."""
+    from urllib.parse import quote
+    directory = Path(db_path).parent
+    typed = [quote(text) for text in TYPED]
+    searches = common.random_ids_script(directory, typed, "/api/v1/organizations?limit=20&"
+                                        "search=%s", name="typed_search.lua")
+    completions = common.random_ids_script(directory, typed, "/api/v1/organizations/"
+                                           "autocomplete?limit=10&q=%s", name="typed_ac.lua")
+    names = int(Path(db_path).stem.split("-")[-1])  # scale-N.db
+
+    def misses(round_number):
+        script = directory / f"misses{round_number}.lua"
+        word = MISSPELT[round_number % len(MISSPELT)]
+        quoted = ",".join(f'"{word}%20{n:07d}"' for n in range(min(MISSES, names)))
+        script.write_text(f"local qs = {{{quoted}}}\nlocal i = 0\nrequest = function()\n"
+                          "  i = i + 1\n  return wrk.format(\"GET\", "
+                          "\"/api/v1/organizations/autocomplete?limit=10&q=\" .. qs[i % #qs + 1])\n"
+                          "end\n")
+        return str(script)
+
+    def subjects(url, round_number):
+        return [("search, typed queries", url + "/", {"script": searches}),
+                ("autocomplete, typed queries", url + "/", {"script": completions}),
+                ("autocomplete, never-repeated queries (misses)", url + "/",
+                 {"script": misses(round_number)})]
+    assert repeats <= len(MISSPELT), "a round would ask another's queries again"
+    return measure_http(db_path, subjects, duration=duration, repeats=repeats,
+                        connections=connections)
+
+
+def measure_http(db_path, subjects, *, duration, repeats, connections=16):
+    """Requests/s of each of `subjects(server url, round)` ([(name, url, wrk options)])
+    against `goldenrecord serve` on `db_path`, and of the ceiling, alternated `repeats`
+    times: ({subject: (median requests/s, share of the ceiling, median server CPU µs per
+    request)}, the server's resident MiB at the end)."""
+    key = admin_key(db_path)
     server, ceiling = common.goldenrecord_server(db_path, UNLIMITED), common.ceiling_server()
-    runs = {"ceiling": [], **{path: [] for path in HTTP_LISTS}, **{name: [] for name in scripts}}
-    cpu = {name: [] for name in runs}
+    runs, cpu = {"ceiling": []}, {"ceiling": []}
     options = dict(duration=duration, connections=connections, key=key)
     try:
-        for _ in range(repeats):
+        for round_number in range(repeats):
             result = common.wrk_with_cpu(ceiling, ceiling.url + "/x", duration=duration,
                                          connections=connections)
             runs["ceiling"].append(result["rps"])
             cpu["ceiling"].append(result["cpu_us"])
-            subjects = [(path, server.url + path, {}) for path in HTTP_LISTS]
-            subjects += [(name, server.url + "/", {"script": script})
-                         for name, script in scripts.items()]
-            for name, url, extra in subjects:
+            for name, url, extra in subjects(server.url, round_number):
                 result = _checked(common.wrk_with_cpu(server, url, **options, **extra))
-                runs[name].append(result["rps"])
-                cpu[name].append(result["cpu_us"])
+                runs.setdefault(name, []).append(result["rps"])
+                cpu.setdefault(name, []).append(result["cpu_us"])
         rss = server.rss_mib()
     finally:
         server.stop()
@@ -406,6 +477,8 @@ def main():
     parser.add_argument("--only", default=",".join(MEASUREMENTS))
     parser.add_argument("--http", type=int, metavar="N",
                         help="instead: list throughput over HTTP at N organizations (wrk)")
+    parser.add_argument("--http-search", type=int, metavar="N",
+                        help="instead: search and autocomplete over HTTP at N organizations")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child's database
     args = parser.parse_args()
@@ -414,6 +487,11 @@ def main():
         print(json.dumps(measure(args.measure, args.requests, names)))
         return
     Path(args.dir).mkdir(parents=True, exist_ok=True)
+    if args.http_search:
+        path = database_for(args.dir, args.http_search, args.side)
+        print(report_http(path, *measure_http_search(path, duration=args.duration,
+                                                     repeats=args.repeats)))
+        return
     if args.http:
         path = database_for(args.dir, args.http, args.side)
         print(report_http(path, *measure_http_lists(path, duration=args.duration,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import heapq
 import re
 
-from . import forms
+from . import forms, ranked, wide
 from .text import tokens
 from .typos import allowed_edits, distance, term_edits, variants, within_budget
 
@@ -42,6 +42,10 @@ DENSE_TIER = 2000  # above TOTAL_CAP: a total counted whole rules a dense tier o
 MAX_EXPANSION = 40
 # Rows a walk reads in rank order before it gives up for a sort (see `_walk`).
 WALK_ROWS = 2000
+# A query with fewer full-text matches than this has them all read in one statement and
+# ranked in Python (ranked.py) rather than asked of FTS5 tier by tier: most typed queries
+# (a name, a typo in one) have a handful.
+RANKED_IN_PYTHON = 64
 EXACT, PREFIX, TYPO = 0, 1, 2
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -209,6 +213,7 @@ class _Alternative:
     kept: int = 0  # letters the typo leaves in place at the start (see _grade)
     forms: tuple = ()  # the index's other forms of `term` (forms.py), matched with it
     expansion: tuple | None = None  # a PREFIX's indexed terms, when few (see _expansion)
+    wide: bool = False  # a PREFIX of more indexed terms than are expanded (see wide.py)
 
 
 def _alternatives(db, token, last, edits, room):
@@ -216,7 +221,10 @@ def _alternatives(db, token, last, edits, room):
     within `edits`, found among at most `room` typo candidates."""
     found = [_Alternative(token, EXACT)]
     if last:
-        found.append(_Alternative(token, PREFIX, expansion=_expansion(db, token)))
+        terms = _expansion(db, token)
+        few = 0 < len(terms) <= MAX_EXPANSION
+        found.append(_Alternative(token, PREFIX, expansion=terms if few else None,
+                                  wide=len(terms) > MAX_EXPANSION))
     if edits and room:
         # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
         # a candidate no document holds any more simply matches nothing.
@@ -236,16 +244,16 @@ def _alternatives(db, token, last, edits, room):
 
 
 def _expansion(db, prefix):
-    """The indexed terms that begin with `prefix` (itself included), or None when there
-    are more than MAX_EXPANSION, or none: FTS5 merges every doclist of a prefix query
-    before its first row (tens of ms for a word in most rows), where an OR of terms is
-    read lazily. With none known, FTS5 is asked (cheap then: its doclists are short or
-    empty), so a row written around the store is still found by a prefix of its own."""
+    """The indexed terms that begin with `prefix` (itself included), up to one more than
+    MAX_EXPANSION. Up to that many, the prefix is asked as those terms: FTS5 merges every
+    doclist of a prefix query before its first row (tens of ms for a word in most rows),
+    where an OR of terms is read lazily. More, and it is "wide" (wide.py). With none
+    known, FTS5 is asked (cheap then: its doclists are short or empty), so a row written
+    around the store is still found by a prefix of its own."""
     end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    terms = tuple(row[0] for row in db.execute_sql(
+    return tuple(row[0] for row in db.execute_sql(
         f"SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT {MAX_EXPANSION + 1}",
         (prefix, end)))
-    return terms if 0 < len(terms) <= MAX_EXPANSION else None
 
 
 def _match_expression(groups):
@@ -354,32 +362,46 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
         return Found([], 0, set())
     groups = _query_groups(db, query_tokens)
     condition = f" AND ({where})" if where else ""
+    wide_prefix = wide.is_wide(groups)
+    found = None
+    if wide_prefix:  # few rows hold the other words: rank those
+        found = wide.candidates(db, kind, groups, condition, params, count, limit, after)
+    elif _typos(groups) <= MAX_EXPANSION:  # few matches: rank them all
+        # (not with many typo alternatives, a number's: asking FTS5 for the whole
+        # expression costs more than the tiers that end before its typos)
+        found = ranked.found(db, kind, groups, _match_expression(groups), condition, params,
+                             min(RANKED_IN_PYTHON, DENSE_TIER), count=count, limit=limit,
+                             after=after)
+    if found is not None:
+        return found
     base = (f"FROM {table}_fts f CROSS JOIN {table} d ON d.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ?{condition}")
     # CROSS JOIN keeps the full-text match as the outer loop: otherwise SQLite may walk a
     # filter's index (verified organizations) and probe the FTS index once per row.
-    total, capped = (_count(db, base, _match_expression(groups), params) if count
-                     else (None, False))
+    total, capped = None, False
+    if count:  # a wide prefix is counted on a walk if it can be: FTS5 would merge it whole
+        counted = wide.count(db, kind, groups, condition, params) if wide_prefix else None
+        total, capped = counted or _count(db, base, _match_expression(groups), params)
+    # a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask
+    plan = _Plan(db, kind, groups, condition, params, base, not count or capped, wide_prefix)
     keys = []
-    for head, match in _heads(db, kind, groups, after):
+    for head, match in _heads(kind, groups, after):
         room = limit + 1 - len(keys)
-        if head is None:  # the typo tier, graded in Python
-            keys += _typo_keys(db, kind, groups, base, match, params, after, room)
+        if head is None:
+            keys += plan.typo_tier(match, after, room)
         else:
-            # a prefix left to FTS5 (one standing for too many terms to expand) makes each
-            # of the walk's look-ups merge its doclists again: it is sorted instead
-            # (a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask)
-            walked = (_walk(db, kind, condition, match, params, head, after, room)
-                      if "*" not in match and (not count or capped)
-                      and _dense(db, table, match) else None)
-            keys += (walked if walked is not None
-                     else _seek(db, tie_column, base, match, params, head, after, room))
+            keys += plan.tier(head, match, after, room)
         if len(keys) > limit:
             break
     more = len(keys) > limit
     keys = keys[:limit]
-    terms = {(a.term, a.quality) for group in groups for a in group}
-    return Found([key[-1] for key in keys], total, terms, keys[-1] if more else None, capped)
+    return Found([key[-1] for key in keys], total, used_terms(groups),
+                 keys[-1] if more else None, capped)
+
+
+def used_terms(groups):
+    """The (indexed term, quality) pairs a query used, for highlighting (`spans`)."""
+    return {(a.term, a.quality) for group in groups for a in group}
 
 
 def _count(db, base, match, params):
@@ -387,14 +409,6 @@ def _count(db, base, match, params):
     counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {TOTAL_CAP + 1})",
                               (match, *params)).fetchone()
     return min(counted, TOTAL_CAP), counted > TOTAL_CAP
-
-
-def _dense(db, table, match):
-    """Whether the tier `match` has DENSE_TIER full-text matches or more (before filters:
-    the walk applies those as it goes)."""
-    counted, = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE "
-                              f"{table}_fts MATCH ? LIMIT {DENSE_TIER})", (match,)).fetchone()
-    return counted >= DENSE_TIER
 
 
 def _tiers(kind, groups):
@@ -415,30 +429,93 @@ def _tiers(kind, groups):
     return found
 
 
-def _heads(db, kind, groups, after):
+def _heads(kind, groups, after):
     """(head, FTS expression) pairs, best first, splitting the matches without overlap:
     `head` is the rank keys' first three numbers (tier, typos, unkept), shared by every
     match of the expression, so that its order within is (tie length, id) — or None for
-    a typo tier whose matches are graded one by one in Python. Heads before `after`'s are
-    left out.
-
-    A large typo tier whose typos are all in one query word (a misspelt common word) is
-    split by that word's grade instead (`_typo_grades`), so it is sought or walked like
-    the other tiers rather than every match read and graded.
-    """
-    table = KINDS[kind][0]
+    the typo tier (`_Plan.typo_tier`). Heads before `after`'s are left out."""
     for tier, match in _tiers(kind, groups):
-        if after is not None and tier < after[0]:
-            continue
-        graded = _typo_grades(groups) if tier == TYPO_TIER and _dense(db, table, match) else None
-        if tier != TYPO_TIER:
-            yield (tier, 0, 0), match
-        elif graded is None:
-            yield None, match
-        else:
-            for head, expression in graded:
-                if after is None or head >= tuple(after[:3]):
-                    yield head, expression
+        if after is None or tier >= after[0]:
+            yield ((tier, 0, 0) if tier != TYPO_TIER else None), match
+
+
+class _Plan:
+    """How `find` reads each tier of one query: sorted when it has few full-text matches,
+    walked in rank order when many (and the caller's total allows it: `may_walk`)."""
+
+    def __init__(self, db, kind, groups, condition, params, base, may_walk, wide_prefix):
+        self.db, self.kind, self.groups = db, kind, groups
+        self.condition, self.params, self.base = condition, params, base
+        self.may_walk, self.wide_prefix = may_walk, wide_prefix
+        self.table, _, self.tie_column, _ = KINDS[kind]
+
+    def tier(self, head, match, after, room):
+        """Up to `room` rank keys of the tier `match` (all sharing `head`) past `after`."""
+        if self.wide_prefix and head[0] in (2, 3):  # the wide prefix's tiers (wide.py)
+            walked = wide.walk(self.db, self.kind, self.groups, self.condition, self.params,
+                               head, after, room)
+            if walked is not None:
+                return walked
+        elif self.may_walk and not (self.wide_prefix and "*" in match):
+            # (a wide prefix left to FTS5 would make each of the walk's look-ups merge its
+            # doclists again: it is sorted instead; a prefix of no known term is cheap)
+            length = f"coalesce(length(d.{self.tie_column}), 0)"
+            seek, values = _past(length, head, after)
+            few = matches_below(self.db, self.table, self.condition, self.params, match,
+                                DENSE_TIER, [length, "d.id"],
+                                f"{seek} ORDER BY 1, 2 LIMIT {room}", values)
+            if few is not None:  # (sorted again: a subquery's order is SQLite's choice)
+                return sorted((*head, size, row_id) for size, row_id in few)
+            walked = _walk(self.db, self.kind, self.condition, match, self.params, head,
+                           after, room)
+            if walked is not None:
+                return walked
+        return _seek(self.db, self.tie_column, self.base, match, self.params, head, after, room)
+
+    def typo_tier(self, match, after, room):
+        """Up to `room` rank keys of the typo tier past `after`: its matches graded in
+        Python — or, when their typos are all in one query word and they are many (a
+        misspelt common word) or come from many typos (a number: `0000123` is within 2
+        edits of a thousand numbers), split by that word's grade (`_typo_grades`), each
+        grade sought or walked like the other tiers, best first, until the page is full,
+        rather than every match read and graded."""
+        graded = _typo_grades(self.groups)
+        if graded is None:
+            return _typo_keys(self.db, self.kind, self.groups, self.base, match, self.params,
+                              after, room)
+        few = (matches_below(self.db, self.table, self.condition, self.params, match,
+                             DENSE_TIER, ["d.id", *(f"d.{c}" for c in KINDS[self.kind][1])])
+               if _typos(self.groups) <= MAX_EXPANSION else None)
+        if few is not None:
+            return _typo_graded(self.kind, self.groups, few, after, room)
+        keys = []
+        for head, expression in graded:
+            if after is None or head >= tuple(after[:3]):
+                keys += self.tier(head, expression, after, room - len(keys))
+                if len(keys) >= room:
+                    break
+        return keys
+
+
+def _typos(groups):
+    """How many typo alternatives a query has (a number's are hundreds)."""
+    return sum(a.quality == TYPO for group in groups for a in group)
+
+
+def matches_below(db, table, condition, params, match, bound, columns, rest="", values=()):
+    """The rows of `columns` (SQL over the table `d`) among the full-text matches of
+    `match` that pass the caller's `condition` (with `params`), then `rest` (a seek, an
+    order) with `values` — or None when `match` has `bound` full-text matches or more:
+    the count and the rows in one statement, where a count and a sort took two. (The
+    count comes first; the rows are read only below the bound.)"""
+    nulls = ", NULL" * (len(columns) - 1)  # the count's row is as wide as the others
+    rows = db.execute_sql(
+        f"WITH m AS MATERIALIZED (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? "
+        f"LIMIT {bound}) SELECT count(*){nulls} FROM m UNION ALL SELECT * FROM "
+        f"(SELECT {', '.join(columns)} FROM m CROSS JOIN {table} d ON d.rowid = m.rowid "
+        f"WHERE (SELECT count(*) FROM m) < {bound}{condition}{rest})",
+        (match, *params, *values)).fetchall()
+    return rows[1:] if rows[0][0] < bound else None
 
 
 def _typo_grades(groups):
@@ -506,19 +583,30 @@ def _past(length, head, after):
 def _typo_keys(db, kind, groups, base, match, params, after, room):
     """Up to `room` rank keys of the typo tier past `after`: graded in Python (fewer
     typos, then the longer kept start of each typo'd word) over every typo match."""
-    _, columns, tie_column, _ = KINDS[kind]
+    columns = KINDS[kind][1]
     rows = db.execute_sql(f"SELECT d.id, {', '.join('d.' + c for c in columns)} {base}",
                           (match, *params))
+    return _typo_graded(kind, groups, rows, after, room)
+
+
+def _typo_graded(kind, groups, rows, after, room):
+    """The first `room` rank keys past `after` of typo matches `rows` (id, indexed texts)."""
+    _, columns, tie_column, _ = KINDS[kind]
     keys = []
     for row in rows:
         doc_tokens = set(tokens(" ".join(v for v in row[1:] if v)))
-        grades = [_grade(doc_tokens, group) for group in groups]
         tie = row[1 + columns.index(tie_column)] or ""
-        key = (TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades),
-               len(tie), row[0])
+        key = typo_key(doc_tokens, groups, len(tie), row[0])
         if after is None or key > tuple(after):
             keys.append(key)
     return heapq.nsmallest(room, keys)
+
+
+def typo_key(doc_tokens, groups, size, row_id):
+    """The rank key of a typo match holding `doc_tokens`, `size` long in its tie column:
+    fewer typos first, then the longer kept starts of its typo'd words (`_grade`)."""
+    grades = [_grade(doc_tokens, group) for group in groups]
+    return (TYPO_TIER, sum(e for _, e, _ in grades), sum(k for _, _, k in grades), size, row_id)
 
 
 def spans(text, terms):

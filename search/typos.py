@@ -82,10 +82,28 @@ def within_budget(words, edits_of, budget=MAX_VARIANT_BYTES):
 
 
 def distance(a, b, limit):
-    """Edit distance with adjacent transpositions (optimal string alignment), or limit + 1
-    as soon as it is known to exceed `limit`."""
+    """Edit distance with adjacent transpositions (optimal string alignment), or more than
+    `limit` as soon as it is known to exceed it.
+
+    The letters both words begin and end with cost nothing, so only the middle between
+    them is tabled: for a typo, a letter or two instead of the whole word (a search checks
+    every typo candidate, and the full table was most of a cache miss's Python).
+    """
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    start, shorter = 0, min(len(a), len(b))
+    while start < shorter and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < shorter - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return _table(a[start:len(a) - end], b[start:len(b) - end], limit)
+
+
+def _table(a, b, limit):
+    """`distance` of two words that differ in their first and in their last letter."""
+    if not a or not b:
+        return len(a) + len(b)
     previous2, previous = None, list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
         current = [i] + [0] * len(b)
