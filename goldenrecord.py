@@ -9,7 +9,6 @@ import functools
 import importlib
 import os
 import sys
-import uuid
 from datetime import datetime, timedelta, timezone
 
 __version__ = "0.1.0"
@@ -67,7 +66,7 @@ def workos_role_map(config):
     return dict(entry.split("=", 1) for entry in config.workos.role_map)
 
 
-def open_store(config, *, clock=utc_now, uuidgen=uuid.uuid4, progress=None):
+def open_store(config, *, clock=utc_now, uuidgen=None, progress=None):
     """The store on the database `config.database` names, migrated to the current schema
     (`progress` hears of each migration).
 
@@ -103,14 +102,14 @@ class GoldenRecord:
     Building one starts nothing. `start()` starts the background work: the store's commit
     watch, the usage recorder and the webhook sender; `close()` stops what was started,
     writing what it buffered, and closes the database. `with GoldenRecord(config) as gr:`
-    does both. `clock` (aware UTC datetimes) and `uuidgen` are injectable so tests can
-    control time and ids; `store` is an open store to use instead of opening one.
+    does both. `clock` (aware UTC datetimes) and `uuidgen` (None: time-ordered version 7
+    UUIDs, store/ids.py) are injectable so tests can control time and ids; `store` is an open store to use instead of opening one.
     `metrics` is this instance's own Prometheus registry and instruments, served at
     /metrics; `write_probe_seconds` is how long /readyz waits for the write lock (None:
     restapi.health.WRITE_PROBE_SECONDS).
     """
 
-    def __init__(self, config=None, *, clock=utc_now, uuidgen=uuid.uuid4, store=None,
+    def __init__(self, config=None, *, clock=utc_now, uuidgen=None, store=None,
                  access_log=None, write_probe_seconds=None):
         from goldenrecord import admin_ui, restapi, scim
         from goldenrecord.webhook_delivery import WebhookSender

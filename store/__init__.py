@@ -5,7 +5,6 @@ Never imports the HTTP layer: everything here is plain Python called with plain 
 so it is quick to test and reusable from the CLI.
 """
 import secrets
-import uuid
 from datetime import datetime, timezone
 
 from . import records
@@ -21,6 +20,7 @@ from .engine import Backup, BackupError, Engine, Unusable, engine_for
 from .events import Events
 from .feed import EventFeed
 from .idempotency import IdempotentRequests
+from .ids import uuid7
 from .invitations import Invitations
 from .errors import (Conflict, Forbidden, Gone, Invalid, NotFound, OutOfScope, StoreError,
                      Unavailable)
@@ -56,18 +56,19 @@ class Store:
     """The golden record on one database, with one collaborator per noun.
 
     `database` is an Engine (`engine_for(config.database)`), or the path of a SQLite file.
-    `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID; tests pass their
-    own to control expiry and ids without sleeping or patching. The secrets inside are
+    `clock` returns an aware UTC datetime and `uuidgen` a uuid.UUID (None: a
+    time-ordered version 7, store/ids.py); tests pass their own to control expiry and ids
+    without sleeping or patching. The secrets inside are
     sealed under the engine's secret key (a SQLite file's: by default in the file beside
     it, path + ".key"; store/vault.py); SecretKeyError when that key is missing or wrong
     for a database whose secrets are sealed already.
     """
 
-    def __init__(self, database, *, clock=utc_now, uuidgen=uuid.uuid4):
+    def __init__(self, database, *, clock=utc_now, uuidgen=None):
         self.engine = database if isinstance(database, Engine) else SqliteEngine(database)
         self.path = self.engine.path
         self.now = clock
-        self._uuidgen = uuidgen
+        self._uuidgen = uuidgen or uuid7
         self.db = bind(self.engine)
         self.text = self.engine.text
         self.changes = ChangeCounters(self.db, self.engine.commit_watch())
