@@ -62,10 +62,11 @@ def document_terms(texts):
     return within_budget((t for text in texts for t in tokens(text)), term_edits)
 
 
-def index_document(db, before=(), after=()):
+def index_document(db, before=(), after=(), kind=None):
     """Keep the variant index in step with one document's write; call it after the write,
     in the writing transaction, with the document's indexed texts `before` (none for a
-    create) and `after` (none for a delete).
+    create) and `after` (none for a delete), and its `kind` (None: unknown, every term
+    counts as held by a primary column: see `_add_vocabulary`).
 
     New terms get their deletion variants. Terms the document no longer holds lose theirs
     when no document holds them any more — a sweep of just those terms, asked of the
@@ -73,16 +74,17 @@ def index_document(db, before=(), after=()):
     for every writer (the CLI, raw SQL, another process), so they cannot drift from the
     documents the way a count kept beside them could.
     """
-    index_new(db, [after])
+    index_new(db, [after], [kind])
     forms.forget(db, forms.folds(before) - forms.folds(after), lambda term: in_index(db, term))
     _forget(db, _reachable(before) - _reachable(after))
 
 
-def index_new(db, documents):
+def index_new(db, documents, kinds=()):
     """Give the terms of `documents` (each one's indexed texts, written in this
-    transaction) their deletion variants, as `index_document(after=...)` does each, but
-    with one look-up of known terms and one insert per table for them all: a batch of
-    creates (an import, a WorkOS page) pays for the variant index once.
+    transaction; in `kinds` each one's kind, if known) their deletion variants, as
+    `index_document(after=...)` does each, but with one look-up of known terms and one
+    insert per table for them all: a batch of creates (an import, a WorkOS page) pays
+    for the variant index once.
 
     A new term is searchable when these documents, in the index now, are found by it
     (`forms.searched_by`, no statement: asking FTS5 cost an import one to three look-ups
@@ -96,15 +98,32 @@ def index_new(db, documents):
     known = _known(db, terms)
     _add_terms(db, _searchable(db, {t: e for t, e in terms.items() if t not in known},
                                searched=searched))
-    _add_vocabulary(db, documents)
+    _add_vocabulary(db, documents, kinds)
 
 
-def _add_vocabulary(db, documents):
+def _add_vocabulary(db, documents, kinds=()):
     """Add the terms of `documents` (each one's indexed texts) to the vocabulary that
-    prefixes are expanded from (`_expansion`); a term already there is left alone."""
-    db.connection().executemany(
+    prefixes are expanded from (`_expansion`), and those of their primary columns to
+    the primary vocabulary (`search_vocab_primary`, migration 29: see `_primary_tiers`);
+    a term already there is left alone. A document of no known kind (`kinds` is shorter,
+    or holds None) has all its terms added to both: "may be in a primary column" is
+    never wrong, only slower."""
+    connection = db.connection()
+    connection.executemany(
         "INSERT OR IGNORE INTO search_vocab VALUES (?)",
         ((term,) for term in {t for texts in documents for text in texts for t in tokens(text)}))
+    kinds = list(kinds) + [None] * (len(documents) - len(kinds))
+    connection.executemany("INSERT OR IGNORE INTO search_vocab_primary VALUES (?)", (
+        (term,) for term in set().union(*(forms.searched_by(_primary_texts(kind, texts))
+                                          for texts, kind in zip(documents, kinds)))))
+
+
+def _primary_texts(kind, texts):
+    """The texts of a document's primary columns (PRIMARY), all of them for no kind."""
+    if kind is None or not texts:
+        return texts
+    columns = KINDS[kind][1]
+    return [text for column, text in zip(columns, texts) if column in PRIMARY[kind]]
 
 
 def _reachable(texts):
@@ -250,10 +269,9 @@ def _expansion(db, prefix):
     where an OR of terms is read lazily. More, and it is "wide" (wide.py). With none
     known, FTS5 is asked (cheap then: its doclists are short or empty), so a row written
     around the store is still found by a prefix of its own."""
-    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return tuple(row[0] for row in db.execute_sql(
         f"SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT {MAX_EXPANSION + 1}",
-        (prefix, end)))
+        (prefix, _after_prefix(prefix))))
 
 
 def _match_expression(groups):
@@ -385,7 +403,7 @@ def find(db, kind, text, *, where="", params=(), count=True, limit=CANDIDATES, a
     # a total counted whole, below TOTAL_CAP, says no tier is dense: no need to ask
     plan = _Plan(db, kind, groups, condition, params, base, not count or capped, wide_prefix)
     keys = []
-    for head, match in _heads(kind, groups, after):
+    for head, match in _heads(kind, groups, after, _primary_tiers(db, groups)):
         room = limit + 1 - len(keys)
         if head is None:
             keys += plan.typo_tier(match, after, room)
@@ -411,30 +429,81 @@ def _count(db, base, match, params):
     return min(counted, TOTAL_CAP), counted > TOTAL_CAP
 
 
-def _tiers(kind, groups):
+def _tiers(kind, groups, primary_tiers=(0, 2)):
     """(tier, FTS expression) pairs, best first, that split the matches of `groups`
     without overlap: every query word exact, then prefix, then (tier TYPO_TIER) typos; the
-    first two each split into "all in a primary column" and the rest."""
+    first two each split into "all in a primary column" and the rest. A primary tier
+    not in `primary_tiers` is known to be empty (`_primary_tiers`): it is left out, and
+    the rest of its quality is every match of it."""
     exact = _match_expression([[a for a in g if a.quality == EXACT] for g in groups])
     prefix = _match_expression([[a for a in g if a.quality != TYPO] for g in groups])
     every = _match_expression(groups)
     primary = "{" + " ".join(PRIMARY[kind]) + "}"
-    found = [(0, f"{primary} : ({exact})"), (1, f"({exact}) NOT ({primary} : ({exact}))")]
+    if 0 in primary_tiers:
+        found = [(0, f"{primary} : ({exact})"), (1, f"({exact}) NOT ({primary} : ({exact}))")]
+    else:
+        found = [(1, f"({exact})")]
     if prefix != exact:
         narrower = f"({prefix}) NOT ({exact})"
-        found += [(2, f"({primary} : ({prefix})) NOT ({exact})"),
-                  (3, f"{narrower} NOT ({primary} : ({prefix}))")]
+        if 2 in primary_tiers:
+            found += [(2, f"({primary} : ({prefix})) NOT ({exact})"),
+                      (3, f"{narrower} NOT ({primary} : ({prefix}))")]
+        else:
+            found.append((3, narrower))
     if every != prefix:
         found.append((TYPO_TIER, f"({every}) NOT ({prefix})"))
     return found
 
 
-def _heads(kind, groups, after):
+def _primary_tiers(db, groups):
+    """The primary tiers (0: every query word exact in a primary column; 2: exact or as
+    a prefix) that may have matches: those where each query word has an alternative
+    that the primary vocabulary (`search_vocab_primary`) says some primary column may
+    hold (`_in_primary`). A tier left out is never asked of FTS5, which reads a term's
+    whole doclist to find that no primary column holds it (`co`: `com`, in every
+    domain and no name, a million postings: 20 ms at 1M organizations)."""
+    seen = {}
+
+    def may_hold(a):
+        if (a.term, a.quality) not in seen:
+            seen[a.term, a.quality] = _in_primary(db, a)
+        return seen[a.term, a.quality]
+
+    return tuple(tier for tier, qualities in ((0, (EXACT,)), (2, (EXACT, PREFIX)))
+                 if all(any(may_hold(a) for a in g if a.quality in qualities) for g in groups))
+
+
+def _in_primary(db, alternative):
+    """Whether a primary column may hold `alternative` (EXACT or PREFIX) as FTS5 matches
+    it. The primary vocabulary holds every term a store's write or a rebuild put in a
+    primary column, as FTS5 and `tokens` read it (`_add_vocabulary`; migration 29 filled
+    it from FTS5's own), and is never swept: a term not there is in no primary column.
+    Non-ASCII terms and terms with other index forms are assumed held (FTS5 may read
+    them otherwise), as is a prefix of no known term (left to FTS5, cheap then)."""
+    a = alternative
+    terms = a.expansion if a.quality == PREFIX and not a.wide else (a.term,)
+    if a.forms or terms is None or not all(t.isascii() for t in (a.term, *terms)):
+        return True
+    if a.quality != PREFIX:
+        statement, values = "term = ?", (a.term,)
+    else:  # any term it stands for: the expansion's, or (wide) FTS5's prefix query's
+        statement, values = "term >= ? AND term < ?", (a.term, _after_prefix(a.term))
+    return db.execute_sql(f"SELECT 1 FROM search_vocab_primary WHERE {statement} LIMIT 1",
+                          values).fetchone() is not None
+
+
+def _after_prefix(prefix):
+    """The least string above every string that begins with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _heads(kind, groups, after, primary_tiers=(0, 2)):
     """(head, FTS expression) pairs, best first, splitting the matches without overlap:
     `head` is the rank keys' first three numbers (tier, typos, unkept), shared by every
     match of the expression, so that its order within is (tie length, id) — or None for
-    the typo tier (`_Plan.typo_tier`). Heads before `after`'s are left out."""
-    for tier, match in _tiers(kind, groups):
+    the typo tier (`_Plan.typo_tier`). Heads before `after`'s are left out; so are the
+    primary tiers not in `primary_tiers`."""
+    for tier, match in _tiers(kind, groups, primary_tiers):
         if after is None or tier >= after[0]:
             yield ((tier, 0, 0) if tier != TYPO_TIER else None), match
 

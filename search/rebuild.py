@@ -17,7 +17,8 @@ and `reindex_terms`), even while writers change records during it:
    searches use the old index until that moment.
 2. Typo variants: the documents are read in rowid ranges and every term they hold that
    the index finds gets all its variants (INSERT OR IGNORE), once per rebuild; every term
-   they hold joins the vocabulary prefixes are expanded from (`search_vocab`), and every
+   they hold joins the vocabulary prefixes are expanded from (`search_vocab`), those of
+   their primary columns the primary vocabulary (`search_vocab_primary`), and every
    word the index holds in another form than `tokens` reads it gets its `search_fold` row
    (forms.py). A write meanwhile keeps the rows of its own document (`index_document`),
    as always.
@@ -224,7 +225,7 @@ class Rebuild:
         new = {term: edits for term, edits in terms.items() if term not in self._seen_terms}
         self._seen_terms.update(new)
         _add_terms(self._db, _searchable(self._db, new, searched=searched))
-        _add_vocabulary(self._db, [row[1:] for row in documents])
+        _add_vocabulary(self._db, [row[1:] for row in documents], [kind] * len(documents))
         return documents[-1][0], len(documents)
 
     # ------------------------------------------------------------ 3. sweep

@@ -27,6 +27,7 @@ WITHOUT_MODEL = {
     "search_variant": "the typo index, by SQL (search/)",
     "search_fold": "the index forms of folded tokens, by SQL (search/forms.py)",
     "search_vocab": "the indexed terms, for prefixes, by SQL (search/)",
+    "search_vocab_primary": "the terms primary columns hold, by SQL (search/engine.py)",
     "idempotent_answer": "sealed stored answers, by SQL (store/idempotency.py)",
     "row_count": "the lists' totals, kept by triggers, read by SQL (store/pages.py)",
     "admin_session_ended": "signed-out dashboard sessions, by SQL (store/adminsessions.py)",

@@ -122,3 +122,139 @@ def test_users_are_found_by_a_wide_prefix_as_by_its_terms(client, admin, make, m
     monkeypatch.setattr(engine, "MAX_EXPANSION", 0)
     assert {text: found(text) for text in expanded} == expanded
     assert expanded["o"] and expanded["ol"]
+
+
+# Queries whose words some primary column holds in no row (`com`, `io`, `org1`: only in
+# domains) or holds in some (`org`, `blue`), whole or as a prefix.
+PRIMARY_QUERIES = ["co", "com", "io", "dk", "org1", "org1 ex", "acme co", "blue com", "c",
+                   "orbit io", "example", "exampel", "org", "blue", "zed"]
+
+
+def _every_answer(client, admin, queries):
+    """Each query's full walk (pages of 2, staging or not) and its autocomplete hits."""
+    found = {}
+    for text in queries:
+        for staging in ("true", "false"):
+            found[text, staging] = _walk(client, admin, text, 2, staging)
+        hits = client.simulate_get(f"{ORGS}/autocomplete", params={"q": text, "limit": 5},
+                                   headers=admin)
+        found[text, "autocomplete"] = [(h["id"], h["matches"]) for h in assert_envelope(hits, 200)]
+    return found
+
+
+# sqlite_only: the plans of SQLite's search (PostgreSQL has no primary vocabulary)
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("plan", [
+    {"RANKED_IN_PYTHON": 0},                                   # FTS5's tiers
+    {"RANKED_IN_PYTHON": 0, "MAX_EXPANSION": 0},               # every prefix wide: walks
+    {"RANKED_IN_PYTHON": 0, "MAX_EXPANSION": 0, "DENSE_TIER": 1, "WALK_ROWS": 2},
+    {"RANKED_IN_PYTHON": 0, "DENSE_TIER": 1, "TOTAL_CAP": 2},  # tiers walked in rank order
+])
+def test_primary_tiers_no_primary_column_holds_are_left_out_and_nothing_changes(
+        client, admin, rows, monkeypatch, plan):
+    for name, value in plan.items():
+        monkeypatch.setattr(engine, name, value)
+    left_out = _every_answer(client, admin, PRIMARY_QUERIES)
+    monkeypatch.setattr(engine, "_primary_tiers", lambda db, groups: (0, 2))  # every tier asked
+    assert _every_answer(client, admin, PRIMARY_QUERIES) == left_out
+    assert left_out["co", "true"][0] and left_out["org1", "true"][0]
+
+
+# sqlite_only: the statements of SQLite's search
+@pytest.mark.sqlite_only
+def test_a_primary_tier_no_name_holds_is_not_asked_of_fts5(client, admin, store, rows,
+                                                           monkeypatch):
+    """`io` and `dk` are in domains only: FTS5 is never asked for names holding them,
+    whole or as a prefix (it would read the whole doclist to find none, as for `co` at
+    1M organizations: `com`); `org` is in names, and is asked."""
+    monkeypatch.setattr(engine, "RANKED_IN_PYTHON", 0)
+    for text, asked in (("io", False), ("dk", False), ("org", True)):
+        with traced_statements(store) as statements:
+            found = client.simulate_get(ORGS, params={"search": text, "limit": 2,
+                                                      "includeStaging": "true"}, headers=admin)
+        assert assert_envelope(found, 200)
+        assert any("{name} :" in sql for sql in statements) == asked, text
+
+
+# sqlite_only: the primary vocabulary is SQLite's
+@pytest.mark.sqlite_only
+def test_renamed_and_deleted_rows_keep_the_primary_tiers_right(client, admin, rows,
+                                                               monkeypatch):
+    """A term a write puts in a name is asked in the primary tiers from then on (`com`,
+    `example` once a name holds them); one a rename or a delete takes out of every name
+    stays in the primary vocabulary ("may hold": only slower), and answers are the same
+    as with every tier asked."""
+    monkeypatch.setattr(engine, "RANKED_IN_PYTHON", 0)
+    zed, comet = rows[13], rows[7]  # "Zed" (org1.example), "Company North" (cn.com)
+
+    def same():
+        answers = _every_answer(client, admin, PRIMARY_QUERIES)
+        with monkeypatch.context() as every_tier:
+            every_tier.setattr(engine, "_primary_tiers", lambda db, groups: (0, 2))
+            assert _every_answer(client, admin, PRIMARY_QUERIES) == answers
+        return answers
+
+    def first(text):
+        page = client.simulate_get(ORGS, params={"search": text, "limit": 1,
+                                                 "includeStaging": "true"}, headers=admin)
+        return assert_envelope(page, 200)[0]["id"]
+
+    same()
+    for org, name in ((zed, "Zed Example"), (comet, "Com Comet")):
+        changed = client.simulate_put(f"{ORGS}/{org['id']}", json={"name": name},
+                                      headers=admin)
+        assert_envelope(changed, 200)
+    same()
+    assert first("example") == zed["id"] and first("com") == comet["id"]
+    assert_envelope(client.simulate_put(f"{ORGS}/{comet['id']}", json={"name": "North"},
+                                        headers=admin), 200)
+    assert_envelope(client.simulate_delete(f"{ORGS}/{zed['id']}", headers=admin), 200)
+    same()
+
+
+# sqlite_only: the plans of SQLite's search
+@pytest.mark.sqlite_only
+def test_users_whose_names_hold_no_prefix_of_their_emails_are_ranked_the_same(
+        client, admin, make, monkeypatch):
+    """The user search `u` where every email begins `user…` and no name does."""
+    for i, (first, last) in enumerate([("Ola", "Orr"), ("Uma", "Berg"), ("Ben", None),
+                                       (None, "Ulm"), ("Ann", "Lee")]):
+        make.user(email=f"user{i}@example.com", firstName=first, lastName=last)
+    monkeypatch.setattr(engine, "RANKED_IN_PYTHON", 0)
+
+    def found():
+        answers = {}
+        for text in ("u", "us", "user1", "user1 b", "e", "ex", "example", "b", "um"):
+            page = client.simulate_get("/api/v1/users", params={"search": text, "limit": 10},
+                                       headers=admin)
+            answers[text] = ([u["email"] for u in assert_envelope(page, 200)],
+                             page.json["meta"]["total"])
+        return answers
+
+    for expansion in (40, 0):
+        monkeypatch.setattr(engine, "MAX_EXPANSION", expansion)
+        left_out = found()
+        with monkeypatch.context() as every_tier:
+            every_tier.setattr(engine, "_primary_tiers", lambda db, groups: (0, 2))
+            assert found() == left_out
+        emails = left_out["u"][0]  # the names holding `u` first (Uma, Ulm), then the rest
+        assert set(emails[:2]) == {"user1@example.com", "user3@example.com"} and len(emails) == 5
+
+
+# sqlite_only: SQLite's migration 29 (PostgreSQL's table stays empty)
+@pytest.mark.sqlite_only
+def test_migration_29_fills_the_primary_vocabulary_with_what_names_hold(store, rows):
+    """From FTS5's own vocabulary of the name column: what the writes keep, but for the
+    folds of non-ASCII names (`orsted` for `ørsted`), which the writes add too."""
+    from goldenrecord.store.migrations import m0029_search_vocab_primary
+
+    def primary():
+        return {term for term, in store.db.execute_sql("SELECT term FROM search_vocab_primary")}
+
+    kept = primary()
+    store.db.execute_sql("DROP TABLE search_vocab_primary")
+    m0029_search_vocab_primary.apply(store.db, None)
+    filled = primary()
+    assert {"orbit", "labs", "ørsted", "org"} <= filled <= kept
+    assert kept - filled == {"orsted", "strasse"}
+    assert not {"io", "com", "dk", "example", "org1", "p0"} & kept

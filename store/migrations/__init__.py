@@ -21,7 +21,7 @@ from . import (m0001_initial, m0002_request_log, m0003_webhooks, m0004_search, m
                m0020_search_at_scale, m0021_joining, m0022_workos_orgs,
                m0023_scim, m0024_group_roles, m0025_scim_users,
                m0026_webhook_secret_grace, m0027_search_term_ids,
-               m0028_organization_rows)
+               m0028_organization_rows, m0029_search_vocab_primary)
 
 MIGRATIONS = [
     (1, "initial", m0001_initial),
@@ -52,6 +52,7 @@ MIGRATIONS = [
     (26, "webhook_secret_grace", m0026_webhook_secret_grace),
     (27, "search_term_ids", m0027_search_term_ids),
     (28, "organization_rows", m0028_organization_rows),
+    (29, "search_vocab_primary", m0029_search_vocab_primary),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -32,7 +32,8 @@ TABLES = ("organization", "user", "permission", "role", "role_permission", "memb
 # so a new migration's table is not left behind.
 NOT_COPIED = ("schema_migrations", "row_count", "organization_fts", "user_fts",
               "organization_terms", "user_terms", "search_fold", "search_generation",
-              "search_term", "search_variant", "search_vocab", "sqlite_sequence")
+              "search_term", "search_variant", "search_vocab", "search_vocab_primary",
+              "sqlite_sequence")
 SEEDED = ("role_permission", "role", "permission", "setting")
 BATCH = 1000
 

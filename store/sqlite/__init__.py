@@ -48,10 +48,11 @@ class SqliteTextIndex(TextIndex):
         self._transaction = transaction
 
     def index_document(self, before=(), after=(), *, document=None):
-        search.index_document(self._db, before, after)  # FTS5's triggers know the row
+        # FTS5's triggers know the row; its kind says which columns are primary
+        search.index_document(self._db, before, after, document and document[0])
 
     def index_new(self, documents, *, keys=()):
-        search.index_new(self._db, documents)
+        search.index_new(self._db, documents, [kind for kind, _ in keys])
 
     def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
         return search.find(self._db, kind, text, where=where, params=params, count=count,

@@ -20,7 +20,8 @@ from . import (p0015_baseline, p0016_authorization, p0017_active_counts, p0018_s
                p0019_events_audit, p0020_search_at_scale, p0021_joining, p0022_workos_orgs,
                p0023_scim, p0024_group_roles,
                p0025_scim_users, p0026_webhook_secret_grace,
-               p0027_search_term_ids, p0028_organization_rows)
+               p0027_search_term_ids, p0028_organization_rows,
+               p0029_search_vocab_primary)
 
 MIGRATIONS = [
     (p0015_baseline.VERSIONS, "baseline", p0015_baseline),
@@ -37,6 +38,7 @@ MIGRATIONS = [
     (p0026_webhook_secret_grace.VERSIONS, "webhook_secret_grace", p0026_webhook_secret_grace),
     (p0027_search_term_ids.VERSIONS, "search_term_ids", p0027_search_term_ids),
     (p0028_organization_rows.VERSIONS, "organization_rows", p0028_organization_rows),
+    (p0029_search_vocab_primary.VERSIONS, "search_vocab_primary", p0029_search_vocab_primary),
 ]
 
 # The advisory lock key migrations hold (any constant; `goldenrecord` spelt in hex-ish).
