@@ -47,12 +47,13 @@ def _walk(client, admin, text, limit, staging):
             return ids, (first["total"], first["totalCapped"])
 
 
-def _answers(client, admin):
-    """Each query's full walk and meta, staging or not, and its autocomplete hits."""
+def _answers(client, admin, queries=QUERIES, page=3):
+    """Each query's full walk and meta (pages of `page`), staging or not, and its
+    autocomplete hits."""
     found = {}
-    for text in QUERIES:
+    for text in queries:
         for staging in ("true", "false"):
-            found[text, staging] = _walk(client, admin, text, 3, staging)
+            found[text, staging] = _walk(client, admin, text, page, staging)
         hits = client.simulate_get(f"{ORGS}/autocomplete", params={"q": text, "limit": 5},
                                    headers=admin)
         found[text, "autocomplete"] = [(h["id"], h["matches"]) for h in assert_envelope(hits, 200)]
@@ -130,18 +131,6 @@ PRIMARY_QUERIES = ["co", "com", "io", "dk", "org1", "org1 ex", "acme co", "blue 
                    "orbit io", "example", "exampel", "org", "blue", "zed"]
 
 
-def _every_answer(client, admin, queries):
-    """Each query's full walk (pages of 2, staging or not) and its autocomplete hits."""
-    found = {}
-    for text in queries:
-        for staging in ("true", "false"):
-            found[text, staging] = _walk(client, admin, text, 2, staging)
-        hits = client.simulate_get(f"{ORGS}/autocomplete", params={"q": text, "limit": 5},
-                                   headers=admin)
-        found[text, "autocomplete"] = [(h["id"], h["matches"]) for h in assert_envelope(hits, 200)]
-    return found
-
-
 # sqlite_only: the plans of SQLite's search (PostgreSQL has no primary vocabulary)
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("plan", [
@@ -154,9 +143,9 @@ def test_primary_tiers_no_primary_column_holds_are_left_out_and_nothing_changes(
         client, admin, rows, monkeypatch, plan):
     for name, value in plan.items():
         monkeypatch.setattr(engine, name, value)
-    left_out = _every_answer(client, admin, PRIMARY_QUERIES)
+    left_out = _answers(client, admin, PRIMARY_QUERIES, page=2)
     monkeypatch.setattr(engine, "_primary_tiers", lambda db, groups: (0, 2))  # every tier asked
-    assert _every_answer(client, admin, PRIMARY_QUERIES) == left_out
+    assert _answers(client, admin, PRIMARY_QUERIES, page=2) == left_out
     assert left_out["co", "true"][0] and left_out["org1", "true"][0]
 
 
@@ -188,10 +177,10 @@ def test_renamed_and_deleted_rows_keep_the_primary_tiers_right(client, admin, ro
     zed, comet = rows[13], rows[7]  # "Zed" (org1.example), "Company North" (cn.com)
 
     def same():
-        answers = _every_answer(client, admin, PRIMARY_QUERIES)
+        answers = _answers(client, admin, PRIMARY_QUERIES, page=2)
         with monkeypatch.context() as every_tier:
             every_tier.setattr(engine, "_primary_tiers", lambda db, groups: (0, 2))
-            assert _every_answer(client, admin, PRIMARY_QUERIES) == answers
+            assert _answers(client, admin, PRIMARY_QUERIES, page=2) == answers
         return answers
 
     def first(text):
