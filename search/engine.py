@@ -24,6 +24,17 @@ MAX_QUERY_TOKENS = 10
 # organizations); a vocabulary crafted so that many terms share deletion variants must
 # not make one query compare tens of thousands.
 MAX_TYPO_CANDIDATES = 2000
+# Typo alternatives one query word joins the query with, the nearest (`_near_terms`): an
+# ordinary word has a few (the search benchmark's query words at 100,000 organizations: 1
+# at the median, 16 at p99, 25 at most), but a number of 7 digits is within 2 edits of a
+# thousand others at 1M, and each alternative is a term of every full-text expression the
+# query asks — counting the matches of `Organization 0000500` read 446 doclists (10 ms at
+# 300,000), and checking its thousand candidates' distances took as long again. Typesense
+# bounds the same work (`max_candidates`, 4 by default).
+MAX_TYPO_ALTERNATIVES = 64
+# A word with more typo candidates than this has them checked in rank order (`_near_terms`)
+# rather than all: one more look-up, which costs more than checking a few.
+FEW_CANDIDATES = 4 * MAX_TYPO_ALTERNATIVES
 # Variables per statement, far below SQLite's limit (999 before 3.32, 32766 since; some
 # builds allow more): long lists of values are sent in chunks of this many.
 SQL_VARIABLES = 500
@@ -245,20 +256,65 @@ def _alternatives(db, token, last, edits, room):
         found.append(_Alternative(token, PREFIX, expansion=terms if few else None,
                                   wide=len(terms) > MAX_EXPANSION))
     if edits and room:
-        # Not checked against this index's vocabulary (fts5vocab cannot be joined cheaply):
-        # a candidate no document holds any more simply matches nothing.
-        candidates = set()
-        for (term,) in _in_chunks(db, "SELECT term FROM search_term WHERE id IN (SELECT "
-                                      "DISTINCT term_id FROM search_variant "
-                                      f"WHERE variant IN ({{marks}}) LIMIT {room})",
-                                  variants(token, edits)):
-            candidates.add(term)
-            if len(candidates) >= room:
+        found += _near_terms(db, token, edits, room)
+    return found
+
+
+def _near_terms(db, token, edits, room):
+    """The typo alternatives of `token`: indexed terms within `edits` of it, at most
+    MAX_TYPO_ALTERNATIVES, the nearest (fewer edits, then the longer kept start, then the
+    term), found among at most `room` candidates (terms sharing a deletion variant).
+
+    An ordinary word has a few candidates, each checked. A word with many (a number's:
+    `00000` is a deletion of most numbers with five zeros, and `0000500` had a thousand
+    candidates whose distances were a search's slowest Python) is not checked whole:
+    the terms found by the word and its one-letter deletions are — every term one edit
+    away is among them (a substitution, an insertion, a deletion or a transposition
+    leaves both words one deletion from a common word, and the index holds each term's
+    deletions) — and the rest, two edits away or more, only when those leave places,
+    in the order they would rank (longer kept start, then the term) and only until the
+    places are filled. Not checked against this index's vocabulary (fts5vocab cannot be
+    joined cheaply): a candidate no document holds any more simply matches nothing."""
+    candidates = _candidates(db, variants(token, edits), room, token)
+    if len(candidates) <= FEW_CANDIDATES:
+        near = _within(token, edits, candidates)
+    else:
+        first = _candidates(db, variants(token, 1), room, token)
+        near = _within(token, edits, first)
+        close = sum(a.edits <= 1 for a in near)
+        if close < MAX_TYPO_ALTERNATIVES:
+            farther = sorted(set(candidates) - set(first),
+                             key=lambda term: (-_common_prefix(token, term), term))
+            near += _within(token, edits, farther, MAX_TYPO_ALTERNATIVES - close)
+    near.sort(key=lambda a: (a.edits, -a.kept, a.term))
+    return near[:MAX_TYPO_ALTERNATIVES]
+
+
+def _candidates(db, variant_words, room, token):
+    """Up to `room` indexed terms other than `token` that have one of `variant_words`
+    among their deletion variants, in SQLite's order."""
+    found = {}
+    for (term,) in _in_chunks(db, "SELECT term FROM search_term WHERE id IN (SELECT "
+                                  "DISTINCT term_id FROM search_variant "
+                                  f"WHERE variant IN ({{marks}}) LIMIT {room})",
+                              variant_words):
+        if term != token:
+            found[term] = None
+            if len(found) >= room:
                 break
-        for term in candidates - {token}:
-            cost = distance(token, term, edits)
-            if cost <= edits:
-                found.append(_Alternative(term, TYPO, cost, _common_prefix(token, term)))
+    return list(found)
+
+
+def _within(token, edits, terms, wanted=None):
+    """The typo alternatives among `terms` (`token`'s candidates): those within `edits`,
+    in the order given, stopping at `wanted` of them."""
+    found = []
+    for term in terms:
+        cost = distance(token, term, edits)
+        if cost <= edits:
+            found.append(_Alternative(term, TYPO, cost, _common_prefix(token, term)))
+            if wanted is not None and len(found) >= wanted:
+                break
     return found
 
 

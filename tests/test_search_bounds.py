@@ -178,3 +178,61 @@ def test_after_any_writes_the_variant_index_is_what_a_rebuild_makes(client, admi
     store.reindex_search()
     assert variant_rows(store.db) == incremental
     assert orphan_terms(store.db) == set()
+
+
+def _numbered(store, numbers):
+    """Organizations named "Alpha N" for each of `numbers` (7-digit strings)."""
+    for number in numbers:
+        store.organizations.create(name=f"Alpha {number}", slug=f"alpha-{number}")
+
+
+def test_a_word_joins_only_its_nearest_typo_alternatives(client, admin, store, monkeypatch):
+    monkeypatch.setattr(engine, "MAX_TYPO_ALTERNATIVES", 3)
+    # 0000500 asked: two within 1 edit, then 2 edits keeping 5, 4 and 2 letters, then 3 edits
+    _numbered(store, ["1000500", "0000501", "0000511", "0000610", "0010501", "0001511"])
+
+    def names(text):
+        result = client.simulate_get(ORGS, params={"search": text, "includeStaging": "true"},
+                                     headers=admin)
+        return [o["name"] for o in assert_envelope(result, 200)]
+
+    assert names("0000500") == ["Alpha 0000501", "Alpha 1000500", "Alpha 0000511"]
+    monkeypatch.setattr(engine, "MAX_TYPO_ALTERNATIVES", 2)
+    assert names("0000500") == ["Alpha 0000501", "Alpha 1000500"]
+    monkeypatch.setattr(engine, "MAX_TYPO_ALTERNATIVES", 64)
+    assert names("0000500") == ["Alpha 0000501", "Alpha 1000500", "Alpha 0000511",
+                                "Alpha 0000610", "Alpha 0010501"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_alternatives_are_the_nearest_of_every_term_within_the_edits(store, monkeypatch,
+                                                                        seed):
+    """What the two rounds of look-ups find, capped, is what grading every indexed term
+    would keep: nothing nearer is left out."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(engine, "MAX_TYPO_ALTERNATIVES", rng.choice([1, 4, 10, 30]))
+    _numbered(store, sorted({"".join(rng.choice("0012") for _ in range(7))
+                             for _ in range(120)}))
+    terms = [term for (term,) in store.db.execute_sql("SELECT term FROM search_term")]
+    for token in {"".join(rng.choice("0012") for _ in range(7)) for _ in range(15)}:
+        every = sorted((typos.distance(token, term, 2), -engine._common_prefix(token, term), term)
+                       for term in terms if term != token and typos.distance(token, term, 2) <= 2)
+        for few in (0, 10**6):  # every candidate checked, or in rank order
+            monkeypatch.setattr(engine, "FEW_CANDIDATES", few)
+            found = engine._near_terms(store.db, token, 2, engine.MAX_TYPO_CANDIDATES)
+            assert [(a.edits, -a.kept, a.term) for a in found] == \
+                every[:engine.MAX_TYPO_ALTERNATIVES], (token, few)
+
+
+def test_a_number_checks_the_distance_of_a_few_candidates_only(store, monkeypatch):
+    """Most numbers of 7 digits share a two-letter deletion with a number asked: those
+    candidates are checked in the order they would rank, and only until the places left
+    are filled."""
+    _numbered(store, [f"{n:07d}" for n in range(0, 3000, 3)])
+    checked = []
+    measured = typos.distance
+    monkeypatch.setattr(engine, "distance",
+                        lambda a, b, limit: checked.append(b) or measured(a, b, limit))
+    found = engine._near_terms(store.db, "0000500", 2, engine.MAX_TYPO_CANDIDATES)
+    assert len(found) == engine.MAX_TYPO_ALTERNATIVES
+    assert len(checked) < 4 * engine.MAX_TYPO_ALTERNATIVES
