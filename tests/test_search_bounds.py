@@ -4,6 +4,8 @@ variant rows have a budget, no statement exceeds SQLite's variable limit, and va
 rows no document needs any more go with the deletes and renames that orphan them."""
 import random
 import re
+import threading
+import time
 
 import pytest
 
@@ -236,3 +238,40 @@ def test_a_number_checks_the_distance_of_a_few_candidates_only(store, monkeypatc
     found = engine._near_terms(store.db, "0000500", 2, engine.MAX_TYPO_CANDIDATES)
     assert len(found) == engine.MAX_TYPO_ALTERNATIVES
     assert len(checked) < 4 * engine.MAX_TYPO_ALTERNATIVES
+
+
+@pytest.mark.sqlite_only
+def test_searches_take_turns_two_at_a_time(store, monkeypatch):
+    """At most CONCURRENT_SEARCHES searches run at once on SQLite (store/sqlite): the
+    others wait, asleep, instead of trading the GIL with them at every SQLite step."""
+    store.organizations.create(name="Acme Rockets", slug="acme")
+    running, most, lock, release = [0], [0], threading.Lock(), threading.Event()
+    measured = search.find
+
+    def held(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(30)
+        try:
+            return measured(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(search, "find", held)
+    found = []
+    askers = [threading.Thread(target=lambda: found.append(
+        store.text.find("organization", "acme", limit=5).ids)) for _ in range(6)]
+    for asker in askers:
+        asker.start()
+    waiting = store.text._turns._cond._waiters  # the askers asleep, waiting for a turn
+    deadline = time.monotonic() + 30
+    while (running[0] < 2 or len(waiting) < 4) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert (running[0], len(waiting)) == (2, 4)
+    release.set()
+    for asker in askers:
+        asker.join(30)
+    assert most[0] == 2
+    assert len(found) == 6 and all(len(ids) == 1 for ids in found)

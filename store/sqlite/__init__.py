@@ -19,9 +19,11 @@ of the seam what SQLite offers for it.
   elsewhere shows as pending until it commits;
 - the write probe: BEGIN IMMEDIATE; ROLLBACK with the busy timeout cut to the wait allowed;
 - size: page count × page size.
+- concurrency of searches: at most CONCURRENT_SEARCHES at once (below).
 """
 import os
 import sqlite3
+import threading
 
 from goldenrecord import search
 
@@ -39,13 +41,24 @@ from .watch import CommitWatch
 __all__ = ["SqliteEngine", "copy_template"]
 
 
+# Searches run at once in one process; the others wait their turn, asleep. Python's
+# sqlite3 lets go of the GIL around every step of a statement, and a search steps through
+# hundreds or thousands of rows: with the server's 8 request threads all searching, every
+# step handed the GIL to another thread and took it back, and a search cost twice the CPU
+# (2,400 context switches a search; 100,000 organizations: 55-63 searches/s instead of
+# 102-104 with this gate, docs/performance.md). Two keep one search in SQLite while another
+# runs Python, on the one core the GIL leaves Python.
+CONCURRENT_SEARCHES = 2
+
+
 class SqliteTextIndex(TextIndex):
     """search/engine.py's FTS5 index on the peewee database `db`, rebuilt in write
-    transactions taken by `transaction()`."""
+    transactions taken by `transaction()`; `concurrent` searches at most at once."""
 
-    def __init__(self, db, transaction):
+    def __init__(self, db, transaction, concurrent=CONCURRENT_SEARCHES):
         self._db = db
         self._transaction = transaction
+        self._turns = threading.BoundedSemaphore(concurrent)
 
     def index_document(self, before=(), after=(), *, document=None):
         # FTS5's triggers know the row; its kind says which columns are primary
@@ -55,8 +68,9 @@ class SqliteTextIndex(TextIndex):
         search.index_new(self._db, documents, [kind for kind, _ in keys])
 
     def find(self, kind, text, *, where="", params=(), count=True, limit=None, after=None):
-        return search.find(self._db, kind, text, where=where, params=params, count=count,
-                           limit=limit or search.CANDIDATES, after=after)
+        with self._turns:
+            return search.find(self._db, kind, text, where=where, params=params, count=count,
+                               limit=limit or search.CANDIDATES, after=after)
 
     def reindex(self, progress=None):
         search.reindex(self._db, self._transaction, progress=progress)
