@@ -84,6 +84,7 @@ def test_a_domain_is_added_verified_by_dns_given_a_policy_and_deleted(page, worl
     expect(page.locator("#add-domain-domain-error")).to_be_visible()
     page.fill("#add-domain-domain", "hooli-join.example")
     page.click("#add-domain button[type=submit]")
+    expect(page.locator("#domain-list tr[data-domain-id]")).to_have_count(1)  # the claim is made
     [claim] = api.call("GET", f"/organizations/{org['id']}/domains", 200)
     record = claim["verificationRecord"]
     row = page.locator(f"tr[data-domain-id='{claim['id']}']")
