@@ -26,8 +26,6 @@ calls, the fsync) and the HTTP server; bench_writes.py measures those.
 import argparse
 import collections
 import cProfile
-import json
-import os
 import pstats
 import re
 import shutil
@@ -43,6 +41,8 @@ import common  # noqa: E402
 
 WARM_UP = 20  # creates before the counted ones: the statement caches filled
 UNLIMITED = {f"rate_limits.{tier}": 10**9 for tier in ("free", "basic", "pro", "enterprise")}
+SUBJECTS = ("POST /organizations (falcon.testing)", "store organizations.create",
+            "store users.create")
 
 
 def subjects(service, key):
@@ -57,13 +57,12 @@ def subjects(service, key):
                                       json={"name": f"Cost Org {i}", "slug": f"cost-{i}"})
         assert result.status_code == 201, result.text
 
-    return {
-        "POST /organizations (falcon.testing)": http,
-        "store organizations.create": lambda i: service.store.organizations.create(
-            name=f"Store Org {i}", slug=f"store-{i}"),
-        "store users.create": lambda i: service.store.users.create(
-            email=f"cost{i}@example.com", first_name="Ann", last_name=f"Lee{i}"),
-    }
+    return dict(zip(SUBJECTS, (
+        http,
+        lambda i: service.store.organizations.create(name=f"Store Org {i}", slug=f"store-{i}"),
+        lambda i: service.store.users.create(email=f"cost{i}@example.com", first_name="Ann",
+                                             last_name=f"Lee{i}"),
+    ), strict=True))
 
 
 def timed(args):
@@ -86,8 +85,10 @@ def timed(args):
             print(f"| {name} | {1000 * spent / args.creates:.3f} | {args.creates / spent:,.0f} |")
             if args.profile:
                 profile = cProfile.Profile(time.thread_time)
-                profile.runcall(lambda: [create(base + 5 * args.creates + i)
-                                         for i in range(args.creates // 2)])
+                first = base + 1000 + args.creates  # after the timed ones
+                profile.runcall(lambda make, start: [make(start + i)
+                                                     for i in range(args.creates // 2)],
+                                create, first)
                 pstats.Stats(profile).sort_stats("tottime").print_stats(15)
 
 
@@ -161,8 +162,7 @@ def instructions(args):
     if args.baseline:
         trees = {"baseline": str(Path(args.baseline).resolve()), **trees}
     results = {}
-    for subject in ("POST /organizations (falcon.testing)", "store organizations.create",
-                    "store users.create"):
+    for subject in SUBJECTS:
         for label, root in trees.items():
             results[subject, label] = per_create(root, str(db), key, subject, args.creates)
             print(f"  {subject} / {label}: {sum(results[subject, label].values()):,.0f}",
@@ -174,10 +174,12 @@ def instructions(args):
 def report(results, trees, args):
     libraries = sorted({name for split in results.values() for name in split},
                        key=lambda name: -sum(split.get(name, 0) for split in results.values()))
-    lines = [f"Command: `python benchmarks/bench_create_cost.py --instructions --creates "
-             f"{args.creates}{' --baseline ' + args.baseline if args.baseline else ''}` "
-             f"(instructions of one create, callgrind; {WARM_UP} creates of warm-up "
-             "subtracted; fsync off; 10,000 organizations and 10,000 users seeded)", "",
+    command = ("python benchmarks/bench_create_cost.py --instructions --creates "
+               f"{args.creates}{' --baseline ' + args.baseline if args.baseline else ''}")
+    heading = (f"Command: `{command}` (instructions of one create, callgrind; {WARM_UP} "
+               "creates of warm-up subtracted; fsync off; 10,000 organizations and 10,000 "
+               "users seeded)")
+    lines = [heading, "",
              "| subject | checkout | instructions per create | "
              + " | ".join(libraries) + " |",
              "|---|---|---|" + "---|" * len(libraries)]
