@@ -1,7 +1,10 @@
 """Cursor pagination as the contract settles it."""
 import base64
+import json
+import zlib
 
 import itsdangerous
+from itsdangerous.encoding import base64_encode
 
 import pytest
 
@@ -110,6 +113,33 @@ def test_tampered_cursor_is_400(client, admin, make):
     for bad in [forged, changed, "garbage", "a.b", cursor + "x", f"{unsigned}.{signature}"]:
         result = client.simulate_get("/api/v1/users", params={"cursor": bad}, headers=admin)
         assert_envelope(result, 400, "GR_VALIDATION_ERROR", "cursor")
+
+
+def test_a_cursor_compressed_by_an_earlier_release_still_loads(client, admin, make, store):
+    # itsdangerous compresses a payload when zlib shortens it; cursors are no longer
+    # dumped compressed (restapi/cursors.py), but one handed out before must still work
+    cursor = _cursor(client, admin, make)
+    assert not cursor.startswith(".")
+    signer = itsdangerous.URLSafeSerializer(store.setting("cursor_secret"),
+                                            salt="goldenrecord.cursor")
+    position = signer.loads(cursor)
+    packed = zlib.compress(json.dumps(position, separators=(",", ":")).encode())
+    compressed = signer.make_signer().sign(b"." + base64_encode(packed)).decode()
+    assert compressed.startswith(".") and signer.loads(compressed) == position
+
+    pages = [client.simulate_get("/api/v1/users", params={"limit": 1, "cursor": token},
+                                 headers=admin) for token in (cursor, compressed)]
+    assert assert_envelope(pages[1], 200) == assert_envelope(pages[0], 200) != []
+
+
+def test_cursors_are_dumped_without_zlib_even_when_it_would_shorten_them():
+    from goldenrecord.restapi.cursors import Cursors
+
+    cursors = Cursors("s" * 32)
+    position = ("2026-01-15T10:30:00.000000Z", "a" * 300)  # zlib would halve this
+    token = cursors.dump("users", position)
+    assert not token.startswith(".")
+    assert cursors.load("users", token) == position
 
 
 def test_cursor_from_another_list_is_400(client, admin, make):
