@@ -1,6 +1,8 @@
 """cli/channel.py: waitress's main loop leaves a small answer to the request thread that
-sends it, and every answer still arrives whole — small ones one after another on a
-kept-alive connection, and a large one drained by the loop to a slow reader."""
+sends it, a small answer's header and body go out by one send, and every answer still
+arrives whole — small ones one after another on a kept-alive connection, a large one
+drained by the loop to a slow reader, and the answers whose body waitress writes by its
+own rules (none, chunked, in parts, longer than its Content-Length)."""
 import socket
 import threading
 import time
@@ -9,7 +11,7 @@ import pytest
 import requests
 import waitress
 
-from goldenrecord.cli.channel import QUIET_BELOW, QuietChannel, quieten
+from goldenrecord.cli.channel import ONE_SEND_BELOW, QUIET_BELOW, QuietChannel, quieten
 from goldenrecord.cli.serve import _waitress_options
 
 
@@ -35,10 +37,26 @@ BIG = 8 * 1024 * 1024
 
 
 def _app(environ, start_response):
-    if environ["PATH_INFO"] == "/big":
+    path = environ["PATH_INFO"]
+    if path == "/big":
         start_response("200 OK", [("Content-Length", str(BIG))])
         return (b"x" * (256 * 1024) for _ in range(BIG // (256 * 1024)))
-    body = environ["PATH_INFO"].encode()
+    if path == "/edge":  # the largest body joined to its header
+        start_response("200 OK", [("Content-Length", str(ONE_SEND_BELOW))])
+        return [b"e" * ONE_SEND_BELOW]
+    if path == "/parts":  # a first part that is not the whole body
+        start_response("200 OK", [("Content-Length", "9")])
+        return [b"abc", b"def", b"ghi"]
+    if path == "/chunked":  # no Content-Length: HTTP/1.1 chunks
+        start_response("200 OK", [])
+        return [b"abc", b"def"]
+    if path == "/excess":  # more than its Content-Length: cut, as waitress cuts it
+        start_response("200 OK", [("Content-Length", "3")])
+        return [b"abcdef"]
+    if path == "/empty":  # a 204 has no body, whatever the app writes
+        start_response("204 No Content", [])
+        return [b"ignored"]
+    body = path.encode()
     start_response("200 OK", [("Content-Length", str(len(body)))])
     return [body]
 
@@ -84,3 +102,41 @@ def test_a_large_answer_reaches_a_slow_reader_whole(server):
     head, body = bytes(received).split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 200")
     assert len(body) == BIG
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """Every piece of data the server's connections hand to send(), in order."""
+    sent = []
+    original = QuietChannel.send
+
+    def send(self, data, do_close=True):
+        sent.append(bytes(data))
+        return original(self, data, do_close)
+
+    monkeypatch.setattr(QuietChannel, "send", send)
+    return sent
+
+
+def test_a_small_answer_goes_out_by_one_send(server, sends):
+    answer = requests.get(f"http://127.0.0.1:{server.effective_port}/one", timeout=10)
+    assert answer.content == b"/one"
+    assert len(sends) == 1
+    assert sends[0].startswith(b"HTTP/1.1 200 OK\r\n") and sends[0].endswith(b"\r\n\r\n/one")
+
+
+def test_answers_waitress_writes_by_its_own_rules_arrive_as_it_writes_them(server, sends):
+    url = f"http://127.0.0.1:{server.effective_port}"
+    with requests.Session() as session:
+        assert session.get(url + "/edge", timeout=10).content == b"e" * ONE_SEND_BELOW
+        assert session.get(url + "/parts", timeout=10).content == b"abcdefghi"
+        chunked = session.get(url + "/chunked", timeout=10)
+        assert chunked.headers["Transfer-Encoding"] == "chunked"
+        assert chunked.content == b"abcdef"
+        assert session.get(url + "/excess", timeout=10).content == b"abc"
+        empty = session.get(url + "/empty", timeout=10)
+        assert (empty.status_code, empty.content) == (204, b"")
+        head = session.head(url + "/sized", timeout=10)
+        assert (head.status_code, head.headers["Content-Length"], head.content) == (200, "6", b"")
+        assert session.get(url + "/after", timeout=10).content == b"/after"  # still in step
+    assert sum(b"\r\n\r\n" + b"e" * 16 in piece for piece in sends) == 1  # /edge: joined
