@@ -41,9 +41,10 @@ class OneSendTask(WSGITask):
         header = self.build_response_header()  # decides chunked_response, among others
         self.wrote_header = True
         length = self.content_length
+        # nothing is written before the header, so the whole body so far is `data`
         if self.has_body and not self.chunked_response and length is not None \
-                and self.content_bytes_written + len(data) <= length:
-            self.content_bytes_written += len(data)
+                and len(data) <= length:
+            self.content_bytes_written = len(data)
             self.channel.write_soon(header + data)
         else:  # as waitress: the header alone, then the data as its own rules say
             self.channel.write_soon(header)
