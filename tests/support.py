@@ -1,6 +1,8 @@
 """Helpers shared by the tests (imported as `from support import ...`)."""
 import functools
+import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +11,22 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
+
+def deploy_tool(name, package):
+    """The path of Debian's `name` (looked for in /usr/sbin and /sbin too); a clear skip
+    when it is not installed, a failure where GOLDENRECORD_REQUIRE_DEPLOY_TOOLS is set
+    (.ci/run installs the tools and sets it)."""
+    found = shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin",
+                                                     "/sbin"]))
+    if found is None:
+        message = f"{name} is not installed (apt-get install {package})"
+        if os.environ.get("GOLDENRECORD_REQUIRE_DEPLOY_TOOLS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
 

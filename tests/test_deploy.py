@@ -9,7 +9,6 @@ import contextlib
 import os
 import re
 import shlex
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 import requests
 
 from process import ROOT, ServerProcess, new_key
+from support import deploy_tool as tool
 
 pytestmark = pytest.mark.slow  # real nginx, systemd-analyze and server processes
 
@@ -29,18 +29,6 @@ INSTALLED = "/opt/goldenrecord/bin/goldenrecord"  # where the units expect the c
 CONFIG = "/etc/goldenrecord/config.toml"
 BACKUPS = "/var/lib/goldenrecord-backups"
 FAILED_AUTH_LIMIT = 5  # the shipped config, with failed authentications throttled sooner
-
-
-def tool(name, package):
-    """The path of `name`; a clear skip when it is not installed (a failure in CI)."""
-    found = shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin",
-                                                     "/sbin"]))
-    if found is None:
-        message = f"{name} is not installed (apt-get install {package})"
-        if os.environ.get("GOLDENRECORD_REQUIRE_DEPLOY_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def run(command, timeout=60, **kwargs):

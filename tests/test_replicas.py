@@ -5,7 +5,6 @@ with SIGKILL sent by the other.
 """
 import concurrent.futures
 import json
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 import requests
 
 from process import ServerProcess, new_key
-from support import Receiver
+from support import Receiver, deploy_tool
 
 pytestmark = pytest.mark.slow  # real server processes and nginx
 
@@ -64,7 +63,7 @@ def _replica(tmp_path, name, pg_config, key, settings):
 @pytest.fixture
 def cluster(tmp_path, pg_config):
     """(replica a, replica b, nginx URL) on one fresh database."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    nginx = deploy_tool("nginx", "nginx")
     key = new_key()
     settings = ("[webhooks]\nallow_private_targets = true\ntimeout_seconds = 1.0\n"
                 "backoff_base_seconds = 0.1\n[rate_limits]\nfree = 30\n")
