@@ -59,9 +59,11 @@ def test_a_write_while_another_process_holds_the_write_lock_is_503_then_succeeds
     assert organization_count(store) == 1
 
 
-def test_writers_queued_in_the_process_get_503_after_one_busy_timeout(client, admin, store):
+def test_writers_queued_in_the_process_get_503_after_one_busy_timeout(client, admin, store,
+                                                                     caplog):
     """A write transaction of this process that does not end (a stuck writer) holds the
-    others up for one busy timeout, not for ever."""
+    others up for one busy timeout, not for ever; the log says which thread held the lock,
+    and where it was."""
     holding, release = threading.Event(), threading.Event()
 
     def stuck_writer():
@@ -69,13 +71,17 @@ def test_writers_queued_in_the_process_get_503_after_one_busy_timeout(client, ad
             holding.set()
             release.wait(30)
 
-    writer = threading.Thread(target=stuck_writer)
+    writer = threading.Thread(target=stuck_writer, name="stuck-writer")
     writer.start()
     try:
         assert holding.wait(10)
         refused = client.simulate_post(ORGS, json={"name": "Initech", "slug": "initech"},
                                        headers=admin)
         assert_envelope(refused, 503, "GR_SERVICE_UNAVAILABLE")
+        if not store.engine.replicated:  # SQLite: its writers queue in this process
+            told = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+            assert told and "thread stuck-writer holds the write lock" in told[0], told
+            assert "in stuck_writer" in told[0] and "release.wait(30)" in told[0], told
     finally:
         release.set()
         writer.join()

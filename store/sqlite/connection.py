@@ -3,8 +3,10 @@ import contextlib
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
+import traceback
 
 import peewee as pw
 
@@ -97,6 +99,34 @@ def _open_to_others(path):
 # busy handler sleeps and polls (up to 100 ms a try), so under steady write load a writer
 # could lose the race again and again; a thread lock hands over at once.
 _writer = threading.RLock()
+# The thread holding `_writer` (outermost), so that a writer that gives up can say who kept
+# the lock, and where: a lock held for a whole busy timeout is a bug or a stuck disk.
+_holder = None
+
+
+def _take_writer(timeout):
+    """Take `_writer` within `timeout` seconds, or raise Unavailable having logged the
+    thread that holds it and what that thread is doing."""
+    global _holder
+    outermost = not _writer._is_owned()
+    if not _writer.acquire(timeout=timeout):
+        holder = _holder
+        frame = sys._current_frames().get(holder.ident) if holder is not None else None
+        log.warning("a writer gave up after %g s: thread %s holds the write lock, at\n%s",
+                    timeout, holder.name if holder is not None else "(none: just let go)",
+                    "".join(traceback.format_stack(frame)) if frame is not None else "?")
+        raise Unavailable(cause=f"the write lock stayed with another writer of this process "
+                                f"for {timeout:g} s")
+    if outermost:
+        _holder = threading.current_thread()
+    return outermost
+
+
+def _let_go_writer(outermost):
+    global _holder
+    if outermost:
+        _holder = None
+    _writer.release()
 
 
 @contextlib.contextmanager
@@ -114,9 +144,7 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
     next. A nested transaction (a savepoint) leaves the wait to the outermost. Once it has
     ended, whichever way, the listeners of `after_each_write` are told.
     """
-    if not _writer.acquire(timeout=timeout):
-        raise Unavailable(cause=f"the write lock stayed with another writer of this process "
-                                f"for {timeout:g} s")
+    outermost = _take_writer(timeout)
     try:
         ticket = None
         try:
@@ -124,7 +152,7 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
                 yield transaction
             ticket = None if database.in_transaction() else durable.committed()
         finally:
-            _writer.release()
+            _let_go_writer(outermost)
         if ticket is not None:
             durable.wait(ticket)
     finally:
@@ -141,7 +169,9 @@ def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
     timeout is cut to the time left for the duration of the probe.
     """
     deadline = time.monotonic() + seconds
-    if not _writer.acquire(timeout=seconds):
+    try:
+        outermost = _take_writer(seconds)
+    except Unavailable:
         return False
     connection = database.connection()
     try:
@@ -154,7 +184,7 @@ def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
         return False
     finally:
         connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        _writer.release()
+        _let_go_writer(outermost)
 
 
 def database_bytes(database):
