@@ -156,6 +156,7 @@ def _fail_inserts(monkeypatch, store, error):
 @pytest.mark.parametrize("error, cause", [
     (_sqlite_error(266, "SQLITE_IOERR_READ", "disk I/O error"), "disk I/O error"),
     (_sqlite_error(13, "SQLITE_FULL", "database or disk is full"), "database or disk is full"),
+    (_sqlite_error(15, "SQLITE_PROTOCOL", "locking protocol"), "locking protocol"),
     (OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
     (OSError(errno.EROFS, "Read-only file system"), "Read-only file system"),
 ])
