@@ -5,7 +5,8 @@ of the seam what SQLite offers for it.
   timeout) on a file created readable by its owner only;
 - the write lock: BEGIN IMMEDIATE, behind a thread lock for this process's writers;
 - durability: group commit, one fsync of the WAL for the commits of many writers, each
-  waiting for it before it answers (durability.py);
+  waiting for it before it answers (durability.py); checkpoints run by a writer once it
+  has let go of the write lock, never inside a COMMIT (checkpoints.py);
 - storage faults: SQLite's result codes BUSY, LOCKED, READONLY, IOERR, FULL and the
   errnos ENOSPC, EROFS, EDQUOT, EIO (faults.py);
 - the change watch: `PRAGMA data_version` on a connection of its own (watch.py);
@@ -32,8 +33,10 @@ from ..migrations import current_version, migrate, pending
 from ..vault import SecretKeyError, open_vault
 from . import checks
 from .backup import backup, copy_template
+from .checkpoints import Checkpoints
 from .connection import (DEFAULT_BUSY_TIMEOUT_MS, database_bytes, immediate_transaction,
                          open_database, takes_writes)
+from .durability import GroupSync
 from .faults import storage_fault
 from .keys import key_path, sealed_sample
 from .watch import CommitWatch
@@ -95,6 +98,7 @@ class SqliteEngine(Engine):
         self._text = None
         self._vault = None
         self.durable = None  # a GroupSync once open: tests and benchmarks count its fsyncs
+        self.checkpoints = None  # a database in WAL mode's Checkpoints, once open
 
     def open(self):
         db, durable = open_database(self.path, self._busy_timeout_ms)
@@ -106,10 +110,12 @@ class SqliteEngine(Engine):
             raise
         self._db, self.durable = db, durable
         self._text = SqliteTextIndex(db, self.write_transaction)
+        self.checkpoints = Checkpoints() if isinstance(durable, GroupSync) else None
         return db
 
     def write_transaction(self):
-        return immediate_transaction(self._db, self.durable, self._busy_timeout_ms / 1000)
+        return immediate_transaction(self._db, self.durable, self._busy_timeout_ms / 1000,
+                                     checkpoints=self.checkpoints)
 
     def make_durable(self):
         if self.durable is not None:

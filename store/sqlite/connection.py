@@ -30,6 +30,8 @@ PRAGMAS = {
     "busy_timeout": DEFAULT_BUSY_TIMEOUT_MS,
     "cache_size": -32000,
     "temp_store": "memory",
+    # checkpoints are run by writers that have let go of the write lock (checkpoints.py)
+    "wal_autocheckpoint": 0,
 }
 
 
@@ -130,9 +132,11 @@ def _let_go_writer(outermost):
 
 
 @contextlib.contextmanager
-def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000):
+def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1000, *,
+                          checkpoints=None):
     """A transaction on `database` that takes the write lock up front, and once committed
-    is on disk before this returns (`durable`: the GroupSync of open_database).
+    is on disk before this returns (`durable`: the GroupSync of open_database); then, the
+    lock let go, it checkpoints the WAL if `checkpoints` (checkpoints.py) says one is due.
 
     BEGIN IMMEDIATE means read-then-write sequences (uniqueness checks, counters) cannot
     interleave with another writer, and lock waits happen at BEGIN, where busy_timeout
@@ -146,8 +150,9 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
     """
     outermost = _take_writer(timeout)
     try:
-        ticket = None
+        ticket = changes = None
         try:
+            changes = database.connection().total_changes  # rows, for the checkpoints
             with database.atomic("IMMEDIATE") as transaction:
                 yield transaction
             ticket = None if database.in_transaction() else durable.committed()
@@ -155,6 +160,9 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
             _let_go_writer(outermost)
         if ticket is not None:
             durable.wait(ticket)
+            if checkpoints is not None:
+                checkpoints.after_write(database,
+                                        database.connection().total_changes - changes)
     finally:
         write_ended()
 

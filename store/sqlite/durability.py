@@ -15,9 +15,10 @@ Why this keeps "a 2xx means on disk":
 - the WAL is appended in commit order, so an fsync of the file makes every commit before
   it durable, including any earlier commit a later transaction read (a membership's
   organization) — a write never outlives what it depends on;
-- SQLite's checkpoints under NORMAL sync the WAL before copying it into the database file
-  and sync the database file before the WAL is reused, so frames a checkpoint moved are on
-  disk there; a WAL that is missing was checkpointed and removed by the last connection.
+- SQLite's checkpoints under NORMAL (checkpoints.py runs them, on a connection that syncs
+  as these do) sync the WAL before copying it into the database file and sync the
+  database file before the WAL is reused, so frames a checkpoint moved are on disk there;
+  a WAL that is missing was checkpointed and removed by the last connection.
 
 What NORMAL does allow: another connection may read a commit in the moment before its
 fsync ends. The only reader that acts on such a read outside the database is the webhook
