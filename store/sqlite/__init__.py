@@ -7,8 +7,8 @@ of the seam what SQLite offers for it.
 - durability: group commit, one fsync of the WAL for the commits of many writers, each
   waiting for it before it answers (durability.py); checkpoints run by a writer once it
   has let go of the write lock, never inside a COMMIT (checkpoints.py);
-- storage faults: SQLite's result codes BUSY, LOCKED, READONLY, IOERR, FULL and the
-  errnos ENOSPC, EROFS, EDQUOT, EIO (faults.py);
+- storage faults: SQLite's result codes BUSY, LOCKED, READONLY, IOERR, FULL, PROTOCOL
+  and the errnos ENOSPC, EROFS, EDQUOT, EIO (faults.py);
 - the change watch: `PRAGMA data_version` on a connection of its own (watch.py);
 - backup: SQLite's online backup API, checked by `PRAGMA integrity_check`, with the
   secret key file copied beside it (backup.py);

@@ -11,8 +11,8 @@ import sqlite3
 from ..errors import Unavailable
 
 # https://www.sqlite.org/rescode.html. SQLITE_PROTOCOL is WAL mode's lost locking race:
-# a connection that kept losing it to others for ~10 s gives up (a stalled disk under a
-# checkpoint, say); nothing was changed, and the next try starts afresh.
+# a connection that kept losing it to other connections for ~10 s gives up (rare, under
+# heavy contention); nothing was changed, and the next try starts afresh.
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_PROTOCOL = (
     5, 6, 8, 10, 13, 15)
 FAULT_CODES = {SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL,
