@@ -14,18 +14,25 @@ from pathlib import Path
 
 import pytest
 
-def deploy_tool(name, package):
-    """The path of Debian's `name` (looked for in /usr/sbin and /sbin too); a clear skip
-    when it is not installed, a failure where GOLDENRECORD_REQUIRE_DEPLOY_TOOLS is set
-    (.ci/run installs the tools and sets it)."""
-    found = shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin",
-                                                     "/sbin"]))
+
+def installed_tool(name, install, *, required, path=None):
+    """The path of command `name` (looked for on `path`, else PATH); where it is missing,
+    a clear skip saying `install`, or a failure when it is `required` (.ci/run installs
+    the tools and sets GOLDENRECORD_REQUIRE_*, so there a missing tool fails)."""
+    found = shutil.which(name, path=path)
     if found is None:
-        message = f"{name} is not installed (apt-get install {package})"
-        if os.environ.get("GOLDENRECORD_REQUIRE_DEPLOY_TOOLS"):
+        message = f"{name} is not installed ({install})"
+        if required:
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+def deploy_tool(name, package):
+    """Debian's `name`, looked for in /usr/sbin and /sbin too (GOLDENRECORD_REQUIRE_DEPLOY_TOOLS)."""
+    return installed_tool(name, f"apt-get install {package}",
+                          required=bool(os.environ.get("GOLDENRECORD_REQUIRE_DEPLOY_TOOLS")),
+                          path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
 
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")

@@ -14,7 +14,6 @@ elsewhere its test is skipped. Nothing here reaches beyond loopback.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import pytest
 import apps
 from goldenrecord.store.rules import URL
 from process import ServerProcess, new_key
-from support import Receiver
+from support import Receiver, installed_tool
 
 pytestmark = pytest.mark.slow  # external tools, real server processes
 
@@ -59,13 +58,7 @@ KNOWN_STATEFUL_FAILURES = [
 
 def tool(name):
     """The path of command `name`: a failure where the tools are required, else a skip."""
-    found = shutil.which(name)
-    if found is None:
-        message = f"{name} is not installed (.ci/run installs it)"
-        if REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
+    return installed_tool(name, ".ci/run installs it", required=REQUIRED)
 
 
 def run(command, **kwargs):
