@@ -107,21 +107,27 @@ _holder = None
 
 
 def _take_writer(timeout):
-    """Take `_writer` within `timeout` seconds, or raise Unavailable having logged the
-    thread that holds it and what that thread is doing."""
+    """Take `_writer` within `timeout` seconds: whether this is the thread's outermost
+    hold, or None when the timeout passed."""
     global _holder
     outermost = not _writer._is_owned()
     if not _writer.acquire(timeout=timeout):
-        holder = _holder
-        frame = sys._current_frames().get(holder.ident) if holder is not None else None
-        log.warning("a writer gave up after %g s: thread %s holds the write lock, at\n%s",
-                    timeout, holder.name if holder is not None else "(none: just let go)",
-                    "".join(traceback.format_stack(frame)) if frame is not None else "?")
-        raise Unavailable(cause=f"the write lock stayed with another writer of this process "
-                                f"for {timeout:g} s")
+        return None
     if outermost:
         _holder = threading.current_thread()
     return outermost
+
+
+def _held_too_long(timeout):
+    """The Unavailable for a writer that waited `timeout` seconds for `_writer`, having
+    logged the thread that holds it and what that thread is doing."""
+    holder = _holder
+    frame = sys._current_frames().get(holder.ident) if holder is not None else None
+    log.warning("a writer gave up after %g s: thread %s holds the write lock, at\n%s",
+                timeout, holder.name if holder is not None else "(none: just let go)",
+                "".join(traceback.format_stack(frame)) if frame is not None else "?")
+    return Unavailable(cause=f"the write lock stayed with another writer of this process "
+                             f"for {timeout:g} s")
 
 
 def _let_go_writer(outermost):
@@ -149,6 +155,8 @@ def immediate_transaction(database, durable, timeout=DEFAULT_BUSY_TIMEOUT_MS / 1
     ended, whichever way, the listeners of `after_each_write` are told.
     """
     outermost = _take_writer(timeout)
+    if outermost is None:
+        raise _held_too_long(timeout)
     try:
         ticket = changes = None
         try:
@@ -177,9 +185,8 @@ def takes_writes(database, seconds, busy_timeout_ms=DEFAULT_BUSY_TIMEOUT_MS):
     timeout is cut to the time left for the duration of the probe.
     """
     deadline = time.monotonic() + seconds
-    try:
-        outermost = _take_writer(seconds)
-    except Unavailable:
+    outermost = _take_writer(seconds)
+    if outermost is None:  # a probe, not a writer: /readyz says so, nothing is logged
         return False
     connection = database.connection()
     try:
